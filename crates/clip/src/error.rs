@@ -1,0 +1,54 @@
+//! The crate's one error type. Every variant names the file, tensor or field it is about.
+
+use std::path::PathBuf;
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while resolving, loading or running a CLIP checkpoint.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A JSON configuration file is malformed or has a field of the wrong type.
+    #[error("invalid {path}: {message}")]
+    Config { path: PathBuf, message: String },
+    /// A required file is not in the model folder / snapshot.
+    #[error("{path}: missing file ({what})")]
+    MissingFile { path: PathBuf, what: String },
+    /// A tensor the architecture needs is absent from the weights.
+    #[error("missing tensor `{name}` in {path}")]
+    MissingTensor { name: String, path: PathBuf },
+    /// A tensor has a shape other than the config implies.
+    #[error("tensor `{name}` in {path} has shape {found:?}, expected {expected:?}")]
+    TensorShape {
+        name: String,
+        path: PathBuf,
+        expected: Vec<usize>,
+        found: Vec<usize>,
+    },
+    /// The safetensors file (or shard) is corrupt, truncated or of an unsupported dtype.
+    #[error("cannot load weights from {path}: {message}")]
+    Weights { path: PathBuf, message: String },
+    /// Tokenizer load or encode failure.
+    #[error("tokenizer {path}: {message}")]
+    Tokenizer { path: PathBuf, message: String },
+    /// An image could not be opened or decoded.
+    #[error("cannot decode image {path}: {message}")]
+    Image { path: PathBuf, message: String },
+    /// Model source resolution (Hub download, offline cache lookup) failed.
+    #[error("{0}")]
+    Source(String),
+    /// Bad input given by the caller (empty batch, wrong dims, ...).
+    #[error("{0}")]
+    Input(String),
+    /// An error inside candle.
+    #[error(transparent)]
+    Candle(#[from] candle_core::Error),
+}

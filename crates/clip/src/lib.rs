@@ -1,0 +1,29 @@
+//! # clipprobe-clip
+//!
+//! Hugging Face CLIP checkpoints (`CLIPModel`) in [candle], built to give the embeddings that
+//! the reference implementation (transformers' `CLIPModel.get_text_features` /
+//! `get_image_features`, `CLIPTokenizerFast`, the PIL-based `CLIPImageProcessor`) gives.
+//!
+//! - [`source`]: where a checkpoint comes from (Hub id with revision, or a local folder), Hub
+//!   download through `hf-hub` and its standard cache, offline resolution.
+//! - [`config`]: `config.json` → architecture (any geometry, `hidden_act`, pooling rule).
+//! - [`model`]: the text and vision towers and their projections.
+//! - [`tokenizer`]: `tokenizer.json` (or `vocab.json` + `merges.txt`), truncation keeping EOS.
+//! - [`preprocess`] and [`resize`]: `preprocessor_config.json`, RGB conversion, Pillow-exact
+//!   bicubic resize, centre crop, rescale, normalise.
+//! - [`embed`]: [`embed::Clip`], the batched, length-bucketed embedding API.
+//!
+//! The crate returns projected, **unnormalised** features; normalisation and every metric live
+//! in `clipprobe-probe`.
+
+pub mod config;
+pub mod embed;
+pub mod env;
+pub mod error;
+pub mod model;
+pub mod preprocess;
+pub mod resize;
+pub mod source;
+pub mod tokenizer;
+
+pub use error::{Error, Result};

@@ -1,0 +1,278 @@
+//! The benchmark record: one hard-negative pair per JSON Lines row.
+//!
+//! Written by `clipprobe negatives` and by the public-benchmark importers, read by
+//! `clipprobe eval`. Wire format (one JSON object per line):
+//!
+//! | field | type | meaning |
+//! |---|---|---|
+//! | `schema_version` | int | [`BENCH_SCHEMA_VERSION`]; readers reject others |
+//! | `id` | string | unique per row |
+//! | `caption` | string | the true caption |
+//! | `negative` | string | the hard negative (false for `image`) |
+//! | `op` | string | subset: a generator op (`swap_att`, ...) or a public benchmark's own subset name |
+//! | `depth` | int | number of operators applied (1 for imported rows) |
+//! | `edits` | array | provenance, one [`Edit`] per step (empty for imported rows) |
+//! | `image` | string? | image path (relative paths resolve against `--images-root`, else the file's folder) |
+//! | `negative_image` | string? | Winoground-style second image, whose true caption is `negative` |
+//! | `scoring` | string | `itm` (SugarCrepe: cos(image, caption) > cos(image, negative)) or `winoground` |
+//! | `alt_captions` | array? | further true captions (SugarCrepe++'s second positive) |
+//! | `source` | string? | the benchmark it came from (`sugarcrepe`, `aro`, ...) |
+//!
+//! Any other field is kept as it is ([`BenchRecord::extra`]).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::formats;
+
+/// Version of the benchmark JSON Lines format.
+pub const BENCH_SCHEMA_VERSION: u64 = 1;
+
+/// The seven operators of the generator, named as SugarCrepe names its subsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    SwapObj,
+    SwapAtt,
+    ReplaceObj,
+    ReplaceAtt,
+    ReplaceRel,
+    AddObj,
+    AddAtt,
+}
+
+impl Op {
+    /// All operators, in the canonical order used by outputs and reports.
+    pub const ALL: [Op; 7] = [
+        Op::ReplaceObj,
+        Op::ReplaceAtt,
+        Op::ReplaceRel,
+        Op::SwapObj,
+        Op::SwapAtt,
+        Op::AddObj,
+        Op::AddAtt,
+    ];
+
+    /// The SugarCrepe subset name (`swap_att`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::SwapObj => "swap_obj",
+            Op::SwapAtt => "swap_att",
+            Op::ReplaceObj => "replace_obj",
+            Op::ReplaceAtt => "replace_att",
+            Op::ReplaceRel => "replace_rel",
+            Op::AddObj => "add_obj",
+            Op::AddAtt => "add_att",
+        }
+    }
+
+    /// Parses a SugarCrepe subset name.
+    pub fn from_name(s: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|o| o.name() == s)
+    }
+
+    /// The kind of concept the operator acts on.
+    pub fn kind(self) -> ConceptKind {
+        match self {
+            Op::SwapObj | Op::ReplaceObj | Op::AddObj => ConceptKind::Object,
+            Op::SwapAtt | Op::ReplaceAtt | Op::AddAtt => ConceptKind::Attribute,
+            Op::ReplaceRel => ConceptKind::Relation,
+        }
+    }
+}
+
+impl std::fmt::Display for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Kind of atomic concept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConceptKind {
+    Object,
+    Attribute,
+    Relation,
+}
+
+/// One span change inside a step: `before` at `span` of the step's input becomes `after` at
+/// `new_span` of the step's output. Spans are `[start, end)` in Unicode scalar values (chars).
+/// ADD has `before == ""` (an empty span at the insertion point).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub before: String,
+    pub after: String,
+    pub span: [usize; 2],
+    pub new_span: [usize; 2],
+}
+
+/// Provenance of one operator step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edit {
+    pub op: Op,
+    pub kind: ConceptKind,
+    /// Lexicon category of the concept(s) (`color`, `animal`, `spatial`, ...).
+    pub category: String,
+    /// The step's text before and after.
+    pub text_before: String,
+    pub text_after: String,
+    /// SWAP: two changes; REPLACE and ADD: one.
+    pub changes: Vec<Change>,
+}
+
+/// How a row is scored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scoring {
+    /// SugarCrepe / ARO / VALSE: correct iff cos(image, caption) > cos(image, negative).
+    #[default]
+    Itm,
+    /// Winoground: text, image and group scores over (caption, image) and (negative, negative_image).
+    Winoground,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// One benchmark row (see the module docs for the wire format).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchRecord {
+    pub schema_version: u64,
+    pub id: String,
+    pub caption: String,
+    pub negative: String,
+    pub op: String,
+    #[serde(default = "one")]
+    pub depth: u32,
+    #[serde(default)]
+    pub edits: Vec<Edit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negative_image: Option<String>,
+    #[serde(default, skip_serializing_if = "is_default_scoring")]
+    pub scoring: Scoring,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alt_captions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Any other field of the row, kept as it is.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+fn is_default_scoring(s: &Scoring) -> bool {
+    *s == Scoring::Itm
+}
+
+impl BenchRecord {
+    /// A new depth-1 ITM record with no edits.
+    pub fn new(id: impl Into<String>, caption: impl Into<String>, negative: impl Into<String>, op: impl Into<String>) -> Self {
+        BenchRecord {
+            schema_version: BENCH_SCHEMA_VERSION,
+            id: id.into(),
+            caption: caption.into(),
+            negative: negative.into(),
+            op: op.into(),
+            depth: 1,
+            edits: Vec::new(),
+            image: None,
+            negative_image: None,
+            scoring: Scoring::Itm,
+            alt_captions: Vec::new(),
+            source: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+/// Reads and validates a benchmark file. Errors name the line: bad JSON, a missing field,
+/// an unsupported `schema_version`, an empty caption/negative, a duplicate `id`, a
+/// `winoground` row without both images.
+pub fn read_bench(path: &Path) -> Result<Vec<BenchRecord>> {
+    let mut seen = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for (line, r) in formats::read_jsonl::<BenchRecord>(path)? {
+        let bad = |message: String| Error::Line {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        if r.schema_version != BENCH_SCHEMA_VERSION {
+            return Err(bad(format!(
+                "unsupported schema_version {} (this clipprobe reads {BENCH_SCHEMA_VERSION})",
+                r.schema_version
+            )));
+        }
+        if r.caption.trim().is_empty() || r.negative.trim().is_empty() {
+            return Err(bad("empty `caption` or `negative`".into()));
+        }
+        if r.op.trim().is_empty() {
+            return Err(bad("empty `op`".into()));
+        }
+        if r.scoring == Scoring::Winoground && (r.image.is_none() || r.negative_image.is_none()) {
+            return Err(bad("`winoground` scoring needs `image` and `negative_image`".into()));
+        }
+        if let Some(prev) = seen.insert(r.id.clone(), line) {
+            return Err(bad(format!("duplicate id {:?} (first on line {prev})", r.id)));
+        }
+        out.push(r);
+    }
+    if out.is_empty() {
+        return Err(Error::File {
+            path: path.to_path_buf(),
+            message: "no benchmark rows".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// Writes benchmark rows as JSON Lines, atomically.
+pub fn write_bench(path: &Path, rows: &[BenchRecord]) -> Result<()> {
+    formats::write_jsonl(path, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op_names_round_trip() {
+        for op in Op::ALL {
+            assert_eq!(Op::from_name(op.name()), Some(op));
+            assert_eq!(serde_json::to_string(&op).expect("ser"), format!("\"{}\"", op.name()));
+        }
+        assert_eq!(Op::from_name("swap_rel"), None);
+    }
+
+    #[test]
+    fn record_round_trip_keeps_extra_fields() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("b.jsonl");
+        let mut r = BenchRecord::new("1", "a red car", "a blue car", "replace_att");
+        r.extra.insert("split".into(), serde_json::json!("val"));
+        write_bench(&p, std::slice::from_ref(&r)).expect("write");
+        assert_eq!(read_bench(&p).expect("read"), vec![r]);
+    }
+
+    #[test]
+    fn bad_rows_name_their_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("b.jsonl");
+        let good = r#"{"schema_version":1,"id":"a","caption":"x","negative":"y","op":"o"}"#;
+        for (bad, needle) in [
+            (r#"{"schema_version":1,"id":"b","caption":"x","op":"o"}"#, "negative"),
+            (r#"{"schema_version":9,"id":"b","caption":"x","negative":"y","op":"o"}"#, "schema_version"),
+            (r#"{"schema_version":1,"id":"a","caption":"x","negative":"y","op":"o"}"#, "duplicate"),
+            (r#"{"schema_version":1,"id":"b","caption":" ","negative":"y","op":"o"}"#, "empty"),
+        ] {
+            std::fs::write(&p, format!("{good}\n{bad}\n")).expect("write");
+            let e = read_bench(&p).expect_err(bad).to_string();
+            assert!(e.contains(":2:") && e.contains(needle), "{e}");
+        }
+    }
+}

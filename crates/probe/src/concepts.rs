@@ -1,0 +1,2 @@
+//! TODO: filled in by the concepts work.
+pub use crate::bench::ConceptKind;

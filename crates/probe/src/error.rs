@@ -1,0 +1,49 @@
+//! The crate's one error type. Variants name the file, line or field at fault.
+
+use std::path::PathBuf;
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Errors of the probe crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line of a text or JSON Lines file is bad (1-based line number).
+    #[error("{path}:{line}: {message}")]
+    Line {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    /// A whole file is bad (wrong JSON shape, missing field, empty, ...).
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    /// A file was written by an unsupported schema version.
+    #[error("{path}: unsupported schema_version {found} (this clipprobe reads {supported})")]
+    UnsupportedVersion {
+        path: PathBuf,
+        found: u64,
+        supported: u64,
+    },
+    /// Bad arguments or inconsistent inputs (shapes, empty sets, ...).
+    #[error("{0}")]
+    Input(String),
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it is about.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! # clipprobe-probe
+//!
+//! Everything in clipprobe that does not need a neural network:
+//!
+//! - [`concepts`]: captions → atomic concepts (objects, attributes, relations) from a curated,
+//!   data-file lexicon ([`lexicon`]).
+//! - [`negatives`]: SWAP / REPLACE / ADD operators (SugarCrepe's subset names), iterated to
+//!   depth K, with provenance; [`audit`]: the blind text-only baseline and adversarial filter.
+//! - [`bench`]: the benchmark record (JSON Lines) shared by the generator, the importers and
+//!   `eval`; [`importers`] and [`manifests`] for public benchmarks.
+//! - [`metrics`]: every formula (cosine, insensitivity, image-text accuracy, modality gap);
+//!   [`report`]: `report.json`, `report.md`, `report.html`.
+//! - [`formats`]: file formats and safe writing (atomic rename, `.npy`, caption files);
+//!   [`cache`]: the on-disk embedding cache.
+//!
+//! Paper: "Understanding Hardness of Vision-Language Compositionality from A Token-level Causal
+//! Lens" (arXiv 2510.26302); SugarCrepe (Hsieh et al., 2023).
+
+pub mod audit;
+pub mod bench;
+pub mod cache;
+pub mod concepts;
+pub mod error;
+pub mod formats;
+pub mod importers;
+pub mod lexicon;
+pub mod manifests;
+pub mod metrics;
+pub mod negatives;
+pub mod report;
+
+pub use error::{Error, Result};
