@@ -1,1 +1,502 @@
-//! TODO: filled in by the lexicon work.
+//! The curated lexicon behind [`crate::concepts`] and [`crate::negatives`].
+//!
+//! The lexicon is data, hand-written for clipprobe, in tab-separated files under
+//! `crates/probe/lexicon/` and embedded in the binary with `include_str!`:
+//!
+//! | file | rows |
+//! |---|---|
+//! | `objects.tsv` | noun, plural (`-` for mass nouns), category, sense (synonym group or `hypernym`), scene tags |
+//! | `attributes.tsv` | attribute, category (colour, size, material, ...), sense |
+//! | `compat.tsv` | which attribute words fit which noun categories |
+//! | `relations.tsv` | relation phrase, category (`spatial` / `action`), sense, meaning-changing opposites |
+//! | `function_words.tsv` | determiners, counts, agreeing verbs, `a`/`an` exceptions |
+//!
+//! Each file documents its columns in its header. To extend the lexicon, add rows and rebuild;
+//! [`Lexicon::from_sources`] checks every row and names the file and line of a bad one (the unit
+//! tests run it on the embedded files).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use crate::error::{Error, Result};
+
+/// Index of a noun in [`Lexicon::nouns`].
+pub type NounId = u32;
+/// Index of an attribute in [`Lexicon::attrs`].
+pub type AttrId = u32;
+/// Index of a relation in [`Lexicon::rels`].
+pub type RelId = u32;
+
+/// The embedded lexicon files, in the order [`Lexicon::from_sources`] takes them.
+pub const SOURCES: Sources = Sources {
+    objects: include_str!("../lexicon/objects.tsv"),
+    attributes: include_str!("../lexicon/attributes.tsv"),
+    compat: include_str!("../lexicon/compat.tsv"),
+    relations: include_str!("../lexicon/relations.tsv"),
+    function_words: include_str!("../lexicon/function_words.tsv"),
+};
+
+/// The text of the five lexicon files.
+#[derive(Debug, Clone, Copy)]
+pub struct Sources<'a> {
+    pub objects: &'a str,
+    pub attributes: &'a str,
+    pub compat: &'a str,
+    pub relations: &'a str,
+    pub function_words: &'a str,
+}
+
+/// A noun (object concept).
+#[derive(Debug, Clone)]
+pub struct Noun {
+    pub word: String,
+    /// `None` for a mass noun ("water").
+    pub plural: Option<String>,
+    pub category: String,
+    /// Synonym group; never replaced by a noun of the same sense.
+    pub sense: String,
+    /// A generic word ("animal", "person"): parsed, but never replaced nor used as a replacement.
+    pub hypernym: bool,
+    /// Scene tags as a bit set (bit i = [`Lexicon::scene_names`]`[i]`).
+    pub scenes: u64,
+    /// Fits every scene (`*`).
+    pub any_scene: bool,
+    category_idx: usize,
+}
+
+impl Noun {
+    /// The form for a number.
+    pub fn form(&self, plural: bool) -> &str {
+        match (&self.plural, plural) {
+            (Some(p), true) => p,
+            _ => &self.word,
+        }
+    }
+
+    /// A count noun (has a plural).
+    pub fn countable(&self) -> bool {
+        self.plural.is_some()
+    }
+}
+
+/// An attribute.
+#[derive(Debug, Clone)]
+pub struct Attr {
+    pub word: String,
+    pub category: String,
+    pub sense: String,
+}
+
+/// A relation (spatial preposition or action verb).
+#[derive(Debug, Clone)]
+pub struct Rel {
+    pub phrase: String,
+    pub category: String,
+    pub sense: String,
+    /// Relations that make a true caption false when put in this one's place.
+    pub opposites: Vec<RelId>,
+}
+
+/// The role of a function word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FuncRole {
+    /// Singular determiner (`a`, `an`, `one`, `this`).
+    DetSg,
+    /// Plural determiner or count (`two`, `several`, `a group of`).
+    DetPl,
+    /// Determiner of either number (`the`, `his`).
+    DetAny,
+    /// Singular verb form that agrees with its subject (`is`, `was`, `has`).
+    BeSg,
+    /// Plural verb form (`are`, `were`, `have`).
+    BePl,
+    /// `and`.
+    And,
+}
+
+/// What a word or phrase can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    Noun { id: NounId, plural: bool },
+    Attr(AttrId),
+    Rel(RelId),
+    Func(FuncRole),
+}
+
+/// The parsed lexicon.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    pub nouns: Vec<Noun>,
+    pub attrs: Vec<Attr>,
+    pub rels: Vec<Rel>,
+    /// Scene tag names, by bit.
+    pub scene_names: Vec<String>,
+    forms: HashMap<String, Vec<Entry>>,
+    max_words: usize,
+    /// `fits[noun category index][attr id]`.
+    fits: Vec<Vec<bool>>,
+    an_words: HashSet<String>,
+    a_words: HashSet<String>,
+    a_prefixes: Vec<String>,
+}
+
+fn rows<'a>(file: &'static str, text: &'a str) -> impl Iterator<Item = (usize, Vec<&'a str>)> + 'a {
+    let _ = file;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|(i, l)| (i + 1, l.split('\t').map(str::trim).collect()))
+}
+
+fn bad(file: &str, line: usize, message: impl Into<String>) -> Error {
+    Error::Line {
+        path: format!("lexicon/{file}").into(),
+        line,
+        message: message.into(),
+    }
+}
+
+impl Lexicon {
+    /// The embedded lexicon, parsed once.
+    pub fn builtin() -> &'static Lexicon {
+        static LEX: OnceLock<Lexicon> = OnceLock::new();
+        LEX.get_or_init(|| {
+            // The embedded files are checked by the unit tests; a failure here is a build bug.
+            #[allow(clippy::expect_used)]
+            Lexicon::from_sources(SOURCES).expect("embedded lexicon is valid")
+        })
+    }
+
+    /// Parses lexicon files; a bad row is an [`Error::Line`] naming the file and line.
+    pub fn from_sources(src: Sources<'_>) -> Result<Lexicon> {
+        let mut lex = Lexicon {
+            nouns: Vec::new(),
+            attrs: Vec::new(),
+            rels: Vec::new(),
+            scene_names: Vec::new(),
+            forms: HashMap::new(),
+            max_words: 1,
+            fits: Vec::new(),
+            an_words: HashSet::new(),
+            a_words: HashSet::new(),
+            a_prefixes: Vec::new(),
+        };
+        let mut categories: Vec<String> = Vec::new();
+        for (line, cols) in rows("objects.tsv", src.objects) {
+            let [word, plural, category, sense, scenes] = cols[..] else {
+                return Err(bad("objects.tsv", line, "expected 5 tab-separated columns"));
+            };
+            let category_idx = match categories.iter().position(|c| c == category) {
+                Some(i) => i,
+                None => {
+                    categories.push(category.to_string());
+                    categories.len() - 1
+                }
+            };
+            let mut bits = 0u64;
+            let mut any_scene = false;
+            for tag in scenes.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                if tag == "*" {
+                    any_scene = true;
+                    continue;
+                }
+                let i = match lex.scene_names.iter().position(|s| s == tag) {
+                    Some(i) => i,
+                    None => {
+                        if lex.scene_names.len() == 64 {
+                            return Err(bad("objects.tsv", line, "more than 64 scene tags"));
+                        }
+                        lex.scene_names.push(tag.to_string());
+                        lex.scene_names.len() - 1
+                    }
+                };
+                bits |= 1 << i;
+            }
+            let id = lex.nouns.len() as NounId;
+            let plural = (plural != "-").then(|| plural.to_string());
+            lex.add_form(word, Entry::Noun { id, plural: false });
+            if let Some(p) = &plural {
+                lex.add_form(p, Entry::Noun { id, plural: true });
+            }
+            lex.nouns.push(Noun {
+                word: word.to_string(),
+                plural,
+                category: category.to_string(),
+                hypernym: sense == "hypernym",
+                sense: sense.to_string(),
+                scenes: bits,
+                any_scene,
+                category_idx,
+            });
+        }
+        for (line, cols) in rows("attributes.tsv", src.attributes) {
+            let [word, category, sense] = cols[..] else {
+                return Err(bad(
+                    "attributes.tsv",
+                    line,
+                    "expected 3 tab-separated columns",
+                ));
+            };
+            let id = lex.attrs.len() as AttrId;
+            lex.add_form(word, Entry::Attr(id));
+            lex.attrs.push(Attr {
+                word: word.to_string(),
+                category: category.to_string(),
+                sense: sense.to_string(),
+            });
+        }
+        lex.fits = vec![vec![false; lex.attrs.len()]; categories.len()];
+        for (line, cols) in rows("compat.tsv", src.compat) {
+            let [acat, ncats, words] = cols[..] else {
+                return Err(bad("compat.tsv", line, "expected 3 tab-separated columns"));
+            };
+            let chosen: Vec<AttrId> = if words == "*" {
+                (0..lex.attrs.len() as AttrId)
+                    .filter(|&a| lex.attrs[a as usize].category == acat)
+                    .collect()
+            } else {
+                let mut v = Vec::new();
+                for w in words.split(',').map(str::trim) {
+                    let a = lex
+                        .attrs
+                        .iter()
+                        .position(|a| a.word == w && a.category == acat)
+                        .ok_or_else(|| {
+                            bad(
+                                "compat.tsv",
+                                line,
+                                format!("{w:?} is not a {acat} attribute"),
+                            )
+                        })?;
+                    v.push(a as AttrId);
+                }
+                v
+            };
+            if chosen.is_empty() {
+                return Err(bad(
+                    "compat.tsv",
+                    line,
+                    format!("no attribute of category {acat:?}"),
+                ));
+            }
+            for nc in ncats.split(',').map(str::trim) {
+                let ci = categories.iter().position(|c| c == nc).ok_or_else(|| {
+                    bad("compat.tsv", line, format!("unknown noun category {nc:?}"))
+                })?;
+                for &a in &chosen {
+                    lex.fits[ci][a as usize] = true;
+                }
+            }
+        }
+        let mut pending: Vec<(usize, Vec<String>)> = Vec::new();
+        for (line, cols) in rows("relations.tsv", src.relations) {
+            if cols.len() < 3 || cols.len() > 4 {
+                return Err(bad(
+                    "relations.tsv",
+                    line,
+                    "expected 3 or 4 tab-separated columns",
+                ));
+            }
+            let id = lex.rels.len() as RelId;
+            lex.add_form(cols[0], Entry::Rel(id));
+            lex.rels.push(Rel {
+                phrase: cols[0].to_string(),
+                category: cols[1].to_string(),
+                sense: cols[2].to_string(),
+                opposites: Vec::new(),
+            });
+            let opp = cols.get(3).copied().unwrap_or("");
+            pending.push((
+                line,
+                opp.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect(),
+            ));
+        }
+        for (i, (line, opps)) in pending.into_iter().enumerate() {
+            for o in opps {
+                let j = lex.rels.iter().position(|r| r.phrase == o);
+                match j {
+                    Some(j) if lex.rels[j].sense != lex.rels[i].sense => {
+                        lex.rels[i].opposites.push(j as RelId)
+                    }
+                    Some(_) => {
+                        return Err(bad(
+                            "relations.tsv",
+                            line,
+                            format!("{o:?} has the same sense"),
+                        ))
+                    }
+                    // An opposite need not be parseable itself ("walking next to").
+                    None => {
+                        let id = lex.rels.len() as RelId;
+                        let cat = lex.rels[i].category.clone();
+                        lex.rels.push(Rel {
+                            phrase: o.clone(),
+                            category: cat,
+                            sense: o.clone(),
+                            opposites: Vec::new(),
+                        });
+                        lex.add_form(&o, Entry::Rel(id));
+                        lex.rels[i].opposites.push(id);
+                    }
+                }
+            }
+        }
+        for (line, cols) in rows("function_words.tsv", src.function_words) {
+            let [word, role] = cols[..] else {
+                return Err(bad(
+                    "function_words.tsv",
+                    line,
+                    "expected 2 tab-separated columns",
+                ));
+            };
+            let role = match role {
+                "det_sg" => FuncRole::DetSg,
+                "det_pl" => FuncRole::DetPl,
+                "det_any" => FuncRole::DetAny,
+                "be_sg" => FuncRole::BeSg,
+                "be_pl" => FuncRole::BePl,
+                "and" => FuncRole::And,
+                "an" => {
+                    lex.an_words.insert(word.to_string());
+                    continue;
+                }
+                "a" => {
+                    match word.strip_suffix('-') {
+                        Some(p) => lex.a_prefixes.push(p.to_string()),
+                        None => {
+                            lex.a_words.insert(word.to_string());
+                        }
+                    }
+                    continue;
+                }
+                other => {
+                    return Err(bad(
+                        "function_words.tsv",
+                        line,
+                        format!("unknown role {other:?}"),
+                    ))
+                }
+            };
+            lex.add_form(word, Entry::Func(role));
+        }
+        Ok(lex)
+    }
+
+    fn add_form(&mut self, form: &str, e: Entry) {
+        self.max_words = self.max_words.max(form.split(' ').count());
+        let v = self.forms.entry(form.to_string()).or_default();
+        if !v.contains(&e) {
+            v.push(e);
+        }
+    }
+
+    /// The entries of a lowercase word or space-joined phrase.
+    pub fn lookup(&self, form: &str) -> &[Entry] {
+        self.forms.get(form).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The longest phrase (in words) of any entry.
+    pub fn max_words(&self) -> usize {
+        self.max_words
+    }
+
+    /// Whether attribute `a` fits noun `n` (compat.tsv).
+    pub fn fits(&self, a: AttrId, n: NounId) -> bool {
+        let ci = self.nouns[n as usize].category_idx;
+        self.fits[ci][a as usize]
+    }
+
+    /// `"a"` or `"an"` for the word that follows the article.
+    pub fn article_for(&self, next_word: &str) -> &'static str {
+        let w = next_word.to_lowercase();
+        if self.an_words.contains(&w) {
+            return "an";
+        }
+        if self.a_words.contains(&w) || self.a_prefixes.iter().any(|p| w.starts_with(p.as_str())) {
+            return "a";
+        }
+        match w.chars().next() {
+            Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+            _ => "a",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_lexicon_parses() {
+        let lex = Lexicon::from_sources(SOURCES).expect("valid");
+        assert!(lex.nouns.len() > 150, "{}", lex.nouns.len());
+        assert!(lex.attrs.len() > 40);
+        assert!(lex.rels.len() > 30);
+    }
+
+    #[test]
+    fn bad_rows_name_file_and_line() {
+        let mut s = SOURCES;
+        s.attributes = "# header\nred\tcolor\n";
+        let e = Lexicon::from_sources(s).expect_err("bad").to_string();
+        assert!(e.contains("attributes.tsv:2"), "{e}");
+        let mut s = SOURCES;
+        s.compat = "color\tplanet\t*\n";
+        let e = Lexicon::from_sources(s).expect_err("bad").to_string();
+        assert!(e.contains("compat.tsv:1") && e.contains("planet"), "{e}");
+    }
+
+    #[test]
+    fn articles() {
+        let lex = Lexicon::builtin();
+        for (w, a) in [
+            ("apple", "an"),
+            ("banana", "a"),
+            ("umbrella", "an"),
+            ("uniform", "a"),
+            ("hour", "an"),
+            ("elephant", "an"),
+            ("one-way", "a"),
+            ("Orange", "an"),
+            ("horse", "a"),
+        ] {
+            assert_eq!(lex.article_for(w), a, "{w}");
+        }
+    }
+
+    #[test]
+    fn synonyms_share_a_sense_and_hypernyms_are_marked() {
+        let lex = Lexicon::builtin();
+        let sense = |w: &str| {
+            let n = lex.nouns.iter().find(|n| n.word == w).expect(w);
+            (n.sense.clone(), n.hypernym)
+        };
+        for (a, b) in [
+            ("dog", "puppy"),
+            ("couch", "sofa"),
+            ("bike", "bicycle"),
+            ("cell phone", "phone"),
+        ] {
+            assert_eq!(sense(a).0, sense(b).0, "{a} / {b}");
+        }
+        for w in ["animal", "person", "vehicle", "food", "fruit"] {
+            assert!(sense(w).1, "{w} should be a hypernym");
+        }
+        assert_ne!(sense("dog").0, sense("cat").0);
+    }
+
+    #[test]
+    fn compat_blocks_implausible_pairs() {
+        let lex = Lexicon::builtin();
+        let n = |w: &str| lex.nouns.iter().position(|n| n.word == w).expect(w) as NounId;
+        let a = |w: &str| lex.attrs.iter().position(|a| a.word == w).expect(w) as AttrId;
+        assert!(lex.fits(a("red"), n("car")));
+        assert!(lex.fits(a("brown"), n("dog")));
+        assert!(!lex.fits(a("blue"), n("dog")));
+        assert!(!lex.fits(a("wooden"), n("banana")));
+    }
+}
