@@ -1,0 +1,211 @@
+//! Image-text matching: SugarCrepe-style accuracy and Winoground's three scores.
+
+use serde::{Deserialize, Serialize};
+
+use super::{cosine, mean_row, same_shape, Matrix};
+use crate::error::{Error, Result};
+
+/// Per-pair margins `cos(image_i, caption_i) − cos(image_i, negative_i)` (shape `(n, d)`
+/// each; rows need not be normalised). Pair `i` is correct iff its margin is `> 0`, i.e.
+/// iff `cos_pos > cos_neg` strictly (for finite IEEE doubles `x − y > 0 ⇔ x > y`); a tie
+/// counts as wrong. Errors on differing shapes, no rows, or an undefined cosine (zero row).
+pub fn itm_margins(images: &Matrix, captions: &Matrix, negatives: &Matrix) -> Result<Vec<f64>> {
+    same_shape(images, captions, "image-text accuracy (images vs captions)")?;
+    same_shape(
+        images,
+        negatives,
+        "image-text accuracy (images vs negatives)",
+    )?;
+    (0..images.rows)
+        .map(|i| {
+            let m =
+                cosine(images.row(i), captions.row(i)) - cosine(images.row(i), negatives.row(i));
+            if m.is_finite() {
+                Ok(m)
+            } else {
+                Err(Error::Input(format!(
+                    "pair {i}: cosine undefined (a zero or non-finite embedding)"
+                )))
+            }
+        })
+        .collect()
+}
+
+/// Accuracy: the fraction of margins `> 0`. Errors on an empty set.
+pub fn accuracy(margins: &[f64]) -> Result<f64> {
+    if margins.is_empty() {
+        return Err(Error::Input("accuracy of an empty set".into()));
+    }
+    Ok(margins.iter().filter(|&&m| m > 0.0).count() as f64 / margins.len() as f64)
+}
+
+/// [`itm_margins`] after removing the modality gap (see `docs/metrics.md`, "gap removal"):
+/// images are centred on the mean of `images`, captions *and* negatives on the mean of
+/// `captions` (the matched texts, so both candidate texts get the same shift), then every
+/// row is L2-normalised again. Rows must be L2-normalised. Errors as [`itm_margins`], and
+/// if a row becomes zero after centring.
+pub fn itm_margins_gap_removed(
+    images: &Matrix,
+    captions: &Matrix,
+    negatives: &Matrix,
+) -> Result<Vec<f64>> {
+    same_shape(
+        images,
+        captions,
+        "gap-removed accuracy (images vs captions)",
+    )?;
+    same_shape(
+        images,
+        negatives,
+        "gap-removed accuracy (images vs negatives)",
+    )?;
+    super::check_normalized(images, "gap-removed accuracy: images")?;
+    super::check_normalized(captions, "gap-removed accuracy: captions")?;
+    super::check_normalized(negatives, "gap-removed accuracy: negatives")?;
+    let mi = mean_row(images)?;
+    let mt = mean_row(captions)?;
+    let images = super::gap::center_normalize(images, &mi, "images")?;
+    let captions = super::gap::center_normalize(captions, &mt, "captions")?;
+    let negatives = super::gap::center_normalize(negatives, &mt, "negatives")?;
+    itm_margins(&images, &captions, &negatives)
+}
+
+/// Winoground outcome of one item with captions `c0, c1` and images `i0, i1` (`c0` is the
+/// true caption of `i0`, `c1` of `i1`), `s` = cosine:
+/// text: `s(c0,i0) > s(c1,i0) ∧ s(c1,i1) > s(c0,i1)`; image: `s(c0,i0) > s(c0,i1) ∧
+/// s(c1,i1) > s(c1,i0)`; group: both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WinogroundOutcome {
+    pub text: bool,
+    pub image: bool,
+    pub group: bool,
+}
+
+/// Winoground scores: the fraction of items whose text / image / group outcome holds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct WinogroundScores {
+    pub text: f64,
+    pub image: f64,
+    pub group: f64,
+}
+
+/// Winoground outcomes per item; `c0, i0, c1, i1` are `(n, d)` (rows need not be
+/// normalised). Errors on differing shapes, no rows, or an undefined cosine.
+pub fn winoground(
+    c0: &Matrix,
+    i0: &Matrix,
+    c1: &Matrix,
+    i1: &Matrix,
+) -> Result<Vec<WinogroundOutcome>> {
+    same_shape(c0, i0, "winoground (c0 vs i0)")?;
+    same_shape(c0, c1, "winoground (c0 vs c1)")?;
+    same_shape(c0, i1, "winoground (c0 vs i1)")?;
+    (0..c0.rows)
+        .map(|k| {
+            let s00 = cosine(c0.row(k), i0.row(k));
+            let s10 = cosine(c1.row(k), i0.row(k));
+            let s01 = cosine(c0.row(k), i1.row(k));
+            let s11 = cosine(c1.row(k), i1.row(k));
+            if ![s00, s10, s01, s11].iter().all(|s| s.is_finite()) {
+                return Err(Error::Input(format!(
+                    "winoground item {k}: cosine undefined (a zero or non-finite embedding)"
+                )));
+            }
+            let text = s00 > s10 && s11 > s01;
+            let image = s00 > s01 && s11 > s10;
+            Ok(WinogroundOutcome {
+                text,
+                image,
+                group: text && image,
+            })
+        })
+        .collect()
+}
+
+impl WinogroundScores {
+    /// Means of the outcomes; errors on an empty set.
+    pub fn of(outcomes: &[WinogroundOutcome]) -> Result<WinogroundScores> {
+        if outcomes.is_empty() {
+            return Err(Error::Input("winoground scores of an empty set".into()));
+        }
+        let n = outcomes.len() as f64;
+        let frac =
+            |f: fn(&WinogroundOutcome) -> bool| outcomes.iter().filter(|o| f(o)).count() as f64 / n;
+        Ok(WinogroundScores {
+            text: frac(|o| o.text),
+            image: frac(|o| o.image),
+            group: frac(|o| o.group),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(rows: &[[f32; 2]]) -> Matrix {
+        Matrix::from_rows(&rows.iter().map(|r| r.to_vec()).collect::<Vec<_>>()).expect("m")
+    }
+
+    #[test]
+    fn itm_by_hand() {
+        // image (1,0); caption at 0°, negative at 90°: margin 1 - 0 = 1 (correct)
+        // image (0,1); caption (1,0), negative (1,1): margin 0 - 1/√2 (wrong)
+        // image (1,0); caption = negative: margin 0, a tie counts as wrong
+        let img = m(&[[1., 0.], [0., 1.], [1., 0.]]);
+        let cap = m(&[[1., 0.], [1., 0.], [1., 1.]]);
+        let neg = m(&[[0., 1.], [1., 1.], [1., 1.]]);
+        let mg = itm_margins(&img, &cap, &neg).expect("margins");
+        assert!((mg[0] - 1.0).abs() < 1e-12);
+        assert!((mg[1] + 0.5f64.sqrt()).abs() < 1e-7);
+        assert_eq!(mg[2], 0.0);
+        assert!((accuracy(&mg).expect("acc") - 1.0 / 3.0).abs() < 1e-15);
+        assert!(accuracy(&[]).is_err());
+        assert!(itm_margins(&img, &cap, &m(&[[0., 1.]])).is_err());
+    }
+
+    #[test]
+    fn winoground_by_hand() {
+        // item 0: all right. item 1: c0=c1 so text fails (ties), image holds.
+        // item 2: captions swapped relative to images: all fail.
+        let c0 = m(&[[1., 0.], [1., 0.], [0., 1.]]);
+        let c1 = m(&[[0., 1.], [1., 0.], [1., 0.]]);
+        let i0 = m(&[[1., 0.1], [1., 0.], [1., 0.]]);
+        let i1 = m(&[[0.1, 1.], [0., 1.], [0., 1.]]);
+        let o = winoground(&c0, &i0, &c1, &i1).expect("outcomes");
+        let t = |text, image| WinogroundOutcome {
+            text,
+            image,
+            group: text && image,
+        };
+        // item 1: image: s(c0,i0)=1 > s(c0,i1)=0 but s(c1,i1)=0 > s(c1,i0)=1 is false
+        assert_eq!(o, vec![t(true, true), t(false, false), t(false, false)]);
+        let s = WinogroundScores::of(&o).expect("scores");
+        assert_eq!(
+            (s.text, s.image, s.group),
+            (1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0)
+        );
+    }
+
+    #[test]
+    fn winoground_text_and_image_can_differ() {
+        // i0 close to both captions' directions: text ok, image not.
+        // c0=(1,0), c1=(0,1), i0=(1,0.9), i1=(1,1): s00=.743 s10=.669 s11=.707 s01=.707
+        // text: s00>s10 ✓, s11>s01 ✗ (tie) → false; image: s00>s01 ✓, s11>s10 ✓ → true
+        let o = winoground(
+            &m(&[[1., 0.]]),
+            &m(&[[1., 0.9]]),
+            &m(&[[0., 1.]]),
+            &m(&[[1., 1.]]),
+        )
+        .expect("o");
+        assert_eq!(
+            o[0],
+            WinogroundOutcome {
+                text: false,
+                image: true,
+                group: false
+            }
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! A 2-D PCA of image and text embeddings together, for the modality-gap scatter plot.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::{check_normalized, dot64, norm64, Matrix};
+use crate::error::{Error, Result};
+
+/// Power-iteration cap and convergence tolerance (`‖v_new − v_old‖`).
+const MAX_ITERATIONS: usize = 1000;
+const TOLERANCE: f64 = 1e-12;
+
+/// 2-D coordinates of image and text embeddings on the top two principal components.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Projection {
+    /// `[pc1, pc2]` per kept image row.
+    pub image: Vec<[f64; 2]>,
+    /// `[pc1, pc2]` per kept text row.
+    pub text: Vec<[f64; 2]>,
+    /// Share of the total variance on each component.
+    pub explained_variance: [f64; 2],
+}
+
+/// PCA of the `2n` rows of `img` and `txt` (`(n_img, d)` and `(n_txt, d)`, L2-normalised)
+/// taken together: rows are centred on the combined mean, the top two eigenvectors of the
+/// covariance `X_cᵀX_c / N` are found by power iteration (fixed start from
+/// `ChaCha8Rng::seed_from_u64(0)`, the second kept orthogonal to the first, up to 1000
+/// iterations or until the step is below 1e-12), and each is signed so that its
+/// largest-magnitude coordinate is positive. The fit uses every row; only the rows at
+/// `⌊k·n/max_points⌋` (`k < max_points`) of each modality are returned when a modality has
+/// more than `max_points` rows. Errors on an empty modality, `max_points == 0`, `d < 2`,
+/// or rows that are all equal.
+pub fn pca_projection(img: &Matrix, txt: &Matrix, max_points: usize) -> Result<Projection> {
+    if img.rows == 0 || txt.rows == 0 || img.cols != txt.cols || img.cols < 2 || max_points == 0 {
+        return Err(Error::Input(format!(
+            "projection needs image and text rows of the same width ≥ 2 and max_points > 0 (got ({}, {}), ({}, {}), {max_points})",
+            img.rows, img.cols, txt.rows, txt.cols
+        )));
+    }
+    check_normalized(img, "projection: images")?;
+    check_normalized(txt, "projection: texts")?;
+    let d = img.cols;
+    let rows: Vec<Vec<f64>> = img
+        .iter_rows()
+        .chain(txt.iter_rows())
+        .map(|r| r.iter().map(|&x| x as f64).collect())
+        .collect();
+    let n = rows.len() as f64;
+    let mut mean = vec![0.0; d];
+    for r in &rows {
+        mean.iter_mut().zip(r).for_each(|(m, x)| *m += x);
+    }
+    mean.iter_mut().for_each(|m| *m /= n);
+    let centred: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|r| r.iter().zip(&mean).map(|(x, m)| x - m).collect())
+        .collect();
+    let total: f64 = centred.iter().map(|r| dot64(r, r)).sum::<f64>() / n;
+    if !(total > 0.0) {
+        return Err(Error::Input(
+            "projection: every embedding is the same point".into(),
+        ));
+    }
+    let pc1 = top_eigenvector(&centred, None)?;
+    let pc2 = top_eigenvector(&centred, Some(&pc1))?;
+    let var = |v: &[f64]| centred.iter().map(|r| dot64(r, v).powi(2)).sum::<f64>() / n;
+    let coords = |r: &Vec<f64>| [dot64(r, &pc1), dot64(r, &pc2)];
+    let pick = |len: usize, offset: usize| -> Vec<[f64; 2]> {
+        if len <= max_points {
+            (0..len).map(|i| coords(&centred[offset + i])).collect()
+        } else {
+            (0..max_points)
+                .map(|k| coords(&centred[offset + k * len / max_points]))
+                .collect()
+        }
+    };
+    Ok(Projection {
+        image: pick(img.rows, 0),
+        text: pick(txt.rows, img.rows),
+        explained_variance: [var(&pc1) / total, var(&pc2) / total],
+    })
+}
+
+/// `C v = X_cᵀ (X_c v) / N` without forming `C`.
+fn apply_cov(rows: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; v.len()];
+    for r in rows {
+        let p = dot64(r, v);
+        out.iter_mut().zip(r).for_each(|(o, x)| *o += p * x);
+    }
+    let n = rows.len() as f64;
+    out.iter_mut().for_each(|o| *o /= n);
+    out
+}
+
+fn orthogonalise(v: &mut [f64], against: Option<&[f64]>) {
+    if let Some(u) = against {
+        let p = dot64(v, u);
+        v.iter_mut().zip(u).for_each(|(x, y)| *x -= p * y);
+    }
+}
+
+fn top_eigenvector(rows: &[Vec<f64>], against: Option<&[f64]>) -> Result<Vec<f64>> {
+    let d = rows[0].len();
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let mut v: Vec<f64> = (0..d).map(|_| rng.random::<f64>() - 0.5).collect();
+    let unit = |v: &mut Vec<f64>| -> Result<()> {
+        let n = norm64(v);
+        if !(n > 0.0 && n.is_finite()) {
+            return Err(Error::Input(
+                "projection: the embeddings span fewer than two directions".into(),
+            ));
+        }
+        v.iter_mut().for_each(|x| *x /= n);
+        Ok(())
+    };
+    orthogonalise(&mut v, against);
+    unit(&mut v)?;
+    for _ in 0..MAX_ITERATIONS {
+        let mut w = apply_cov(rows, &v);
+        orthogonalise(&mut w, against);
+        unit(&mut w)?;
+        let step = w
+            .iter()
+            .zip(&v)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        v = w;
+        if step < TOLERANCE {
+            break;
+        }
+    }
+    // sign: the largest-magnitude coordinate is positive (first one on ties)
+    let mut best = 0;
+    for (i, x) in v.iter().enumerate() {
+        if x.abs() > v[best].abs() {
+            best = i;
+        }
+    }
+    if v[best] < 0.0 {
+        v.iter_mut().for_each(|x| *x = -*x);
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn projection_by_hand() {
+        // 3-D points: images (1,0,0),(0,1,0) texts (-1,0,0),(0,-1,0). Mean 0; covariance
+        // diag(.5,.5,0): PC1/PC2 span the x/y plane; the z axis gets nothing.
+        let img = Matrix::new(2, 3, vec![1., 0., 0., 0., 1., 0.]).expect("img");
+        let txt = Matrix::new(2, 3, vec![-1., 0., 0., 0., -1., 0.]).expect("txt");
+        let p = pca_projection(&img, &txt, 10).expect("pca");
+        let ev = p.explained_variance;
+        assert!((ev[0] + ev[1] - 1.0).abs() < 1e-9, "{ev:?}");
+        // every point keeps its full length in the plane
+        for c in p.image.iter().chain(&p.text) {
+            assert!((c[0].hypot(c[1]) - 1.0).abs() < 1e-9, "{c:?}");
+        }
+        // images and texts are mirror images through the origin
+        for (a, b) in p.image.iter().zip(&p.text) {
+            assert!((a[0] + b[0]).abs() < 1e-9 && (a[1] + b[1]).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn projection_caps_points() {
+        let rows: Vec<Vec<f32>> = (0..10)
+            .map(|i| {
+                let a = i as f32 * 0.3;
+                vec![a.cos(), a.sin(), 0.0]
+            })
+            .collect();
+        let img = Matrix::from_rows(&rows).expect("img");
+        let txt = Matrix::new(1, 3, vec![0., 0., 1.]).expect("txt");
+        let p = pca_projection(&img, &txt, 4).expect("pca");
+        assert_eq!((p.image.len(), p.text.len()), (4, 1));
+        assert!(pca_projection(&img, &txt, 0).is_err());
+    }
+}
