@@ -1,1 +1,3 @@
+mod metrics;
 mod placeholder {}
+mod importers;
