@@ -1,0 +1,345 @@
+//! Hard-negative generation: SWAP / REPLACE / ADD over atomic concepts, iterated to depth K,
+//! with provenance for every edit and a blind-baseline audit of the result.
+//!
+//! Entry points: [`read_input`] (captions from text, JSON Lines, COCO or SugarCrepe files),
+//! [`generate`] (captions → [`BenchRecord`]s and per-operator statistics) and [`run`]
+//! (generate, then audit with the blind text-only baseline of [`crate::audit`] and optionally
+//! filter). Output is a function of the input and [`Options`] only: every caption draws from
+//! its own ChaCha8 stream seeded by (seed, caption index, operator), so results are
+//! byte-identical across runs and thread counts.
+//!
+//! Row ids are `<input id>/<op>/<k>`. At depth K > 1 a row belongs to the subset of its first
+//! operator (`op`); `extra.ops` lists every step and `edits` holds one entry per step.
+
+mod input;
+mod ops;
+
+use std::collections::BTreeMap;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::audit;
+use crate::bench::{BenchRecord, Edit, Op, BENCH_SCHEMA_VERSION};
+use crate::concepts::parse;
+use crate::lexicon::Lexicon;
+
+pub use input::{read_input, InputCaption, InputFormat, InputSet};
+pub use ops::Skip;
+
+/// Version of the summary JSON written beside the output.
+pub const SUMMARY_SCHEMA_VERSION: u64 = 1;
+/// The `source` of generated rows.
+pub const SOURCE: &str = "clipprobe-negatives";
+
+/// Generator settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Options {
+    /// Operators to run (output follows [`Op::ALL`] order whatever the order here).
+    pub ops: Vec<Op>,
+    /// Negatives per caption and operator (at most; fewer when fewer candidates exist).
+    pub per_caption: usize,
+    pub seed: u64,
+    /// Operators applied in sequence per negative.
+    pub depth: u32,
+    /// Adversarial filtering toward 50% blind accuracy: `Some(min_keep)` keeps at least this
+    /// fraction of each operator's rows.
+    pub adversarial_filter: Option<f64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            ops: Op::ALL.to_vec(),
+            per_caption: 1,
+            seed: 0,
+            depth: 1,
+            adversarial_filter: None,
+        }
+    }
+}
+
+/// Per-operator statistics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OpStats {
+    /// Captions that got at least one negative from this operator.
+    pub captions_applied: usize,
+    /// Rows produced.
+    pub rows: usize,
+    /// Captions skipped, by reason.
+    pub skipped: BTreeMap<String, usize>,
+}
+
+/// Input statistics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputStats {
+    pub format: InputFormat,
+    pub captions: usize,
+    pub blank_lines: usize,
+    /// Captions in which the parser found no object (no operator can apply).
+    pub unparsed: usize,
+}
+
+/// The summary written to `<out>.summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub schema_version: u64,
+    pub tool: String,
+    pub tool_version: String,
+    pub settings: Options,
+    pub input: InputStats,
+    /// Keyed by operator name.
+    pub ops: BTreeMap<String, OpStats>,
+    /// Rows written (after filtering).
+    pub rows: usize,
+    pub blind_baseline: audit::AuditReport,
+}
+
+/// Records and summary of [`run`].
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub records: Vec<BenchRecord>,
+    pub summary: Summary,
+}
+
+/// Generates negatives, audits them with the blind baseline, and filters them when
+/// [`Options::adversarial_filter`] is set.
+pub fn run(input: &InputSet, opts: &Options) -> crate::Result<Generated> {
+    if opts.per_caption == 0 || opts.depth == 0 || opts.ops.is_empty() {
+        return Err(crate::Error::Input(
+            "--per-caption, --depth and --ops must be at least 1".into(),
+        ));
+    }
+    if let Some(k) = opts.adversarial_filter {
+        if !(0.0..=1.0).contains(&k) {
+            return Err(crate::Error::Input(format!(
+                "minimum keep ratio {k} is not in [0, 1]"
+            )));
+        }
+    }
+    let (records, ops, unparsed) = generate(&input.captions, opts);
+    let corpus: Vec<&str> = input.captions.iter().map(|c| c.caption.as_str()).collect();
+    let (records, blind) = audit::audit_and_filter(records, &corpus, opts.adversarial_filter);
+    let summary = Summary {
+        schema_version: SUMMARY_SCHEMA_VERSION,
+        tool: SOURCE.into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        settings: opts.clone(),
+        input: InputStats {
+            format: input.format,
+            captions: input.captions.len(),
+            blank_lines: input.blank_lines,
+            unparsed,
+        },
+        ops,
+        rows: records.len(),
+        blind_baseline: blind,
+    };
+    Ok(Generated { records, summary })
+}
+
+fn mix(seed: u64, a: u64, b: u64) -> u64 {
+    // splitmix64 over the three words: a stable, well-spread per-stream seed
+    let mut z =
+        seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+type Stats = BTreeMap<Op, (usize, usize, BTreeMap<Skip, usize>)>;
+
+/// Generates negatives (no audit): the records in input order, then operator order, per-op
+/// statistics keyed by name, and the number of captions with no object.
+pub fn generate(
+    inputs: &[InputCaption],
+    opts: &Options,
+) -> (Vec<BenchRecord>, BTreeMap<String, OpStats>, usize) {
+    let ops: Vec<Op> = Op::ALL
+        .into_iter()
+        .filter(|o| opts.ops.contains(o))
+        .collect();
+    let lex = Lexicon::builtin();
+    let chunks: Vec<(Vec<BenchRecord>, Stats, usize)> = inputs
+        .par_chunks(256)
+        .enumerate()
+        .map(|(ci, chunk)| {
+            let mut recs = Vec::new();
+            let mut stats = Stats::new();
+            let mut unparsed = 0;
+            for (j, inp) in chunk.iter().enumerate() {
+                let index = (ci * 256 + j) as u64;
+                if parse(&inp.caption, lex).objects.is_empty() {
+                    unparsed += 1;
+                }
+                for &op in &ops {
+                    let mut rng = ChaCha8Rng::seed_from_u64(mix(opts.seed, index, op as u64));
+                    let st = stats.entry(op).or_default();
+                    match negatives_for(inp, op, &ops, opts, lex, &mut rng) {
+                        Ok(rows) => {
+                            st.0 += 1;
+                            st.1 += rows.len();
+                            recs.extend(rows);
+                        }
+                        Err(skip) => *st.2.entry(skip).or_default() += 1,
+                    }
+                }
+            }
+            (recs, stats, unparsed)
+        })
+        .collect();
+    let mut records = Vec::new();
+    let mut out: BTreeMap<String, OpStats> = ops
+        .iter()
+        .map(|o| (o.name().to_string(), OpStats::default()))
+        .collect();
+    let mut unparsed = 0;
+    for (recs, stats, u) in chunks {
+        records.extend(recs);
+        unparsed += u;
+        for (op, (applied, rows, skips)) in stats {
+            let s = out.entry(op.name().to_string()).or_default();
+            s.captions_applied += applied;
+            s.rows += rows;
+            for (k, n) in skips {
+                *s.skipped.entry(k.reason().to_string()).or_default() += n;
+            }
+        }
+    }
+    (records, out, unparsed)
+}
+
+/// Draws up to `n` distinct indices below `len`.
+fn draw(rng: &mut ChaCha8Rng, len: usize, n: usize) -> Vec<usize> {
+    rand::seq::index::sample(rng, len, n.min(len)).into_vec()
+}
+
+/// One step: a random candidate of `op` on `text` whose result is not in `seen`.
+fn step(
+    text: &str,
+    op: Op,
+    lex: &Lexicon,
+    rng: &mut ChaCha8Rng,
+    seen: &[String],
+) -> Result<(String, Edit), Skip> {
+    let p = parse(text, lex);
+    let mut cands = Vec::new();
+    ops::candidates(op, &p, lex, &mut cands)?;
+    for i in draw(rng, cands.len(), 8) {
+        let (t, e) = ops::materialise(op, cands[i], &p, lex);
+        if !seen.iter().any(|s| s == &t) {
+            return Ok((t, e));
+        }
+    }
+    Err(Skip::Unchanged)
+}
+
+fn negatives_for(
+    inp: &InputCaption,
+    op: Op,
+    all_ops: &[Op],
+    opts: &Options,
+    lex: &Lexicon,
+    rng: &mut ChaCha8Rng,
+) -> Result<Vec<BenchRecord>, Skip> {
+    let p = parse(&inp.caption, lex);
+    let mut cands = Vec::new();
+    ops::candidates(op, &p, lex, &mut cands)?;
+    let mut rows: Vec<BenchRecord> = Vec::new();
+    let mut last_skip = Skip::Unchanged;
+    for i in draw(rng, cands.len(), opts.per_caption + 4) {
+        if rows.len() == opts.per_caption {
+            break;
+        }
+        let (text, edit) = ops::materialise(op, cands[i], &p, lex);
+        let mut seen = vec![inp.caption.clone(), text];
+        let mut edits = vec![edit];
+        let mut chain = vec![op];
+        while chain.len() < opts.depth as usize {
+            let mut order = all_ops.to_vec();
+            rand::seq::SliceRandom::shuffle(order.as_mut_slice(), rng);
+            let cur = seen.last().cloned().unwrap_or_default();
+            let next = order
+                .into_iter()
+                .find_map(|o| step(&cur, o, lex, rng, &seen).ok().map(|r| (o, r)));
+            match next {
+                Some((o, (t, e))) => {
+                    seen.push(t);
+                    edits.push(e);
+                    chain.push(o);
+                }
+                None => break,
+            }
+        }
+        if chain.len() < opts.depth as usize {
+            last_skip = Skip::DepthNotReached;
+            continue;
+        }
+        let negative = seen.pop().unwrap_or_default();
+        if negative == inp.caption || rows.iter().any(|r| r.negative == negative) {
+            continue;
+        }
+        rows.push(record(inp, op, rows.len(), negative, edits, &chain));
+    }
+    if rows.is_empty() {
+        return Err(last_skip);
+    }
+    Ok(rows)
+}
+
+fn record(
+    inp: &InputCaption,
+    op: Op,
+    k: usize,
+    negative: String,
+    edits: Vec<Edit>,
+    chain: &[Op],
+) -> BenchRecord {
+    let mut extra = inp.extra.clone();
+    if chain.len() > 1 {
+        extra.insert(
+            "ops".into(),
+            serde_json::Value::from(chain.iter().map(|o| o.name()).collect::<Vec<_>>()),
+        );
+    }
+    BenchRecord {
+        schema_version: BENCH_SCHEMA_VERSION,
+        id: format!("{}/{}/{k}", inp.id, op.name()),
+        caption: inp.caption.clone(),
+        negative,
+        op: op.name().to_string(),
+        depth: chain.len() as u32,
+        edits,
+        image: inp.image.clone(),
+        negative_image: None,
+        scoring: Default::default(),
+        alt_captions: Vec::new(),
+        source: Some(SOURCE.to_string()),
+        extra,
+    }
+}
+
+/// The built-in caption set (about 100 captions written for clipprobe, distinct from the test
+/// set), used by `eval` to build a default benchmark without user data.
+pub fn builtin_captions() -> Vec<String> {
+    include_str!("../../lexicon/builtin_captions.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect()
+}
+
+/// Convenience: [`InputCaption`]s numbered from 1 for a list of captions.
+pub fn captions_to_inputs(captions: &[String]) -> Vec<InputCaption> {
+    captions
+        .iter()
+        .enumerate()
+        .map(|(i, c)| InputCaption::new((i + 1).to_string(), c.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

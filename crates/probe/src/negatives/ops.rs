@@ -1,0 +1,517 @@
+//! The seven operators: candidate enumeration on a [`Parse`] and text rewriting.
+//!
+//! Each operator lists every valid candidate as a small descriptor ([`Cand`]); only the ones
+//! drawn are turned into text ([`materialise`]), which keeps generation fast. A candidate is
+//! valid only when the result is grammatical (articles and number agree) and false: no
+//! synonym (same sense), no hypernym, no attribute the noun cannot carry (`compat.tsv`).
+
+use crate::bench::{Change, Edit, Op};
+use crate::concepts::{ItemKind, Object, Parse};
+use crate::lexicon::{AttrId, FuncRole, Lexicon, NounId, RelId};
+
+/// Why an operator does not apply to a caption (summary reason names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Skip {
+    NoObject,
+    NoReplacementCandidate,
+    FewerThanTwoObjects,
+    NoSwappablePair,
+    NoAttribute,
+    AttributesOnFewerThanTwoObjects,
+    NoRelation,
+    NoUnmodifiedObject,
+    NoCompatibleAttribute,
+    NoSceneCompatibleObject,
+    NoInsertionPoint,
+    Unchanged,
+    DepthNotReached,
+}
+
+impl Skip {
+    /// The reason as written in the summary.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Skip::NoObject => "no object",
+            Skip::NoReplacementCandidate => "no replacement candidate",
+            Skip::FewerThanTwoObjects => "fewer than two objects",
+            Skip::NoSwappablePair => "no swappable pair (same sense or attributes that do not fit)",
+            Skip::NoAttribute => "no attribute",
+            Skip::AttributesOnFewerThanTwoObjects => "attributes on fewer than two objects",
+            Skip::NoRelation => "no relation",
+            Skip::NoUnmodifiedObject => "no unmodified object",
+            Skip::NoCompatibleAttribute => "no compatible attribute",
+            Skip::NoSceneCompatibleObject => "no scene-compatible object",
+            Skip::NoInsertionPoint => "no insertion point",
+            Skip::Unchanged => "negative equals the caption",
+            Skip::DepthNotReached => "depth not reached (no further operator applies)",
+        }
+    }
+}
+
+/// One candidate edit, as indices into the parse and the lexicon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cand {
+    ReplaceObj { obj: usize, noun: NounId },
+    SwapObj { a: usize, b: usize },
+    ReplaceAtt { attr: usize, new: AttrId },
+    SwapAtt { a: usize, b: usize },
+    ReplaceRel { rel: usize, new: RelId },
+    AddObj { noun: NounId },
+    AddAtt { obj: usize, attr: AttrId },
+}
+
+/// Lists the candidates of `op` into `out`, or says why there are none.
+pub fn candidates(op: Op, p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    out.clear();
+    match op {
+        Op::ReplaceObj => replace_obj(p, lex, out),
+        Op::SwapObj => swap_obj(p, lex, out),
+        Op::ReplaceAtt => replace_att(p, lex, out),
+        Op::SwapAtt => swap_att(p, lex, out),
+        Op::ReplaceRel => replace_rel(p, lex, out),
+        Op::AddObj => add_obj(p, lex, out),
+        Op::AddAtt => add_att(p, lex, out),
+    }
+}
+
+fn has_noun_sense(p: &Parse<'_>, lex: &Lexicon, sense: &str) -> bool {
+    p.objects
+        .iter()
+        .any(|o| lex.nouns[o.noun as usize].sense == sense)
+}
+
+fn has_attr_sense(p: &Parse<'_>, lex: &Lexicon, sense: &str) -> bool {
+    p.attributes
+        .iter()
+        .any(|a| lex.attrs[a.attr as usize].sense == sense)
+}
+
+fn attrs_fit(p: &Parse<'_>, lex: &Lexicon, o: &Object, noun: NounId) -> bool {
+    o.attrs
+        .iter()
+        .all(|&ai| lex.fits(p.attributes[ai].attr, noun))
+}
+
+fn replace_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    if p.objects.is_empty() {
+        return Err(Skip::NoObject);
+    }
+    for (oi, o) in p.objects.iter().enumerate() {
+        let old = &lex.nouns[o.noun as usize];
+        if old.hypernym {
+            continue;
+        }
+        for (ni, n) in lex.nouns.iter().enumerate() {
+            let ni = ni as NounId;
+            if n.hypernym
+                || n.category != old.category
+                || n.countable() != old.countable()
+                || has_noun_sense(p, lex, &n.sense)
+                || !attrs_fit(p, lex, o, ni)
+            {
+                continue;
+            }
+            out.push(Cand::ReplaceObj { obj: oi, noun: ni });
+        }
+    }
+    done(out, Skip::NoReplacementCandidate)
+}
+
+fn done(out: &[Cand], why: Skip) -> Result<(), Skip> {
+    if out.is_empty() {
+        Err(why)
+    } else {
+        Ok(())
+    }
+}
+
+fn swap_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    if p.objects.len() < 2 {
+        return Err(Skip::FewerThanTwoObjects);
+    }
+    for a in 0..p.objects.len() {
+        for b in a + 1..p.objects.len() {
+            let (oa, ob) = (&p.objects[a], &p.objects[b]);
+            let (na, nb) = (&lex.nouns[oa.noun as usize], &lex.nouns[ob.noun as usize]);
+            if na.sense == nb.sense
+                || na.word == nb.word
+                || na.countable() != nb.countable()
+                || !attrs_fit(p, lex, oa, ob.noun)
+                || !attrs_fit(p, lex, ob, oa.noun)
+            {
+                continue;
+            }
+            out.push(Cand::SwapObj { a, b });
+        }
+    }
+    done(out, Skip::NoSwappablePair)
+}
+
+fn replace_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    if p.attributes.is_empty() {
+        return Err(Skip::NoAttribute);
+    }
+    for (ai, at) in p.attributes.iter().enumerate() {
+        let old = &lex.attrs[at.attr as usize];
+        let noun = p.objects[at.object].noun;
+        for (ni, n) in lex.attrs.iter().enumerate() {
+            let ni = ni as AttrId;
+            if n.category == old.category && !has_attr_sense(p, lex, &n.sense) && lex.fits(ni, noun)
+            {
+                out.push(Cand::ReplaceAtt { attr: ai, new: ni });
+            }
+        }
+    }
+    done(out, Skip::NoReplacementCandidate)
+}
+
+fn swap_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    if p.attributes.is_empty() {
+        return Err(Skip::NoAttribute);
+    }
+    let first = p.attributes[0].object;
+    if p.attributes.iter().all(|a| a.object == first) {
+        return Err(Skip::AttributesOnFewerThanTwoObjects);
+    }
+    for a in 0..p.attributes.len() {
+        for b in a + 1..p.attributes.len() {
+            let (x, y) = (&p.attributes[a], &p.attributes[b]);
+            let (ax, ay) = (&lex.attrs[x.attr as usize], &lex.attrs[y.attr as usize]);
+            if x.object == y.object
+                || ax.sense == ay.sense
+                || ax.word == ay.word
+                || !lex.fits(x.attr, p.objects[y.object].noun)
+                || !lex.fits(y.attr, p.objects[x.object].noun)
+            {
+                continue;
+            }
+            out.push(Cand::SwapAtt { a, b });
+        }
+    }
+    done(out, Skip::NoSwappablePair)
+}
+
+fn replace_rel(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    if p.relations.is_empty() {
+        return Err(Skip::NoRelation);
+    }
+    for (ri, r) in p.relations.iter().enumerate() {
+        for &new in &lex.rels[r.rel as usize].opposites {
+            let sense = &lex.rels[new as usize].sense;
+            if !p
+                .relations
+                .iter()
+                .any(|q| &lex.rels[q.rel as usize].sense == sense)
+            {
+                out.push(Cand::ReplaceRel { rel: ri, new });
+            }
+        }
+    }
+    done(out, Skip::NoReplacementCandidate)
+}
+
+fn add_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    if p.objects.is_empty() {
+        return Err(Skip::NoObject);
+    }
+    if add_obj_site(p, lex).is_none() {
+        return Err(Skip::NoInsertionPoint);
+    }
+    let scene = p
+        .objects
+        .iter()
+        .map(|o| &lex.nouns[o.noun as usize])
+        .filter(|n| !n.any_scene)
+        .fold(0u64, |acc, n| acc | n.scenes);
+    for (ni, n) in lex.nouns.iter().enumerate() {
+        if n.hypernym
+            || !n.countable()
+            || n.category == "place"
+            || n.category == "ground"
+            || n.category == "room"
+            || has_noun_sense(p, lex, &n.sense)
+            || !(scene == 0 || n.any_scene || n.scenes & scene != 0)
+        {
+            continue;
+        }
+        out.push(Cand::AddObj { noun: ni as NounId });
+    }
+    done(out, Skip::NoSceneCompatibleObject)
+}
+
+/// Where add_obj inserts: `(byte offset, verb item to pluralise)`, or `None`. The new object
+/// joins the first noun phrase (the subject: "a man and a dog riding a horse"); a following
+/// "is"/"was"/"has" becomes "are"/"were"/"have". When a verb that cannot be made to agree
+/// follows ("a man rides ..."), the object is appended at the end: "... with a dog".
+fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<(usize, Option<usize>, bool)> {
+    let mut oi = 0;
+    // move over "X and Y" so the new object ends the conjunction
+    loop {
+        let o = &p.objects[oi];
+        let and_next = matches!(
+            p.items.get(o.item + 1).map(|i| i.kind),
+            Some(ItemKind::Func(FuncRole::And))
+        );
+        match p.objects.get(oi + 1) {
+            Some(n) if and_next && n.det.unwrap_or(n.first).min(n.first) == o.item + 2 => oi += 1,
+            _ => break,
+        }
+    }
+    let o = &p.objects[oi];
+    let end = p.bytes(o.item).1;
+    let next = p.items.get(o.item + 1);
+    let singular_subject = !o.plural && oi == 0;
+    match next.map(|i| i.kind) {
+        Some(ItemKind::Func(FuncRole::BeSg)) if singular_subject => {
+            Some((end, Some(o.item + 1), false))
+        }
+        Some(ItemKind::Other) if singular_subject => {
+            let w = &p.tokens[next.map(|i| i.tok_start).unwrap_or(0)].lower;
+            if w.ends_with('s') && !w.ends_with("ss") && lex.lookup(w).is_empty() {
+                // a verb like "sits": append at the end instead
+                let last = p.tokens.iter().rposition(|t| t.word)?;
+                Some((p.tokens[last].end, None, true))
+            } else {
+                Some((end, None, false))
+            }
+        }
+        _ => Some((end, None, false)),
+    }
+}
+
+fn add_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    if p.objects.is_empty() {
+        return Err(Skip::NoObject);
+    }
+    let mut any_unmodified = false;
+    for (oi, o) in p.objects.iter().enumerate() {
+        if !o.attrs.is_empty() {
+            continue;
+        }
+        // An object starting the caption without a determiner would need recasing.
+        if o.det.is_none() && p.bytes(o.first).0 == 0 {
+            continue;
+        }
+        any_unmodified = true;
+        for (ai, a) in lex.attrs.iter().enumerate() {
+            let ai = ai as AttrId;
+            if lex.fits(ai, o.noun) && !has_attr_sense(p, lex, &a.sense) {
+                out.push(Cand::AddAtt { obj: oi, attr: ai });
+            }
+        }
+    }
+    if !any_unmodified {
+        return Err(Skip::NoUnmodifiedObject);
+    }
+    done(out, Skip::NoCompatibleAttribute)
+}
+
+/// A text replacement on the step's input: bytes `[start, end)` become `text`.
+#[derive(Debug, Clone)]
+struct Piece {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+/// Copies the case of `orig`'s first letter onto `new`.
+fn match_case(orig: &str, new: &str) -> String {
+    match (orig.chars().next(), new.chars().next()) {
+        (Some(o), Some(n)) if o.is_uppercase() && !n.is_uppercase() => {
+            n.to_uppercase().chain(new.chars().skip(1)).collect()
+        }
+        _ => new.to_string(),
+    }
+}
+
+/// Replaces `item` (which belongs to object `o`) by `new`; when the item is the first word after
+/// an adjacent "a"/"an", the article is fixed and included in the piece.
+fn piece_with_article(p: &Parse<'_>, lex: &Lexicon, o: &Object, item: usize, new: &str) -> Piece {
+    let (s, e) = p.bytes(item);
+    let new = match_case(p.item_text(item), new);
+    if let Some(d) = o.det {
+        let det = p.item_text(d);
+        let dl = det.to_ascii_lowercase();
+        if o.first == item && d + 1 == item && (dl == "a" || dl == "an") {
+            let art = lex.article_for(&new);
+            if art != dl {
+                let (ds, de) = p.bytes(d);
+                return Piece {
+                    start: ds,
+                    end: e,
+                    text: format!("{}{}{}", match_case(det, art), &p.text[de..s], new),
+                };
+            }
+        }
+    }
+    Piece {
+        start: s,
+        end: e,
+        text: new,
+    }
+}
+
+/// Turns a candidate into its edit: (new text, provenance).
+pub fn materialise(op: Op, c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Edit) {
+    let (category, pieces) = match c {
+        Cand::ReplaceObj { obj, noun } => {
+            let o = &p.objects[obj];
+            let n = &lex.nouns[noun as usize];
+            let piece = piece_with_article(p, lex, o, o.item, n.form(o.plural));
+            (n.category.clone(), vec![piece])
+        }
+        Cand::SwapObj { a, b } => {
+            let (oa, ob) = (&p.objects[a], &p.objects[b]);
+            let (na, nb) = (&lex.nouns[oa.noun as usize], &lex.nouns[ob.noun as usize]);
+            let cat = if na.category == nb.category {
+                na.category.clone()
+            } else {
+                format!("{}+{}", na.category, nb.category)
+            };
+            (
+                cat,
+                vec![
+                    piece_with_article(p, lex, oa, oa.item, nb.form(oa.plural)),
+                    piece_with_article(p, lex, ob, ob.item, na.form(ob.plural)),
+                ],
+            )
+        }
+        Cand::ReplaceAtt { attr, new } => {
+            let at = &p.attributes[attr];
+            let a = &lex.attrs[new as usize];
+            let piece = piece_with_article(p, lex, &p.objects[at.object], at.item, &a.word);
+            (a.category.clone(), vec![piece])
+        }
+        Cand::SwapAtt { a, b } => {
+            let (x, y) = (&p.attributes[a], &p.attributes[b]);
+            let (ax, ay) = (&lex.attrs[x.attr as usize], &lex.attrs[y.attr as usize]);
+            let cat = if ax.category == ay.category {
+                ax.category.clone()
+            } else {
+                format!("{}+{}", ax.category, ay.category)
+            };
+            (
+                cat,
+                vec![
+                    piece_with_article(p, lex, &p.objects[x.object], x.item, &ay.word),
+                    piece_with_article(p, lex, &p.objects[y.object], y.item, &ax.word),
+                ],
+            )
+        }
+        Cand::ReplaceRel { rel, new } => {
+            let r = &p.relations[rel];
+            let (s, e) = p.bytes(r.item);
+            let nr = &lex.rels[new as usize];
+            let text = match_case(p.item_text(r.item), &nr.phrase);
+            (
+                nr.category.clone(),
+                vec![Piece {
+                    start: s,
+                    end: e,
+                    text,
+                }],
+            )
+        }
+        Cand::AddObj { noun } => {
+            let n = &lex.nouns[noun as usize];
+            let phrase = format!("{} {}", lex.article_for(&n.word), n.word);
+            let piece = match add_obj_site(p, lex) {
+                Some((at, verb, true)) => {
+                    let _ = verb;
+                    Piece {
+                        start: at,
+                        end: at,
+                        text: format!(" with {phrase}"),
+                    }
+                }
+                Some((at, Some(v), false)) => {
+                    let (_, ve) = p.bytes(v);
+                    let verb = match p.item_text(v).to_ascii_lowercase().as_str() {
+                        "was" => "were",
+                        "has" => "have",
+                        _ => "are",
+                    };
+                    let verb = match_case(p.item_text(v), verb);
+                    let (vs, _) = p.bytes(v);
+                    Piece {
+                        start: at,
+                        end: ve,
+                        text: format!(" and {phrase}{}{verb}", &p.text[at..vs]),
+                    }
+                }
+                Some((at, None, false)) => Piece {
+                    start: at,
+                    end: at,
+                    text: format!(" and {phrase}"),
+                },
+                None => Piece {
+                    start: p.text.len(),
+                    end: p.text.len(),
+                    text: format!(" with {phrase}"),
+                },
+            };
+            (n.category.clone(), vec![piece])
+        }
+        Cand::AddAtt { obj, attr } => {
+            let o = &p.objects[obj];
+            let a = &lex.attrs[attr as usize];
+            let (fs, _) = p.bytes(o.first);
+            let mut piece = Piece {
+                start: fs,
+                end: fs,
+                text: format!("{} ", a.word),
+            };
+            if let Some(d) = o.det.filter(|&d| d + 1 == o.first) {
+                let det = p.item_text(d);
+                let dl = det.to_ascii_lowercase();
+                let art = lex.article_for(&a.word);
+                if (dl == "a" || dl == "an") && art != dl {
+                    let (ds, de) = p.bytes(d);
+                    piece = Piece {
+                        start: ds,
+                        end: fs,
+                        text: format!("{}{}{} ", match_case(det, art), &p.text[de..fs], a.word),
+                    };
+                }
+            }
+            (a.category.clone(), vec![piece])
+        }
+    };
+    apply(op, category, p.text, pieces)
+}
+
+fn apply(op: Op, category: String, text: &str, mut pieces: Vec<Piece>) -> (String, Edit) {
+    pieces.sort_by_key(|pc| pc.start);
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut changes = Vec::with_capacity(pieces.len());
+    let (mut pos, mut in_chars, mut out_chars) = (0usize, 0usize, 0usize);
+    for pc in &pieces {
+        let gap = &text[pos..pc.start];
+        let gap_chars = gap.chars().count();
+        out.push_str(gap);
+        in_chars += gap_chars;
+        out_chars += gap_chars;
+        let before = &text[pc.start..pc.end];
+        let (bc, ac) = (before.chars().count(), pc.text.chars().count());
+        changes.push(Change {
+            before: before.to_string(),
+            after: pc.text.clone(),
+            span: [in_chars, in_chars + bc],
+            new_span: [out_chars, out_chars + ac],
+        });
+        out.push_str(&pc.text);
+        in_chars += bc;
+        out_chars += ac;
+        pos = pc.end;
+    }
+    out.push_str(&text[pos..]);
+    let edit = Edit {
+        op,
+        kind: op.kind(),
+        category,
+        text_before: text.to_string(),
+        text_after: out.clone(),
+        changes,
+    };
+    (out, edit)
+}
