@@ -1,11 +1,533 @@
-//! `clipprobe data` (TODO: being written).
+//! `clipprobe data`: public benchmark manifests (list, show), downloads, and imports into the
+//! clipprobe benchmark format.
+//!
+//! The manifests are embedded in the binary (`clipprobe_probe::manifests`); the importers live
+//! in `clipprobe_probe::importers`. Results (listings, manifests) go to stdout; progress,
+//! summaries and warnings go to stderr through the [`Printer`].
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+use clipprobe_probe::importers::{self, Benchmark, ImportOptions, ImportOutcome};
+use clipprobe_probe::manifests::{self, Manifest};
+use sha2::Digest;
 
 use crate::printer::Printer;
 
 /// Arguments of `clipprobe data`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    command: DataCommand,
+}
 
-pub fn run(_args: Args, _printer: &Printer) -> anyhow::Result<()> {
-    anyhow::bail!("`clipprobe data` is not implemented yet")
+#[derive(Debug, Subcommand)]
+enum DataCommand {
+    /// List the public benchmarks clipprobe can import.
+    List,
+    /// Show a benchmark's manifest: source, paper, licence, files, image layout, import command.
+    Show(ShowArgs),
+    /// Download a benchmark's public annotation files (SHA-256 checked where the manifest has
+    /// one). Images are not downloaded: see `data show NAME` for where they come from.
+    Download(DownloadArgs),
+    /// Import a benchmark's own files into clipprobe's benchmark JSON Lines (for `eval`), with a
+    /// summary on stderr and in `<out>.summary.json`.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ShowArgs {
+    /// Benchmark name (see `clipprobe data list`).
+    name: String,
+    /// Print the manifest as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct DownloadArgs {
+    /// Benchmark name (see `clipprobe data list`).
+    name: String,
+    /// Folder to download into (created if missing); files keep the manifest's relative paths.
+    #[arg(long, value_name = "DIR")]
+    to: PathBuf,
+    /// Download again even if a file is already there.
+    #[arg(long)]
+    force: bool,
+    /// Connect and read timeout, in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    timeout: u64,
+}
+
+#[derive(Debug, clap::Args)]
+struct ImportArgs {
+    /// Benchmark name (see `clipprobe data list`).
+    name: String,
+    /// The benchmark's annotation files, or folders to search for them.
+    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+    files: Vec<PathBuf>,
+    /// Folder the benchmark's image paths are relative to (see `data show NAME`); rows then
+    /// carry absolute image paths. Without it they keep the benchmark's relative paths and
+    /// `eval --images-root` must point at that folder.
+    #[arg(long, value_name = "DIR")]
+    images_root: Option<PathBuf>,
+    /// Output benchmark file (JSON Lines); the summary goes to `<out>.summary.json`.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Record malformed items (missing fields, wrong types) as skips instead of failing.
+    #[arg(long)]
+    skip_bad: bool,
+    /// Leave out, and record, rows whose image is missing under --images-root.
+    #[arg(long, requires = "images_root")]
+    check_images: bool,
+    /// VALSE: keep only foils validated by annotators (mturk.caption >= 2).
+    #[arg(long)]
+    validated_only: bool,
+}
+
+pub fn run(args: Args, printer: &Printer) -> anyhow::Result<()> {
+    match args.command {
+        DataCommand::List => list(),
+        DataCommand::Show(a) => show(a),
+        DataCommand::Download(a) => download(a, printer),
+        DataCommand::Import(a) => import(a, printer),
+    }
+}
+
+/// Writes to stdout (the command's result), with write errors (a broken pipe) as errors.
+fn out(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+fn list() -> anyhow::Result<()> {
+    let all = manifests::all().context("loading the embedded data manifests")?;
+    let width = all.iter().map(|m| m.name.len()).max().unwrap_or(0);
+    let mut text = String::new();
+    for m in &all {
+        let scoring = serde_json::to_value(m.import.scoring)?;
+        text.push_str(&format!(
+            "{:width$}  {}  ({}, {} files)\n",
+            m.name,
+            m.title,
+            scoring.as_str().unwrap_or("?"),
+            m.files.len()
+        ));
+    }
+    out(&text)
+}
+
+fn show(a: ShowArgs) -> anyhow::Result<()> {
+    let m = manifests::by_name(&a.name)?;
+    if a.json {
+        return out(&format!("{}\n", serde_json::to_string_pretty(&m)?));
+    }
+    out(&render(&m))
+}
+
+/// The manifest as readable text.
+fn render(m: &Manifest) -> String {
+    let mut s = format!(
+        "{} ({})\n\n{}\n\nhomepage: {}\npaper:    {}\nlicence:  {}\n\nfiles:\n",
+        m.title, m.name, m.description, m.homepage, m.paper, m.licence
+    );
+    for f in &m.files {
+        s.push_str(&format!(
+            "  {}\n    url:    {}\n    sha256: {}\n",
+            f.path,
+            f.url.as_deref().unwrap_or("(none public: see note)"),
+            f.sha256.as_deref().unwrap_or("(unknown)")
+        ));
+        if let Some(n) = &f.note {
+            s.push_str(&format!("    note:   {n}\n"));
+        }
+    }
+    s.push_str("\nimages:\n");
+    for i in &m.images {
+        s.push_str(&format!(
+            "  {}\n    url:    {}\n    layout: {}\n",
+            i.source,
+            i.url.as_deref().unwrap_or("(see the source)"),
+            i.layout
+        ));
+    }
+    s.push_str(&format!(
+        "\nimport:\n  {}\n  subsets: {}\n",
+        m.import.command,
+        m.import.subsets.join(", ")
+    ));
+    if !m.notes.is_empty() {
+        s.push_str("\nnotes:\n");
+        for n in &m.notes {
+            s.push_str(&format!("  - {n}\n"));
+        }
+    }
+    s
+}
+
+fn download(a: DownloadArgs, printer: &Printer) -> anyhow::Result<()> {
+    let m = manifests::by_name(&a.name)?;
+    std::fs::create_dir_all(&a.to).with_context(|| format!("creating {}", a.to.display()))?;
+    let agent = ureq::AgentBuilder::new()
+        .timeout_connect(Duration::from_secs(a.timeout))
+        .timeout_read(Duration::from_secs(a.timeout))
+        .build();
+    let (mut fetched, mut present, mut manual, mut failed) = (0, 0, Vec::new(), Vec::new());
+    for f in &m.files {
+        let dest = a.to.join(&f.path);
+        let Some(url) = &f.url else {
+            manual.push(format!(
+                "{}: {}",
+                f.path,
+                f.note.as_deref().unwrap_or("no public URL")
+            ));
+            continue;
+        };
+        if dest.exists() && !a.force {
+            match &f.sha256 {
+                Some(want) => {
+                    let got = sha256_file(&dest)?;
+                    if &got != want {
+                        failed.push(format!(
+                            "{} exists but its sha256 is {got}, the manifest says {want} (use --force to download again)",
+                            dest.display()
+                        ));
+                    } else {
+                        present += 1;
+                    }
+                }
+                None => {
+                    printer.info(format!(
+                        "{}: already there (no checksum to verify)",
+                        dest.display()
+                    ));
+                    present += 1;
+                }
+            }
+            continue;
+        }
+        printer.info(format!("downloading {url}"));
+        match download_to(&agent, url, &dest, f.sha256.as_deref()) {
+            Ok(sha) => {
+                if f.sha256.is_none() {
+                    printer.info(format!(
+                        "  {}: sha256 {sha} (not in the manifest, not verified)",
+                        f.path
+                    ));
+                }
+                fetched += 1;
+            }
+            Err(e) => failed.push(format!("{e:#}")),
+        }
+    }
+    printer.info(format!(
+        "{}: {fetched} downloaded, {present} already present, {} to fetch by hand, {} failed",
+        m.name,
+        manual.len(),
+        failed.len()
+    ));
+    for x in &manual {
+        printer.warn(format!("fetch by hand: {x}"));
+    }
+    if !failed.is_empty() {
+        bail!(
+            "{} download(s) failed:\n  {}",
+            failed.len(),
+            failed.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+fn sha256_file(path: &Path) -> anyhow::Result<String> {
+    let mut f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut h = sha2::Sha256::new();
+    std::io::copy(&mut f, &mut h).with_context(|| format!("reading {}", path.display()))?;
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Streams `url` into a temporary file beside `dest`, hashing it; checks the SHA-256 when
+/// `expected` is given; renames it to `dest` only when complete and verified. Returns the
+/// SHA-256. Every error names the URL.
+fn download_to(
+    agent: &ureq::Agent,
+    url: &str,
+    dest: &Path,
+    expected: Option<&str>,
+) -> anyhow::Result<String> {
+    let dir = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let resp = match agent.get(url).call() {
+        Ok(r) => r,
+        Err(ureq::Error::Status(code, r)) => {
+            bail!("GET {url}: HTTP {code} {}", r.status_text())
+        }
+        Err(e) => bail!("GET {url}: {e} (is the network reachable from here?)"),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".clipprobe-download-")
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    let mut reader = resp.into_reader();
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = reader
+            .read(&mut buf)
+            .with_context(|| format!("GET {url}: reading the body"))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        tmp.write_all(&buf[..n])
+            .with_context(|| format!("writing {}", tmp.path().display()))?;
+    }
+    let got = hex::encode(hasher.finalize());
+    if let Some(want) = expected {
+        if got != want {
+            bail!(
+                "GET {url}: sha256 mismatch: got {got}, the manifest says {want}; nothing written"
+            );
+        }
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(dest)
+        .map_err(|e| e.error)
+        .with_context(|| format!("writing {}", dest.display()))?;
+    Ok(got)
+}
+
+fn import(a: ImportArgs, printer: &Printer) -> anyhow::Result<()> {
+    let benchmark = Benchmark::from_name(&a.name)?;
+    let images_root = match &a.images_root {
+        Some(p) => {
+            if !p.is_dir() {
+                bail!("--images-root {} is not a folder", p.display());
+            }
+            Some(std::path::absolute(p).with_context(|| format!("resolving {}", p.display()))?)
+        }
+        None => None,
+    };
+    let opts = ImportOptions {
+        images_root,
+        check_images: a.check_images,
+        skip_bad: a.skip_bad,
+        validated_only: a.validated_only,
+    };
+    let outcome = importers::import(benchmark, &a.files, &opts)
+        .with_context(|| format!("importing {benchmark}"))?;
+    let summary_path = importers::write_outcome(&a.out, &outcome, &opts)
+        .with_context(|| format!("writing {}", a.out.display()))?;
+    report(&outcome, &a.out, &summary_path, printer);
+    Ok(())
+}
+
+/// How many skip reasons are printed on stderr (all are in the summary file).
+const SHOWN_SKIPS: usize = 10;
+
+fn report(o: &ImportOutcome, out: &Path, summary: &Path, printer: &Printer) {
+    printer.info(format!(
+        "{}: {} rows from {} file(s) -> {}",
+        o.benchmark,
+        o.rows.len(),
+        o.files.len(),
+        out.display()
+    ));
+    for (subset, n) in o.rows_per_subset() {
+        printer.info(format!("  {subset:<32} {n:>7}"));
+    }
+    if !o.skipped.is_empty() {
+        let kinds: Vec<String> = o
+            .skipped_per_kind()
+            .into_iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        printer.warn(format!(
+            "{} skipped ({})",
+            o.skipped.len(),
+            kinds.join(", ")
+        ));
+        for s in o.skipped.iter().take(SHOWN_SKIPS) {
+            printer.info(format!("  {} {}: {}", s.file.display(), s.item, s.reason));
+        }
+        if o.skipped.len() > SHOWN_SKIPS {
+            printer.info(format!("  ... {} more", o.skipped.len() - SHOWN_SKIPS));
+        }
+    }
+    printer.info(format!("summary: {}", summary.display()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use std::net::TcpListener;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn parse(argv: &[&str]) -> Result<Args, clap::Error> {
+        Cli::try_parse_from(std::iter::once("data").chain(argv.iter().copied())).map(|c| c.args)
+    }
+
+    #[test]
+    fn flags_parse() {
+        let a = parse(&[
+            "import",
+            "valse",
+            "--files",
+            "a.json",
+            "b",
+            "--images-root",
+            "imgs",
+            "--out",
+            "o.jsonl",
+            "--skip-bad",
+            "--check-images",
+            "--validated-only",
+        ])
+        .expect("parse");
+        let DataCommand::Import(i) = a.command else {
+            panic!("not import")
+        };
+        assert_eq!(i.files, [PathBuf::from("a.json"), PathBuf::from("b")]);
+        assert!(i.skip_bad && i.check_images && i.validated_only);
+        assert_eq!(i.images_root, Some(PathBuf::from("imgs")));
+        // --check-images needs --images-root; --files and --out are required
+        assert!(parse(&[
+            "import",
+            "valse",
+            "--files",
+            "a",
+            "--out",
+            "o",
+            "--check-images"
+        ])
+        .is_err());
+        assert!(parse(&["import", "valse", "--out", "o"]).is_err());
+        assert!(parse(&["import", "valse", "--files", "a"]).is_err());
+        let a = parse(&[
+            "download",
+            "sugarcrepe",
+            "--to",
+            "d",
+            "--force",
+            "--timeout",
+            "5",
+        ])
+        .expect("download");
+        let DataCommand::Download(d) = a.command else {
+            panic!("not download")
+        };
+        assert!(d.force && d.timeout == 5 && d.to == Path::new("d"));
+        assert!(parse(&["download", "sugarcrepe"]).is_err());
+        let a = parse(&["show", "aro", "--json"]).expect("show");
+        assert!(matches!(
+            a.command,
+            DataCommand::Show(ShowArgs { json: true, .. })
+        ));
+        assert!(matches!(
+            parse(&["list"]).expect("list").command,
+            DataCommand::List
+        ));
+    }
+
+    #[test]
+    fn every_manifest_renders() {
+        for m in manifests::all().expect("manifests") {
+            let text = render(&m);
+            assert!(text.contains(&m.import.command) && text.contains(&m.licence));
+        }
+    }
+
+    /// Serves `status` + `body` to one request on 127.0.0.1 and returns the URL.
+    fn serve_once(status: &'static str, body: &'static [u8]) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().expect("accept");
+            let mut req = Vec::new();
+            let mut b = [0u8; 1];
+            while !req.ends_with(b"\r\n\r\n") && s.read(&mut b).map(|n| n == 1).unwrap_or(false) {
+                req.push(b[0]);
+            }
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(body);
+        });
+        format!("http://127.0.0.1:{port}/data/file.json")
+    }
+
+    fn agent() -> ureq::Agent {
+        ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(10))
+            .build()
+    }
+
+    const BODY: &[u8] = b"{\"0\": {}}\n";
+
+    #[test]
+    fn download_writes_and_verifies() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let dest = dir.path().join("sub/file.json");
+        let want = hex::encode(sha2::Sha256::digest(BODY));
+        let got = download_to(&agent(), &serve_once("200 OK", BODY), &dest, Some(&want))
+            .expect("download");
+        assert_eq!(got, want);
+        assert_eq!(std::fs::read(&dest).expect("read"), BODY);
+    }
+
+    #[test]
+    fn checksum_mismatch_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let dest = dir.path().join("file.json");
+        let url = serve_once("200 OK", BODY);
+        let e = download_to(&agent(), &url, &dest, Some(&"0".repeat(64)))
+            .expect_err("mismatch")
+            .to_string();
+        assert!(e.contains("sha256 mismatch") && e.contains(&url), "{e}");
+        assert!(!dest.exists());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("ls").count(),
+            0,
+            "temp file left behind"
+        );
+    }
+
+    #[test]
+    fn http_error_and_closed_port_name_the_url() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let dest = dir.path().join("file.json");
+        let url = serve_once("404 Not Found", b"no");
+        let e = download_to(&agent(), &url, &dest, None)
+            .expect_err("404")
+            .to_string();
+        assert!(e.contains(&url) && e.contains("404"), "{e}");
+        // a port with nothing listening
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let url = format!("http://127.0.0.1:{port}/x.json");
+        let e = download_to(&agent(), &url, &dest, None)
+            .expect_err("closed")
+            .to_string();
+        assert!(e.contains(&url), "{e}");
+        assert!(!dest.exists());
+    }
 }
