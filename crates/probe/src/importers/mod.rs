@@ -190,8 +190,9 @@ pub struct ImportedFile {
     pub path: PathBuf,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
-    /// The subset the file was read as (VL-CheckList: its path-derived subset).
-    pub subset: String,
+    /// The subset the file was read as (VL-CheckList: its path-derived subset); `None` where
+    /// each item names its own (Winoground's `collapsed_tag`).
+    pub subset: Option<String>,
     /// Items in the file, rows produced from it and items/rows skipped.
     pub items: usize,
     pub rows: usize,
@@ -372,7 +373,7 @@ pub fn import(
         outcome.files.push(ImportedFile {
             path: path.clone(),
             sha256: formats::sha256_hex(&bytes),
-            subset: parsed.subset.clone(),
+            subset: Some(parsed.subset.clone()).filter(|s| !s.is_empty()),
             items: parsed.items.len(),
             rows: outcome.rows.len() - rows_before,
             skipped: outcome.skipped.len() - skips_before,

@@ -49,7 +49,13 @@ fn subset_of(path: &Path) -> Result<String> {
 
 impl Importer for VlChecklist {
     fn parse(&self, path: &Path, bytes: &[u8]) -> Result<ParsedFile> {
-        let subset = subset_of(path)?;
+        // A relative path such as `color.json` may lack the category folder: try the full path.
+        let subset = subset_of(path).or_else(|e| {
+            std::fs::canonicalize(path)
+                .ok()
+                .and_then(|full| subset_of(&full).ok())
+                .ok_or(e)
+        })?;
         let items = listed_items(path, parse_json(path, bytes)?, "a VL-CheckList file")?;
         Ok(ParsedFile { subset, items })
     }

@@ -34,7 +34,8 @@ impl Importer for Winoground {
 
     fn parse(&self, path: &Path, bytes: &[u8]) -> Result<ParsedFile> {
         Ok(ParsedFile {
-            subset: "collapsed_tag".into(),
+            // the subset is per item (`collapsed_tag`)
+            subset: String::new(),
             items: jsonl_items(path, bytes)?,
         })
     }

@@ -293,6 +293,13 @@ fn vl_checklist_one_row_per_pair_with_path_subsets() {
     assert_eq!(r.image.as_deref(), Some("VG_100K_2/2408124.jpg"));
     assert_eq!(r.extra["original_id"], "1");
     assert_eq!(r.extra["neg_index"], 1);
+    assert_eq!(o.files[0].subset.as_deref(), Some("attribute/vg/color"));
+    let w = run(
+        Benchmark::Winoground,
+        &[fixtures("winoground")],
+        &ImportOptions::default(),
+    );
+    assert_eq!(w.files[0].subset, None, "Winoground's subset is per item");
 }
 
 #[test]
