@@ -136,6 +136,8 @@ fn swap_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Ski
             if na.sense == nb.sense
                 || na.word == nb.word
                 || na.countable() != nb.countable()
+                || swap_class(&na.category) != swap_class(&nb.category)
+                || coordinated(p, oa, ob)
                 || !attrs_fit(p, lex, oa, ob.noun)
                 || !attrs_fit(p, lex, ob, oa.noun)
             {
@@ -145,6 +147,36 @@ fn swap_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Ski
         }
     }
     done(out, Skip::NoSwappablePair)
+}
+
+/// Objects are swapped only within one class, so that a swap reads as a plausible scene
+/// with the roles exchanged ("a dog chasing a cat" → "a cat chasing a dog") rather than as
+/// nonsense a text-only model spots ("a kitchen in a sink").
+fn swap_class(category: &str) -> u8 {
+    match category {
+        "person" | "role" | "animal" => 0,
+        "place" | "room" | "ground" => 1,
+        _ => 2,
+    }
+}
+
+/// "X and Y" (or "X, Y"): swapping coordinated objects does not change the meaning.
+fn coordinated(p: &Parse<'_>, a: &Object, b: &Object) -> bool {
+    let b_start = b.det.unwrap_or(b.first).min(b.first);
+    b_start == a.item + 2
+        && match p.items[a.item + 1].kind {
+            ItemKind::Func(FuncRole::And) => true,
+            ItemKind::Punct => p.item_text(a.item + 1) == ",",
+            _ => false,
+        }
+}
+
+/// Vertical relations make no sense against a place or the ground ("a dog under a beach").
+fn vertical(lex: &Lexicon, r: RelId) -> bool {
+    matches!(
+        lex.rels[r as usize].sense.as_str(),
+        "on" | "under" | "above" | "below"
+    )
 }
 
 fn replace_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
@@ -196,7 +228,16 @@ fn replace_rel(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), 
         return Err(Skip::NoRelation);
     }
     for (ri, r) in p.relations.iter().enumerate() {
+        let ground = matches!(
+            lex.nouns[p.objects[r.object].noun as usize]
+                .category
+                .as_str(),
+            "place" | "room" | "ground"
+        );
         for &new in &lex.rels[r.rel as usize].opposites {
+            if ground && vertical(lex, new) {
+                continue;
+            }
             let sense = &lex.rels[new as usize].sense;
             if !p
                 .relations

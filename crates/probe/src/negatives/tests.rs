@@ -49,7 +49,12 @@ fn swap_att_exchanges_attributes_of_two_objects() {
 fn replace_rel_uses_meaning_changing_opposites() {
     assert_eq!(
         all(Op::ReplaceRel, "a dog on a couch"),
-        vec!["a dog under a couch"]
+        vec!["a dog under a couch", "a dog next to a couch"]
+    );
+    // no vertical opposite against the ground
+    assert_eq!(
+        all(Op::ReplaceRel, "a dog on the beach"),
+        vec!["a dog next to the beach"]
     );
     assert_eq!(
         all(Op::ReplaceRel, "A cat in front of a car"),
@@ -111,8 +116,12 @@ fn replace_att_stays_in_category_and_excludes_synonyms() {
 
 #[test]
 fn swap_obj_keeps_slot_number() {
-    let out = all(Op::SwapObj, "two dogs and a cat");
-    assert_eq!(out, vec!["two cats and a dog"]);
+    let out = all(Op::SwapObj, "two dogs chasing a cat");
+    assert_eq!(out, vec!["two cats chasing a dog"]);
+    // coordinated objects: swapping would not change the meaning
+    assert_eq!(skip(Op::SwapObj, "a dog and a cat"), Skip::NoSwappablePair);
+    // different classes (animal / furniture) are not swapped
+    assert_eq!(skip(Op::SwapObj, "a dog on a couch"), Skip::NoSwappablePair);
     assert_eq!(
         all(Op::SwapObj, "a man riding a horse"),
         vec!["a horse riding a man"]

@@ -1,0 +1,611 @@
+//! Hard-negative generator: coverage on the project's caption set, hand-labelled expectations,
+//! properties (SWAP keeps words, REPLACE changes one concept, determinism), bad input and a
+//! fuzz over arbitrary strings.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use clipprobe_probe::bench::{BenchRecord, Op};
+use clipprobe_probe::concepts::{parse, tokenize, ConceptKind};
+use clipprobe_probe::lexicon::{Entry, Lexicon};
+use clipprobe_probe::negatives::{self, generate, read_input, InputCaption, InputFormat, Options};
+use proptest::prelude::*;
+
+fn caption_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/captions/coco_style.txt")
+}
+
+fn captions() -> Vec<InputCaption> {
+    read_input(&caption_file(), None)
+        .expect("caption set")
+        .captions
+}
+
+fn ops_applied(rows: &[BenchRecord]) -> BTreeMap<String, BTreeSet<String>> {
+    let mut m: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in rows {
+        m.entry(r.caption.clone()).or_default().insert(r.op.clone());
+    }
+    m
+}
+
+#[test]
+fn coverage_on_the_caption_set() {
+    let caps = captions();
+    assert!(caps.len() >= 200, "{}", caps.len());
+    let (rows, stats, _) = generate(&caps, &Options::default());
+    let n = caps.len() as f64;
+    for op in ["replace_obj", "add_obj"] {
+        let applied = stats[op].captions_applied as f64;
+        assert!(applied / n >= 0.95, "{op}: {applied} of {n}");
+    }
+    // the parser's own view: each concept makes its operators possible
+    let lex = Lexicon::builtin();
+    let applied = ops_applied(&rows);
+    let none = BTreeSet::new();
+    for c in &caps {
+        let p = parse(&c.caption, lex);
+        let got = applied.get(&c.caption).unwrap_or(&none);
+        // an attribute with a fitting alternative of another sense allows replace_att
+        let senses: BTreeSet<&str> = p
+            .attributes
+            .iter()
+            .map(|a| lex.attrs[a.attr as usize].sense.as_str())
+            .collect();
+        let replaceable = p.attributes.iter().any(|a| {
+            let old = &lex.attrs[a.attr as usize];
+            lex.attrs.iter().enumerate().any(|(i, n)| {
+                n.category == old.category
+                    && !senses.contains(n.sense.as_str())
+                    && lex.fits(i as u32, p.objects[a.object].noun)
+            })
+        });
+        if replaceable {
+            assert!(
+                got.contains("replace_att"),
+                "replace_att for {:?}",
+                c.caption
+            );
+        }
+        // hand-labelled: in these captions both senses of a two-sense category are used
+        let exhausted = [
+            "A big truck behind a little car.",
+            "A huge elephant next to a tiny dog.",
+            "A new car in front of an old building.",
+            "A tall man standing next to a short woman.",
+        ];
+        if !p.attributes.is_empty() {
+            assert_eq!(
+                replaceable,
+                !exhausted.contains(&c.caption.as_str()),
+                "{:?}",
+                c.caption
+            );
+        }
+        let reversible = p
+            .relations
+            .iter()
+            .any(|r| !lex.rels[r.rel as usize].opposites.is_empty());
+        if reversible {
+            // every relation has an opposite unless it is vertical against the ground
+            let ground_only = p.relations.iter().all(|r| {
+                let cat = &lex.nouns[p.objects[r.object].noun as usize].category;
+                matches!(cat.as_str(), "place" | "room" | "ground")
+            });
+            assert!(
+                got.contains("replace_rel") || ground_only,
+                "replace_rel for {:?}",
+                c.caption
+            );
+        }
+        if p.objects.iter().any(|o| o.attrs.is_empty()) && p.objects.iter().all(|o| o.det.is_some())
+        {
+            assert!(got.contains("add_att"), "add_att for {:?}", c.caption);
+        }
+    }
+}
+
+/// Hand-labelled: which operators each caption allows (written by reading the captions).
+#[test]
+fn hand_labelled_operator_sets() {
+    let cases: [(&str, &[&str]); 10] = [
+        (
+            "A white towel in a blue bathroom.",
+            &[
+                "replace_obj",
+                "replace_att",
+                "swap_att",
+                "replace_rel",
+                "add_obj",
+            ],
+        ),
+        (
+            "A dog on a couch.",
+            &["replace_obj", "replace_rel", "add_obj", "add_att"],
+        ),
+        (
+            "A man riding a horse on the beach.",
+            &[
+                "replace_obj",
+                "replace_rel",
+                "swap_obj",
+                "add_obj",
+                "add_att",
+            ],
+        ),
+        (
+            "A black cat sleeping on a white pillow.",
+            &[
+                "replace_obj",
+                "replace_att",
+                "swap_att",
+                "replace_rel",
+                "add_obj",
+            ],
+        ),
+        (
+            "Two dogs playing in the snow.",
+            &["replace_obj", "replace_rel", "add_obj", "add_att"],
+        ),
+        (
+            "A blue car behind a white truck.",
+            &[
+                "replace_obj",
+                "replace_att",
+                "swap_att",
+                "swap_obj",
+                "replace_rel",
+                "add_obj",
+            ],
+        ),
+        (
+            "A giraffe standing next to a zebra.",
+            &[
+                "replace_obj",
+                "replace_rel",
+                "swap_obj",
+                "add_obj",
+                "add_att",
+            ],
+        ),
+        (
+            "A red apple next to an orange.",
+            &[
+                "replace_obj",
+                "replace_att",
+                "replace_rel",
+                "swap_obj",
+                "add_obj",
+                "add_att",
+            ],
+        ),
+        (
+            "A man feeding a giraffe.",
+            &[
+                "replace_obj",
+                "replace_rel",
+                "swap_obj",
+                "add_obj",
+                "add_att",
+            ],
+        ),
+        // replace_att: "big" and "little" are the two size senses, both already in the caption
+        (
+            "A big truck behind a little car.",
+            &[
+                "replace_obj",
+                "swap_att",
+                "swap_obj",
+                "replace_rel",
+                "add_obj",
+            ],
+        ),
+    ];
+    let inputs: Vec<_> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (c, _))| InputCaption::new(i.to_string(), *c))
+        .collect();
+    let (rows, _, _) = generate(&inputs, &Options::default());
+    let applied = ops_applied(&rows);
+    for (c, want) in cases {
+        let want: BTreeSet<String> = want.iter().map(|s| s.to_string()).collect();
+        assert_eq!(applied.get(c), Some(&want), "{c}");
+    }
+}
+
+#[test]
+fn concrete_negatives_from_the_caption_set() {
+    let opts = |op: Op| Options {
+        ops: vec![op],
+        per_caption: 1000,
+        ..Options::default()
+    };
+    let negs = |c: &str, op: Op| -> Vec<String> {
+        let (rows, _, _) = generate(&[InputCaption::new("x", c)], &opts(op));
+        rows.into_iter().map(|r| r.negative).collect()
+    };
+    assert_eq!(
+        negs("A white towel in a blue bathroom.", Op::SwapAtt),
+        ["A blue towel in a white bathroom."]
+    );
+    assert!(negs("A dog on a couch.", Op::ReplaceRel).contains(&"A dog under a couch.".to_string()));
+    assert_eq!(
+        negs("A green apple and a yellow banana.", Op::SwapAtt),
+        ["A yellow apple and a green banana."]
+    );
+    assert_eq!(
+        negs("A new car in front of an old building.", Op::SwapAtt),
+        ["An old car in front of a new building."]
+    );
+    assert_eq!(
+        negs("An old man sitting on a park bench.", Op::ReplaceAtt),
+        ["A young man sitting on a park bench."]
+    );
+    let r = negs("An apple on a wooden table.", Op::ReplaceObj);
+    assert!(
+        r.contains(&"A banana on a wooden table.".to_string()),
+        "{r:?}"
+    );
+    assert!(
+        r.iter()
+            .all(|n| !n.starts_with("A a") && !n.starts_with("An b")),
+        "{r:?}"
+    );
+}
+
+fn words(s: &str) -> Vec<String> {
+    tokenize(s)
+        .into_iter()
+        .filter(|t| t.word && t.lower != "a" && t.lower != "an")
+        .map(|t| t.lower)
+        .collect()
+}
+
+/// Noun forms mapped to their singular, so a swap across numbers compares equal.
+fn lemma(lex: &Lexicon, w: &str) -> String {
+    for e in lex.lookup(w) {
+        if let Entry::Noun { id, .. } = e {
+            return lex.nouns[*id as usize].word.clone();
+        }
+    }
+    w.to_string()
+}
+
+fn multiset(lex: &Lexicon, s: &str) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    let toks = tokenize(s);
+    // lemmatise lexicon phrases of up to 3 words by joining known multiword nouns first
+    let lower: Vec<String> = toks
+        .iter()
+        .filter(|t| t.word)
+        .map(|t| t.lower.clone())
+        .collect();
+    let mut i = 0;
+    while i < lower.len() {
+        let mut step = 1;
+        for n in (2..=3).rev() {
+            if i + n <= lower.len() {
+                let p = lower[i..i + n].join(" ");
+                if lex
+                    .lookup(&p)
+                    .iter()
+                    .any(|e| matches!(e, Entry::Noun { .. }))
+                {
+                    *m.entry(lemma(lex, &p)).or_insert(0) += 1;
+                    step = n;
+                    break;
+                }
+            }
+        }
+        if step == 1 && lower[i] != "a" && lower[i] != "an" {
+            *m.entry(lemma(lex, &lower[i])).or_insert(0) += 1;
+        }
+        i += step;
+    }
+    m
+}
+
+fn all_rows(seed: u64, per_caption: usize) -> Vec<BenchRecord> {
+    let opts = Options {
+        seed,
+        per_caption,
+        ..Options::default()
+    };
+    generate(&captions(), &opts).0
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn properties_hold_for_any_seed(seed in any::<u64>()) {
+        let lex = Lexicon::builtin();
+        for r in all_rows(seed, 2) {
+            prop_assert_ne!(&r.negative, &r.caption);
+            prop_assert_eq!(r.edits.len(), 1);
+            let e = &r.edits[0];
+            prop_assert_eq!(&e.text_after, &r.negative);
+            // spans point at the changed text, before and after
+            for c in &e.changes {
+                let b: String = r.caption.chars().skip(c.span[0]).take(c.span[1] - c.span[0]).collect();
+                let a: String = r.negative.chars().skip(c.new_span[0]).take(c.new_span[1] - c.new_span[0]).collect();
+                prop_assert_eq!(&b, &c.before);
+                prop_assert_eq!(&a, &c.after);
+            }
+            match e.op {
+                Op::SwapObj | Op::SwapAtt => {
+                    prop_assert_eq!(e.changes.len(), 2);
+                    prop_assert_eq!(multiset(lex, &r.caption), multiset(lex, &r.negative), "{:?}", r);
+                }
+                Op::ReplaceObj | Op::ReplaceAtt | Op::ReplaceRel => {
+                    prop_assert_eq!(e.changes.len(), 1);
+                    // exactly one concept: one word or phrase differs, articles aside
+                    let (wb, wa) = (words(&e.changes[0].before), words(&e.changes[0].after));
+                    prop_assert!(!wb.is_empty() && !wa.is_empty() && wb != wa, "{:?}", r);
+                    let (cb, ca) = (words(&r.caption), words(&r.negative));
+                    prop_assert_eq!(cb.len() as isize - wb.len() as isize, ca.len() as isize - wa.len() as isize);
+                    // never a synonym or hypernym
+                    let sense = |p: &str| -> Option<(String, bool)> {
+                        lex.lookup(p).iter().find_map(|en| match en {
+                            Entry::Noun { id, .. } => Some((lex.nouns[*id as usize].sense.clone(), lex.nouns[*id as usize].hypernym)),
+                            Entry::Attr(a) => Some((lex.attrs[*a as usize].sense.clone(), false)),
+                            Entry::Rel(x) => Some((lex.rels[*x as usize].sense.clone(), false)),
+                            _ => None,
+                        })
+                    };
+                    let (sb, sa) = (sense(&wb.join(" ")), sense(&wa.join(" ")));
+                    prop_assert!(sb.is_some() && sa.is_some(), "{:?} {:?}", wb, wa);
+                    let (sb, sa) = (sb.unwrap_or_default(), sa.unwrap_or_default());
+                    prop_assert_ne!(&sb.0, &sa.0);
+                    prop_assert!(!sb.1 && !sa.1, "hypernym in {:?}", r);
+                }
+                Op::AddObj | Op::AddAtt => {
+                    prop_assert_eq!(e.changes.len(), 1);
+                    prop_assert!(words(&r.negative).len() > words(&r.caption).len());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn parser_and_operators_never_panic(s in "\\PC{0,200}", t in "[a-zA-Z ,.'-]{0,120}") {
+        for text in [s.as_str(), t.as_str()] {
+            let inputs = [InputCaption::new("f", text)];
+            let opts = Options { depth: 2, per_caption: 3, ..Options::default() };
+            let (rows, _, _) = generate(&inputs, &opts);
+            for r in rows {
+                prop_assert_ne!(&r.negative, &r.caption);
+            }
+        }
+    }
+
+    #[test]
+    fn lexicon_built_captions_get_their_operators(
+        a in 0usize..40, b in 0usize..40, c in 0usize..12, r in 0usize..8, seed in any::<u64>()
+    ) {
+        let nouns = ["dog", "cat", "horse", "car", "truck", "bus", "man", "woman", "boy", "girl",
+            "table", "chair", "bench", "bed", "laptop", "umbrella", "plate", "bowl", "cup", "book",
+            "bird", "cow", "sheep", "elephant", "zebra", "giraffe", "bear", "bicycle", "boat", "train",
+            "couch", "desk", "lamp", "clock", "vase", "pillow", "towel", "sink", "toilet", "basket"];
+        let colors = ["red", "blue", "green", "white", "black", "yellow", "pink", "brown", "gray", "orange", "purple", "silver"];
+        let rels = ["on", "under", "next to", "in front of", "behind", "near", "above", "below"];
+        prop_assume!(nouns[a] != nouns[b]);
+        let text = format!("a {} {} {} a {}", colors[c], nouns[a], rels[r], nouns[b]);
+        let opts = Options { seed, ..Options::default() };
+        let (rows, _, _) = generate(&[InputCaption::new("x", text.clone())], &opts);
+        let got: BTreeSet<&str> = rows.iter().map(|r| r.op.as_str()).collect();
+        for op in ["replace_obj", "replace_rel", "add_obj", "add_att"] {
+            prop_assert!(got.contains(op), "{} missing for {:?}: {:?}", op, text, got);
+        }
+    }
+}
+
+#[test]
+fn same_seed_same_bytes_and_seeds_differ() {
+    let bytes = |seed| serde_json::to_vec(&all_rows(seed, 2)).expect("json");
+    assert_eq!(bytes(7), bytes(7));
+    assert_ne!(bytes(0), bytes(1));
+    // and through the file writer, whatever the thread count
+    let dir = tempfile::tempdir().expect("tempdir");
+    let set = read_input(&caption_file(), None).expect("set");
+    let g1 = negatives::run(&set, &Options::default()).expect("run");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    let g2 = pool.install(|| negatives::run(&set, &Options::default()).expect("run"));
+    let (p1, p2) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+    clipprobe_probe::bench::write_bench(&p1, &g1.records).expect("write");
+    clipprobe_probe::bench::write_bench(&p2, &g2.records).expect("write");
+    assert_eq!(
+        std::fs::read(&p1).expect("a"),
+        std::fs::read(&p2).expect("b")
+    );
+    assert_eq!(g1.summary, g2.summary);
+    // the written file reads back as a valid benchmark
+    assert_eq!(
+        clipprobe_probe::bench::read_bench(&p1).expect("read").len(),
+        g1.records.len()
+    );
+}
+
+#[test]
+fn ids_are_unique_and_images_are_carried() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("in.jsonl");
+    std::fs::write(
+        &p,
+        "{\"id\":\"a\",\"caption\":\"a dog on a red couch\",\"image\":\"img/1.jpg\",\"split\":\"val\"}\n\n\
+         {\"caption\":\"a cat under a table\"}\n",
+    )
+    .expect("write");
+    let set = read_input(&p, None).expect("read");
+    assert_eq!(set.format, InputFormat::Jsonl);
+    let g = negatives::run(
+        &set,
+        &Options {
+            per_caption: 3,
+            ..Options::default()
+        },
+    )
+    .expect("run");
+    let ids: BTreeSet<_> = g.records.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(ids.len(), g.records.len());
+    assert!(
+        ids.contains("a/replace_obj/0") && ids.contains("3/replace_obj/0"),
+        "{ids:?}"
+    );
+    for r in &g.records {
+        assert_eq!(r.source.as_deref(), Some("clipprobe-negatives"));
+        if r.id.starts_with("a/") {
+            assert_eq!(r.image.as_deref(), Some("img/1.jpg"));
+            assert_eq!(r.extra.get("split"), Some(&serde_json::json!("val")));
+        } else {
+            assert_eq!(r.image, None);
+        }
+    }
+    assert_eq!(g.summary.input.blank_lines, 1);
+}
+
+#[test]
+fn bad_input_is_reported_not_panicked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = |name: &str, body: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).expect("write");
+        p
+    };
+    let e = read_input(&f("empty.txt", b""), None)
+        .expect_err("empty")
+        .to_string();
+    assert!(e.contains("no captions"), "{e}");
+    let e = read_input(&f("blank.txt", b"\n \n\n"), None)
+        .expect_err("blank")
+        .to_string();
+    assert!(e.contains("no captions"), "{e}");
+    let e = read_input(&f("bad.txt", b"a dog\na cat\n\xff\xfe a bird\n"), None)
+        .expect_err("utf8")
+        .to_string();
+    assert!(e.contains(":3:") && e.contains("UTF-8"), "{e}");
+
+    let long = "a red dog on a blue couch ".repeat(400);
+    assert!(long.len() >= 10_000);
+    let odd = [
+        long.as_str(),
+        "🐶 on a 🛋️!!!",
+        "A dog — on a couch?!",
+        "ÇA CHAT SUR UNE TABLE",
+        "the the the and and",
+        "...",
+        "a dog,,,on,a couch",
+        "A\u{0301} dog\u{200b} on a couch",
+        "an",
+        "nothing to see here",
+    ];
+    let inputs: Vec<_> = odd
+        .iter()
+        .enumerate()
+        .map(|(i, c)| InputCaption::new(i.to_string(), *c))
+        .collect();
+    let set = negatives::InputSet {
+        format: InputFormat::Text,
+        captions: inputs,
+        blank_lines: 0,
+    };
+    let g = negatives::run(&set, &Options::default()).expect("run");
+    // captions where nothing applies are recorded as skips with named reasons
+    let s = &g.summary.ops["replace_rel"];
+    assert!(
+        s.skipped.get("no relation").copied().unwrap_or(0) >= 5,
+        "{s:?}"
+    );
+    assert!(g.summary.input.unparsed >= 4, "{:?}", g.summary.input);
+    assert!(g.summary.ops["swap_obj"]
+        .skipped
+        .contains_key("fewer than two objects"));
+    // the 10,000-character caption is edited once per operator, the rest kept
+    let long_rows: Vec<_> = g.records.iter().filter(|r| r.caption == long).collect();
+    assert!(!long_rows.is_empty());
+    for r in long_rows {
+        assert_eq!(
+            r.edits[0].changes.len(),
+            if r.op.starts_with("swap") { 2 } else { 1 }
+        );
+    }
+    // bad options are errors, not panics
+    let bad = Options {
+        per_caption: 0,
+        ..Options::default()
+    };
+    assert!(negatives::run(&set, &bad).is_err());
+    let bad = Options {
+        adversarial_filter: Some(1.5),
+        ..Options::default()
+    };
+    assert!(negatives::run(&set, &bad).is_err());
+}
+
+#[test]
+fn blind_audit_and_adversarial_filter_on_the_caption_set() {
+    let set = read_input(&caption_file(), None).expect("set");
+    let plain = negatives::run(&set, &Options::default()).expect("run");
+    let filtered = negatives::run(
+        &set,
+        &Options {
+            adversarial_filter: Some(0.5),
+            ..Options::default()
+        },
+    )
+    .expect("run");
+    let b = &filtered.summary.blind_baseline;
+    assert_eq!(plain.summary.blind_baseline.before, b.before);
+    let after = b.after.as_ref().expect("after");
+    for (op, before) in &b.before {
+        let a = &after[op];
+        assert!(
+            (a.blind_accuracy - 0.5).abs() <= (before.blind_accuracy - 0.5).abs() + 1e-12,
+            "{op}"
+        );
+        assert!(
+            a.pairs * 2 >= before.pairs,
+            "{op}: kept {} of {}",
+            a.pairs,
+            before.pairs
+        );
+        if before.blind_accuracy > 0.5 && a.pairs * 2 > before.pairs {
+            // the floor did not bind: the filter reached chance
+            assert!(
+                a.blind_accuracy <= 0.5 + 1e-12,
+                "{op}: {}",
+                a.blind_accuracy
+            );
+        }
+    }
+    assert_eq!(filtered.summary.rows, filtered.records.len());
+    assert!(filtered.records.len() < plain.records.len());
+    // kept rows are a subsequence of the unfiltered rows
+    let mut it = plain.records.iter();
+    for r in &filtered.records {
+        assert!(it.any(|q| q == r));
+    }
+}
+
+#[test]
+fn concepts_view_reports_char_spans() {
+    let lex = Lexicon::builtin();
+    let text = "Ein 🐶: a red fire hydrant next to a teddy bear";
+    let p = parse(text, lex);
+    let chars: Vec<char> = text.chars().collect();
+    for c in p.concepts(lex) {
+        let s: String = chars[c.span[0]..c.span[1]].iter().collect();
+        assert_eq!(s, c.text);
+    }
+    let kinds: Vec<_> = p
+        .concepts(lex)
+        .into_iter()
+        .map(|c| (c.kind, c.text))
+        .collect();
+    assert!(kinds.contains(&(ConceptKind::Relation, "next to".into())));
+    assert!(kinds.contains(&(ConceptKind::Object, "teddy bear".into())));
+}
