@@ -1,3 +1,5 @@
 mod metrics;
+mod report;
 mod placeholder {}
 mod importers;
+mod negatives;
