@@ -24,8 +24,13 @@ impl Importer for SugarCrepe {
         let subset = Op::from_name(stem).ok_or_else(|| Error::File {
             path: path.to_path_buf(),
             message: format!(
-                "{stem:?} is not a SugarCrepe subset; the file name must be one of {}",
-                Op::ALL.map(|o| format!("{o}.json")).join(", ")
+                "{stem:?} is not a SugarCrepe subset; the file name must be one of {}{}",
+                Op::ALL.map(|o| format!("{o}.json")).join(", "),
+                if stem.ends_with("_ent") {
+                    " (early SugarCrepe releases named the object subsets *_ent.json: rename to *_obj.json)"
+                } else {
+                    ""
+                }
             ),
         })?;
         let items = keyed_items(path, parse_json(path, bytes)?, "a SugarCrepe file")?;
