@@ -1,0 +1,273 @@
+//! Loading a checkpoint from a `--model` string and embedding captions and images through the
+//! on-disk cache ([`clipprobe_probe::cache`]): each unique caption or image is embedded once
+//! per model; finished batches are synced to disk, so a killed run resumes where it stopped.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clipprobe_clip::embed::{Clip, LoadOptions};
+use clipprobe_clip::preprocess::Preprocessor;
+use clipprobe_clip::source::{self, HubOptions, ModelSource, ResolvedModel};
+use clipprobe_probe::cache::{self, EmbeddingCache, Key};
+use clipprobe_probe::formats::sha256_hex;
+use clipprobe_probe::metrics::Matrix;
+
+use crate::printer::Printer;
+
+/// Options shared by every command that loads a model.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModelArgs {
+    /// Resolve Hub models from the local cache only (also: HF_HUB_OFFLINE=1).
+    #[arg(long)]
+    pub offline: bool,
+    /// Compute dtype.
+    #[arg(long, value_enum, default_value_t = Dtype::F32)]
+    pub dtype: Dtype,
+    /// Texts (or images / 8) per forward pass.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub batch_size: u64,
+    /// Embedding cache folder [default: $XDG_CACHE_HOME/clipprobe or ~/.cache/clipprobe].
+    #[arg(long, env = "CLIPPROBE_CACHE")]
+    pub cache_dir: Option<PathBuf>,
+    /// Do not read or write the embedding cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// Compute dtypes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dtype {
+    F32,
+    F16,
+    Bf16,
+}
+
+impl Dtype {
+    fn candle(self) -> candle_core::DType {
+        match self {
+            Dtype::F32 => candle_core::DType::F32,
+            Dtype::F16 => candle_core::DType::F16,
+            Dtype::Bf16 => candle_core::DType::BF16,
+        }
+    }
+
+    /// The name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dtype::F32 => "f32",
+            Dtype::F16 => "f16",
+            Dtype::Bf16 => "bf16",
+        }
+    }
+}
+
+/// A loaded checkpoint and what identifies its numbers.
+pub struct Loaded {
+    pub resolved: ResolvedModel,
+    pub clip: Clip,
+    /// Covers model content/revision, dtype and preprocessing: the cache namespace.
+    pub key: String,
+    pub dtype: Dtype,
+    cache_root: Option<PathBuf>,
+    batch_size: usize,
+}
+
+/// Resolves `spec` (Hub id `org/name[@rev]` or a local folder) and loads it.
+pub fn load(spec: &str, args: &ModelArgs, printer: &Printer) -> Result<Loaded> {
+    let src: ModelSource = spec.parse().with_context(|| format!("--model {spec}"))?;
+    let mut hub = HubOptions::from_env();
+    hub.offline |= args.offline;
+    let resolved =
+        source::resolve(&src, &hub).with_context(|| format!("resolving model {spec}"))?;
+    printer.info(format_args!(
+        "model {} ({})",
+        resolved.id,
+        resolved.revision.as_deref().unwrap_or("local folder")
+    ));
+    let opts = LoadOptions {
+        dtype: args.dtype.candle(),
+        ..LoadOptions::default()
+    };
+    let clip = Clip::load(&resolved.dir, &opts).with_context(|| {
+        format!(
+            "loading model {} from {}",
+            resolved.id,
+            resolved.dir.display()
+        )
+    })?;
+    let key = model_key(&resolved, args.dtype)?;
+    let cache_root = if args.no_cache {
+        None
+    } else {
+        Some(args.cache_dir.clone().unwrap_or_else(default_cache_dir))
+    };
+    Ok(Loaded {
+        resolved,
+        clip,
+        key,
+        dtype: args.dtype,
+        cache_root,
+        batch_size: args.batch_size as usize,
+    })
+}
+
+fn default_cache_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("clipprobe")
+}
+
+/// What makes two runs give the same numbers: the model (Hub commit, or the content of every
+/// file of a local folder), the compute dtype and the preprocessing settings.
+fn model_key(resolved: &ResolvedModel, dtype: Dtype) -> Result<String> {
+    let mut parts = vec![
+        "clipprobe-embeddings-v1".to_string(),
+        format!("dtype={}", dtype.name()),
+    ];
+    match &resolved.revision {
+        Some(rev) => parts.push(format!("hub={}@{rev}", resolved.id)),
+        None => {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&resolved.dir)
+                .with_context(|| format!("listing {}", resolved.dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect();
+            files.sort();
+            for f in files {
+                let bytes =
+                    std::fs::read(&f).with_context(|| format!("reading {}", f.display()))?;
+                parts.push(format!(
+                    "{}={}",
+                    f.file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default(),
+                    sha256_hex(&bytes)
+                ));
+            }
+        }
+    }
+    let pre = Preprocessor::from_dir(&resolved.dir)
+        .with_context(|| format!("reading preprocessor of {}", resolved.dir.display()))?;
+    parts.push(format!("pre={}", pre.fingerprint()));
+    Ok(sha256_hex(parts.join("\n").as_bytes())[..24].to_string())
+}
+
+/// Items of one modality to embed: their cache keys and how to embed a chunk of them.
+struct Job<'a> {
+    what: &'static str,
+    file: &'static str,
+    keys: Vec<Key>,
+    chunk: usize,
+    embed: Box<dyn FnMut(&[usize], &mut dyn FnMut(usize)) -> Result<Vec<f32>> + 'a>,
+}
+
+impl Loaded {
+    /// Projected, unnormalised embeddings of `texts` (row i = texts[i]); each distinct text is
+    /// embedded once and cached. Returns the matrix and the number of truncated texts among
+    /// those embedded now.
+    pub fn texts(&self, texts: &[String], printer: &Printer) -> Result<(Matrix, usize)> {
+        let mut truncated = 0usize;
+        let job = Job {
+            what: "texts",
+            file: "texts.f32log",
+            keys: texts.iter().map(|t| cache::text_key(t)).collect(),
+            chunk: 512,
+            embed: Box::new(|idx: &[usize], progress: &mut dyn FnMut(usize)| {
+                let chunk: Vec<String> = idx.iter().map(|&i| texts[i].clone()).collect();
+                let e = self.clip.embed_texts(&chunk, self.batch_size, progress)?;
+                truncated += e.truncated.len();
+                Ok(e.data)
+            }),
+        };
+        let m = self.run(job, printer)?;
+        Ok((m, truncated))
+    }
+
+    /// Projected, unnormalised embeddings of the images at `paths` (row i = paths[i]), keyed
+    /// by file content.
+    pub fn images(&self, paths: &[PathBuf], printer: &Printer) -> Result<Matrix> {
+        let keys = paths
+            .iter()
+            .map(|p| {
+                std::fs::read(p)
+                    .map(|b| cache::bytes_key(&b))
+                    .with_context(|| format!("cannot read image {}", p.display()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let batch = (self.batch_size / 2).max(1);
+        let job = Job {
+            what: "images",
+            file: "images.f32log",
+            keys,
+            chunk: 64,
+            embed: Box::new(|idx: &[usize], progress: &mut dyn FnMut(usize)| {
+                let chunk: Vec<PathBuf> = idx.iter().map(|&i| paths[i].clone()).collect();
+                Ok(self.clip.embed_images(&chunk, batch, progress)?)
+            }),
+        };
+        self.run(job, printer)
+    }
+
+    fn run(&self, mut job: Job<'_>, printer: &Printer) -> Result<Matrix> {
+        let dim = self.clip.projection_dim();
+        let mut cache = match &self.cache_root {
+            Some(root) => Some(EmbeddingCache::open(
+                &root.join(&self.key).join(job.file),
+                dim,
+            )?),
+            None => None,
+        };
+        let mut memory: std::collections::HashMap<Key, Vec<f32>> = Default::default();
+        // distinct keys not yet cached, in first-seen order
+        let mut todo = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, k) in job.keys.iter().enumerate() {
+            let cached = cache.as_ref().is_some_and(|c| c.get(k).is_some());
+            if !cached && seen.insert(*k) {
+                todo.push(i);
+            }
+        }
+        if todo.len() < job.keys.len() && !todo.is_empty() {
+            printer.info(format_args!(
+                "{}: {} to embed, the rest from the cache",
+                job.what,
+                todo.len()
+            ));
+        }
+        let pb = printer.progress(todo.len() as u64, job.what);
+        for chunk in todo.chunks(job.chunk.max(1)) {
+            let rows = (job.embed)(chunk, &mut |k| pb.inc(k as u64))?;
+            let keys: Vec<Key> = chunk.iter().map(|&i| job.keys[i]).collect();
+            match cache.as_mut() {
+                Some(c) => c.insert_batch(&keys, &rows)?,
+                None => {
+                    for (k, r) in keys.iter().zip(rows.chunks_exact(dim)) {
+                        memory.insert(*k, r.to_vec());
+                    }
+                }
+            }
+        }
+        pb.finish_and_clear();
+        let mut data = Vec::with_capacity(job.keys.len() * dim);
+        for k in &job.keys {
+            let row = match cache.as_ref() {
+                Some(c) => c.get(k),
+                None => memory.get(k).map(Vec::as_slice),
+            };
+            data.extend_from_slice(row.context("embedding missing after embedding it")?);
+        }
+        Ok(Matrix::new(job.keys.len(), dim, data)?)
+    }
+}
+
+/// Resolves a benchmark image path: absolute as it is, else against `root`.
+pub fn resolve_image(path: &str, root: &Path) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    }
+}
