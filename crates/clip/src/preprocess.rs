@@ -1,1 +1,807 @@
-//! TODO: filled in by the preprocess work.
+//! Image preprocessing equal to transformers' PIL-based `CLIPImageProcessorPil`.
+//!
+//! The pipeline, step for step as transformers 5.23 runs it
+//! (`image_processing_backends.py` `PilBackend`, `image_transforms.py`):
+//!
+//! 1. **RGB** ([`to_rgb8`]): `convert_to_rgb` — images with an alpha band (or a PNG `tRNS`
+//!    transparency, which the decoder turns into one) are alpha-composited onto opaque white
+//!    with Pillow's integer `alpha_composite`; others go through `Image.convert("RGB")`.
+//! 2. **Resize** to `size` ([`ResizeTarget`]) with Pillow's resampling ([`crate::resize`]),
+//!    output size by `get_resize_output_image_size` (shortest edge to `N`, the other edge
+//!    `int(N * long / short)`, truncated).
+//! 3. **Centre crop** to `crop_size`: offsets `(in - crop) // 2` (floor); an image smaller
+//!    than the crop is zero-padded, `ceil((crop - in) / 2)` before.
+//! 4. **Rescale**: `f32(u8 as f64 * rescale_factor)` (transformers multiplies in float64,
+//!    then casts).
+//! 5. **Normalise**: `(x - f32(mean)) / f32(std)` in float32.
+//!
+//! The result is one CHW `f32` array per image. Decoding uses the `image` crate; EXIF
+//! orientation is not applied (PIL's `Image.open` does not apply it either). See
+//! `docs/preprocessing.md` for the measured agreement with the reference.
+
+use std::path::{Path, PathBuf};
+
+use image::DynamicImage;
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::resize::{self, Filter, Window};
+
+/// File name of the preprocessing config in a model folder.
+pub const CONFIG_FILE: &str = "preprocessor_config.json";
+
+/// OpenAI CLIP's channel means (`transformers.image_utils.OPENAI_CLIP_MEAN`).
+pub const OPENAI_CLIP_MEAN: [f64; 3] = [0.48145466, 0.4578275, 0.40821073];
+/// OpenAI CLIP's channel standard deviations (`OPENAI_CLIP_STD`).
+pub const OPENAI_CLIP_STD: [f64; 3] = [0.26862954, 0.26130258, 0.27577711];
+
+/// Version of the pixel pipeline, part of [`Preprocessor::fingerprint`]; bump it when a change
+/// alters any output pixel.
+const PIPELINE_VERSION: u32 = 1;
+
+/// Where `resize` takes the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResizeTarget {
+    /// Shorter edge to this length, the longer one `int(n * long / short)`
+    /// (`{"shortest_edge": n}`, or a legacy integer `size`).
+    ShortestEdge(usize),
+    /// Exactly this size (`{"height": h, "width": w}`).
+    Exact { height: usize, width: usize },
+}
+
+/// The settings of `preprocessor_config.json` that affect pixels.
+///
+/// [`Default`] mirrors `CLIPImageProcessorPil`'s class attributes in transformers 5.23
+/// (`models/clip/image_processing_pil_clip.py`, `image_processing_utils.py` for
+/// `rescale_factor`). Parsing fills every absent (or `null`) field from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreprocessConfig {
+    /// `do_resize`.
+    pub do_resize: bool,
+    /// `size`.
+    pub size: ResizeTarget,
+    /// `resample`.
+    pub resample: Filter,
+    /// `do_center_crop`.
+    pub do_center_crop: bool,
+    /// `crop_size` as `(height, width)`.
+    pub crop_size: (usize, usize),
+    /// `do_rescale`.
+    pub do_rescale: bool,
+    /// `rescale_factor`.
+    pub rescale_factor: f64,
+    /// `do_normalize`.
+    pub do_normalize: bool,
+    /// `image_mean` (R, G, B).
+    pub image_mean: [f64; 3],
+    /// `image_std` (R, G, B).
+    pub image_std: [f64; 3],
+    /// `do_convert_rgb`. The pipeline always needs three channels; with `false`, grey images
+    /// are still replicated to RGB and alpha dropped (transformers would fail or keep four
+    /// channels there).
+    pub do_convert_rgb: bool,
+}
+
+impl Default for PreprocessConfig {
+    fn default() -> Self {
+        PreprocessConfig {
+            do_resize: true,
+            size: ResizeTarget::ShortestEdge(224),
+            resample: Filter::Bicubic,
+            do_center_crop: true,
+            crop_size: (224, 224),
+            do_rescale: true,
+            rescale_factor: 1.0 / 255.0,
+            do_normalize: true,
+            image_mean: OPENAI_CLIP_MEAN,
+            image_std: OPENAI_CLIP_STD,
+            do_convert_rgb: true,
+        }
+    }
+}
+
+/// `size` / `crop_size` as written in the JSON: an integer (legacy), `[h, w]`, or a dict.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawSize {
+    Int(usize),
+    Pair(Vec<usize>),
+    Dict {
+        shortest_edge: Option<usize>,
+        longest_edge: Option<usize>,
+        height: Option<usize>,
+        width: Option<usize>,
+        max_height: Option<usize>,
+        max_width: Option<usize>,
+    },
+}
+
+/// `image_mean` / `image_std`: one number for every channel, or one per channel.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawChannels {
+    One(f64),
+    Many(Vec<f64>),
+}
+
+/// The JSON as written; every field optional.
+#[derive(Debug, Default, Deserialize)]
+struct RawConfig {
+    do_resize: Option<bool>,
+    size: Option<RawSize>,
+    resample: Option<i64>,
+    do_center_crop: Option<bool>,
+    crop_size: Option<RawSize>,
+    do_rescale: Option<bool>,
+    rescale_factor: Option<f64>,
+    do_normalize: Option<bool>,
+    image_mean: Option<RawChannels>,
+    image_std: Option<RawChannels>,
+    do_convert_rgb: Option<bool>,
+    default_to_square: Option<bool>,
+    do_pad: Option<bool>,
+}
+
+impl PreprocessConfig {
+    /// Parses `preprocessor_config.json` text; `path` only names the file in errors.
+    ///
+    /// Accepts the current form (`"size": {"shortest_edge": 224}`,
+    /// `"crop_size": {"height": 224, "width": 224}`) and the legacy one (`"size": 224`,
+    /// `"crop_size": 224`), as transformers' `get_size_dict` does. Rejects settings the
+    /// pipeline does not implement (`longest_edge`, `max_height`, `NEAREST` and Magic Kernel
+    /// filters, padding) and configs whose output size depends on the image (no centre crop
+    /// with a shortest-edge resize), since embeddings need a fixed input size.
+    pub fn from_json(text: &str, path: &Path) -> Result<PreprocessConfig> {
+        let err = |message: String| Error::Config {
+            path: path.to_path_buf(),
+            message,
+        };
+        let raw: RawConfig = serde_json::from_str(text).map_err(|e| err(e.to_string()))?;
+        let d = PreprocessConfig::default();
+        // CLIPImageProcessor: `default_to_square = False`, so a bare integer `size` is the
+        // shortest edge; `crop_size` always converts with `default_to_square = True`.
+        let square = raw.default_to_square.unwrap_or(false);
+        let size = match raw.size {
+            None => d.size,
+            Some(s) => resize_target(s, square).map_err(|m| err(format!("size: {m}")))?,
+        };
+        let crop_size = match raw.crop_size {
+            None => d.crop_size,
+            Some(s) => match resize_target(s, true).map_err(|m| err(format!("crop_size: {m}")))? {
+                ResizeTarget::Exact { height, width } => (height, width),
+                ResizeTarget::ShortestEdge(_) => {
+                    return Err(err(
+                        "crop_size: needs `height` and `width` (or one integer)".into(),
+                    ))
+                }
+            },
+        };
+        let resample = match raw.resample {
+            None => d.resample,
+            Some(code) => Filter::from_pil(code).ok_or_else(|| {
+                err(format!(
+                    "resample: filter {code} is not supported (supported: 1 lanczos, \
+                     2 bilinear, 3 bicubic, 4 box, 5 hamming)"
+                ))
+            })?,
+        };
+        if raw.do_pad == Some(true) {
+            return Err(err("do_pad: padding is not supported".into()));
+        }
+        let cfg = PreprocessConfig {
+            do_resize: raw.do_resize.unwrap_or(d.do_resize),
+            size,
+            resample,
+            do_center_crop: raw.do_center_crop.unwrap_or(d.do_center_crop),
+            crop_size,
+            do_rescale: raw.do_rescale.unwrap_or(d.do_rescale),
+            rescale_factor: raw.rescale_factor.unwrap_or(d.rescale_factor),
+            do_normalize: raw.do_normalize.unwrap_or(d.do_normalize),
+            image_mean: channels(raw.image_mean, d.image_mean)
+                .map_err(|m| err(format!("image_mean: {m}")))?,
+            image_std: channels(raw.image_std, d.image_std)
+                .map_err(|m| err(format!("image_std: {m}")))?,
+            do_convert_rgb: raw.do_convert_rgb.unwrap_or(d.do_convert_rgb),
+        };
+        cfg.validate().map_err(err)?;
+        Ok(cfg)
+    }
+
+    /// Reads and parses a `preprocessor_config.json`.
+    pub fn from_file(path: &Path) -> Result<PreprocessConfig> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        PreprocessConfig::from_json(&text, path)
+    }
+
+    /// Checks what [`PreprocessConfig::from_json`] checks after parsing: positive sizes,
+    /// finite factors, non-zero standard deviations, and a fixed output size.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let positive = |name: &str, v: usize| {
+            if v == 0 {
+                Err(format!("{name} must be positive"))
+            } else {
+                Ok(())
+            }
+        };
+        match self.size {
+            ResizeTarget::ShortestEdge(n) => positive("size.shortest_edge", n)?,
+            ResizeTarget::Exact { height, width } => {
+                positive("size.height", height)?;
+                positive("size.width", width)?;
+            }
+        }
+        positive("crop_size.height", self.crop_size.0)?;
+        positive("crop_size.width", self.crop_size.1)?;
+        if !self.rescale_factor.is_finite() {
+            return Err("rescale_factor must be finite".into());
+        }
+        if self.image_mean.iter().any(|m| !m.is_finite()) {
+            return Err("image_mean must be finite".into());
+        }
+        if self.image_std.iter().any(|s| !s.is_finite() || *s == 0.0) {
+            return Err("image_std must be finite and non-zero".into());
+        }
+        if self.fixed_output_size().is_none() {
+            return Err(
+                "the output size depends on the image (no centre crop, and no fixed \
+                        `size` with `height` and `width`); a fixed size is required"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// `(height, width)` of every output, when it does not depend on the input image.
+    pub fn fixed_output_size(&self) -> Option<(usize, usize)> {
+        if self.do_center_crop {
+            return Some(self.crop_size);
+        }
+        match (self.do_resize, self.size) {
+            (true, ResizeTarget::Exact { height, width }) => Some((height, width)),
+            _ => None,
+        }
+    }
+
+    /// The resize output `(height, width)` for an input of `height` × `width`
+    /// (`get_resize_output_image_size` with `default_to_square=False`).
+    pub fn resize_output_size(&self, height: usize, width: usize) -> (usize, usize) {
+        match self.size {
+            ResizeTarget::Exact { height, width } => (height, width),
+            ResizeTarget::ShortestEdge(n) => {
+                let (short, long) = if width <= height {
+                    (width, height)
+                } else {
+                    (height, width)
+                };
+                // Python: `int(n * long / short)`; both conversions to f64 are exact and the
+                // division is correctly rounded, as Python's int / int is.
+                let new_long = ((n * long) as f64 / short as f64) as usize;
+                if width <= height {
+                    (new_long, n)
+                } else {
+                    (n, new_long)
+                }
+            }
+        }
+    }
+}
+
+fn resize_target(
+    raw: RawSize,
+    default_to_square: bool,
+) -> std::result::Result<ResizeTarget, String> {
+    match raw {
+        RawSize::Int(n) if default_to_square => Ok(ResizeTarget::Exact {
+            height: n,
+            width: n,
+        }),
+        RawSize::Int(n) => Ok(ResizeTarget::ShortestEdge(n)),
+        RawSize::Pair(v) => match v[..] {
+            [height, width] => Ok(ResizeTarget::Exact { height, width }),
+            _ => Err(format!(
+                "a list needs two entries [height, width], got {}",
+                v.len()
+            )),
+        },
+        RawSize::Dict {
+            shortest_edge,
+            longest_edge,
+            height,
+            width,
+            max_height,
+            max_width,
+        } => {
+            if longest_edge.is_some() || max_height.is_some() || max_width.is_some() {
+                return Err(
+                    "`longest_edge`, `max_height` and `max_width` are not supported".into(),
+                );
+            }
+            match (shortest_edge, height, width) {
+                (Some(n), None, None) => Ok(ResizeTarget::ShortestEdge(n)),
+                (None, Some(height), Some(width)) => Ok(ResizeTarget::Exact { height, width }),
+                _ => Err("needs either `shortest_edge` or both `height` and `width`".into()),
+            }
+        }
+    }
+}
+
+fn channels(raw: Option<RawChannels>, default: [f64; 3]) -> std::result::Result<[f64; 3], String> {
+    match raw {
+        None => Ok(default),
+        Some(RawChannels::One(v)) => Ok([v; 3]),
+        Some(RawChannels::Many(v)) => match v[..] {
+            [r, g, b] => Ok([r, g, b]),
+            _ => Err(format!("needs 3 values (R, G, B), got {}", v.len())),
+        },
+    }
+}
+
+/// Pillow's `alpha_composite` of one pixel over opaque white (`AlphaComposite.c`, integer
+/// arithmetic with 7 extra bits), returning the colour channels.
+#[inline]
+fn over_white(rgb: [u8; 3], a: u8) -> [u8; 3] {
+    if a == 0 {
+        return [255; 3];
+    }
+    const BITS: u32 = 7;
+    let a = u32::from(a);
+    let dst_a = 255u32;
+    let blend = dst_a * (255 - a);
+    let outa255 = a * 255 + blend;
+    let coef1 = a * 255 * 255 * (1 << BITS) / outa255;
+    let coef2 = 255 * (1 << BITS) - coef1;
+    let shift_div255 = |v: u32| ((v >> 8) + v) >> 8;
+    rgb.map(|c| {
+        let tmp = u32::from(c) * coef1 + 255 * coef2;
+        // C stores the result in a UINT8 (truncation).
+        (shift_div255(tmp + (0x80 << BITS)) >> BITS) as u8
+    })
+}
+
+/// High byte of a 16-bit sample (Pillow's `RGB;16B`, `RGBA;16B`, `LA;16B` unpackers).
+#[inline]
+fn hi(v: u16) -> u8 {
+    (v >> 8) as u8
+}
+
+/// Converts a decoded image to interleaved 8-bit RGB as transformers' `convert_to_rgb` does
+/// on the PIL image that `Image.open` gives for the same file:
+///
+/// - grey (`L`): replicated;
+/// - with alpha (`LA`, `RGBA`, palette or grey/RGB with a `tRNS` chunk, which the `image`
+///   crate expands into an alpha channel): composited onto white with Pillow's integer
+///   `alpha_composite`;
+/// - 16-bit RGB / RGBA / grey+alpha PNGs: Pillow opens them as 8-bit `RGB` / `RGBA` keeping the
+///   high byte, so the high byte is kept;
+/// - 16-bit grey PNGs: Pillow opens them as mode `I;16`, whose `convert("RGB")` clamps each
+///   value to 255 (it does not scale): `min(v, 255)`.
+/// - 32-bit float images (not PNG): converted by the `image` crate (no PIL counterpart
+///   checked).
+///
+/// With `composite_alpha = false` alpha is dropped instead (used when `do_convert_rgb` is
+/// off). Returns `(pixels, width, height)`.
+pub fn to_rgb8(img: &DynamicImage, composite_alpha: bool) -> (Vec<u8>, usize, usize) {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let mut out = Vec::with_capacity(w * h * 3);
+    let mut push_rgba = |rgb: [u8; 3], a: u8| {
+        let px = if composite_alpha {
+            over_white(rgb, a)
+        } else {
+            rgb
+        };
+        out.extend_from_slice(&px);
+    };
+    match img {
+        DynamicImage::ImageRgb8(b) => return (b.as_raw().clone(), w, h),
+        DynamicImage::ImageLuma8(b) => b.as_raw().iter().for_each(|&l| push_rgba([l; 3], 255)),
+        DynamicImage::ImageLumaA8(b) => b
+            .as_raw()
+            .chunks_exact(2)
+            .for_each(|p| push_rgba([p[0]; 3], p[1])),
+        DynamicImage::ImageRgba8(b) => b
+            .as_raw()
+            .chunks_exact(4)
+            .for_each(|p| push_rgba([p[0], p[1], p[2]], p[3])),
+        DynamicImage::ImageLuma16(b) => b
+            .as_raw()
+            .iter()
+            .for_each(|&l| push_rgba([l.min(255) as u8; 3], 255)),
+        DynamicImage::ImageLumaA16(b) => b
+            .as_raw()
+            .chunks_exact(2)
+            .for_each(|p| push_rgba([hi(p[0]); 3], hi(p[1]))),
+        DynamicImage::ImageRgb16(b) => b
+            .as_raw()
+            .chunks_exact(3)
+            .for_each(|p| push_rgba([hi(p[0]), hi(p[1]), hi(p[2])], 255)),
+        DynamicImage::ImageRgba16(b) => b
+            .as_raw()
+            .chunks_exact(4)
+            .for_each(|p| push_rgba([hi(p[0]), hi(p[1]), hi(p[2])], hi(p[3]))),
+        other => {
+            let rgba = other.to_rgba8();
+            rgba.as_raw()
+                .chunks_exact(4)
+                .for_each(|p| push_rgba([p[0], p[1], p[2]], p[3]));
+        }
+    }
+    (out, w, h)
+}
+
+/// The CLIP image preprocessor: decoded image → normalised CHW `f32` pixels.
+#[derive(Debug, Clone)]
+pub struct Preprocessor {
+    cfg: PreprocessConfig,
+    /// Per channel: `f32` value of every `u8` after rescale and normalise.
+    lut: [[f32; 256]; 3],
+}
+
+impl Preprocessor {
+    /// A preprocessor for `cfg`. Call [`PreprocessConfig::validate`] on a hand-built config:
+    /// when its output size depends on the image, [`Preprocessor::output_size`] reports the
+    /// nominal size and [`Preprocessor::load_batch`] rejects images of another size.
+    pub fn new(cfg: PreprocessConfig) -> Preprocessor {
+        let lut = std::array::from_fn(|c| {
+            let mean = cfg.image_mean[c] as f32;
+            let std = cfg.image_std[c] as f32;
+            std::array::from_fn(|v| pixel_value(v as u8, &cfg, mean, std))
+        });
+        Preprocessor { cfg, lut }
+    }
+
+    /// Reads `dir/preprocessor_config.json`; a missing file is [`Error::MissingFile`].
+    pub fn from_dir(dir: &Path) -> Result<Preprocessor> {
+        let path = dir.join(CONFIG_FILE);
+        if !path.is_file() {
+            return Err(Error::MissingFile {
+                path,
+                what: "image preprocessing config".into(),
+            });
+        }
+        Ok(Preprocessor::new(PreprocessConfig::from_file(&path)?))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &PreprocessConfig {
+        &self.cfg
+    }
+
+    /// `(height, width)` of each output image.
+    pub fn output_size(&self) -> (usize, usize) {
+        self.cfg.fixed_output_size().unwrap_or(match self.cfg.size {
+            ResizeTarget::ShortestEdge(n) => (n, n),
+            ResizeTarget::Exact { height, width } => (height, width),
+        })
+    }
+
+    /// Preprocesses one decoded image into `3 * height * width` CHW values.
+    ///
+    /// An image with zero width or height has nothing to resize; it yields the centre crop of
+    /// an empty image, i.e. zero padding.
+    pub fn process(&self, img: &DynamicImage) -> Vec<f32> {
+        let (rgb, w, h) = to_rgb8(img, self.cfg.do_convert_rgb);
+        let (pixels, h, w) = self.resize_and_crop(&rgb, w, h);
+        let plane = h * w;
+        let mut out = vec![0f32; 3 * plane];
+        for (c, (dst, lut)) in out
+            .chunks_exact_mut(plane.max(1))
+            .zip(&self.lut)
+            .enumerate()
+        {
+            for (o, px) in dst.iter_mut().zip(pixels.chunks_exact(3)) {
+                *o = lut[usize::from(px[c])];
+            }
+        }
+        out
+    }
+
+    /// Resize and centre crop on interleaved RGB; returns `(pixels, height, width)`.
+    fn resize_and_crop(&self, rgb: &[u8], w: usize, h: usize) -> (Vec<u8>, usize, usize) {
+        let cfg = &self.cfg;
+        let (rh, rw) = if cfg.do_resize && w > 0 && h > 0 {
+            cfg.resize_output_size(h, w)
+        } else {
+            (h, w)
+        };
+        if !cfg.do_center_crop {
+            if (rh, rw) == (h, w) {
+                return (rgb.to_vec(), h, w);
+            }
+            return (resize::resize(rgb, w, h, 3, rw, rh, cfg.resample), rh, rw);
+        }
+        let (ch, cw) = cfg.crop_size;
+        // transformers' `center_crop`: `top = (in - crop) // 2` (floor); rows outside the
+        // image are zero padding.
+        let top = (rh as i64 - ch as i64).div_euclid(2);
+        let left = (rw as i64 - cw as i64).div_euclid(2);
+        let (y0, y1) = (
+            top.max(0) as usize,
+            (top + ch as i64).min(rh as i64) as usize,
+        );
+        let (x0, x1) = (
+            left.max(0) as usize,
+            (left + cw as i64).min(rw as i64) as usize,
+        );
+        let mut out = vec![0u8; ch * cw * 3];
+        if y1 <= y0 || x1 <= x0 {
+            return (out, ch, cw);
+        }
+        let window = Window {
+            left: x0,
+            top: y0,
+            width: x1 - x0,
+            height: y1 - y0,
+        };
+        // With equal sizes this is a plain crop (Pillow's `resize` returns a copy then).
+        let part = resize::resize_window(rgb, w, h, 3, rw, rh, window, cfg.resample);
+        // Place the computed rectangle at its offset inside the crop.
+        let (oy, ox) = ((y0 as i64 - top) as usize, (x0 as i64 - left) as usize);
+        let row_len = window.width * 3;
+        for (r, src_row) in part.chunks_exact(row_len).enumerate() {
+            let start = ((oy + r) * cw + ox) * 3;
+            out[start..start + row_len].copy_from_slice(src_row);
+        }
+        (out, ch, cw)
+    }
+
+    /// Decodes the image file at `path` and preprocesses it. Unreadable, truncated or
+    /// non-image files, and images with zero width or height, are [`Error::Image`] naming the
+    /// file.
+    pub fn load(&self, path: &Path) -> Result<Vec<f32>> {
+        let img = decode(path)?;
+        Ok(self.process(&img))
+    }
+
+    /// [`Preprocessor::load`] for many files in parallel (rayon). The outputs are concatenated
+    /// in input order (`paths.len() * 3 * height * width` values). On failure, returns the
+    /// error of the first failing path by index.
+    pub fn load_batch(&self, paths: &[PathBuf]) -> Result<Vec<f32>> {
+        let (h, w) = self.output_size();
+        let per = 3 * h * w;
+        let parts: Vec<Result<Vec<f32>>> = paths
+            .par_iter()
+            .map(|p| {
+                let v = self.load(p)?;
+                if v.len() != per {
+                    return Err(Error::Image {
+                        path: p.clone(),
+                        message: format!(
+                            "preprocessed to {} values, expected {per} (3 x {h} x {w}); the \
+                             config has no fixed output size",
+                            v.len()
+                        ),
+                    });
+                }
+                Ok(v)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(paths.len() * per);
+        for part in parts {
+            out.extend_from_slice(&part?);
+        }
+        Ok(out)
+    }
+
+    /// A stable description of every setting that affects output pixels, for cache keys.
+    /// Equal fingerprints mean equal outputs for equal input files.
+    pub fn fingerprint(&self) -> String {
+        let c = &self.cfg;
+        let size = match c.size {
+            ResizeTarget::ShortestEdge(n) => format!("shortest_edge={n}"),
+            ResizeTarget::Exact { height, width } => format!("{height}x{width}"),
+        };
+        format!(
+            "clipprobe-preprocess-v{PIPELINE_VERSION};rgb={};resize={};size={size};\
+             resample={};crop={};crop_size={}x{};rescale={};factor={:?};normalize={};\
+             mean={:?};std={:?}",
+            c.do_convert_rgb,
+            c.do_resize,
+            c.resample.name(),
+            c.do_center_crop,
+            c.crop_size.0,
+            c.crop_size.1,
+            c.do_rescale,
+            c.rescale_factor,
+            c.do_normalize,
+            c.image_mean,
+            c.image_std,
+        )
+    }
+}
+
+/// Rescale then normalise one 8-bit value, in transformers' dtypes.
+fn pixel_value(v: u8, cfg: &PreprocessConfig, mean: f32, std: f32) -> f32 {
+    let x = if cfg.do_rescale {
+        // `image.astype(np.float64) * scale`, then `.astype(np.float32)`.
+        (f64::from(v) * cfg.rescale_factor) as f32
+    } else {
+        f32::from(v)
+    };
+    if cfg.do_normalize {
+        (x - mean) / std
+    } else {
+        x
+    }
+}
+
+/// Decodes an image file, detecting the format from its content. No EXIF rotation.
+pub fn decode(path: &Path) -> Result<DynamicImage> {
+    let err = |message: String| Error::Image {
+        path: path.to_path_buf(),
+        message,
+    };
+    let reader = image::ImageReader::open(path)
+        .map_err(|e| err(e.to_string()))?
+        .with_guessed_format()
+        .map_err(|e| err(e.to_string()))?;
+    if reader.format().is_none() {
+        return Err(err("not a recognised image format".into()));
+    }
+    let img = reader.decode().map_err(|e| err(e.to_string()))?;
+    if img.width() == 0 || img.height() == 0 {
+        return Err(err("image has zero width or height".into()));
+    }
+    Ok(img)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<PreprocessConfig> {
+        PreprocessConfig::from_json(json, Path::new("preprocessor_config.json"))
+    }
+
+    #[test]
+    fn current_and_legacy_forms_parse_to_the_same_config() {
+        let current = parse(
+            r#"{"size": {"shortest_edge": 224}, "crop_size": {"height": 224, "width": 224},
+                "resample": 3, "do_center_crop": true}"#,
+        )
+        .expect("current form");
+        let legacy = parse(r#"{"size": 224, "crop_size": 224, "resample": 3}"#).expect("legacy");
+        assert_eq!(current, legacy);
+        assert_eq!(current.size, ResizeTarget::ShortestEdge(224));
+        assert_eq!(current.crop_size, (224, 224));
+    }
+
+    #[test]
+    fn empty_json_gives_transformers_defaults() {
+        let cfg = parse("{}").expect("empty config");
+        assert_eq!(cfg.size, ResizeTarget::ShortestEdge(224));
+        assert_eq!(cfg.resample, Filter::Bicubic);
+        assert_eq!(cfg.crop_size, (224, 224));
+        assert_eq!(cfg.rescale_factor, 0.00392156862745098);
+        assert_eq!(cfg.image_mean, [0.48145466, 0.4578275, 0.40821073]);
+        assert_eq!(cfg.image_std, [0.26862954, 0.26130258, 0.27577711]);
+        assert!(cfg.do_resize && cfg.do_center_crop && cfg.do_rescale && cfg.do_normalize);
+        assert!(cfg.do_convert_rgb);
+    }
+
+    #[test]
+    fn exact_size_and_scalar_mean_parse() {
+        let cfg = parse(
+            r#"{"size": {"height": 40, "width": 30}, "do_center_crop": false,
+                "image_mean": 0.5, "image_std": [0.5, 0.25, 0.125], "resample": 2}"#,
+        )
+        .expect("config");
+        assert_eq!(
+            cfg.size,
+            ResizeTarget::Exact {
+                height: 40,
+                width: 30
+            }
+        );
+        assert_eq!(cfg.image_mean, [0.5; 3]);
+        assert_eq!(cfg.image_std, [0.5, 0.25, 0.125]);
+        assert_eq!(cfg.resample, Filter::Bilinear);
+        assert_eq!(Preprocessor::new(cfg).output_size(), (40, 30));
+    }
+
+    #[test]
+    fn unsupported_settings_are_config_errors() {
+        for (json, needle) in [
+            (r#"{"resample": 0}"#, "resample"),
+            (r#"{"resample": 6}"#, "resample"),
+            (
+                r#"{"size": {"shortest_edge": 224, "longest_edge": 300}}"#,
+                "longest_edge",
+            ),
+            (r#"{"crop_size": {"shortest_edge": 224}}"#, "crop_size"),
+            (r#"{"image_mean": [0.5, 0.5]}"#, "image_mean"),
+            (r#"{"image_std": [0.5, 0.0, 0.5]}"#, "image_std"),
+            (r#"{"do_center_crop": false}"#, "fixed size"),
+            (r#"{"size": "big"}"#, ""),
+            ("{", ""),
+        ] {
+            match parse(json) {
+                Err(Error::Config { path, message }) => {
+                    assert_eq!(path, Path::new("preprocessor_config.json"));
+                    assert!(message.contains(needle), "{json}: {message}");
+                }
+                other => panic!("{json}: expected a config error, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn shortest_edge_output_size_truncates() {
+        let cfg = PreprocessConfig::default();
+        // 224 * 500 / 333 = 336.33.. -> 336; the width is the short edge.
+        assert_eq!(cfg.resize_output_size(500, 333), (336, 224));
+        // 224 * 640 / 480 = 298.66.. -> 298 (truncated, not rounded).
+        assert_eq!(cfg.resize_output_size(480, 640), (224, 298));
+        assert_eq!(cfg.resize_output_size(7, 7), (224, 224));
+    }
+
+    #[test]
+    fn alpha_composite_over_white_matches_pillow_formula() {
+        // Values worked out by hand from AlphaComposite.c: a = 128, c = 0:
+        // tmp = 255 * (255 - 128) * 128 + (0x80 << 7) = 4_161_664;
+        // ((tmp >> 8) + tmp) >> 8 = 16_320, >> 7 = 127.
+        assert_eq!(over_white([0, 0, 0], 128), [127, 127, 127]);
+        assert_eq!(over_white([10, 20, 30], 255), [10, 20, 30]);
+        assert_eq!(over_white([10, 20, 30], 0), [255, 255, 255]);
+    }
+
+    #[test]
+    fn centre_crop_pads_small_images_with_zeros_before_normalising() {
+        let cfg = PreprocessConfig {
+            do_resize: false,
+            crop_size: (3, 4),
+            do_normalize: false,
+            do_rescale: false,
+            ..PreprocessConfig::default()
+        };
+        let p = Preprocessor::new(cfg);
+        // A 2 x 1 (w x h) image: pad rows: ceil((3-1)/2) = 1 above; columns: 1 before.
+        let img = DynamicImage::ImageRgb8(
+            image::RgbImage::from_raw(2, 1, vec![1, 2, 3, 4, 5, 6]).expect("buffer"),
+        );
+        let out = p.process(&img);
+        let red: Vec<f32> = out[..12].to_vec();
+        assert_eq!(red, vec![0., 0., 0., 0., 0., 1., 4., 0., 0., 0., 0., 0.]);
+    }
+
+    #[test]
+    fn fingerprint_changes_with_every_pixel_setting() {
+        let base = Preprocessor::new(PreprocessConfig::default()).fingerprint();
+        let variants = [
+            PreprocessConfig {
+                resample: Filter::Bilinear,
+                ..Default::default()
+            },
+            PreprocessConfig {
+                size: ResizeTarget::ShortestEdge(336),
+                ..Default::default()
+            },
+            PreprocessConfig {
+                crop_size: (224, 223),
+                ..Default::default()
+            },
+            PreprocessConfig {
+                image_mean: [0.5, 0.4578275, 0.40821073],
+                ..Default::default()
+            },
+            PreprocessConfig {
+                do_convert_rgb: false,
+                ..Default::default()
+            },
+            PreprocessConfig {
+                rescale_factor: 1.0 / 256.0,
+                ..Default::default()
+            },
+        ];
+        for v in variants {
+            assert_ne!(Preprocessor::new(v).fingerprint(), base);
+        }
+        assert_eq!(
+            Preprocessor::new(PreprocessConfig::default()).fingerprint(),
+            base
+        );
+    }
+}
