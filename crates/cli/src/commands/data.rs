@@ -451,6 +451,56 @@ mod tests {
         }
     }
 
+    #[test]
+    fn import_writes_rows_and_summary() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let fixtures =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../probe/tests/data/benchmarks/valse");
+        let out = dir.path().join("valse.jsonl");
+        let args = ImportArgs {
+            name: "valse".into(),
+            files: vec![fixtures],
+            images_root: None,
+            out: out.clone(),
+            skip_bad: false,
+            check_images: false,
+            validated_only: true,
+        };
+        import(args, &Printer::new(true)).expect("import");
+        let rows = clipprobe_probe::bench::read_bench(&out).expect("bench");
+        assert_eq!(rows.len(), 3);
+        let summary: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join("valse.jsonl.summary.json")).expect("summary"),
+        )
+        .expect("json");
+        assert_eq!(summary["skipped_per_kind"]["not_validated"], 1);
+        assert_eq!(summary["validated_only"], true);
+        // an unknown benchmark and a missing images root are errors
+        let bad = ImportArgs {
+            name: "nope".into(),
+            files: vec![PathBuf::from("x")],
+            images_root: None,
+            out: out.clone(),
+            skip_bad: false,
+            check_images: false,
+            validated_only: false,
+        };
+        assert!(import(bad, &Printer::new(true)).is_err());
+        let bad = ImportArgs {
+            name: "valse".into(),
+            files: vec![PathBuf::from("x")],
+            images_root: Some(dir.path().join("missing")),
+            out,
+            skip_bad: false,
+            check_images: true,
+            validated_only: false,
+        };
+        let e = import(bad, &Printer::new(true))
+            .expect_err("no root")
+            .to_string();
+        assert!(e.contains("is not a folder"), "{e}");
+    }
+
     /// Serves `status` + `body` to one request on 127.0.0.1 and returns the URL.
     fn serve_once(status: &'static str, body: &'static [u8]) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
