@@ -40,13 +40,21 @@ pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
 /// touching the process environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HubEnv {
+    /// `HF_HUB_OFFLINE`.
     pub offline: Option<String>,
+    /// `HF_TOKEN`.
     pub token: Option<String>,
+    /// `HUGGING_FACE_HUB_TOKEN`.
     pub legacy_token: Option<String>,
+    /// `HF_ENDPOINT`.
     pub endpoint: Option<String>,
+    /// `HF_HOME`.
     pub home: Option<String>,
+    /// `HF_HUB_CACHE`.
     pub hub_cache: Option<String>,
+    /// `HUGGINGFACE_HUB_CACHE`.
     pub legacy_hub_cache: Option<String>,
+    /// `XDG_CACHE_HOME`.
     pub xdg_cache_home: Option<String>,
     /// The user's home folder (`HOME`, or `USERPROFILE` on Windows).
     pub user_home: Option<String>,
