@@ -37,6 +37,23 @@ pub struct ModalityGap {
     pub text_self_cosine_mean: f64,
 }
 
+impl ModalityGap {
+    /// The real-valued fields with their JSON names, in declaration order.
+    pub fn fields(&self) -> [(&'static str, f64); 9] {
+        [
+            ("l2m", self.l2m),
+            ("l2i", self.l2i),
+            ("rmg", self.rmg),
+            ("centroid_cosine", self.centroid_cosine),
+            ("linear_probe_accuracy", self.linear_probe_accuracy),
+            ("matched_cosine_mean", self.matched_cosine_mean),
+            ("mismatched_cosine_mean", self.mismatched_cosine_mean),
+            ("image_self_cosine_mean", self.image_self_cosine_mean),
+            ("text_self_cosine_mean", self.text_self_cosine_mean),
+        ]
+    }
+}
+
 /// Rows of `m` as `f64`, each scaled to unit norm.
 fn unit_rows(m: &Matrix) -> Vec<Vec<f64>> {
     m.iter_rows()

@@ -1,1 +1,0 @@
-//! TODO: filled in by the report work.

@@ -1,0 +1,391 @@
+//! `report.md`: Markdown tables a person can paste into a paper. Cosines with four
+//! decimals, accuracies in percent with one decimal, differences signed; `–` marks a value
+//! the benchmark cannot give (e.g. accuracy without images).
+
+use std::fmt::Write;
+
+use super::{labels, ordered_ops, Report};
+use crate::metrics::Summary;
+
+/// Escapes text for a Markdown table cell.
+pub(super) fn cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+fn f4(v: f64) -> String {
+    format!("{v:.4}")
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("–".into(), |v| format!("{:.1}", 100.0 * v))
+}
+
+fn d4(v: f64) -> String {
+    format!("{v:+.4}")
+}
+
+fn dpct(v: Option<f64>) -> String {
+    v.map_or("–".into(), |v| format!("{:+.1}", 100.0 * v))
+}
+
+fn mean_std(s: &Summary) -> String {
+    format!("{:.4} ± {:.4}", s.mean, s.std)
+}
+
+/// One table of the report, with raw (unescaped) text; the Markdown and HTML writers
+/// escape it for their format.
+pub(super) struct Table {
+    /// Section heading (`None`: continues the previous section).
+    pub title: Option<String>,
+    pub note: Option<String>,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A warning line when the report mixes benchmarks.
+pub(super) fn mixed_warning(r: &Report) -> Option<&'static str> {
+    r.mixes_benchmarks().then_some(
+        "These results come from different benchmark files (see each model's benchmark \
+         sha256); their numbers are over different pairs.",
+    )
+}
+
+/// Renders the whole Markdown report.
+pub(super) fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# clipprobe report\n");
+    let _ = writeln!(
+        out,
+        "Benchmark `{}`: {} rows, sha256 `{}`. Written by {} {} (report schema {}).\n",
+        cell(&r.benchmark.path),
+        r.benchmark.rows,
+        cell(&r.benchmark.sha256),
+        cell(&r.tool.name),
+        cell(&r.tool.version),
+        r.schema_version
+    );
+    if let Some(w) = mixed_warning(r) {
+        let _ = writeln!(out, "> **Warning:** {w}\n");
+    }
+    for t in tables(r) {
+        if let Some(title) = &t.title {
+            let _ = writeln!(out, "## {title}\n");
+        }
+        if let Some(note) = &t.note {
+            let _ = writeln!(out, "{note}\n");
+        }
+        let esc = |v: &[String]| v.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ");
+        let _ = writeln!(out, "| {} |", esc(&t.header));
+        let _ = writeln!(out, "|{}", "---|".repeat(t.header.len()));
+        for row in &t.rows {
+            let _ = writeln!(out, "| {} |", esc(row));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+struct Tables(Vec<Table>);
+
+impl Tables {
+    fn push(
+        &mut self,
+        title: Option<&str>,
+        note: Option<&str>,
+        header: &[&str],
+        rows: Vec<Vec<String>>,
+    ) {
+        self.0.push(Table {
+            title: title.map(str::to_string),
+            note: note.map(str::to_string),
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows,
+        });
+    }
+}
+
+/// The report's tables, in order.
+pub(super) fn tables(r: &Report) -> Vec<Table> {
+    let mut out = Tables(Vec::new());
+    let names = labels(r);
+    let ops = ordered_ops(r.results.iter().flat_map(|x| x.ops.keys()));
+
+    let rows = r
+        .models
+        .iter()
+        .zip(&r.results)
+        .zip(&names)
+        .map(|((m, res), name)| {
+            vec![
+                name.clone(),
+                m.revision.clone(),
+                m.dtype.clone(),
+                m.device.clone(),
+                f4(res.anisotropy_baseline),
+                res.benchmark_sha256.chars().take(12).collect(),
+            ]
+        })
+        .collect();
+    out.push(
+        Some("Models"),
+        Some("b: mean cosine between unrelated true captions (anisotropy baseline)."),
+        &[
+            "model",
+            "revision",
+            "dtype",
+            "device",
+            "b",
+            "benchmark sha256",
+        ],
+        rows,
+    );
+
+    let mut rows = Vec::new();
+    for op in &ops {
+        for (res, name) in r.results.iter().zip(&names) {
+            if let Some(o) = res.ops.get(*op) {
+                rows.push(vec![
+                    op.to_string(),
+                    name.clone(),
+                    o.pairs.to_string(),
+                    mean_std(&o.text_cosine),
+                    f4(o.text_cosine_normalized_mean),
+                    pct(o.itm_accuracy),
+                    pct(o.itm_accuracy_gap_removed),
+                ]);
+            }
+        }
+    }
+    out.push(
+        Some("Hard negatives by op"),
+        Some(
+            "Text cosine: cos(t(caption), t(negative)), mean ± std. Normalised: (cos − b)/(1 − b). \
+             ITM accuracy: % of pairs with cos(image, caption) > cos(image, negative).",
+        ),
+        &["op", "model", "pairs", "text cosine", "normalised", "ITM acc. (%)", "ITM acc., gap removed (%)"],
+        rows,
+    );
+
+    let mut rows = Vec::new();
+    for op in &ops {
+        for (res, name) in r.results.iter().zip(&names) {
+            if let Some(w) = res.ops.get(*op).and_then(|o| o.winoground) {
+                rows.push(vec![
+                    op.to_string(),
+                    name.clone(),
+                    pct(Some(w.text)),
+                    pct(Some(w.image)),
+                    pct(Some(w.group)),
+                ]);
+            }
+        }
+    }
+    if !rows.is_empty() {
+        out.push(
+            Some("Winoground scores (%)"),
+            None,
+            &["op", "model", "text", "image", "group"],
+            rows,
+        );
+    }
+
+    let mut rows = Vec::new();
+    for op in &ops {
+        for (res, name) in r.results.iter().zip(&names) {
+            for (k, d) in res.ops.get(*op).map(|o| &o.by_depth).into_iter().flatten() {
+                rows.push(vec![
+                    op.to_string(),
+                    name.clone(),
+                    k.to_string(),
+                    d.pairs.to_string(),
+                    f4(d.text_cosine_mean),
+                    pct(d.itm_accuracy),
+                ]);
+            }
+        }
+    }
+    if !rows.is_empty() {
+        out.push(
+            Some("By depth (number of operators applied)"),
+            None,
+            &[
+                "op",
+                "model",
+                "depth",
+                "pairs",
+                "text cosine (mean)",
+                "ITM acc. (%)",
+            ],
+            rows,
+        );
+    }
+
+    let rows: Vec<Vec<String>> = r
+        .results
+        .iter()
+        .zip(&names)
+        .filter_map(|(res, name)| {
+            let g = res.modality_gap.as_ref()?;
+            Some(vec![
+                name.clone(),
+                g.pairs.to_string(),
+                f4(g.l2m),
+                f4(g.l2i),
+                f4(g.rmg),
+                f4(g.centroid_cosine),
+                pct(Some(g.linear_probe_accuracy)),
+                f4(g.matched_cosine_mean),
+                f4(g.mismatched_cosine_mean),
+            ])
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push(
+            Some("Modality gap"),
+            Some("On matched image–caption pairs; see docs/metrics.md for each definition."),
+            &[
+                "model",
+                "pairs",
+                "L2M",
+                "L2I",
+                "RMG",
+                "centroid cosine",
+                "linear probe acc. (%)",
+                "matched cosine",
+                "mismatched cosine",
+            ],
+            rows,
+        );
+    }
+
+    let mut rows = Vec::new();
+    for op in &ops {
+        for (res, name) in r.results.iter().zip(&names) {
+            if let Some(a) = res.ops.get(*op).and_then(|o| o.edit_gap_alignment.as_ref()) {
+                rows.push(vec![
+                    op.to_string(),
+                    name.clone(),
+                    a.pairs.to_string(),
+                    mean_std(&a.abs_cosine),
+                    mean_std(&a.energy_share),
+                ]);
+            }
+        }
+    }
+    if !rows.is_empty() {
+        out.push(
+            Some("Text edits along the gap direction"),
+            Some("e = t(negative) − t(caption), g = unit(mean image − mean text)."),
+            &[
+                "op",
+                "model",
+                "pairs",
+                "|cos(e, g)|",
+                "energy share (e·g)²/‖e‖²",
+            ],
+            rows,
+        );
+    }
+
+    let rows: Vec<Vec<String>> = r
+        .results
+        .iter()
+        .zip(&names)
+        .filter_map(|(res, name)| {
+            let t = res.token_sensitivity.as_ref()?;
+            let f = |s: &Option<Summary>| {
+                s.as_ref()
+                    .map_or("–".into(), |s| format!("{} (n={})", mean_std(s), s.n))
+            };
+            Some(vec![
+                name.clone(),
+                f(&t.object),
+                f(&t.attribute),
+                f(&t.relation),
+            ])
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push(
+            Some("Token sensitivity"),
+            None,
+            &["model", "object", "attribute", "relation"],
+            rows,
+        );
+    }
+
+    if let Some(c) = &r.comparison {
+        let mut rows = Vec::new();
+        for op in &ops {
+            for (d, name) in c.deltas.iter().zip(&names[1..]) {
+                if let Some(o) = d.ops.get(*op) {
+                    rows.push(vec![
+                        op.to_string(),
+                        name.clone(),
+                        d4(o.text_cosine_mean),
+                        d4(o.text_cosine_normalized_mean),
+                        dpct(o.itm_accuracy),
+                        dpct(o.itm_accuracy_gap_removed),
+                        dpct(o.winoground_group),
+                    ]);
+                }
+            }
+        }
+        let title = format!("Comparison with {}", names[0]);
+        let note = format!(
+            "Differences model − {}; accuracies in percentage points.",
+            names[0]
+        );
+        out.push(
+            Some(&title),
+            Some(&note),
+            &[
+                "op",
+                "model",
+                "Δ text cosine",
+                "Δ normalised",
+                "Δ ITM acc.",
+                "Δ ITM acc., gap removed",
+                "Δ Winoground group",
+            ],
+            rows,
+        );
+        let rows: Vec<Vec<String>> = c
+            .deltas
+            .iter()
+            .zip(&names[1..])
+            .filter_map(|(d, name)| {
+                let g = d.modality_gap.as_ref()?;
+                let v = |k: &str| g.get(k).map_or("–".into(), |v| d4(*v));
+                Some(vec![
+                    name.clone(),
+                    d4(d.anisotropy_baseline),
+                    v("l2m"),
+                    v("l2i"),
+                    v("rmg"),
+                    v("centroid_cosine"),
+                    dpct(g.get("linear_probe_accuracy").copied()),
+                ])
+            })
+            .collect();
+        if !rows.is_empty() {
+            out.push(
+                None,
+                None,
+                &[
+                    "model",
+                    "Δ b",
+                    "Δ L2M",
+                    "Δ L2I",
+                    "Δ RMG",
+                    "Δ centroid cosine",
+                    "Δ linear probe acc.",
+                ],
+                rows,
+            );
+        }
+    }
+    out.0
+}
