@@ -24,7 +24,7 @@ pub struct Projection {
 
 /// PCA of the `2n` rows of `img` and `txt` (`(n_img, d)` and `(n_txt, d)`, L2-normalised)
 /// taken together: rows are centred on the combined mean, the top two eigenvectors of the
-/// covariance `X_cᵀX_c / N` are found by power iteration (fixed start from
+/// covariance `C = X_cᵀX_c / N` (formed once, `O(N d²)`) are found by power iteration (fixed start from
 /// `ChaCha8Rng::seed_from_u64(0)`, the second kept orthogonal to the first, up to 1000
 /// iterations or until the step is below 1e-12), and each is signed so that its
 /// largest-magnitude coordinate is positive. The fit uses every row; only the rows at
@@ -62,8 +62,9 @@ pub fn pca_projection(img: &Matrix, txt: &Matrix, max_points: usize) -> Result<P
             "projection: every embedding is the same point".into(),
         ));
     }
-    let pc1 = top_eigenvector(&centred, None)?;
-    let pc2 = top_eigenvector(&centred, Some(&pc1))?;
+    let cov = covariance(&centred);
+    let pc1 = top_eigenvector(&cov, d, None)?;
+    let pc2 = top_eigenvector(&cov, d, Some(&pc1))?;
     let var = |v: &[f64]| centred.iter().map(|r| dot64(r, v).powi(2)).sum::<f64>() / n;
     let coords = |r: &Vec<f64>| [dot64(r, &pc1), dot64(r, &pc2)];
     let pick = |len: usize, offset: usize| -> Vec<[f64; 2]> {
@@ -82,16 +83,33 @@ pub fn pca_projection(img: &Matrix, txt: &Matrix, max_points: usize) -> Result<P
     })
 }
 
-/// `C v = X_cᵀ (X_c v) / N` without forming `C`.
-fn apply_cov(rows: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
-    let mut out = vec![0.0; v.len()];
+/// The covariance `C = X_cᵀX_c / N` (`d × d`, row-major) of centred rows.
+fn covariance(rows: &[Vec<f64>]) -> Vec<f64> {
+    let d = rows[0].len();
+    let mut c = vec![0.0f64; d * d];
     for r in rows {
-        let p = dot64(r, v);
-        out.iter_mut().zip(r).for_each(|(o, x)| *o += p * x);
+        for a in 0..d {
+            let ra = r[a];
+            let out = &mut c[a * d..(a + 1) * d];
+            for b in a..d {
+                out[b] += ra * r[b];
+            }
+        }
     }
     let n = rows.len() as f64;
-    out.iter_mut().for_each(|o| *o /= n);
-    out
+    for a in 0..d {
+        for b in a..d {
+            let v = c[a * d + b] / n;
+            c[a * d + b] = v;
+            c[b * d + a] = v;
+        }
+    }
+    c
+}
+
+/// `C v`.
+fn apply_cov(c: &[f64], d: usize, v: &[f64]) -> Vec<f64> {
+    (0..d).map(|a| dot64(&c[a * d..(a + 1) * d], v)).collect()
 }
 
 fn orthogonalise(v: &mut [f64], against: Option<&[f64]>) {
@@ -101,8 +119,7 @@ fn orthogonalise(v: &mut [f64], against: Option<&[f64]>) {
     }
 }
 
-fn top_eigenvector(rows: &[Vec<f64>], against: Option<&[f64]>) -> Result<Vec<f64>> {
-    let d = rows[0].len();
+fn top_eigenvector(cov: &[f64], d: usize, against: Option<&[f64]>) -> Result<Vec<f64>> {
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let mut v: Vec<f64> = (0..d).map(|_| rng.random::<f64>() - 0.5).collect();
     let unit = |v: &mut Vec<f64>| -> Result<()> {
@@ -118,7 +135,7 @@ fn top_eigenvector(rows: &[Vec<f64>], against: Option<&[f64]>) -> Result<Vec<f64
     orthogonalise(&mut v, against);
     unit(&mut v)?;
     for _ in 0..MAX_ITERATIONS {
-        let mut w = apply_cov(rows, &v);
+        let mut w = apply_cov(cov, d, &v);
         orthogonalise(&mut w, against);
         unit(&mut w)?;
         let step = w
