@@ -33,15 +33,49 @@
 //! such that the accuracy of the rest is ≤ 50%, but never more than `1 − min_keep` of the
 //! operator's rows. The summary reports accuracy before and after.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::bench::BenchRecord;
-use crate::concepts::tokenize;
+use crate::lexicon::FxHashMap;
 
 const DISCOUNT: f64 = 0.75;
+
+/// Calls `f` with each lowercased word of `text`, split exactly as
+/// [`crate::concepts::tokenize`] splits words, without allocating per word.
+fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    let mut buf = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !c.is_alphanumeric() {
+            continue;
+        }
+        buf.clear();
+        buf.extend(c.to_lowercase());
+        loop {
+            match chars.peek().copied() {
+                Some(d) if d.is_alphanumeric() => {
+                    buf.extend(d.to_lowercase());
+                    chars.next();
+                }
+                Some(d) if d == '-' || d == '\'' || d == '\u{2019}' => {
+                    let mut look = chars.clone();
+                    look.next();
+                    if look.peek().is_some_and(|x| x.is_alphanumeric()) {
+                        buf.push(d);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        f(&buf);
+    }
+}
 const BOS: u32 = 0;
 const EOS: u32 = 1;
 const UNK: u32 = u32::MAX;
@@ -53,8 +87,8 @@ fn key(v: u32, w: u32) -> u64 {
 /// Interpolated Kneser-Ney bigram model (see the module docs).
 #[derive(Debug, Clone)]
 pub struct BigramLm {
-    vocab: HashMap<String, u32>,
-    bigrams: HashMap<u64, u32>,
+    vocab: FxHashMap<String, u32>,
+    bigrams: FxHashMap<u64, u32>,
     ctx: Vec<u64>,
     n1_after: Vec<u32>,
     n1_before: Vec<u32>,
@@ -65,8 +99,8 @@ impl BigramLm {
     /// Estimates the model on a corpus of captions.
     pub fn fit(corpus: &[&str]) -> BigramLm {
         let mut lm = BigramLm {
-            vocab: HashMap::new(),
-            bigrams: HashMap::new(),
+            vocab: FxHashMap::default(),
+            bigrams: FxHashMap::default(),
             ctx: vec![0, 0],
             n1_after: vec![0, 0],
             n1_before: vec![0, 0],
@@ -76,16 +110,20 @@ impl BigramLm {
         lm.vocab.insert("</s>".into(), EOS);
         for text in corpus {
             let mut prev = BOS;
-            let words = tokenize(text);
-            let ids: Vec<u32> = words
-                .into_iter()
-                .filter(|t| t.word)
-                .map(|t| {
-                    let n = lm.vocab.len() as u32;
-                    *lm.vocab.entry(t.lower).or_insert(n)
-                })
-                .chain(std::iter::once(EOS))
-                .collect();
+            let mut ids: Vec<u32> = Vec::new();
+            let vocab = &mut lm.vocab;
+            for_each_word(text, |w| {
+                let n = vocab.len() as u32;
+                let id = match vocab.get(w) {
+                    Some(&id) => id,
+                    None => {
+                        vocab.insert(w.to_string(), n);
+                        n
+                    }
+                };
+                ids.push(id);
+            });
+            ids.push(EOS);
             for w in ids {
                 let c = lm.bigrams.entry(key(prev, w)).or_insert(0);
                 *c += 1;
@@ -117,15 +155,13 @@ impl BigramLm {
     }
 
     fn ids(&self, text: &str) -> Vec<u32> {
-        std::iter::once(BOS)
-            .chain(
-                tokenize(text)
-                    .into_iter()
-                    .filter(|t| t.word)
-                    .map(|t| self.vocab.get(&t.lower).copied().unwrap_or(UNK)),
-            )
-            .chain(std::iter::once(EOS))
-            .collect()
+        let mut out = Vec::with_capacity(16);
+        out.push(BOS);
+        for_each_word(text, |w| {
+            out.push(self.vocab.get(w).copied().unwrap_or(UNK))
+        });
+        out.push(EOS);
+        out
     }
 
     /// Mean log-probability per predicted token of `text` under the model estimated without
@@ -135,8 +171,9 @@ impl BigramLm {
         self.score_ids(&self.ids(text), &held)
     }
 
-    /// Bigram counts of a held-out text: (key, count), sorted.
-    fn held(&self, text: &str) -> Vec<(u64, u32)> {
+    /// Bigram counts of a held-out text: (key, count, whether the corpus count drops to
+    /// zero without it), sorted by key.
+    fn held(&self, text: &str) -> Vec<(u64, u32, bool)> {
         let ids = self.ids(text);
         let mut v: Vec<u64> = ids.windows(2).map(|w| key(w[0], w[1])).collect();
         v.sort_unstable();
@@ -148,15 +185,18 @@ impl BigramLm {
             }
         }
         // only bigrams the corpus has (a held-out text that is not in the corpus removes nothing)
-        out.retain(|(k, c)| self.bigrams.get(k).is_some_and(|&n| n >= *c));
-        out
+        out.into_iter()
+            .filter_map(|(k, c)| {
+                let n = self.bigrams.get(&k).copied()?;
+                (n >= c).then_some((k, c, n == c))
+            })
+            .collect()
     }
 
-    fn score_ids(&self, ids: &[u32], held: &[(u64, u32)]) -> f64 {
+    fn score_ids(&self, ids: &[u32], held: &[(u64, u32, bool)]) -> f64 {
         // predicted tokens: the words, </s> and one unknown word (never <s>)
         let v_size = self.vocab.len() as f64;
-        let vanish = |k: &u64, c: &u32| self.bigrams.get(k).copied() == Some(*c);
-        let n1_all = self.n1_all - held.iter().filter(|(k, c)| vanish(k, c)).count() as u64;
+        let n1_all = self.n1_all - held.iter().filter(|h| h.2).count() as u64;
         let mut total = 0.0;
         for w in ids.windows(2) {
             let (v, w) = (w[0], w[1]);
@@ -166,7 +206,7 @@ impl BigramLm {
                 self.n1_before[w as usize]
                     - held
                         .iter()
-                        .filter(|(k, c)| (*k as u32) == w && vanish(k, c))
+                        .filter(|(k, _, gone)| (*k as u32) == w && *gone)
                         .count() as u32
             };
             let p_cont = (n1_before as f64 + 1.0) / (n1_all as f64 + v_size);
@@ -175,9 +215,9 @@ impl BigramLm {
             } else {
                 let mut cv = self.ctx[v as usize];
                 let mut n1v = self.n1_after[v as usize];
-                for (k, c) in held.iter().filter(|(k, _)| (k >> 32) as u32 == v) {
+                for (_, c, gone) in held.iter().filter(|(k, _, _)| (k >> 32) as u32 == v) {
                     cv -= *c as u64;
-                    if vanish(k, c) {
+                    if *gone {
                         n1v -= 1;
                     }
                 }
@@ -188,7 +228,7 @@ impl BigramLm {
                         0
                     } else {
                         let k = key(v, w);
-                        let own = held.iter().find(|(hk, _)| *hk == k).map_or(0, |h| h.1);
+                        let own = held.iter().find(|h| h.0 == k).map_or(0, |h| h.1);
                         self.bigrams.get(&k).copied().unwrap_or(0) - own
                     };
                     let cv = cv as f64;
@@ -231,11 +271,15 @@ leave-one-out per caption; higher mean log-probability per token is guessed true
 
 /// Margin score(caption) − score(negative) of each row (leave-one-out on the caption).
 pub fn margins(records: &[BenchRecord], lm: &BigramLm) -> Vec<f64> {
+    // rows of one caption are adjacent: score the caption once per run of rows
     records
-        .par_iter()
-        .map(|r| {
-            let held = lm.held(&r.caption);
-            lm.score_ids(&lm.ids(&r.caption), &held) - lm.score_ids(&lm.ids(&r.negative), &held)
+        .par_chunk_by(|a, b| a.caption == b.caption)
+        .flat_map_iter(|rows| {
+            let held = lm.held(&rows[0].caption);
+            let cs = lm.score_ids(&lm.ids(&rows[0].caption), &held);
+            rows.iter()
+                .map(|r| cs - lm.score_ids(&lm.ids(&r.negative), &held))
+                .collect::<Vec<_>>()
         })
         .collect()
 }
@@ -337,6 +381,24 @@ pub fn audit_and_filter(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_split_like_the_tokenizer() {
+        for text in [
+            "A dog's polka-dotted bed, ok?",
+            "ÇA Straße — 🐶 x-",
+            "don\u{2019}t 'quote' -a-",
+        ] {
+            let mut got = Vec::new();
+            for_each_word(text, |w| got.push(w.to_string()));
+            let want: Vec<String> = crate::concepts::tokenize(text)
+                .into_iter()
+                .filter(|t| t.word)
+                .map(|t| t.lower)
+                .collect();
+            assert_eq!(got, want, "{text}");
+        }
+    }
 
     #[test]
     fn leave_one_out_forgets_the_held_out_caption() {

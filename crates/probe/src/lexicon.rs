@@ -16,6 +16,7 @@
 //! tests run it on the embedded files).
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
@@ -26,6 +27,61 @@ pub type NounId = u32;
 pub type AttrId = u32;
 /// Index of a relation in [`Lexicon::rels`].
 pub type RelId = u32;
+
+/// A fast non-cryptographic hasher (the FxHash mix of rustc) for in-memory lookup tables;
+/// never used where iteration order reaches an output.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.add(u64::from_le_bytes(b));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 59));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// The embedded lexicon files, in the order [`Lexicon::from_sources`] takes them.
 pub const SOURCES: Sources = Sources {
@@ -61,6 +117,8 @@ pub struct Noun {
     pub scenes: u64,
     /// Fits every scene (`*`).
     pub any_scene: bool,
+    /// Interned `sense` (equal ids = equal senses, across nouns only).
+    pub sense_id: u32,
     category_idx: usize,
 }
 
@@ -85,6 +143,8 @@ pub struct Attr {
     pub word: String,
     pub category: String,
     pub sense: String,
+    /// Interned `sense` (across attributes only).
+    pub sense_id: u32,
 }
 
 /// A relation (spatial preposition or action verb).
@@ -131,7 +191,7 @@ pub struct Lexicon {
     pub rels: Vec<Rel>,
     /// Scene tag names, by bit.
     pub scene_names: Vec<String>,
-    forms: HashMap<String, Vec<Entry>>,
+    forms: FxHashMap<String, Vec<Entry>>,
     max_words: usize,
     /// `fits[noun category index][attr id]`.
     fits: Vec<Vec<bool>>,
@@ -146,6 +206,16 @@ fn rows<'a>(file: &'static str, text: &'a str) -> impl Iterator<Item = (usize, V
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|(i, l)| (i + 1, l.split('\t').map(str::trim).collect()))
+}
+
+fn intern(table: &mut Vec<String>, s: &str) -> u32 {
+    match table.iter().position(|t| t == s) {
+        Some(i) => i as u32,
+        None => {
+            table.push(s.to_string());
+            (table.len() - 1) as u32
+        }
+    }
 }
 
 fn bad(file: &str, line: usize, message: impl Into<String>) -> Error {
@@ -174,7 +244,7 @@ impl Lexicon {
             attrs: Vec::new(),
             rels: Vec::new(),
             scene_names: Vec::new(),
-            forms: HashMap::new(),
+            forms: FxHashMap::default(),
             max_words: 1,
             fits: Vec::new(),
             an_words: HashSet::new(),
@@ -182,6 +252,7 @@ impl Lexicon {
             a_prefixes: Vec::new(),
         };
         let mut categories: Vec<String> = Vec::new();
+        let (mut noun_senses, mut attr_senses) = (Vec::new(), Vec::new());
         for (line, cols) in rows("objects.tsv", src.objects) {
             let [word, plural, category, sense, scenes] = cols[..] else {
                 return Err(bad("objects.tsv", line, "expected 5 tab-separated columns"));
@@ -226,6 +297,7 @@ impl Lexicon {
                 sense: sense.to_string(),
                 scenes: bits,
                 any_scene,
+                sense_id: intern(&mut noun_senses, sense),
                 category_idx,
             });
         }
@@ -243,6 +315,7 @@ impl Lexicon {
                 word: word.to_string(),
                 category: category.to_string(),
                 sense: sense.to_string(),
+                sense_id: intern(&mut attr_senses, sense),
             });
         }
         lex.fits = vec![vec![false; lex.attrs.len()]; categories.len()];
@@ -402,6 +475,11 @@ impl Lexicon {
     /// The longest phrase (in words) of any entry.
     pub fn max_words(&self) -> usize {
         self.max_words
+    }
+
+    /// Index of a noun's category (nouns of one category share it).
+    pub fn category_index(&self, n: NounId) -> usize {
+        self.nouns[n as usize].category_idx
     }
 
     /// Whether attribute `a` fits noun `n` (compat.tsv).

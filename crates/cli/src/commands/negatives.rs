@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clipprobe_probe::bench::{self, Op};
+use clipprobe_probe::bench::Op;
 use clipprobe_probe::formats;
 use clipprobe_probe::negatives::{self, InputFormat, Options, Summary};
 
@@ -109,7 +109,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<()> {
     let input = negatives::read_input(&args.captions, args.format.map(Into::into))
         .with_context(|| format!("reading captions from {}", args.captions.display()))?;
     let generated = negatives::run(&input, &opts)?;
-    bench::write_bench(&args.out, &generated.records)
+    negatives::write_records(&args.out, &generated.records)
         .with_context(|| format!("writing {}", args.out.display()))?;
     let summary_file = summary_path(&args.out);
     formats::write_json(&summary_file, &generated.summary)

@@ -15,6 +15,7 @@ mod input;
 mod ops;
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -171,13 +172,14 @@ pub fn generate(
             let mut unparsed = 0;
             for (j, inp) in chunk.iter().enumerate() {
                 let index = (ci * 256 + j) as u64;
-                if parse(&inp.caption, lex).objects.is_empty() {
+                let parsed = parse(&inp.caption, lex);
+                if parsed.objects.is_empty() {
                     unparsed += 1;
                 }
                 for &op in &ops {
                     let mut rng = ChaCha8Rng::seed_from_u64(mix(opts.seed, index, op as u64));
                     let st = stats.entry(op).or_default();
-                    match negatives_for(inp, op, &ops, opts, lex, &mut rng) {
+                    match negatives_for(inp, &parsed, op, &ops, opts, lex, &mut rng) {
                         Ok(rows) => {
                             st.0 += 1;
                             st.1 += rows.len();
@@ -238,22 +240,22 @@ fn step(
 
 fn negatives_for(
     inp: &InputCaption,
+    p: &crate::concepts::Parse<'_>,
     op: Op,
     all_ops: &[Op],
     opts: &Options,
     lex: &Lexicon,
     rng: &mut ChaCha8Rng,
 ) -> Result<Vec<BenchRecord>, Skip> {
-    let p = parse(&inp.caption, lex);
     let mut cands = Vec::new();
-    ops::candidates(op, &p, lex, &mut cands)?;
+    ops::candidates(op, p, lex, &mut cands)?;
     let mut rows: Vec<BenchRecord> = Vec::new();
     let mut last_skip = Skip::Unchanged;
     for i in draw(rng, cands.len(), opts.per_caption + 4) {
         if rows.len() == opts.per_caption {
             break;
         }
-        let (text, edit) = ops::materialise(op, cands[i], &p, lex);
+        let (text, edit) = ops::materialise(op, cands[i], p, lex);
         let mut seen = vec![inp.caption.clone(), text];
         let mut edits = vec![edit];
         let mut chain = vec![op];
@@ -319,6 +321,27 @@ fn record(
         source: Some(SOURCE.to_string()),
         extra,
     }
+}
+
+/// Writes records as JSON Lines, atomically; the same bytes as
+/// [`crate::bench::write_bench`], serialised in parallel.
+pub fn write_records(path: &std::path::Path, records: &[BenchRecord]) -> crate::Result<()> {
+    let parts: Vec<Vec<u8>> = records
+        .par_chunks(4096)
+        .map(|chunk| {
+            let mut buf = Vec::with_capacity(chunk.len() * 512);
+            for r in chunk {
+                serde_json::to_writer(&mut buf, r)?;
+                buf.push(b'\n');
+            }
+            Ok(buf)
+        })
+        .collect::<Result<_, serde_json::Error>>()
+        .map_err(|e| crate::Error::File {
+            path: path.to_path_buf(),
+            message: format!("cannot serialise: {e}"),
+        })?;
+    crate::formats::write_atomic(path, |w| parts.iter().try_for_each(|p| w.write_all(p)))
 }
 
 /// The built-in caption set (about 100 captions written for clipprobe, distinct from the test

@@ -74,16 +74,18 @@ pub fn candidates(op: Op, p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> 
     }
 }
 
-fn has_noun_sense(p: &Parse<'_>, lex: &Lexicon, sense: &str) -> bool {
+fn noun_senses(p: &Parse<'_>, lex: &Lexicon) -> Vec<u32> {
     p.objects
         .iter()
-        .any(|o| lex.nouns[o.noun as usize].sense == sense)
+        .map(|o| lex.nouns[o.noun as usize].sense_id)
+        .collect()
 }
 
-fn has_attr_sense(p: &Parse<'_>, lex: &Lexicon, sense: &str) -> bool {
+fn attr_senses(p: &Parse<'_>, lex: &Lexicon) -> Vec<u32> {
     p.attributes
         .iter()
-        .any(|a| lex.attrs[a.attr as usize].sense == sense)
+        .map(|a| lex.attrs[a.attr as usize].sense_id)
+        .collect()
 }
 
 fn attrs_fit(p: &Parse<'_>, lex: &Lexicon, o: &Object, noun: NounId) -> bool {
@@ -96,17 +98,19 @@ fn replace_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), 
     if p.objects.is_empty() {
         return Err(Skip::NoObject);
     }
+    let senses = noun_senses(p, lex);
     for (oi, o) in p.objects.iter().enumerate() {
         let old = &lex.nouns[o.noun as usize];
         if old.hypernym {
             continue;
         }
+        let cat = lex.category_index(o.noun);
         for (ni, n) in lex.nouns.iter().enumerate() {
             let ni = ni as NounId;
-            if n.hypernym
-                || n.category != old.category
+            if lex.category_index(ni) != cat
+                || n.hypernym
                 || n.countable() != old.countable()
-                || has_noun_sense(p, lex, &n.sense)
+                || senses.contains(&n.sense_id)
                 || !attrs_fit(p, lex, o, ni)
             {
                 continue;
@@ -183,13 +187,13 @@ fn replace_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), 
     if p.attributes.is_empty() {
         return Err(Skip::NoAttribute);
     }
+    let senses = attr_senses(p, lex);
     for (ai, at) in p.attributes.iter().enumerate() {
         let old = &lex.attrs[at.attr as usize];
         let noun = p.objects[at.object].noun;
         for (ni, n) in lex.attrs.iter().enumerate() {
             let ni = ni as AttrId;
-            if n.category == old.category && !has_attr_sense(p, lex, &n.sense) && lex.fits(ni, noun)
-            {
+            if n.category == old.category && !senses.contains(&n.sense_id) && lex.fits(ni, noun) {
                 out.push(Cand::ReplaceAtt { attr: ai, new: ni });
             }
         }
@@ -264,13 +268,14 @@ fn add_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip
         .map(|o| &lex.nouns[o.noun as usize])
         .filter(|n| !n.any_scene)
         .fold(0u64, |acc, n| acc | n.scenes);
+    let senses = noun_senses(p, lex);
     for (ni, n) in lex.nouns.iter().enumerate() {
         if n.hypernym
             || !n.countable()
+            || senses.contains(&n.sense_id)
             || n.category == "place"
             || n.category == "ground"
             || n.category == "room"
-            || has_noun_sense(p, lex, &n.sense)
             || !(scene == 0 || n.any_scene || n.scenes & scene != 0)
         {
             continue;
@@ -324,6 +329,7 @@ fn add_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip
     if p.objects.is_empty() {
         return Err(Skip::NoObject);
     }
+    let senses = attr_senses(p, lex);
     let mut any_unmodified = false;
     for (oi, o) in p.objects.iter().enumerate() {
         if !o.attrs.is_empty() {
@@ -336,7 +342,7 @@ fn add_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip
         any_unmodified = true;
         for (ai, a) in lex.attrs.iter().enumerate() {
             let ai = ai as AttrId;
-            if lex.fits(ai, o.noun) && !has_attr_sense(p, lex, &a.sense) {
+            if lex.fits(ai, o.noun) && !senses.contains(&a.sense_id) {
                 out.push(Cand::AddAtt { obj: oi, attr: ai });
             }
         }

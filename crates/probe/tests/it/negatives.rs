@@ -609,3 +609,13 @@ fn concepts_view_reports_char_spans() {
     assert!(kinds.contains(&(ConceptKind::Relation, "next to".into())));
     assert!(kinds.contains(&(ConceptKind::Object, "teddy bear".into())));
 }
+
+#[test]
+fn parallel_writer_matches_the_bench_writer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rows = all_rows(3, 3);
+    let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+    negatives::write_records(&a, &rows).expect("write");
+    clipprobe_probe::bench::write_bench(&b, &rows).expect("write");
+    assert_eq!(std::fs::read(&a).expect("a"), std::fs::read(&b).expect("b"));
+}
