@@ -7,6 +7,9 @@
 //! Functions that need L2-normalised rows say so and check it ([`check_normalized`]).
 //! Definitions, with formulas and references, are in `docs/metrics.md`.
 
+// `!(x > 0.0)` is deliberate throughout: it is also true for NaN, which must be rejected.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 mod gap;
 mod itm;
 mod pca;

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::md::{mixed_warning, tables};
-use super::svg::{self, color, esc, HistSeries};
+use super::svg::{self, color, esc, HistSeries, LineSeries};
 use super::{labels, ordered_ops, Report};
 
 const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;max-width:1320px;color:#222;padding:0 16px}\
@@ -26,9 +26,9 @@ pub(super) fn render(r: &Report) -> String {
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<title>clipprobe report</title><style>{CSS}</style></head><body>\n"
+        "<title>clipprobe report</title><style>{CSS}</style></head><body>"
     );
     out.push_str("<h1>clipprobe report</h1>\n");
     let _ = writeln!(
@@ -124,7 +124,7 @@ pub(super) fn render(r: &Report) -> String {
     if !deep_ops.is_empty() {
         out.push_str("<h2>Depth: effect of applying more operators</h2>\n<div class=\"charts\">");
         for op in deep_ops {
-            let by = |f: &dyn Fn(&super::DepthResult) -> Option<f64>| -> Vec<(&str, &'static str, Vec<(f64, f64)>)> {
+            let by = |f: &dyn Fn(&super::DepthResult) -> Option<f64>| -> Vec<LineSeries> {
                 r.results
                     .iter()
                     .zip(&names)
@@ -167,7 +167,13 @@ pub(super) fn render(r: &Report) -> String {
     if r.results.iter().any(|x| x.projection.is_some()) {
         out.push_str("<h2>Modality gap: 2-D projection</h2>\n<p class=\"note\">Image and caption embeddings of matched pairs on the top two principal components of both together; the two clouds sit apart.</p>\n<div class=\"charts\">");
         for (res, name) in r.results.iter().zip(&names) {
-            let Some(p) = &res.projection else { continue };
+            let Some(p) = res
+                .projection
+                .as_ref()
+                .filter(|p| !p.image.is_empty() || !p.text.is_empty())
+            else {
+                continue;
+            };
             let [a, b] = p.explained_variance;
             let pc1 = format!("PC1 ({:.1}% of variance)", a * 100.0);
             let pc2 = format!("PC2 ({:.1}%)", b * 100.0);

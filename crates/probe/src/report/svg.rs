@@ -154,6 +154,9 @@ fn ticks(lo: f64, hi: f64, n: usize, digits: usize, percent: bool) -> Vec<(f64, 
         .collect()
 }
 
+/// One line-chart series: label, colour, `(x, y)` points.
+pub(super) type LineSeries<'a> = (&'a str, &'static str, Vec<(f64, f64)>);
+
 /// One histogram series: label, colour, bin edges `[lo, hi]` and each bin's share.
 pub(super) struct HistSeries<'a> {
     pub label: &'a str,
@@ -268,7 +271,7 @@ pub(super) fn lines(
     title: &str,
     x_label: &str,
     y_label: &str,
-    series: &[(&str, &'static str, Vec<(f64, f64)>)],
+    series: &[LineSeries],
     percent: bool,
 ) -> String {
     let pts = || series.iter().flat_map(|s| s.2.iter().copied());
