@@ -43,6 +43,15 @@ use crate::lexicon::FxHashMap;
 
 const DISCOUNT: f64 = 0.75;
 
+#[inline]
+fn push_lower(buf: &mut String, c: char) {
+    if c.is_ascii() {
+        buf.push(c.to_ascii_lowercase());
+    } else {
+        buf.extend(c.to_lowercase());
+    }
+}
+
 /// Calls `f` with each lowercased word of `text`, split exactly as
 /// [`crate::concepts::tokenize`] splits words, without allocating per word.
 fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
@@ -53,11 +62,11 @@ fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
             continue;
         }
         buf.clear();
-        buf.extend(c.to_lowercase());
+        push_lower(&mut buf, c);
         loop {
             match chars.peek().copied() {
                 Some(d) if d.is_alphanumeric() => {
-                    buf.extend(d.to_lowercase());
+                    push_lower(&mut buf, d);
                     chars.next();
                 }
                 Some(d) if d == '-' || d == '\'' || d == '\u{2019}' => {

@@ -195,6 +195,10 @@ pub struct Lexicon {
     max_words: usize,
     /// `fits[noun category index][attr id]`.
     fits: Vec<Vec<bool>>,
+    /// Nouns by category index.
+    members: Vec<Vec<NounId>>,
+    /// Nouns add_obj may add: specific count nouns that are not places, rooms or grounds.
+    addable: Vec<NounId>,
     an_words: HashSet<String>,
     a_words: HashSet<String>,
     a_prefixes: Vec<String>,
@@ -247,6 +251,8 @@ impl Lexicon {
             forms: FxHashMap::default(),
             max_words: 1,
             fits: Vec::new(),
+            members: Vec::new(),
+            addable: Vec::new(),
             an_words: HashSet::new(),
             a_words: HashSet::new(),
             a_prefixes: Vec::new(),
@@ -319,6 +325,14 @@ impl Lexicon {
             });
         }
         lex.fits = vec![vec![false; lex.attrs.len()]; categories.len()];
+        lex.members = vec![Vec::new(); categories.len()];
+        for (i, n) in lex.nouns.iter().enumerate() {
+            lex.members[n.category_idx].push(i as NounId);
+            let place = matches!(n.category.as_str(), "place" | "room" | "ground");
+            if !n.hypernym && n.countable() && !place {
+                lex.addable.push(i as NounId);
+            }
+        }
         for (line, cols) in rows("compat.tsv", src.compat) {
             let [acat, ncats, words] = cols[..] else {
                 return Err(bad("compat.tsv", line, "expected 3 tab-separated columns"));
@@ -480,6 +494,16 @@ impl Lexicon {
     /// Index of a noun's category (nouns of one category share it).
     pub fn category_index(&self, n: NounId) -> usize {
         self.nouns[n as usize].category_idx
+    }
+
+    /// The nouns of noun `n`'s category, in file order (`n` included).
+    pub fn same_category(&self, n: NounId) -> &[NounId] {
+        &self.members[self.nouns[n as usize].category_idx]
+    }
+
+    /// The nouns add_obj may add (specific count nouns, no places), in file order.
+    pub fn addable(&self) -> &[NounId] {
+        &self.addable
     }
 
     /// Whether attribute `a` fits noun `n` (compat.tsv).

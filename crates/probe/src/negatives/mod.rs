@@ -15,7 +15,6 @@ mod input;
 mod ops;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

@@ -104,11 +104,9 @@ fn replace_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), 
         if old.hypernym {
             continue;
         }
-        let cat = lex.category_index(o.noun);
-        for (ni, n) in lex.nouns.iter().enumerate() {
-            let ni = ni as NounId;
-            if lex.category_index(ni) != cat
-                || n.hypernym
+        for &ni in lex.same_category(o.noun) {
+            let n = &lex.nouns[ni as usize];
+            if n.hypernym
                 || n.countable() != old.countable()
                 || senses.contains(&n.sense_id)
                 || !attrs_fit(p, lex, o, ni)
@@ -269,18 +267,12 @@ fn add_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip
         .filter(|n| !n.any_scene)
         .fold(0u64, |acc, n| acc | n.scenes);
     let senses = noun_senses(p, lex);
-    for (ni, n) in lex.nouns.iter().enumerate() {
-        if n.hypernym
-            || !n.countable()
-            || senses.contains(&n.sense_id)
-            || n.category == "place"
-            || n.category == "ground"
-            || n.category == "room"
-            || !(scene == 0 || n.any_scene || n.scenes & scene != 0)
-        {
+    for &ni in lex.addable() {
+        let n = &lex.nouns[ni as usize];
+        if senses.contains(&n.sense_id) || !(scene == 0 || n.any_scene || n.scenes & scene != 0) {
             continue;
         }
-        out.push(Cand::AddObj { noun: ni as NounId });
+        out.push(Cand::AddObj { noun: ni });
     }
     done(out, Skip::NoSceneCompatibleObject)
 }
