@@ -257,9 +257,13 @@ fn add_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip
     if p.objects.is_empty() {
         return Err(Skip::NoObject);
     }
-    if add_obj_site(p, lex).is_none() {
+    let Some((_, _, appended, joined)) = add_obj_site(p, lex) else {
         return Err(Skip::NoInsertionPoint);
-    }
+    };
+    // a new co-subject must be able to do what the subject does: "a man and a dog riding a
+    // horse", never "a man and a parking meter riding a horse"
+    let class =
+        (!appended).then(|| swap_class(&lex.nouns[p.objects[joined].noun as usize].category));
     let scene = p
         .objects
         .iter()
@@ -269,7 +273,10 @@ fn add_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip
     let senses = noun_senses(p, lex);
     for &ni in lex.addable() {
         let n = &lex.nouns[ni as usize];
-        if senses.contains(&n.sense_id) || !(scene == 0 || n.any_scene || n.scenes & scene != 0) {
+        if senses.contains(&n.sense_id)
+            || !(scene == 0 || n.any_scene || n.scenes & scene != 0)
+            || class.is_some_and(|c| c != swap_class(&n.category))
+        {
             continue;
         }
         out.push(Cand::AddObj { noun: ni });
@@ -277,11 +284,12 @@ fn add_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip
     done(out, Skip::NoSceneCompatibleObject)
 }
 
-/// Where add_obj inserts: `(byte offset, verb item to pluralise)`, or `None`. The new object
+/// Where add_obj inserts: `(byte offset, verb item to pluralise, appended at the end, index
+/// of the object joined)`, or `None`. The new object
 /// joins the first noun phrase (the subject: "a man and a dog riding a horse"); a following
 /// "is"/"was"/"has" becomes "are"/"were"/"have". When a verb that cannot be made to agree
 /// follows ("a man rides ..."), the object is appended at the end: "... with a dog".
-fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<(usize, Option<usize>, bool)> {
+fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<(usize, Option<usize>, bool, usize)> {
     let mut oi = 0;
     // move over "X and Y" so the new object ends the conjunction
     loop {
@@ -301,19 +309,19 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<(usize, Option<usize>, b
     let singular_subject = !o.plural && oi == 0;
     match next.map(|i| i.kind) {
         Some(ItemKind::Func(FuncRole::BeSg)) if singular_subject => {
-            Some((end, Some(o.item + 1), false))
+            Some((end, Some(o.item + 1), false, oi))
         }
         Some(ItemKind::Other) if singular_subject => {
             let w = &p.tokens[next.map(|i| i.tok_start).unwrap_or(0)].lower;
             if w.ends_with('s') && !w.ends_with("ss") && lex.lookup(w).is_empty() {
                 // a verb like "sits": append at the end instead
                 let last = p.tokens.iter().rposition(|t| t.word)?;
-                Some((p.tokens[last].end, None, true))
+                Some((p.tokens[last].end, None, true, oi))
             } else {
-                Some((end, None, false))
+                Some((end, None, false, oi))
             }
         }
-        _ => Some((end, None, false)),
+        _ => Some((end, None, false, oi)),
     }
 }
 
@@ -327,14 +335,18 @@ fn add_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip
         if !o.attrs.is_empty() {
             continue;
         }
-        // An object starting the caption without a determiner would need recasing.
-        if o.det.is_none() && p.bytes(o.first).0 == 0 {
+        // Only noun phrases with a determiner: without one the phrase may start inside an
+        // unknown compound ("city street") or at the capitalised first word.
+        if o.det.is_none() {
             continue;
         }
+        // size, height and shape do not apply to mass nouns ("small rice")
+        let mass = !lex.nouns[o.noun as usize].countable();
         any_unmodified = true;
         for (ai, a) in lex.attrs.iter().enumerate() {
             let ai = ai as AttrId;
-            if lex.fits(ai, o.noun) && !senses.contains(&a.sense_id) {
+            let shapeless = matches!(a.category.as_str(), "size" | "height" | "shape");
+            if lex.fits(ai, o.noun) && !senses.contains(&a.sense_id) && !(mass && shapeless) {
                 out.push(Cand::AddAtt { obj: oi, attr: ai });
             }
         }
@@ -455,7 +467,7 @@ pub fn materialise(op: Op, c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Ed
             let n = &lex.nouns[noun as usize];
             let phrase = format!("{} {}", lex.article_for(&n.word), n.word);
             let piece = match add_obj_site(p, lex) {
-                Some((at, verb, true)) => {
+                Some((at, verb, true, _)) => {
                     let _ = verb;
                     Piece {
                         start: at,
@@ -463,7 +475,7 @@ pub fn materialise(op: Op, c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Ed
                         text: format!(" with {phrase}"),
                     }
                 }
-                Some((at, Some(v), false)) => {
+                Some((at, Some(v), false, _)) => {
                     let (_, ve) = p.bytes(v);
                     let verb = match p.item_text(v).to_ascii_lowercase().as_str() {
                         "was" => "were",
@@ -478,7 +490,7 @@ pub fn materialise(op: Op, c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Ed
                         text: format!(" and {phrase}{}{verb}", &p.text[at..vs]),
                     }
                 }
-                Some((at, None, false)) => Piece {
+                Some((at, None, false, _)) => Piece {
                     start: at,
                     end: at,
                     text: format!(" and {phrase}"),
