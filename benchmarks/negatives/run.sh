@@ -9,8 +9,12 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$ROOT"
-cargo build --release -p clipprobe --quiet
-BIN="$ROOT/target/release/clipprobe"
+# CLIPPROBE_BIN: a prebuilt binary to time instead of building this checkout's
+BIN=${CLIPPROBE_BIN:-}
+if [ -z "$BIN" ]; then
+  cargo build --release -p clipprobe --quiet
+  BIN="$ROOT/target/release/clipprobe"
+fi
 python3 benchmarks/negatives/make_captions.py "$WORK/captions.txt" "$N"
 echo "captions: $N, threads: $THREADS, CPUs: $(nproc)"
 for flags in "" "--adversarial-filter"; do
