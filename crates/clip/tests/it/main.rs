@@ -1,2 +1,3 @@
-mod placeholder {}
+mod model;
 mod source;
+mod preprocess;
