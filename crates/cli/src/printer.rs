@@ -14,17 +14,21 @@ impl Printer {
         Printer { quiet }
     }
 
+    /// Whether `--quiet` was given (for progress drawn by libraries, e.g. Hub downloads).
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// A progress bar of `len` steps on stderr (hidden when quiet).
     pub fn progress(&self, len: u64, what: &str) -> ProgressBar {
         if self.quiet {
             return ProgressBar::hidden();
         }
         let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template(
-            "{prefix:>12} [{bar:30}] {pos}/{len} {per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        let style =
+            ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
         pb.set_style(style);
         pb.set_prefix(what.to_string());
         pb

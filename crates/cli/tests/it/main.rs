@@ -1,2 +1,3 @@
+mod embed;
 mod compare;
 mod placeholder {}
