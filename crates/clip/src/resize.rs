@@ -238,6 +238,20 @@ fn pass_horizontal(
         for (ox, xx) in out_cols.clone().enumerate() {
             let (start, k) = coeffs.of(xx);
             let start = start - col_offset;
+            if c == 3 {
+                // The common case, all three sums in one sweep (same arithmetic).
+                let (mut s0, mut s1, mut s2) = (half, half, half);
+                let px = &line[start * 3..(start + k.len()) * 3];
+                for (p, &w) in px.chunks_exact(3).zip(k) {
+                    s0 = s0.wrapping_add(i32::from(p[0]).wrapping_mul(w));
+                    s1 = s1.wrapping_add(i32::from(p[1]).wrapping_mul(w));
+                    s2 = s2.wrapping_add(i32::from(p[2]).wrapping_mul(w));
+                }
+                out_line[ox * 3] = clip8(s0);
+                out_line[ox * 3 + 1] = clip8(s1);
+                out_line[ox * 3 + 2] = clip8(s2);
+                continue;
+            }
             for ch in 0..c {
                 let mut ss = half;
                 for (i, &w) in k.iter().enumerate() {
