@@ -480,8 +480,11 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
     formats::write_npy_f32(&plan.out, m.rows, m.cols, &m.data)
         .with_context(|| format!("writing {}", plan.out.display()))?;
     let sidecar = plan.sidecar(&resolved, dim, truncated_lines);
-    formats::write_json(&plan.sidecar, &sidecar)
-        .with_context(|| format!("writing {}", plan.sidecar.display()))?;
+    if let Err(e) = formats::write_json(&plan.sidecar, &sidecar) {
+        // no output without its provenance
+        let _ = std::fs::remove_file(&plan.out);
+        return Err(e).with_context(|| format!("writing {}", plan.sidecar.display()));
+    }
     printer.info(format_args!(
         "wrote {} × {dim} {} embeddings to {} (+ {})",
         m.rows,
