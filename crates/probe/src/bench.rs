@@ -171,7 +171,12 @@ fn is_default_scoring(s: &Scoring) -> bool {
 
 impl BenchRecord {
     /// A new depth-1 ITM record with no edits.
-    pub fn new(id: impl Into<String>, caption: impl Into<String>, negative: impl Into<String>, op: impl Into<String>) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        caption: impl Into<String>,
+        negative: impl Into<String>,
+        op: impl Into<String>,
+    ) -> Self {
         BenchRecord {
             schema_version: BENCH_SCHEMA_VERSION,
             id: id.into(),
@@ -215,10 +220,15 @@ pub fn read_bench(path: &Path) -> Result<Vec<BenchRecord>> {
             return Err(bad("empty `op`".into()));
         }
         if r.scoring == Scoring::Winoground && (r.image.is_none() || r.negative_image.is_none()) {
-            return Err(bad("`winoground` scoring needs `image` and `negative_image`".into()));
+            return Err(bad(
+                "`winoground` scoring needs `image` and `negative_image`".into(),
+            ));
         }
         if let Some(prev) = seen.insert(r.id.clone(), line) {
-            return Err(bad(format!("duplicate id {:?} (first on line {prev})", r.id)));
+            return Err(bad(format!(
+                "duplicate id {:?} (first on line {prev})",
+                r.id
+            )));
         }
         out.push(r);
     }
@@ -244,7 +254,10 @@ mod tests {
     fn op_names_round_trip() {
         for op in Op::ALL {
             assert_eq!(Op::from_name(op.name()), Some(op));
-            assert_eq!(serde_json::to_string(&op).expect("ser"), format!("\"{}\"", op.name()));
+            assert_eq!(
+                serde_json::to_string(&op).expect("ser"),
+                format!("\"{}\"", op.name())
+            );
         }
         assert_eq!(Op::from_name("swap_rel"), None);
     }
@@ -265,10 +278,22 @@ mod tests {
         let p = dir.path().join("b.jsonl");
         let good = r#"{"schema_version":1,"id":"a","caption":"x","negative":"y","op":"o"}"#;
         for (bad, needle) in [
-            (r#"{"schema_version":1,"id":"b","caption":"x","op":"o"}"#, "negative"),
-            (r#"{"schema_version":9,"id":"b","caption":"x","negative":"y","op":"o"}"#, "schema_version"),
-            (r#"{"schema_version":1,"id":"a","caption":"x","negative":"y","op":"o"}"#, "duplicate"),
-            (r#"{"schema_version":1,"id":"b","caption":" ","negative":"y","op":"o"}"#, "empty"),
+            (
+                r#"{"schema_version":1,"id":"b","caption":"x","op":"o"}"#,
+                "negative",
+            ),
+            (
+                r#"{"schema_version":9,"id":"b","caption":"x","negative":"y","op":"o"}"#,
+                "schema_version",
+            ),
+            (
+                r#"{"schema_version":1,"id":"a","caption":"x","negative":"y","op":"o"}"#,
+                "duplicate",
+            ),
+            (
+                r#"{"schema_version":1,"id":"b","caption":" ","negative":"y","op":"o"}"#,
+                "empty",
+            ),
         ] {
             std::fs::write(&p, format!("{good}\n{bad}\n")).expect("write");
             let e = read_bench(&p).expect_err(bad).to_string();

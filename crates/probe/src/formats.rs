@@ -157,14 +157,14 @@ pub fn write_npy_f32(path: &Path, rows: usize, cols: usize, data: &[f32]) -> Res
             data.len()
         )));
     }
-    let mut header = format!(
-        "{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}"
-    );
+    let mut header =
+        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
     // magic (6) + version (2) + header length (2) + header + '\n' is a multiple of 64
     let unpadded = 10 + header.len() + 1;
     header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
     header.push('\n');
-    let hlen = u16::try_from(header.len()).map_err(|_| Error::Input("npy header too long".into()))?;
+    let hlen =
+        u16::try_from(header.len()).map_err(|_| Error::Input("npy header too long".into()))?;
     write_atomic(path, |w| {
         w.write_all(b"\x93NUMPY\x01\x00")?;
         w.write_all(&hlen.to_le_bytes())?;
