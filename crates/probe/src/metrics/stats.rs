@@ -139,9 +139,10 @@ impl Histogram {
         })
     }
 
-    /// Cosine histogram: 40 bins over `[-1, 1]`.
+    /// Cosine histogram: 200 bins of width 0.01 over `[-1, 1]` (CLIP text cosines of hard
+    /// negatives crowd into `[0.8, 1]`, so coarser bins hide the differences).
     pub fn cosine(values: &[f64]) -> Result<Histogram> {
-        Histogram::new(values, -1.0, 1.0, 40)
+        Histogram::new(values, -1.0, 1.0, 200)
     }
 
     /// Bin `k`'s `[left, right]` edges.

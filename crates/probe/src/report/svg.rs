@@ -379,17 +379,34 @@ pub(super) fn scatter(
     out
 }
 
-/// A horizontal legend in the top margin, under the title.
+/// A horizontal legend in the top margin, under the title. Labels too long for their share
+/// of the width keep their end (`…/models/vit-b-32`); the full label is the tooltip.
 fn legend<'a>(out: &mut String, f: &Frame, items: impl Iterator<Item = (&'a str, &'static str)>) {
+    let items: Vec<(&str, &str)> = items.collect();
+    let per_item = (f.w - f.left - f.right) / items.len().max(1) as f64;
+    let max_chars = (((per_item - 24.0) / 6.5).floor() as usize).max(4);
     let mut x = f.left;
     for (label, color) in items {
+        let shown = shorten(label, max_chars);
         let _ = write!(
             out,
-            r#"<rect x="{x:.2}" y="24" width="10" height="10" fill="{color}" class="lg"/><text x="{:.2}" y="33" class="lt">{}</text>"#,
+            r#"<rect x="{x:.2}" y="24" width="10" height="10" fill="{color}" class="lg"/><text x="{:.2}" y="33" class="lt"><title>{}</title>{}</text>"#,
             x + 14.0,
-            esc(label)
+            esc(label),
+            esc(&shown)
         );
-        x += 24.0 + 6.5 * label.chars().count() as f64;
+        x += 24.0 + 6.5 * shown.chars().count() as f64;
+    }
+}
+
+/// `s` if it has at most `max` chars, else `…` and its last `max − 1` chars.
+fn shorten(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        s.to_string()
+    } else {
+        let tail: String = s.chars().skip(n + 1 - max).collect();
+        format!("…{tail}")
     }
 }
 
@@ -403,6 +420,12 @@ mod tests {
             esc(r#"<a href="x">'&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
+    }
+
+    #[test]
+    fn long_labels_keep_their_end() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("/tmp/models/vit-b-32", 10), "…/vit-b-32");
     }
 
     #[test]
