@@ -64,11 +64,16 @@ const EOS: &str = "<|endoftext|>";
 
 /// Runs `clipprobe embed ARGS` in `cwd`, isolated from the network and the user's cache.
 fn embed(cwd: &Path, args: &[&str]) -> Output {
+    embed_with_offline_env(cwd, args, "1")
+}
+
+/// [`embed`] with `HF_HUB_OFFLINE` set to `offline`.
+fn embed_with_offline_env(cwd: &Path, args: &[&str], offline: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clipprobe"))
         .arg("embed")
         .args(args)
         .current_dir(cwd)
-        .env("HF_HUB_OFFLINE", "1")
+        .env("HF_HUB_OFFLINE", offline)
         .env("HF_HUB_CACHE", cwd.join("hf-cache"))
         .env_remove("HF_HOME")
         .env_remove("HF_ENDPOINT")
@@ -406,4 +411,46 @@ fn images_happy_path_folder_in_name_order() {
     assert_eq!(bytes.len() - 10 - hlen, 2 * dim * 4);
     let header = std::str::from_utf8(&bytes[10..10 + hlen]).expect("header");
     assert!(header.contains(&format!("'shape': (2, {dim})")), "{header}");
+}
+
+#[test]
+fn hub_model_from_the_cache_offline_records_the_commit() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let model = fixture_model(tmp.path());
+    // The cache layout `huggingface_hub` leaves: refs/main → snapshots/<sha>/files.
+    let sha = "89abcdef0123456789abcdef0123456789abcdef";
+    let repo = tmp.path().join("hf-cache").join("models--clipprobe--tiny");
+    let snap = repo.join("snapshots").join(sha);
+    std::fs::create_dir_all(&snap).expect("mkdir");
+    std::fs::create_dir_all(repo.join("refs")).expect("mkdir");
+    std::fs::write(repo.join("refs").join("main"), sha).expect("ref");
+    for e in std::fs::read_dir(&model).expect("ls") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), snap.join(e.file_name())).expect("copy");
+    }
+    write(tmp.path(), "caps.txt", b"a red cube\na blue sphere\n");
+    // HF_HUB_OFFLINE=0: only --offline keeps this run off the network.
+    let out = embed_with_offline_env(
+        tmp.path(),
+        &[
+            "-m",
+            "clipprobe/tiny",
+            "--offline",
+            "--texts",
+            "caps.txt",
+            "-o",
+            "t.npy",
+        ],
+        "0",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let side: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(tmp.path().join("t.npy.json")).expect("sidecar written"),
+    )
+    .expect("sidecar json");
+    assert_eq!(side["model"]["id"], "clipprobe/tiny");
+    assert_eq!(side["model"]["source"], "hf:clipprobe/tiny");
+    assert_eq!(side["model"]["revision"], sha);
+    assert_eq!(side["count"], 2);
 }
