@@ -66,7 +66,7 @@ pub struct Args {
     /// list file's folder), or a folder (its image files, sorted by name, not recursive).
     #[arg(long, value_name = "LIST|DIR")]
     pub images: Option<PathBuf>,
-    /// Output `.npy` file (float32, [N, projection_dim]); `OUT.json` is written beside it.
+    /// Output `.npy` file (float32, [N, projection_dim]); `OUT.npy.json` (provenance) is written beside it.
     #[arg(long, short, value_name = "OUT.npy")]
     pub out: PathBuf,
     /// L2-normalise each row (the model's projections are written unnormalised otherwise).
