@@ -2,7 +2,7 @@
 //! `benchmarks/parity/` (which compares against transformers).
 //!
 //! usage:
-//!   parity MODEL_DIR texts CAPTIONS.txt OUT.npy [IDS_OUT.json] [BATCH]
+//!   parity MODEL_DIR texts CAPTIONS.txt OUT.npy [IDS_OUT.json|""] [BATCH]
 //!   parity MODEL_DIR images LIST.txt OUT.npy [BATCH]
 //! Prints one JSON line: items, seconds (embedding only, model load excluded), per_second.
 
@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = match mode.as_str() {
         "texts" => {
             let e = clip.embed_texts(&lines, batch(1)?, &mut |_| {})?;
-            if let Some(ids_out) = rest.first() {
+            if let Some(ids_out) = rest.first().filter(|p| !p.is_empty()) {
                 let ids = lines
                     .iter()
                     .map(|l| clip.tokenize(l))

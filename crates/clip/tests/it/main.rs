@@ -1,3 +1,4 @@
+mod embed;
 mod model;
 mod source;
 mod preprocess;
