@@ -32,6 +32,9 @@ pub struct ModelArgs {
     /// Do not read or write the embedding cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Device to run on.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    pub device: DeviceArg,
 }
 
 /// Compute dtypes.
@@ -43,7 +46,8 @@ pub enum Dtype {
 }
 
 impl Dtype {
-    fn candle(self) -> candle_core::DType {
+    /// The candle dtype.
+    pub fn candle(self) -> candle_core::DType {
         match self {
             Dtype::F32 => candle_core::DType::F32,
             Dtype::F16 => candle_core::DType::F16,
@@ -51,12 +55,45 @@ impl Dtype {
         }
     }
 
-    /// The name used in reports.
+    /// The name used in reports and sidecars.
     pub fn name(self) -> &'static str {
         match self {
             Dtype::F32 => "f32",
             Dtype::F16 => "f16",
             Dtype::Bf16 => "bf16",
+        }
+    }
+}
+
+/// Devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceArg {
+    Cpu,
+    Cuda,
+}
+
+impl DeviceArg {
+    /// The name used in reports and sidecars.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceArg::Cpu => "cpu",
+            DeviceArg::Cuda => "cuda",
+        }
+    }
+
+    /// Opens the device; CUDA is an error naming the fix when this build lacks it.
+    pub fn candle(self) -> Result<candle_core::Device> {
+        match self {
+            DeviceArg::Cpu => Ok(candle_core::Device::Cpu),
+            DeviceArg::Cuda => {
+                if !candle_core::utils::cuda_is_available() {
+                    anyhow::bail!(
+                        "--device cuda: this clipprobe was built without CUDA support; use \
+                         --device cpu, or build clipprobe with candle's `cuda` feature"
+                    );
+                }
+                candle_core::Device::new_cuda(0).context("--device cuda: cannot open GPU 0")
+            }
         }
     }
 }
@@ -68,6 +105,7 @@ pub struct Loaded {
     /// Covers model content/revision, dtype and preprocessing: the cache namespace.
     pub key: String,
     pub dtype: Dtype,
+    pub device: DeviceArg,
     cache_root: Option<PathBuf>,
     batch_size: usize,
 }
@@ -75,8 +113,10 @@ pub struct Loaded {
 /// Resolves `spec` (Hub id `org/name[@rev]` or a local folder) and loads it.
 pub fn load(spec: &str, args: &ModelArgs, printer: &Printer) -> Result<Loaded> {
     let src: ModelSource = spec.parse().with_context(|| format!("--model {spec}"))?;
+    let device = args.device.candle()?;
     let mut hub = HubOptions::from_env();
     hub.offline |= args.offline;
+    hub.progress = !printer.is_quiet();
     let resolved =
         source::resolve(&src, &hub).with_context(|| format!("resolving model {spec}"))?;
     printer.info(format_args!(
@@ -86,7 +126,7 @@ pub fn load(spec: &str, args: &ModelArgs, printer: &Printer) -> Result<Loaded> {
     ));
     let opts = LoadOptions {
         dtype: args.dtype.candle(),
-        ..LoadOptions::default()
+        device,
     };
     let clip = Clip::load(&resolved.dir, &opts).with_context(|| {
         format!(
@@ -106,17 +146,17 @@ pub fn load(spec: &str, args: &ModelArgs, printer: &Printer) -> Result<Loaded> {
         clip,
         key,
         dtype: args.dtype,
+        device: args.device,
         cache_root,
         batch_size: args.batch_size as usize,
     })
 }
 
 fn default_cache_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("clipprobe")
+    clipprobe_clip::env::HubEnv::read()
+        .user_cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("clipprobe")
 }
 
 /// What makes two runs give the same numbers: the model (Hub commit, or the content of every

@@ -82,12 +82,18 @@ impl HubEnv {
         if let Some(h) = &self.home {
             return Some(PathBuf::from(h));
         }
+        self.user_cache_dir().map(|c| c.join("huggingface"))
+    }
+
+    /// The user's cache folder: `$XDG_CACHE_HOME`, else `~/.cache`. `None` only when no
+    /// home folder is known at all. (clipprobe's embedding cache lives in `<this>/clipprobe`.)
+    pub fn user_cache_dir(&self) -> Option<PathBuf> {
         if let Some(x) = &self.xdg_cache_home {
-            return Some(PathBuf::from(x).join("huggingface"));
+            return Some(PathBuf::from(x));
         }
         self.user_home
             .as_ref()
-            .map(|h| PathBuf::from(h).join(".cache").join("huggingface"))
+            .map(|h| PathBuf::from(h).join(".cache"))
     }
 
     /// The Hub cache folder: `HF_HUB_CACHE`, else `HUGGINGFACE_HUB_CACHE`, else

@@ -34,6 +34,7 @@ use clipprobe_probe::formats;
 use clipprobe_probe::metrics::{l2_normalize_rows, Matrix};
 use serde::Serialize;
 
+use crate::embedder::{DeviceArg, Dtype};
 use crate::printer::Printer;
 
 /// Version of the sidecar JSON; bump on any breaking change.
@@ -84,63 +85,6 @@ pub struct Args {
     /// Device to run on.
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
-}
-
-/// Compute dtypes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Dtype {
-    F32,
-    F16,
-    Bf16,
-}
-
-impl Dtype {
-    fn candle(self) -> candle_core::DType {
-        match self {
-            Dtype::F32 => candle_core::DType::F32,
-            Dtype::F16 => candle_core::DType::F16,
-            Dtype::Bf16 => candle_core::DType::BF16,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Dtype::F32 => "f32",
-            Dtype::F16 => "f16",
-            Dtype::Bf16 => "bf16",
-        }
-    }
-}
-
-/// Devices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DeviceArg {
-    Cpu,
-    Cuda,
-}
-
-impl DeviceArg {
-    fn name(self) -> &'static str {
-        match self {
-            DeviceArg::Cpu => "cpu",
-            DeviceArg::Cuda => "cuda",
-        }
-    }
-
-    fn candle(self) -> Result<candle_core::Device> {
-        match self {
-            DeviceArg::Cpu => Ok(candle_core::Device::Cpu),
-            DeviceArg::Cuda => {
-                if !candle_core::utils::cuda_is_available() {
-                    bail!(
-                        "--device cuda: this clipprobe was built without CUDA support; use \
-                         --device cpu, or build clipprobe with candle's `cuda` feature"
-                    );
-                }
-                candle_core::Device::new_cuda(0).context("--device cuda: cannot open GPU 0")
-            }
-        }
-    }
 }
 
 /// What to embed, read and checked.

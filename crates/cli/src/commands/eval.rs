@@ -58,7 +58,6 @@ pub struct Args {
 
 /// The benchmark as `eval` needs it: rows, and the unique texts and images they point at.
 pub struct Prepared {
-    pub path: PathBuf,
     pub sha256: String,
     pub rows: Vec<BenchRecord>,
     /// Unique texts (captions, negatives, alternative captions) in first-seen order.
@@ -94,7 +93,6 @@ pub fn prepare(path: &Path, images_root: Option<&Path>) -> Result<Prepared> {
     let (mut tmap, mut imap) = (BTreeMap::new(), BTreeMap::new());
     let (mut texts, mut images) = (Vec::new(), Vec::new());
     let mut p = Prepared {
-        path: path.to_path_buf(),
         sha256: formats::sha256_hex(&bytes),
         rows: Vec::new(),
         texts: Vec::new(),
@@ -210,7 +208,7 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
             id: model.resolved.id.clone(),
             revision,
             dtype: model.dtype.name().into(),
-            device: "cpu".into(),
+            device: model.device.name().into(),
         });
         results.push(result);
     }

@@ -1,3 +1,4 @@
+mod eval;
 mod embed;
 mod compare;
 mod placeholder {}

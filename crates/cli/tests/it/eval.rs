@@ -1,0 +1,289 @@
+//! End to end: `negatives` → `eval` → report, on the tiny fixture checkpoint with images.
+//! The report's numbers are checked against embeddings written by `clipprobe embed` and
+//! metrics recomputed here with straightforward code (independent of the metrics module).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use clipprobe_probe::bench::read_bench;
+use clipprobe_probe::formats::read_npy_f32;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_clipprobe"))
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../clip/tests/fixtures")
+}
+
+fn model() -> PathBuf {
+    let m = fixtures().join("tiny-argmax");
+    assert!(
+        m.join("config.json").is_file(),
+        "fixture checkpoint missing: {}",
+        m.display()
+    );
+    m
+}
+
+fn ok(out: Output, what: &str) -> Output {
+    assert!(
+        out.status.success(),
+        "{what} failed ({:?}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+const CAPTIONS: [(&str, &str); 6] = [
+    ("a white towel in a blue bathroom", "rgb_160x120.png"),
+    ("a dog on a red couch", "rgb_97x41.png"),
+    ("two cats next to a wooden table", "gray_40x33.png"),
+    ("a man riding a brown horse", "palette_31x26.png"),
+    ("a small boat under a bridge", "rgba_45x31.png"),
+    (
+        "a green apple and a yellow banana on a plate",
+        "rgb_37x29.png",
+    ),
+];
+
+/// Writes images + captions.jsonl into `dir` and runs the generator; returns the bench path.
+fn make_bench(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir.join("images")).expect("mkdir");
+    let mut lines = String::new();
+    for (i, (caption, image)) in CAPTIONS.iter().enumerate() {
+        let src = fixtures().join("preprocess/images").join(image);
+        std::fs::copy(&src, dir.join("images").join(image))
+            .unwrap_or_else(|e| panic!("copy {}: {e}", src.display()));
+        lines.push_str(&format!(
+            "{{\"id\": \"c{i}\", \"caption\": \"{caption}\", \"image\": \"images/{image}\"}}\n"
+        ));
+    }
+    std::fs::write(dir.join("captions.jsonl"), lines).expect("write captions");
+    let bench = dir.join("bench.jsonl");
+    ok(
+        bin()
+            .args(["--quiet", "negatives", "--captions"])
+            .arg(dir.join("captions.jsonl"))
+            .arg("--out")
+            .arg(&bench)
+            .output()
+            .expect("run negatives"),
+        "negatives",
+    );
+    bench
+}
+
+fn eval(bench: &Path, out: &Path, cache: &Path, extra: &[&str]) -> Output {
+    bin()
+        .args(["--quiet", "eval", "--model"])
+        .arg(model())
+        .arg("--bench")
+        .arg(bench)
+        .arg("--out")
+        .arg(out)
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(extra)
+        .output()
+        .expect("run eval")
+}
+
+/// Normalised embeddings of `items` (texts, or image paths) via `clipprobe embed`.
+fn embed(dir: &Path, name: &str, flag: &str, items: &[String]) -> Vec<Vec<f64>> {
+    let list = dir.join(format!("{name}.txt"));
+    std::fs::write(&list, items.join("\n") + "\n").expect("write list");
+    let npy = dir.join(format!("{name}.npy"));
+    ok(
+        bin()
+            .args(["--quiet", "embed", "--normalize", "--model"])
+            .arg(model())
+            .arg(flag)
+            .arg(&list)
+            .arg("--out")
+            .arg(&npy)
+            .output()
+            .expect("run embed"),
+        "embed",
+    );
+    let (rows, cols, data) = read_npy_f32(&npy).expect("read npy");
+    assert_eq!(rows, items.len());
+    data.chunks(cols)
+        .map(|r| r.iter().map(|&v| v as f64).collect())
+        .collect()
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[test]
+fn generator_eval_report_end_to_end() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let bench = make_bench(dir);
+    let rows = read_bench(&bench).expect("bench");
+    assert!(
+        rows.iter().all(|r| r.image.is_some()),
+        "images carried into negatives"
+    );
+
+    let out = dir.join("report");
+    let cache = dir.join("cache");
+    ok(eval(&bench, &out, &cache, &[]), "eval");
+    for f in ["report.json", "report.md", "report.html"] {
+        assert!(out.join(f).is_file(), "{f} written");
+    }
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read"))
+            .expect("json");
+
+    // independent embeddings and metrics
+    let mut texts: Vec<String> = Vec::new();
+    for r in &rows {
+        for t in [&r.caption, &r.negative] {
+            if !texts.contains(t) {
+                texts.push(t.clone());
+            }
+        }
+    }
+    let temb = embed(dir, "texts", "--texts", &texts);
+    let images: Vec<String> = CAPTIONS
+        .iter()
+        .map(|(_, i)| dir.join("images").join(i).display().to_string())
+        .collect();
+    let iemb = embed(dir, "images", "--images", &images);
+    let t = |s: &str| &temb[texts.iter().position(|x| x == s).expect("text")];
+    let img = |p: &str| {
+        let name = Path::new(p)
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .to_string();
+        &iemb[CAPTIONS
+            .iter()
+            .position(|(_, i)| *i == name)
+            .expect("image")]
+    };
+
+    let result = &report["results"][0];
+    let ops = result["ops"].as_object().expect("ops");
+    assert!(
+        ops.contains_key("replace_obj") && ops.contains_key("swap_att"),
+        "{ops:?}"
+    );
+    for (op, got) in ops {
+        let pairs: Vec<_> = rows.iter().filter(|r| &r.op == op).collect();
+        assert_eq!(
+            got["pairs"].as_u64(),
+            Some(pairs.len() as u64),
+            "{op} pairs"
+        );
+        let cos: Vec<f64> = pairs
+            .iter()
+            .map(|r| dot(t(&r.caption), t(&r.negative)))
+            .collect();
+        let mean = cos.iter().sum::<f64>() / cos.len() as f64;
+        let reported = got["text_cosine"]["mean"].as_f64().expect("mean");
+        assert!(
+            (mean - reported).abs() < 1e-5,
+            "{op}: text cosine {mean} vs report {reported}"
+        );
+        let correct = pairs
+            .iter()
+            .filter(|r| {
+                let i = img(r.image.as_deref().expect("image"));
+                dot(i, t(&r.caption)) > dot(i, t(&r.negative))
+            })
+            .count();
+        let acc = correct as f64 / pairs.len() as f64;
+        assert_eq!(got["itm_accuracy"].as_f64(), Some(acc), "{op} ITM accuracy");
+    }
+    // the modality gap over the 6 matched pairs: L2M by hand
+    let d = iemb[0].len();
+    let mut diff = vec![0.0; d];
+    for (k, (caption, _)) in CAPTIONS.iter().enumerate() {
+        for (j, v) in diff.iter_mut().enumerate() {
+            *v += (iemb[k][j] - t(caption)[j]) / CAPTIONS.len() as f64;
+        }
+    }
+    let l2m = dot(&diff, &diff).sqrt();
+    let got = result["modality_gap"]["l2m"].as_f64().expect("l2m");
+    assert!((l2m - got).abs() < 1e-5, "l2m {l2m} vs {got}");
+    assert_eq!(result["modality_gap"]["pairs"].as_u64(), Some(6));
+
+    // a second run reads everything from the cache and writes the same bytes
+    let again = dir.join("report2");
+    ok(eval(&bench, &again, &cache, &[]), "eval again");
+    for f in ["report.json", "report.md", "report.html"] {
+        assert_eq!(
+            std::fs::read(out.join(f)).expect("a"),
+            std::fs::read(again.join(f)).expect("b"),
+            "{f} differs between runs"
+        );
+    }
+    // and so does a run without the cache
+    let fresh = dir.join("report3");
+    ok(
+        eval(&bench, &fresh, &cache, &["--no-cache"]),
+        "eval --no-cache",
+    );
+    assert_eq!(
+        std::fs::read(out.join("report.json")).expect("a"),
+        std::fs::read(fresh.join("report.json")).expect("c")
+    );
+}
+
+#[test]
+fn missing_image_fails_before_any_output() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let bench = make_bench(dir);
+    std::fs::remove_file(dir.join("images/rgb_97x41.png")).expect("rm");
+    let out = dir.join("report");
+    let o = eval(&bench, &out, &dir.join("cache"), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("rgb_97x41.png") && err.contains("does not exist"),
+        "{err}"
+    );
+    assert!(!out.join("report.json").exists());
+}
+
+#[test]
+fn two_models_give_a_comparison() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let bench = make_bench(dir);
+    let out = dir.join("report");
+    let second = fixtures().join("tiny-eos");
+    ok(
+        eval(
+            &bench,
+            &out,
+            &dir.join("cache"),
+            &["--model", second.to_str().expect("utf8")],
+        ),
+        "eval two models",
+    );
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read"))
+            .expect("json");
+    assert_eq!(r["results"].as_array().map(Vec::len), Some(2));
+    let delta = &r["comparison"]["deltas"][0]["ops"]["replace_obj"]["text_cosine_mean"];
+    let a = r["results"][0]["ops"]["replace_obj"]["text_cosine"]["mean"]
+        .as_f64()
+        .expect("a");
+    let b = r["results"][1]["ops"]["replace_obj"]["text_cosine"]["mean"]
+        .as_f64()
+        .expect("b");
+    assert!((delta.as_f64().expect("delta") - (b - a)).abs() < 1e-12);
+    let md = std::fs::read_to_string(out.join("report.md")).expect("md");
+    assert!(
+        md.contains("tiny-argmax") && md.contains("tiny-eos"),
+        "{md}"
+    );
+}
