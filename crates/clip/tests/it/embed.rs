@@ -9,7 +9,7 @@ use candle_core::{Device, Tensor};
 use clipprobe_clip::embed::{Clip, LoadOptions};
 use clipprobe_clip::Error;
 
-use crate::model::{fixture, rel_max_diff};
+use crate::model::{copy_fixture, fixture, rel_max_diff};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -101,11 +101,7 @@ fn errors_name_the_caller_row_and_file() -> TestResult {
 
 #[test]
 fn preprocessor_size_must_match_the_model() -> TestResult {
-    let tmp = tempfile::tempdir()?;
-    for entry in std::fs::read_dir(fixture("tiny-argmax"))? {
-        let entry = entry?;
-        std::fs::copy(entry.path(), tmp.path().join(entry.file_name()))?;
-    }
+    let tmp = copy_fixture("tiny-argmax")?;
     std::fs::copy(
         fixture("tiny-eos").join("preprocessor_config.json"),
         tmp.path().join("preprocessor_config.json"),

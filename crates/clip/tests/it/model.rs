@@ -126,7 +126,7 @@ fn tokens_after_the_pooled_token_do_not_matter() -> TestResult {
     Ok(())
 }
 
-fn copy_fixture(name: &str) -> Result<tempfile::TempDir, Box<dyn std::error::Error>> {
+pub(crate) fn copy_fixture(name: &str) -> Result<tempfile::TempDir, Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     for entry in std::fs::read_dir(fixture(name))? {
         let entry = entry?;
