@@ -67,6 +67,8 @@ pub struct Prepared {
     /// Per row: index of caption, negative, image, negative image.
     pub caption_ix: Vec<usize>,
     pub negative_ix: Vec<usize>,
+    /// Per row: index of the first alternative true caption (SugarCrepe++), else of the caption.
+    pub alt_ix: Vec<usize>,
     pub image_ix: Vec<Option<usize>>,
     pub negative_image_ix: Vec<Option<usize>>,
     /// Row indices per `op`, in sorted op order.
@@ -99,6 +101,7 @@ pub fn prepare(path: &Path, images_root: Option<&Path>) -> Result<Prepared> {
         images: Vec::new(),
         caption_ix: Vec::new(),
         negative_ix: Vec::new(),
+        alt_ix: Vec::new(),
         image_ix: Vec::new(),
         negative_image_ix: Vec::new(),
         by_op: BTreeMap::new(),
@@ -120,9 +123,13 @@ pub fn prepare(path: &Path, images_root: Option<&Path>) -> Result<Prepared> {
         p.caption_ix.push(intern(&mut tmap, &mut texts, &r.caption));
         p.negative_ix
             .push(intern(&mut tmap, &mut texts, &r.negative));
-        for a in &r.alt_captions {
-            intern(&mut tmap, &mut texts, a);
-        }
+        let alts: Vec<usize> = r
+            .alt_captions
+            .iter()
+            .map(|a| intern(&mut tmap, &mut texts, a))
+            .collect();
+        p.alt_ix
+            .push(alts.first().copied().unwrap_or(p.caption_ix[i]));
         p.image_ix.push(image(&r.image, &r.id, "image")?);
         p.negative_image_ix
             .push(image(&r.negative_image, &r.id, "negative_image")?);
@@ -448,6 +455,25 @@ pub fn evaluate(
             }
             _ => None,
         };
+        // SugarCrepe++ rows: a second true caption
+        let pp: Vec<usize> = rows
+            .iter()
+            .copied()
+            .filter(|&r| !prep.rows[r].alt_captions.is_empty())
+            .collect();
+        let sugarcrepe_pp = if pp.is_empty() {
+            None
+        } else {
+            let p1 = select(texts, pp.iter().map(|&r| prep.caption_ix[r]))?;
+            let p2 = select(texts, pp.iter().map(|&r| prep.alt_ix[r]))?;
+            let n = select(texts, pp.iter().map(|&r| prep.negative_ix[r]))?;
+            let with_images = images.filter(|_| pp.iter().all(|&r| has_itm_image(prep, r)));
+            let i = match with_images {
+                Some(img) => Some(select(img, pp.iter().filter_map(|&r| prep.image_ix[r]))?),
+                None => None,
+            };
+            Some(metrics::sugarcrepe_pp(i.as_ref(), &p1, &p2, &n)?)
+        };
         ops.insert(
             op.clone(),
             OpResult {
@@ -464,6 +490,7 @@ pub fn evaluate(
                 edit_gap_alignment: alignment,
                 by_depth,
                 winoground,
+                sugarcrepe_pp,
             },
         );
     }

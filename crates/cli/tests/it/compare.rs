@@ -31,6 +31,7 @@ fn write_one(dir: &Path, model: &str, sha: &str, cos: &[f64]) {
             },
         )]),
         winoground: None,
+        sugarcrepe_pp: None,
     };
     let result = ModelResult {
         model: model.into(),

@@ -287,3 +287,65 @@ fn two_models_give_a_comparison() {
         "{md}"
     );
 }
+
+#[test]
+fn sugarcrepe_pp_rows_are_scored_iti_and_tot() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    make_bench(dir); // copies the images
+    let items = [
+        (
+            "a dog on a red couch",
+            "a dog sitting on a red sofa",
+            "a red dog on a couch",
+            "rgb_97x41.png",
+        ),
+        (
+            "a white towel in a blue bathroom",
+            "a blue bathroom with a white towel",
+            "a blue towel in a white bathroom",
+            "rgb_160x120.png",
+        ),
+        (
+            "a man riding a brown horse",
+            "a brown horse ridden by a man",
+            "a horse riding a brown man",
+            "palette_31x26.png",
+        ),
+    ];
+    let mut lines = String::new();
+    for (k, (p1, p2, n, img)) in items.iter().enumerate() {
+        lines.push_str(&format!(
+            "{{\"schema_version\":1,\"id\":\"pp{k}\",\"caption\":\"{p1}\",\"alt_captions\":[\"{p2}\"],\"negative\":\"{n}\",\"op\":\"swap_att\",\"image\":\"images/{img}\"}}\n"
+        ));
+    }
+    let bench = dir.join("pp.jsonl");
+    std::fs::write(&bench, lines).expect("write");
+    let out = dir.join("report");
+    ok(eval(&bench, &out, &dir.join("cache"), &[]), "eval");
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read"))
+            .expect("json");
+    let got = &r["results"][0]["ops"]["swap_att"]["sugarcrepe_pp"];
+
+    let texts: Vec<String> = items
+        .iter()
+        .flat_map(|(a, b, c, _)| [a.to_string(), b.to_string(), c.to_string()])
+        .collect();
+    let t = embed(dir, "texts", "--texts", &texts);
+    let images: Vec<String> = items
+        .iter()
+        .map(|(.., i)| dir.join("images").join(i).display().to_string())
+        .collect();
+    let im = embed(dir, "images", "--images", &images);
+    let (mut iti, mut tot) = (0usize, 0usize);
+    for k in 0..items.len() {
+        let (p1, p2, n) = (&t[3 * k], &t[3 * k + 1], &t[3 * k + 2]);
+        tot += usize::from(dot(p1, p2) > dot(p1, n) && dot(p1, p2) > dot(p2, n));
+        iti += usize::from(dot(&im[k], p1) > dot(&im[k], n) && dot(&im[k], p2) > dot(&im[k], n));
+    }
+    assert_eq!(got["tot"].as_f64(), Some(tot as f64 / 3.0), "{got}");
+    assert_eq!(got["iti"].as_f64(), Some(iti as f64 / 3.0), "{got}");
+    let md = std::fs::read_to_string(out.join("report.md")).expect("md");
+    assert!(md.contains("SugarCrepe++ scores"), "{md}");
+}

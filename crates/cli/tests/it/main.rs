@@ -1,4 +1,3 @@
 mod eval;
 mod embed;
 mod compare;
-mod placeholder {}

@@ -122,6 +122,69 @@ pub fn winoground(
         .collect()
 }
 
+/// SugarCrepe++ scores (Dumpala et al., 2024) over items with two true captions `p1, p2` and
+/// a negative `n`, `s` = cosine. ITI (image-to-text, needs the image `i`): correct iff
+/// `s(i,p1) > s(i,n) ∧ s(i,p2) > s(i,n)`. TOT (text-only): correct iff
+/// `s(p1,p2) > s(p1,n) ∧ s(p1,p2) > s(p2,n)`. Each score is the fraction correct.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SugarCrepePpScores {
+    /// `null` without images.
+    pub iti: Option<f64>,
+    pub tot: f64,
+}
+
+/// SugarCrepe++ scores; all matrices `(n, d)` of the same shape (rows need not be normalised).
+pub fn sugarcrepe_pp(
+    images: Option<&Matrix>,
+    p1: &Matrix,
+    p2: &Matrix,
+    negatives: &Matrix,
+) -> Result<SugarCrepePpScores> {
+    same_shape(p1, p2, "SugarCrepe++ (p1 vs p2)")?;
+    same_shape(p1, negatives, "SugarCrepe++ (p1 vs negatives)")?;
+    let finite = |v: [f64; 3], k: usize| -> Result<()> {
+        if v.iter().all(|s| s.is_finite()) {
+            Ok(())
+        } else {
+            Err(Error::Input(format!(
+                "SugarCrepe++ item {k}: cosine undefined (a zero or non-finite embedding)"
+            )))
+        }
+    };
+    let n = p1.rows as f64;
+    let mut tot = 0usize;
+    for k in 0..p1.rows {
+        let (s12, s1n, s2n) = (
+            cosine(p1.row(k), p2.row(k)),
+            cosine(p1.row(k), negatives.row(k)),
+            cosine(p2.row(k), negatives.row(k)),
+        );
+        finite([s12, s1n, s2n], k)?;
+        tot += usize::from(s12 > s1n && s12 > s2n);
+    }
+    let iti = match images {
+        None => None,
+        Some(i) => {
+            same_shape(i, p1, "SugarCrepe++ (images vs p1)")?;
+            let mut ok = 0usize;
+            for k in 0..p1.rows {
+                let (a, b, c) = (
+                    cosine(i.row(k), p1.row(k)),
+                    cosine(i.row(k), p2.row(k)),
+                    cosine(i.row(k), negatives.row(k)),
+                );
+                finite([a, b, c], k)?;
+                ok += usize::from(a > c && b > c);
+            }
+            Some(ok as f64 / n)
+        }
+    };
+    Ok(SugarCrepePpScores {
+        iti,
+        tot: tot as f64 / n,
+    })
+}
+
 impl WinogroundScores {
     /// Means of the outcomes; errors on an empty set.
     pub fn of(outcomes: &[WinogroundOutcome]) -> Result<WinogroundScores> {
@@ -145,6 +208,26 @@ mod tests {
 
     fn m(rows: &[[f32; 2]]) -> Matrix {
         Matrix::from_rows(&rows.iter().map(|r| r.to_vec()).collect::<Vec<_>>()).expect("m")
+    }
+
+    #[test]
+    fn sugarcrepe_pp_by_hand() {
+        // item 0: p1 = p2 = (1,0), n = (0,1): s12 = 1 > 0 = s1n = s2n → TOT correct;
+        //         image (1,0): 1 > 0 and 1 > 0 → ITI correct.
+        // item 1: p1 = (1,0), p2 = (0,1), n = (1,1): s12 = 0 < 1/√2 → TOT wrong;
+        //         image (1,0): s(i,p1) = 1 > 1/√2 but s(i,p2) = 0 < 1/√2 → ITI wrong.
+        let p1 = m(&[[1., 0.], [1., 0.]]);
+        let p2 = m(&[[1., 0.], [0., 1.]]);
+        let n = m(&[[0., 1.], [1., 1.]]);
+        let img = m(&[[1., 0.], [1., 0.]]);
+        let s = sugarcrepe_pp(Some(&img), &p1, &p2, &n).expect("scores");
+        assert_eq!(s.tot, 0.5);
+        assert_eq!(s.iti, Some(0.5));
+        assert_eq!(
+            sugarcrepe_pp(None, &p1, &p2, &n).expect("text only").iti,
+            None
+        );
+        assert!(sugarcrepe_pp(None, &p1, &m(&[[1., 0.]]), &n).is_err());
     }
 
     #[test]

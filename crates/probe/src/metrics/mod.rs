@@ -21,7 +21,8 @@ pub use gap::{
     EditGapAlignment, ModalityGap, LINEAR_PROBE_FOLDS, LINEAR_PROBE_RIDGE,
 };
 pub use itm::{
-    accuracy, itm_margins, itm_margins_gap_removed, winoground, WinogroundOutcome, WinogroundScores,
+    accuracy, itm_margins, itm_margins_gap_removed, sugarcrepe_pp, winoground, SugarCrepePpScores,
+    WinogroundOutcome, WinogroundScores,
 };
 pub use pca::{pca_projection, Projection};
 pub use stats::{percentile, Histogram, Summary};

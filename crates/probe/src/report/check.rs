@@ -48,6 +48,10 @@ fn op(path: &str, o: &OpResult) -> Result<()> {
         &format!("{path}.itm_accuracy_gap_removed"),
         o.itm_accuracy_gap_removed,
     )?;
+    if let Some(pp) = &o.sugarcrepe_pp {
+        opt(&format!("{path}.sugarcrepe_pp.iti"), pp.iti)?;
+        num(&format!("{path}.sugarcrepe_pp.tot"), pp.tot)?;
+    }
     if let Some(a) = &o.edit_gap_alignment {
         summary(
             &format!("{path}.edit_gap_alignment.abs_cosine"),

@@ -194,6 +194,31 @@ pub(super) fn tables(r: &Report) -> Vec<Table> {
     let mut rows = Vec::new();
     for op in &ops {
         for (res, name) in r.results.iter().zip(&names) {
+            if let Some(pp) = res.ops.get(*op).and_then(|o| o.sugarcrepe_pp) {
+                rows.push(vec![
+                    op.to_string(),
+                    name.clone(),
+                    pct(pp.iti),
+                    pct(Some(pp.tot)),
+                ]);
+            }
+        }
+    }
+    if !rows.is_empty() {
+        out.push(
+            Some("SugarCrepe++ scores (%)"),
+            Some(
+                "ITI: the image prefers both true captions to the negative. \
+                 TOT: the two true captions are closer to each other than either is to the negative.",
+            ),
+            &["op", "model", "ITI", "TOT"],
+            rows,
+        );
+    }
+
+    let mut rows = Vec::new();
+    for op in &ops {
+        for (res, name) in r.results.iter().zip(&names) {
             for (k, d) in res.ops.get(*op).map(|o| &o.by_depth).into_iter().flatten() {
                 rows.push(vec![
                     op.to_string(),

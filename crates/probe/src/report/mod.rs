@@ -20,7 +20,8 @@
 //!        "itm_margin": Summary|null, "itm_accuracy_gap_removed": number|null,
 //!        "edit_gap_alignment": {"pairs", "zero_edits", "abs_cosine", "energy_share"}|null,
 //!        "by_depth": {"<k>": {"pairs", "text_cosine_mean", "itm_accuracy": number|null}},
-//!        "winoground": {"text", "image", "group"}|null }},
+//!        "winoground": {"text", "image", "group"}|null,
+//!        "sugarcrepe_pp": {"iti": number|null, "tot"}|null }},   // rows with alt_captions
 //!     "anisotropy_baseline",
 //!     "modality_gap": {"pairs", "l2m", "l2i", "rmg", "centroid_cosine",
 //!                      "linear_probe_accuracy", "matched_cosine_mean",
@@ -59,7 +60,8 @@ use crate::bench::Op;
 use crate::error::{Error, Result};
 use crate::formats;
 use crate::metrics::{
-    EditGapAlignment, Histogram, ModalityGap, Projection, Summary, WinogroundScores,
+    EditGapAlignment, Histogram, ModalityGap, Projection, SugarCrepePpScores, Summary,
+    WinogroundScores,
 };
 
 /// Version of `report.json`; bump on any breaking change.
@@ -152,6 +154,10 @@ pub struct OpResult {
     /// Keyed by depth (number of operators applied).
     pub by_depth: BTreeMap<u32, DepthResult>,
     pub winoground: Option<WinogroundScores>,
+    /// SugarCrepe++ ITI/TOT over the op's rows that carry a second true caption
+    /// (`alt_captions[0]`); `null` when none do.
+    #[serde(default)]
+    pub sugarcrepe_pp: Option<SugarCrepePpScores>,
 }
 
 /// Results on the pairs of one depth.

@@ -1,5 +1,4 @@
 mod metrics;
 mod report;
-mod placeholder {}
 mod importers;
 mod negatives;

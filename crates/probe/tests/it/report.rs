@@ -98,6 +98,7 @@ fn model_result(name: &str, seed: u64, with_images: bool) -> ModelResult {
                     .then(|| edit_gap_alignment(&captions_all, &negatives, &g).expect("align")),
                 by_depth,
                 winoground: None,
+                sugarcrepe_pp: None,
             },
         );
     }
