@@ -1,3 +1,4 @@
-mod eval;
-mod embed;
+mod analysis;
 mod compare;
+mod embed;
+mod eval;
