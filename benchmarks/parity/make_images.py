@@ -1,5 +1,8 @@
 """Writes synthetic test images (varied sizes, aspect ratios, modes and formats) to a folder and
-prints their paths, one per line. usage: python make_images.py OUT_DIR > list.txt"""
+prints their paths, one per line. When scikit-image is installed (pip install scikit-image), its
+bundled real photographs (astronaut, coffee, chelsea, camera, motorcycle, rocket...) are added,
+each as the original PNG and as a quality-90 JPEG re-encode. They are used here only, never
+committed. usage: python make_images.py OUT_DIR > list.txt"""
 import os
 import sys
 
@@ -30,3 +33,22 @@ for i, ((h, w), mode, ext) in enumerate(specs):
     path = os.path.join(out, f"img{i:02d}_{w}x{h}_{mode}.{ext}")
     img.save(path, quality=90) if ext == "jpg" else img.save(path)
     print(path)
+
+try:
+    import skimage.data
+except ImportError:
+    skimage = None
+if skimage is not None:
+    for name in ["astronaut", "coffee", "chelsea", "camera", "rocket", "motorcycle_left",
+                 "hubble_deep_field", "immunohistochemistry"]:
+        try:
+            arr = getattr(skimage.data, name)()
+        except Exception:  # some samples are downloaded on demand; skip those offline
+            continue
+        if isinstance(arr, tuple):
+            arr = arr[0]
+        img = Image.fromarray(arr)
+        for ext in ("png", "jpg"):
+            path = os.path.join(out, f"photo_{name}.{ext}")
+            img.save(path, quality=90) if ext == "jpg" else img.save(path)
+            print(path)
