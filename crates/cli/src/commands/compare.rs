@@ -67,16 +67,9 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
-
-    #[derive(Debug, Parser)]
-    struct Wrap {
-        #[command(flatten)]
-        args: Args,
-    }
 
     fn parse(argv: &[&str]) -> Result<Args, clap::Error> {
-        Wrap::try_parse_from(std::iter::once("compare").chain(argv.iter().copied())).map(|w| w.args)
+        crate::commands::parse_args("compare", argv)
     }
 
     #[test]

@@ -368,17 +368,10 @@ fn report(o: &ImportOutcome, out: &Path, summary: &Path, printer: &Printer) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
     use std::net::TcpListener;
 
-    #[derive(Debug, Parser)]
-    struct Cli {
-        #[command(flatten)]
-        args: Args,
-    }
-
     fn parse(argv: &[&str]) -> Result<Args, clap::Error> {
-        Cli::try_parse_from(std::iter::once("data").chain(argv.iter().copied())).map(|c| c.args)
+        crate::commands::parse_args("data", argv)
     }
 
     #[test]

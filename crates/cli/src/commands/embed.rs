@@ -519,16 +519,9 @@ impl RunPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
-
-    #[derive(Debug, Parser)]
-    struct Wrap {
-        #[command(flatten)]
-        args: Args,
-    }
 
     fn parse(argv: &[&str]) -> Result<Args, clap::Error> {
-        Wrap::try_parse_from(std::iter::once("embed").chain(argv.iter().copied())).map(|w| w.args)
+        crate::commands::parse_args("embed", argv)
     }
 
     #[test]

@@ -516,3 +516,60 @@ pub fn evaluate(
         projection,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(argv: &[&str]) -> Result<Args, clap::Error> {
+        crate::commands::parse_args("eval", argv)
+    }
+
+    #[test]
+    fn flags_parse() {
+        let a = parse(&["--out", "r"]).expect("defaults");
+        assert!(a.models.is_empty() && a.bench.is_none());
+        assert_eq!((a.default_depth, a.token_sample, a.seed), (3, 200, 0));
+        assert!(!a.model_args.offline && !a.model_args.no_cache);
+        assert_eq!(a.model_args.batch_size, 64);
+        let a = parse(&[
+            "--model",
+            "org/a",
+            "--model",
+            "./b",
+            "--bench",
+            "x.jsonl",
+            "--out",
+            "r",
+            "--images-root",
+            "imgs",
+            "--default-depth",
+            "2",
+            "--token-sample",
+            "0",
+            "--seed",
+            "7",
+            "--offline",
+            "--no-cache",
+            "--cache-dir",
+            "c",
+            "--dtype",
+            "bf16",
+            "--batch-size",
+            "8",
+        ])
+        .expect("all flags");
+        assert_eq!(a.models, ["org/a", "./b"]);
+        assert_eq!(a.bench, Some(PathBuf::from("x.jsonl")));
+        assert_eq!(a.images_root, Some(PathBuf::from("imgs")));
+        assert_eq!((a.default_depth, a.token_sample, a.seed), (2, 0, 7));
+        assert!(a.model_args.offline && a.model_args.no_cache);
+        assert_eq!(a.model_args.cache_dir, Some(PathBuf::from("c")));
+        assert_eq!(a.model_args.dtype, embedder::Dtype::Bf16);
+        assert_eq!(a.model_args.batch_size, 8);
+        assert!(parse(&[]).is_err(), "--out is required");
+        assert!(parse(&["--out", "r", "--default-depth", "9"]).is_err());
+        assert!(parse(&["--out", "r", "--batch-size", "0"]).is_err());
+        assert!(parse(&["--out", "r", "--dtype", "f64"]).is_err());
+    }
+}

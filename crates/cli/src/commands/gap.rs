@@ -118,3 +118,37 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
     ));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse() {
+        let a: Args =
+            crate::commands::parse_args("gap", &["--pairs", "p.jsonl", "--out", "g.json"])
+                .expect("parse");
+        assert_eq!(a.pairs, PathBuf::from("p.jsonl"));
+        assert_eq!(a.out, PathBuf::from("g.json"));
+        assert!(a.images_root.is_none());
+        let a: Args = crate::commands::parse_args(
+            "gap",
+            &[
+                "--pairs",
+                "p",
+                "--out",
+                "o",
+                "--images-root",
+                "i",
+                "--model",
+                "m",
+            ],
+        )
+        .expect("parse");
+        assert_eq!(
+            (a.images_root, a.model.as_str()),
+            (Some(PathBuf::from("i")), "m")
+        );
+        assert!(crate::commands::parse_args::<Args>("gap", &["--pairs", "p"]).is_err());
+    }
+}

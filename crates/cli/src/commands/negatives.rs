@@ -179,18 +179,11 @@ fn print_summary(printer: &Printer, s: &Summary) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
-
-    #[derive(Debug, Parser)]
-    struct T {
-        #[command(flatten)]
-        a: Args,
-    }
 
     fn parse(extra: &[&str]) -> Result<Args, clap::Error> {
-        let mut v = vec!["t", "--captions", "c.txt", "--out", "o.jsonl"];
+        let mut v = vec!["--captions", "c.txt", "--out", "o.jsonl"];
         v.extend_from_slice(extra);
-        T::try_parse_from(v).map(|t| t.a)
+        crate::commands::parse_args("negatives", &v)
     }
 
     #[test]

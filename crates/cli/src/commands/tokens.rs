@@ -105,3 +105,32 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
     std::io::stdout().write_all(out.as_bytes())?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse() {
+        let a: Args =
+            crate::commands::parse_args("tokens", &["--caption", "a cat"]).expect("parse");
+        assert_eq!(a.model, "openai/clip-vit-base-patch32");
+        assert_eq!(a.caption, "a cat");
+        assert!(!a.json);
+        let a: Args = crate::commands::parse_args(
+            "tokens",
+            &[
+                "--caption",
+                "x",
+                "--model",
+                "dir:m",
+                "--json",
+                "--device",
+                "cpu",
+            ],
+        )
+        .expect("parse");
+        assert_eq!((a.model.as_str(), a.json), ("dir:m", true));
+        assert!(crate::commands::parse_args::<Args>("tokens", &[]).is_err());
+    }
+}
