@@ -1,4 +1,4 @@
-mod metrics;
-mod report;
 mod importers;
+mod metrics;
 mod negatives;
+mod report;
