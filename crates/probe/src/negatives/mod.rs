@@ -343,7 +343,7 @@ pub fn write_records(path: &std::path::Path, records: &[BenchRecord]) -> crate::
     crate::formats::write_atomic(path, |w| parts.iter().try_for_each(|p| w.write_all(p)))
 }
 
-/// The built-in caption set (about 100 captions written for clipprobe, distinct from the test
+/// The built-in caption set (110 captions written for clipprobe, distinct from the test
 /// set), used by `eval` to build a default benchmark without user data.
 pub fn builtin_captions() -> Vec<String> {
     include_str!("../../lexicon/builtin_captions.txt")
