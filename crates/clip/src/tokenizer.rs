@@ -2,14 +2,28 @@
 //! `CLIPTokenizerFast(text, truncation=True, max_length=N)` gives: BOS … EOS, and a text longer
 //! than the context window keeps its first `N - 2` tokens and its EOS.
 //!
+//! A folder without `tokenizer.json` but with `vocab.json` + `merges.txt` (older Hub
+//! checkpoints) gets the pipeline transformers builds from those two files
+//! ([`clip_tokenizer_json`]): the `tokenizer.json` that `CLIPTokenizerFast.from_pretrained(dir)`
+//! would save, loaded through the same `tokenizers` code as a stored one.
+//!
 //! Any padding or truncation stored in `tokenizer.json` is switched off: batching and padding
 //! belong to [`crate::embed`].
 
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result};
+
+const TOKENIZER_JSON: &str = "tokenizer.json";
+const VOCAB_JSON: &str = "vocab.json";
+const MERGES_TXT: &str = "merges.txt";
+/// CLIP's BOS; transformers' `CLIPTokenizer` default `bos_token`.
+const BOS: &str = "<|startoftext|>";
+/// CLIP's EOS, also its unknown and padding token (transformers' defaults).
+const EOS: &str = "<|endoftext|>";
 
 /// A loaded tokenizer with its context window.
 pub struct Tokenizer {
@@ -28,31 +42,55 @@ pub struct Encoded {
 }
 
 impl Tokenizer {
-    /// Reads `dir/tokenizer.json`; `max_len` is the model's `max_position_embeddings`.
+    /// Reads `dir/tokenizer.json`, or when it is absent `dir/vocab.json` + `dir/merges.txt`
+    /// (see [`Tokenizer::from_vocab_merges`]); `max_len` is the model's
+    /// `max_position_embeddings`.
     pub fn from_dir(dir: &Path, max_len: usize) -> Result<Self> {
-        let path = dir.join("tokenizer.json");
-        if !path.is_file() {
-            return Err(Error::MissingFile {
-                path,
-                what: "tokenizer (tokenizer.json; vocab.json + merges.txt alone are not read)"
-                    .into(),
-            });
+        let path = dir.join(TOKENIZER_JSON);
+        if path.is_file() {
+            return Self::from_file(&path, max_len);
         }
-        Self::from_file(&path, max_len)
+        let (vocab, merges) = (dir.join(VOCAB_JSON), dir.join(MERGES_TXT));
+        if vocab.is_file() && merges.is_file() {
+            return Self::from_vocab_merges(&vocab, &merges, max_len);
+        }
+        Err(Error::MissingFile {
+            path,
+            what: "tokenizer (tokenizer.json, or vocab.json + merges.txt)".into(),
+        })
     }
 
     /// Reads a `tokenizer.json` file.
     pub fn from_file(path: &Path, max_len: usize) -> Result<Self> {
+        check_max_len(path, max_len)?;
+        let inner = tokenizers::Tokenizer::from_file(path).map_err(|e| Error::Tokenizer {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Self::with_inner(inner, path, max_len)
+    }
+
+    /// Builds CLIP's tokenizer from a `vocab.json` + `merges.txt` pair, as transformers 5.23's
+    /// `CLIPTokenizerFast.from_pretrained` does for a folder holding only those two files
+    /// (see [`clip_tokenizer_json`]). Errors name `vocab_json` (its own errors and every encode
+    /// error) or `merges_txt` (its own errors).
+    pub fn from_vocab_merges(vocab_json: &Path, merges_txt: &Path, max_len: usize) -> Result<Self> {
+        check_max_len(vocab_json, max_len)?;
+        let json = clip_tokenizer_json(vocab_json, merges_txt)?;
+        let bad = |message: String| Error::Tokenizer {
+            path: vocab_json.to_path_buf(),
+            message: format!("with {}: {message}", merges_txt.display()),
+        };
+        let text = serde_json::to_string(&json).map_err(|e| bad(e.to_string()))?;
+        let inner: tokenizers::Tokenizer = text.parse().map_err(|e| bad(format!("{e}")))?;
+        Self::with_inner(inner, vocab_json, max_len)
+    }
+
+    fn with_inner(mut inner: tokenizers::Tokenizer, path: &Path, max_len: usize) -> Result<Self> {
         let bad = |message: String| Error::Tokenizer {
             path: path.to_path_buf(),
             message,
         };
-        if max_len < 2 {
-            return Err(bad(format!(
-                "context window of {max_len} tokens has no room for BOS and EOS"
-            )));
-        }
-        let mut inner = tokenizers::Tokenizer::from_file(path).map_err(|e| bad(e.to_string()))?;
         inner.with_padding(None);
         inner
             .with_truncation(None)
@@ -100,4 +138,141 @@ impl Tokenizer {
             .map(|&id| self.inner.id_to_token(id).unwrap_or_default())
             .collect()
     }
+}
+
+fn check_max_len(path: &Path, max_len: usize) -> Result<()> {
+    if max_len < 2 {
+        return Err(Error::Tokenizer {
+            path: path.to_path_buf(),
+            message: format!("context window of {max_len} tokens has no room for BOS and EOS"),
+        });
+    }
+    Ok(())
+}
+
+/// The `tokenizer.json` (as JSON) that transformers 5.23 builds from CLIP's `vocab.json` +
+/// `merges.txt`: `CLIPTokenizer.__init__` (`models/clip/tokenization_clip.py`, which
+/// `CLIPTokenizerFast` names; the same pipeline as `CLIPConverter` in
+/// `convert_slow_tokenizer.py` with BOS/EOS added to the split regex) plus the special tokens
+/// `TokenizersBackend` registers. Checked field by field against
+/// `CLIPTokenizerFast.from_pretrained(dir).save_pretrained(..)`:
+///
+/// - normalizer: NFC, `\s+` → `" "`, lowercase;
+/// - pre-tokenizer: the CLIP regex split (matches kept, the rest removed), then byte-level
+///   without a prefix space;
+/// - model: BPE, suffix `</w>`, no continuing-subword prefix, unknown token `<|endoftext|>`, no
+///   unknown fusing, no dropout;
+/// - post-processor: `RobertaProcessing` with `<|startoftext|>` … `<|endoftext|>`;
+/// - added tokens: both, `special`, matched on the raw text (`normalized: false`).
+///
+/// `merges.txt` is read as `tokenizers`' `BPE::from_file` reads it: every line starting with
+/// `#version` is skipped, every other line is two symbols separated by one space. Unlike
+/// `tokenizers`, a non-integer id in `vocab.json` is an error rather than skipped, and a merge
+/// whose parts or result are not in the vocabulary is reported with its line number.
+pub fn clip_tokenizer_json(vocab_json: &Path, merges_txt: &Path) -> Result<Value> {
+    let vocab = read_vocab(vocab_json)?;
+    let merges = read_merges(merges_txt, &vocab)?;
+    let special = |token: &str| -> Result<Value> {
+        let id = vocab.get(token).ok_or_else(|| Error::Tokenizer {
+            path: vocab_json.to_path_buf(),
+            message: format!("no {token} in the vocabulary (CLIP's BOS/EOS)"),
+        })?;
+        Ok(id.clone())
+    };
+    let (bos_id, eos_id) = (special(BOS)?, special(EOS)?);
+    let added = |id: &Value, content: &str| {
+        json!({
+            "id": id, "content": content, "single_word": false, "lstrip": false,
+            "rstrip": false, "normalized": false, "special": true
+        })
+    };
+    let mut added_tokens = vec![added(&bos_id, BOS), added(&eos_id, EOS)];
+    added_tokens.sort_by_key(|t| t["id"].as_u64());
+    Ok(json!({
+        "version": "1.0",
+        "truncation": null,
+        "padding": null,
+        "added_tokens": added_tokens,
+        "normalizer": {"type": "Sequence", "normalizers": [
+            {"type": "NFC"},
+            {"type": "Replace", "pattern": {"Regex": "\\s+"}, "content": " "},
+            {"type": "Lowercase"}
+        ]},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": CLIP_SPLIT}, "behavior": "Removed", "invert": true},
+            {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true}
+        ]},
+        "post_processor": {
+            "type": "RobertaProcessing", "sep": [EOS, eos_id], "cls": [BOS, bos_id],
+            "trim_offsets": false, "add_prefix_space": false
+        },
+        "decoder": {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
+        "model": {
+            "type": "BPE", "dropout": null, "unk_token": EOS, "continuing_subword_prefix": "",
+            "end_of_word_suffix": "</w>", "fuse_unk": false, "byte_fallback": false,
+            "ignore_merges": false, "vocab": vocab, "merges": merges
+        }
+    }))
+}
+
+/// The pre-tokenizer regex of transformers' `CLIPTokenizer` (`tokenization_clip.py`).
+const CLIP_SPLIT: &str =
+    r"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+";
+
+fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// `vocab.json`: one object, token → non-negative integer id.
+fn read_vocab(path: &Path) -> Result<Map<String, Value>> {
+    let bad = |message: String| Error::Tokenizer {
+        path: path.to_path_buf(),
+        message,
+    };
+    let json: Value =
+        serde_json::from_str(&read_text(path)?).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let Value::Object(vocab) = json else {
+        return Err(bad("not a JSON object of token → id".into()));
+    };
+    for (token, id) in &vocab {
+        if id.as_u64().is_none_or(|id| u32::try_from(id).is_err()) {
+            return Err(bad(format!("token {token:?} has id {id}, not a u32")));
+        }
+    }
+    Ok(vocab)
+}
+
+/// `merges.txt` as `[[left, right], ...]` in rank order, each part and result in `vocab`.
+fn read_merges(path: &Path, vocab: &Map<String, Value>) -> Result<Vec<[String; 2]>> {
+    let text = read_text(path)?;
+    let mut merges = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with("#version") {
+            continue;
+        }
+        let bad = |message: String| Error::Tokenizer {
+            path: path.to_path_buf(),
+            message: format!("line {}: {message}", i + 1),
+        };
+        let parts: Vec<&str> = line.split(' ').collect();
+        let [left, right] = parts[..] else {
+            return Err(bad(format!(
+                "{line:?} is not two symbols separated by one space"
+            )));
+        };
+        for token in [
+            left.to_string(),
+            right.to_string(),
+            format!("{left}{right}"),
+        ] {
+            if !vocab.contains_key(&token) {
+                return Err(bad(format!("{token:?} is not in the vocabulary")));
+            }
+        }
+        merges.push([left.to_string(), right.to_string()]);
+    }
+    Ok(merges)
 }

@@ -2,3 +2,4 @@ mod embed;
 mod model;
 mod source;
 mod preprocess;
+mod tokenizer_files;
