@@ -1,5 +1,5 @@
 mod embed;
 mod model;
-mod source;
 mod preprocess;
+mod source;
 mod tokenizer_files;
