@@ -24,7 +24,8 @@ caps=$work/captions.txt
 cat "$top/crates/probe/tests/data/captions/coco_style.txt" "$top/crates/probe/tests/data/captions/coco_style.txt" \
   | grep -v '^\s*$' > "$caps"
 "$py" "$top/benchmarks/parity/make_images.py" "$work/img" > "$work/all.txt"
-for i in 1 2 3 4 5; do cat "$work/all.txt"; done | head -48 > "$work/images.txt"
+for i in 1 2 3 4 5; do cat "$work/all.txt"; done > "$work/repeated.txt"
+head -48 "$work/repeated.txt" > "$work/images.txt"
 ncap=$(wc -l < "$caps"); nimg=$(wc -l < "$work/images.txt")
 best() { # best per_second of two runs of a command printing {"per_second": x} on stdout or stderr
   local a b
