@@ -262,12 +262,7 @@ fn read_images(path: &Path) -> Result<Input> {
             blank.push(n);
             continue;
         }
-        let p = Path::new(entry);
-        let full = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            base.join(p)
-        };
+        let full = crate::embedder::resolve_image(entry, base);
         if !full.is_file() {
             bail!(
                 "{}:{n}: no such image file {}",

@@ -292,8 +292,8 @@ pub fn word_ablations(prep: &Prepared, limit: usize) -> Vec<Ablation> {
         }
         let caption = &prep.texts[ix];
         let parse = concepts::parse(caption, lex);
+        let chars: Vec<char> = caption.chars().collect();
         for c in parse.concepts(lex) {
-            let chars: Vec<char> = caption.chars().collect();
             let [a, b] = c.span;
             let left: String = chars[..a.min(chars.len())].iter().collect();
             let right: String = chars[b.min(chars.len())..].iter().collect();

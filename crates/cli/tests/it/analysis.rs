@@ -1,65 +1,30 @@
 //! `clipprobe tokens` and `clipprobe gap` on the tiny fixture checkpoint, checked against
 //! embeddings written by `clipprobe embed` and formulas recomputed here by hand.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use clipprobe_probe::formats::read_npy_f32;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_clipprobe"))
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../clip/tests/fixtures")
-}
-
-fn model() -> PathBuf {
-    fixtures().join("tiny-argmax")
-}
-
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use super::common::{bin, dot, embed, fixtures, model, ok};
 
 fn embed_texts(dir: &Path, texts: &[&str]) -> Vec<Vec<f64>> {
-    let list = dir.join("t.txt");
-    std::fs::write(&list, texts.join("\n") + "\n").expect("write");
-    let npy = dir.join("t.npy");
-    ok(bin()
-        .args(["--quiet", "embed", "--normalize", "--model"])
-        .arg(model())
-        .arg("--texts")
-        .arg(&list)
-        .arg("--out")
-        .arg(&npy)
-        .output()
-        .expect("embed"));
-    let (_, cols, data) = read_npy_f32(&npy).expect("npy");
-    data.chunks(cols)
-        .map(|r| r.iter().map(|&v| v as f64).collect())
-        .collect()
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let items: Vec<String> = texts.iter().map(|t| t.to_string()).collect();
+    embed(dir, "t", "--texts", &items)
 }
 
 #[test]
 fn token_removal_matches_embedding_the_shortened_caption() {
     // the fixture tokenizer is word-level, so removing token k = removing word k
     let caption = "a red cube on top of a blue sphere";
-    let out = ok(bin()
-        .args(["--quiet", "tokens", "--json", "--no-cache", "--model"])
-        .arg(model())
-        .args(["--caption", caption])
-        .output()
-        .expect("tokens"));
+    let out = ok(
+        bin()
+            .args(["--quiet", "tokens", "--json", "--no-cache", "--model"])
+            .arg(model())
+            .args(["--caption", caption])
+            .output()
+            .expect("tokens"),
+        "tokens",
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let toks = v["tokens"].as_array().expect("tokens");
     let words: Vec<&str> = caption.split(' ').collect();
@@ -85,12 +50,15 @@ fn token_removal_matches_embedding_the_shortened_caption() {
         assert!((0.0..=2.0).contains(&mask));
     }
     // the table form prints one line per token after the header
-    let table = ok(bin()
-        .args(["--quiet", "tokens", "--no-cache", "--model"])
-        .arg(model())
-        .args(["--caption", caption])
-        .output()
-        .expect("tokens"));
+    let table = ok(
+        bin()
+            .args(["--quiet", "tokens", "--no-cache", "--model"])
+            .arg(model())
+            .args(["--caption", caption])
+            .output()
+            .expect("tokens"),
+        "tokens",
+    );
     assert_eq!(
         String::from_utf8_lossy(&table.stdout).lines().count(),
         words.len() + 1
@@ -113,30 +81,36 @@ fn gap_command_matches_hand_computed_l2m_and_names_bad_lines() {
     }
     std::fs::write(dir.join("pairs.jsonl"), &lines).expect("write");
     let out = dir.join("gap.json");
-    ok(bin()
-        .args(["--quiet", "gap", "--no-cache", "--model"])
-        .arg(model())
-        .arg("--pairs")
-        .arg(dir.join("pairs.jsonl"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("gap"));
+    ok(
+        bin()
+            .args(["--quiet", "gap", "--no-cache", "--model"])
+            .arg(model())
+            .arg("--pairs")
+            .arg(dir.join("pairs.jsonl"))
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .expect("gap"),
+        "gap",
+    );
     let g: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&out).expect("read")).expect("json");
 
     let t = embed_texts(dir, &pairs.map(|p| p.0));
     let list = dir.join("i.txt");
     std::fs::write(&list, pairs.map(|p| p.1).join("\n")).expect("write");
-    ok(bin()
-        .args(["--quiet", "embed", "--normalize", "--model"])
-        .arg(model())
-        .arg("--images")
-        .arg(&list)
-        .arg("--out")
-        .arg(dir.join("i.npy"))
-        .output()
-        .expect("embed"));
+    ok(
+        bin()
+            .args(["--quiet", "embed", "--normalize", "--model"])
+            .arg(model())
+            .arg("--images")
+            .arg(&list)
+            .arg("--out")
+            .arg(dir.join("i.npy"))
+            .output()
+            .expect("embed"),
+        "embed",
+    );
     let (_, cols, data) = read_npy_f32(&dir.join("i.npy")).expect("npy");
     let im: Vec<Vec<f64>> = data
         .chunks(cols)

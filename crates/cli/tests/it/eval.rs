@@ -3,39 +3,10 @@
 //! metrics recomputed here with straightforward code (independent of the metrics module).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use super::common::{bin, dot, embed, fixtures, model, ok};
 use clipprobe_probe::bench::read_bench;
-use clipprobe_probe::formats::read_npy_f32;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_clipprobe"))
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../clip/tests/fixtures")
-}
-
-fn model() -> PathBuf {
-    let m = fixtures().join("tiny-argmax");
-    assert!(
-        m.join("config.json").is_file(),
-        "fixture checkpoint missing: {}",
-        m.display()
-    );
-    m
-}
-
-fn ok(out: Output, what: &str) -> Output {
-    assert!(
-        out.status.success(),
-        "{what} failed ({:?}):\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 const CAPTIONS: [(&str, &str); 6] = [
     ("a white towel in a blue bathroom", "rgb_160x120.png"),
@@ -89,34 +60,6 @@ fn eval(bench: &Path, out: &Path, cache: &Path, extra: &[&str]) -> Output {
         .args(extra)
         .output()
         .expect("run eval")
-}
-
-/// Normalised embeddings of `items` (texts, or image paths) via `clipprobe embed`.
-fn embed(dir: &Path, name: &str, flag: &str, items: &[String]) -> Vec<Vec<f64>> {
-    let list = dir.join(format!("{name}.txt"));
-    std::fs::write(&list, items.join("\n") + "\n").expect("write list");
-    let npy = dir.join(format!("{name}.npy"));
-    ok(
-        bin()
-            .args(["--quiet", "embed", "--normalize", "--model"])
-            .arg(model())
-            .arg(flag)
-            .arg(&list)
-            .arg("--out")
-            .arg(&npy)
-            .output()
-            .expect("run embed"),
-        "embed",
-    );
-    let (rows, cols, data) = read_npy_f32(&npy).expect("read npy");
-    assert_eq!(rows, items.len());
-    data.chunks(cols)
-        .map(|r| r.iter().map(|&v| v as f64).collect())
-        .collect()
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 #[test]

@@ -1,4 +1,5 @@
 mod analysis;
+mod common;
 mod compare;
 mod embed;
 mod eval;
