@@ -122,7 +122,7 @@ fn paint(c: [u8; 3]) -> Paint<'static> {
 fn pattern_marks(p: Pattern, cx: f32, cy: f32, r: f32) -> Option<(Path, Transform)> {
     let mut pb = PathBuilder::new();
     match p {
-        Pattern::Solid => return None,
+        Pattern::Solid => None,
         Pattern::Striped => {
             let (period, width) = (10.0, 4.5);
             let mut x = -1.5 * r;

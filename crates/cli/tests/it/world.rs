@@ -17,7 +17,16 @@ fn world_then_eval_reports_group_scores_that_match_embeddings() {
     // benchmark whose negatives all embed exactly like their captions).
     ok(
         bin()
-            .args(["--quiet", "world", "--n", "6", "--seed", "5", "--objects", "2"])
+            .args([
+                "--quiet",
+                "world",
+                "--n",
+                "6",
+                "--seed",
+                "5",
+                "--objects",
+                "2",
+            ])
             .args(["--ops", "replace_att,swap_att,replace_rel"])
             .arg("--out")
             .arg(&world)
@@ -58,7 +67,10 @@ fn world_then_eval_reports_group_scores_that_match_embeddings() {
             }
         }
         for i in [&r.image, &r.negative_image] {
-            let p = world.join(i.as_deref().expect("image")).display().to_string();
+            let p = world
+                .join(i.as_deref().expect("image"))
+                .display()
+                .to_string();
             if !images.contains(&p) {
                 images.push(p);
             }
@@ -68,7 +80,10 @@ fn world_then_eval_reports_group_scores_that_match_embeddings() {
     let iemb = embed(dir, "images", "--images", &images);
     let t = |s: &str| &temb[texts.iter().position(|x| x == s).expect("text")];
     let img = |p: &Option<String>| {
-        let full = world.join(p.as_deref().expect("image")).display().to_string();
+        let full = world
+            .join(p.as_deref().expect("image"))
+            .display()
+            .to_string();
         &iemb[images.iter().position(|x| *x == full).expect("image")]
     };
 
@@ -92,8 +107,7 @@ fn world_then_eval_reports_group_scores_that_match_embeddings() {
     for (op, outcomes) in &by_op {
         let got = &ops[*op]["winoground"];
         for (k, name) in ["text", "image", "group"].iter().enumerate() {
-            let want =
-                outcomes.iter().filter(|o| o[k]).count() as f64 / outcomes.len() as f64;
+            let want = outcomes.iter().filter(|o| o[k]).count() as f64 / outcomes.len() as f64;
             let reported = got[name].as_f64().unwrap_or_else(|| panic!("{op}: {got}"));
             assert!(
                 (want - reported).abs() < 1e-12,
@@ -102,9 +116,14 @@ fn world_then_eval_reports_group_scores_that_match_embeddings() {
         }
     }
     // matched pairs: every (image, its caption) of the world
-    assert!(report["results"][0]["modality_gap"]["l2m"].as_f64().is_some());
+    assert!(report["results"][0]["modality_gap"]["l2m"]
+        .as_f64()
+        .is_some());
     let md = std::fs::read_to_string(out.join("report.md")).expect("md");
-    assert!(md.to_lowercase().contains("group"), "report.md shows group scores");
+    assert!(
+        md.to_lowercase().contains("group"),
+        "report.md shows group scores"
+    );
 }
 
 #[test]
