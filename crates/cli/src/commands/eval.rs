@@ -14,7 +14,8 @@ use clipprobe_probe::formats;
 use clipprobe_probe::metrics::l2_normalize_rows;
 use clipprobe_probe::negatives;
 use clipprobe_probe::published;
-use clipprobe_probe::report::{self, BenchmarkInfo, ModelInfo, Report};
+use clipprobe_probe::report::{self, BenchmarkInfo, ModelInfo, Report, WORLD_PREFIX};
+use clipprobe_world::WorldConfig;
 
 use crate::embedder::{self, CacheArgs, ModelArgs, ModelSpec};
 use crate::printer::Printer;
@@ -48,6 +49,10 @@ pub struct Args {
     /// of failing.
     #[arg(long)]
     pub skip_missing_images: bool,
+    /// Synthetic-world scenes added to the built-in benchmark (ops `world/…`, each negative
+    /// with its own rendered image; 0 leaves the world out). Only without --bench.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(0..=100_000))]
+    pub world_scenes: u64,
     /// Deepest iterated composition for the built-in benchmark.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=5))]
     pub default_depth: u32,
@@ -211,7 +216,10 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
     Ok(())
 }
 
-/// Writes the built-in benchmark (built-in captions, every op, depths 1..=K) to OUT/bench.jsonl.
+/// Writes the built-in benchmark to OUT/bench.jsonl: the built-in caption set with every op
+/// at depths 1..=K (text only), plus `--world-scenes` synthetic scenes (`clipprobe world`,
+/// ops prefixed `world/`, images in OUT/world/), so that the main job measures image-text
+/// accuracy, Winoground-style group scores and the modality gap with nothing to download.
 fn build_default_bench(args: &Args, printer: &Printer) -> Result<PathBuf> {
     let input = negatives::InputSet {
         format: negatives::InputFormat::Text,
@@ -230,14 +238,32 @@ fn build_default_bench(args: &Args, printer: &Printer) -> Result<PathBuf> {
             rows.push(r);
         }
     }
+    let text_rows = rows.len();
+    if args.world_scenes > 0 {
+        let cfg = WorldConfig {
+            n: args.world_scenes as usize,
+            seed: args.seed,
+            ..WorldConfig::default_for_main_job()
+        };
+        let world = clipprobe_world::generate(&cfg, &args.out).with_context(|| {
+            format!("rendering the synthetic world into {}", args.out.display())
+        })?;
+        for mut r in world {
+            r.op = format!("{WORLD_PREFIX}{}", r.op);
+            r.id = format!("{WORLD_PREFIX}{}", r.id);
+            rows.push(r);
+        }
+    }
     let path = args.out.join("bench.jsonl");
     bench::write_bench(&path, &rows)?;
     printer.info(format_args!(
-        "no --bench given: built-in caption set ({} captions) → {} negatives at depths 1..={} in {} \
-         (text only: no images, so no image-text accuracy)",
+        "no --bench given: built-in caption set ({} captions) → {text_rows} text-only negatives at \
+         depths 1..={}, plus {} synthetic-world rows from {} scenes with their own images \
+         (ops world/…: drawings, not photographs), in {}",
         input.captions.len(),
-        rows.len(),
         args.default_depth,
+        rows.len() - text_rows,
+        args.world_scenes,
         path.display()
     ));
     Ok(path)
@@ -256,6 +282,7 @@ mod tests {
         let a = parse(&["--out", "r"]).expect("defaults");
         assert!(a.models.is_empty() && a.bench.is_none() && a.ops.is_empty());
         assert_eq!((a.default_depth, a.token_sample, a.seed), (3, 200, 0));
+        assert_eq!(a.world_scenes, 200);
         assert!(!a.model_args.offline && !a.cache.no_cache && !a.skip_missing_images);
         assert_eq!(a.model_args.batch_size, 32);
         assert_eq!(a.limit, None);
@@ -291,6 +318,8 @@ mod tests {
             "--limit",
             "5",
             "--skip-missing-images",
+            "--world-scenes",
+            "0",
         ])
         .expect("all flags");
         assert_eq!(a.models[0].label.as_deref(), Some("b32"));
@@ -305,6 +334,7 @@ mod tests {
         assert_eq!(a.model_args.batch_size, 8);
         assert_eq!(a.ops, ["swap_att", "add_obj", "replace_rel"]);
         assert_eq!(a.limit, Some(5));
+        assert_eq!(a.world_scenes, 0);
         assert!(parse(&[]).is_err(), "--out is required");
         assert!(parse(&["--out", "r", "--default-depth", "9"]).is_err());
         assert!(parse(&["--out", "r", "--batch-size", "0"]).is_err());

@@ -442,3 +442,40 @@ fn ops_limit_and_skip_missing_images() {
     assert!(!skipped.is_empty());
     assert_eq!(report["benchmark"]["selection"]["limit"], 2);
 }
+
+/// The main job (no --bench) adds the synthetic world, so its report has image-text numbers:
+/// Winoground-style scores on `world/…` ops and the modality gap, and says what the world is.
+#[test]
+fn main_job_includes_the_synthetic_world() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("main");
+    ok(
+        bin()
+            .args(["--quiet", "eval", "--model"])
+            .arg(model())
+            .arg("--out")
+            .arg(&out)
+            .args(["--no-cache", "--world-scenes", "6", "--default-depth", "1"])
+            .output()
+            .expect("run eval"),
+        "eval",
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read"))
+            .expect("json");
+    let ops = report["results"][0]["ops"].as_object().expect("ops");
+    let world: Vec<&String> = ops.keys().filter(|k| k.starts_with("world/")).collect();
+    assert!(!world.is_empty(), "{:?}", ops.keys());
+    for op in world {
+        assert!(ops[op]["winoground"]["group"].is_number(), "{op}");
+        assert!(ops[op]["winoground_ci"]["group"]["lo"].is_number(), "{op}");
+    }
+    assert!(ops.keys().any(|k| k == "swap_att"), "built-in captions too");
+    assert!(report["results"][0]["modality_gap"]["l2m"].is_number());
+    assert!(out.join("world").is_dir());
+    let md = std::fs::read_to_string(out.join("report.md")).expect("md");
+    assert!(
+        md.contains("not photographs"),
+        "the report explains the world"
+    );
+}

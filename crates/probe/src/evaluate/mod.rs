@@ -404,7 +404,9 @@ fn evaluate_op(
         margins_by_row = itm_rows.iter().copied().zip(m).collect();
         correct = Some(ok);
     }
-    let alignment = match direction {
+    // an op whose every negative embeds like its caption has no edit direction to align
+    let any_edit = (0..cap.rows).any(|k| cap.row(k) != neg.row(k));
+    let alignment = match direction.filter(|_| any_edit) {
         Some(g) => {
             Some(metrics::edit_gap_alignment(&cap, &neg, g).map_err(metric("gap alignment"))?)
         }

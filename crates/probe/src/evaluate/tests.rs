@@ -467,3 +467,17 @@ mod selection {
 
     use std::path::Path;
 }
+
+#[test]
+fn an_op_whose_negatives_embed_like_their_captions_is_not_an_error() {
+    // the model cannot tell caption from negative (e.g. unknown words): alignment is
+    // undefined and left out; accuracy counts the ties as wrong
+    let (prep, _, i) = gap_case();
+    let same = |s: &str| two_way(&s.replace('n', "c"));
+    let t = embed(&prep, same, |_| vec![0.0; 4]).0;
+    let r = evaluate(&prep, &t, i.as_ref(), 0).expect("eval");
+    let op = &r.ops["swap_obj"];
+    assert!(op.edit_gap_alignment.is_none());
+    assert_eq!(op.itm_accuracy, Some(0.0));
+    assert!((op.text_cosine.mean - 1.0).abs() < 1e-6);
+}

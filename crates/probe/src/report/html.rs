@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::md::{mixed_warning, tables};
+use super::md::{benchmark_notes, mixed_warning, tables};
 use super::svg::{self, color, esc, HistSeries, LineSeries};
 use super::{labels, ordered_ops, Report};
 
@@ -43,6 +43,9 @@ pub(super) fn render(r: &Report) -> String {
     );
     if let Some(w) = mixed_warning(r) {
         let _ = writeln!(out, "<p class=\"warn\">{}</p>", esc(w));
+    }
+    for n in benchmark_notes(r) {
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(n));
     }
 
     // Image-text accuracy per op and model.

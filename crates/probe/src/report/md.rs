@@ -66,6 +66,40 @@ pub(super) fn mixed_warning(r: &Report) -> Option<&'static str> {
     )
 }
 
+/// Op-name prefix of the synthetic world's rows in the main job's built-in benchmark.
+pub const WORLD_PREFIX: &str = "world/";
+
+/// What the reader must know about the benchmark: whether image-text numbers could be
+/// measured, and what the synthetic part is.
+pub(super) fn benchmark_notes(r: &Report) -> Vec<&'static str> {
+    let mut notes = Vec::new();
+    let has_images = r.results.iter().any(|x| {
+        x.modality_gap.is_some()
+            || x.ops
+                .values()
+                .any(|o| o.itm_accuracy.is_some() || o.winoground.is_some())
+    });
+    if !has_images {
+        notes.push(
+            "This benchmark has no images: only the text side is measured (how little each \
+             edit moves the text embedding, word sensitivity). Image–text accuracy, Winoground \
+             scores and the modality gap need a benchmark with images — `clipprobe world`, or \
+             SugarCrepe imported with COCO val2017 images (see README).",
+        );
+    }
+    if r.benchmark.ops.keys().any(|o| o.starts_with(WORLD_PREFIX)) {
+        notes.push(
+            "Ops named `world/…` are synthetic scenes from `clipprobe world`: flat drawings of \
+             shapes with known colours, patterns, sizes and positions, where each negative \
+             caption has its own rendered image (Winoground-style text, image and group \
+             scores). They probe binding with exact ground truth, but they are \
+             out-of-distribution drawings, not photographs: compare models on them, do not \
+             read them as accuracy on natural images (docs/world.md).",
+        );
+    }
+    notes
+}
+
 /// Renders the whole Markdown report.
 pub(super) fn render(r: &Report) -> String {
     let mut out = String::new();
@@ -82,6 +116,9 @@ pub(super) fn render(r: &Report) -> String {
     );
     if let Some(w) = mixed_warning(r) {
         let _ = writeln!(out, "> **Warning:** {w}\n");
+    }
+    for n in benchmark_notes(r) {
+        let _ = writeln!(out, "> {n}\n");
     }
     for t in tables(r) {
         if let Some(title) = &t.title {

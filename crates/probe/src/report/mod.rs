@@ -53,6 +53,7 @@
 mod check;
 mod html;
 mod md;
+pub use md::WORLD_PREFIX;
 mod svg;
 
 use std::collections::BTreeMap;
