@@ -35,6 +35,9 @@ pub struct ModelArgs {
     /// Device to run on.
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
+    /// Largest image file accepted, in bytes (files are hashed while streaming).
+    #[arg(long, default_value_t = 256 << 20)]
+    pub max_image_bytes: u64,
 }
 
 /// Compute dtypes.
@@ -108,6 +111,7 @@ pub struct Loaded {
     pub device: DeviceArg,
     cache_root: Option<PathBuf>,
     batch_size: usize,
+    max_image_bytes: u64,
 }
 
 /// Resolves `spec` (Hub id `org/name[@rev]` or a local folder) and loads it.
@@ -124,6 +128,9 @@ pub fn load(spec: &str, args: &ModelArgs, printer: &Printer) -> Result<Loaded> {
         resolved.id,
         resolved.revision.as_deref().unwrap_or("local folder")
     ));
+    for note in &resolved.notes {
+        printer.warn(note);
+    }
     let opts = LoadOptions {
         dtype: args.dtype.candle(),
         device,
@@ -135,7 +142,7 @@ pub fn load(spec: &str, args: &ModelArgs, printer: &Printer) -> Result<Loaded> {
             resolved.dir.display()
         )
     })?;
-    let key = model_key(&resolved, args.dtype)?;
+    let key = model_key(&resolved, args.dtype, args.batch_size)?;
     let cache_root = if args.no_cache {
         None
     } else {
@@ -149,6 +156,7 @@ pub fn load(spec: &str, args: &ModelArgs, printer: &Printer) -> Result<Loaded> {
         device: args.device,
         cache_root,
         batch_size: args.batch_size as usize,
+        max_image_bytes: args.max_image_bytes,
     })
 }
 
@@ -160,11 +168,13 @@ fn default_cache_dir() -> PathBuf {
 }
 
 /// What makes two runs give the same numbers: the model (Hub commit, or the content of every
-/// file of a local folder), the compute dtype and the preprocessing settings.
-fn model_key(resolved: &ResolvedModel, dtype: Dtype) -> Result<String> {
+/// file of a local folder), the compute dtype, the preprocessing settings and the batch size
+/// (embeddings differ in the last bits between batch sizes).
+fn model_key(resolved: &ResolvedModel, dtype: Dtype, batch_size: u64) -> Result<String> {
     let mut parts = vec![
-        "clipprobe-embeddings-v1".to_string(),
+        "clipprobe-embeddings-v2".to_string(),
         format!("dtype={}", dtype.name()),
+        format!("batch={batch_size}"),
     ];
     match &resolved.revision {
         Some(rev) => parts.push(format!("hub={}@{rev}", resolved.id)),
@@ -231,8 +241,7 @@ impl Loaded {
         let keys = paths
             .iter()
             .map(|p| {
-                std::fs::read(p)
-                    .map(|b| cache::bytes_key(&b))
+                cache::file_key(p, self.max_image_bytes)
                     .with_context(|| format!("cannot read image {}", p.display()))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -259,6 +268,19 @@ impl Loaded {
             )?),
             None => None,
         };
+        if let Some(r) = cache
+            .as_ref()
+            .and_then(|c| c.repair().map(|r| (c.path(), r)))
+        {
+            printer.warn(format_args!(
+                "embedding cache {} was damaged: dropped {} bytes that failed their checksum \
+                 (kept {} records); the missing {} are embedded again",
+                r.0.display(),
+                r.1.dropped_bytes,
+                r.1.kept_records,
+                job.what
+            ));
+        }
         let mut memory: std::collections::HashMap<Key, Vec<f32>> = Default::default();
         // distinct keys not yet cached, in first-seen order
         let mut todo = Vec::new();

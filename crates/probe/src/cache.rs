@@ -435,7 +435,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let (p, keys, values) = ten_records(dir.path());
         let mut bytes = std::fs::read(&p).expect("read");
-        let at = HEAD + 3 * REC4 + 10;
+        let at = HEAD + 3 * REC4 + 30; // the end of record 3 and the start of record 4
         bytes.drain(at..at + 50);
         std::fs::write(&p, &bytes).expect("write");
         let c = EmbeddingCache::open(&p, 4).expect("reopen");

@@ -355,8 +355,9 @@ pub(crate) fn labels(report: &Report) -> Vec<String> {
         .collect()
 }
 
-/// Writes `report.json`, `report.md` and `report.html` into `dir` (which must exist), each
-/// atomically. The report is validated first; nothing is written if it is invalid.
+/// Writes `report.json`, `report.md` and `report.html` into `dir` (which must exist) as one
+/// [`formats::OutputSet`]: all three are replaced, or none. The report is validated first;
+/// nothing is written if it is invalid.
 pub fn write_report(dir: &Path, report: &Report) -> Result<()> {
     report.validate()?;
     let json = serde_json::to_string_pretty(report).map_err(|e| Error::File {
@@ -365,14 +366,15 @@ pub fn write_report(dir: &Path, report: &Report) -> Result<()> {
     })?;
     let md = md::render(report);
     let html = html::render(report);
+    let mut set = formats::OutputSet::new();
     for (name, text) in [
         ("report.json", json + "\n"),
         ("report.md", md),
         ("report.html", html),
     ] {
-        formats::write_atomic(&dir.join(name), |w| w.write_all(text.as_bytes()))?;
+        set.stage_bytes(&dir.join(name), text.as_bytes())?;
     }
-    Ok(())
+    set.commit()
 }
 
 /// Reads a `report.json`; an unknown `schema_version` is [`Error::UnsupportedVersion`].
