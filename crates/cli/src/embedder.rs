@@ -38,6 +38,9 @@ pub struct ModelArgs {
     /// Largest image file accepted, in bytes (files are hashed while streaming).
     #[arg(long, default_value_t = 256 << 20)]
     pub max_image_bytes: u64,
+    /// Largest image accepted, in pixels (width × height), checked before decoding.
+    #[arg(long, default_value_t = clipprobe_clip::decode::DEFAULT_MAX_PIXELS)]
+    pub max_image_pixels: u64,
 }
 
 /// Compute dtypes.
@@ -118,6 +121,7 @@ pub struct Loaded {
 pub fn load(spec: &str, args: &ModelArgs, printer: &Printer) -> Result<Loaded> {
     let src: ModelSource = spec.parse().with_context(|| format!("--model {spec}"))?;
     let device = args.device.candle()?;
+    clipprobe_clip::decode::set_max_pixels(args.max_image_pixels);
     let mut hub = HubOptions::from_env();
     hub.offline |= args.offline;
     hub.progress = !printer.is_quiet();

@@ -17,6 +17,7 @@
 //! in `clipprobe-probe`.
 
 pub mod config;
+pub mod decode;
 pub mod embed;
 pub mod env;
 pub mod error;

@@ -211,15 +211,23 @@ where
     set.commit()
 }
 
+/// `bytes` without a leading UTF-8 byte-order mark (`EF BB BF`), which some editors write and
+/// which would otherwise become part of the first caption or key.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
 /// Reads a UTF-8 text file as lines (1-based line numbers, `\r\n` accepted, the final newline
-/// optional). A line that is not valid UTF-8 is an error naming the file and line.
+/// optional, a leading byte-order mark skipped). A line that is not valid UTF-8 is an error
+/// naming the file and line.
 pub fn read_lines(path: &Path) -> Result<Vec<(usize, String)>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = strip_bom(&raw);
     let mut out = Vec::new();
     if bytes.is_empty() {
         return Ok(out);
     }
-    let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     for (i, raw) in body.split(|&b| b == b'\n').enumerate() {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let line = std::str::from_utf8(raw).map_err(|e| Error::Line {
@@ -449,6 +457,15 @@ mod tests {
         let hlen = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
         assert_eq!((10 + hlen) % 64, 0);
         assert_eq!(read_npy_f32(&p).expect("read back"), (2, 3, data));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("c.txt");
+        std::fs::write(&p, b"\xEF\xBB\xBFa cat\na dog\n").expect("write");
+        let lines = read_lines(&p).expect("read");
+        assert_eq!(lines[0], (1, "a cat".to_string()));
     }
 
     #[test]
