@@ -337,3 +337,24 @@ pub fn resolve_image(path: &str, root: &Path) -> PathBuf {
         root.join(p)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_key_covers_the_batch_size() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("preprocessor_config.json"), "{}").expect("write");
+        let resolved = ResolvedModel {
+            source: ModelSource::Local(dir.path().to_path_buf()),
+            id: "org/model".into(),
+            revision: Some("0".repeat(40)),
+            dir: dir.path().to_path_buf(),
+            notes: vec![],
+        };
+        let key = |batch| model_key(&resolved, Dtype::F32, batch).expect("key");
+        assert_eq!(key(32), key(32));
+        assert_ne!(key(1), key(32));
+    }
+}
