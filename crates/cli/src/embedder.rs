@@ -32,6 +32,12 @@ pub struct ModelArgs {
     /// Device to run on.
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
+    /// Largest image file accepted, in bytes (files are hashed while streaming).
+    #[arg(long, default_value_t = 256 << 20)]
+    pub max_image_bytes: u64,
+    /// Largest image accepted, in pixels (width × height), checked before decoding.
+    #[arg(long, default_value_t = clipprobe_clip::decode::DEFAULT_MAX_PIXELS)]
+    pub max_image_pixels: u64,
 }
 
 /// The embedding cache, for commands that use it (`eval`, `gap`, `tokens`).
@@ -169,6 +175,7 @@ pub struct Loaded {
     pub device: DeviceArg,
     pub batch_size: usize,
     cache_root: Option<PathBuf>,
+    max_image_bytes: u64,
 }
 
 /// Resolves and loads `spec` with `args`; `cache` enables the embedding cache.
@@ -191,6 +198,7 @@ pub fn load_source(
     printer: &Printer,
 ) -> Result<Loaded> {
     let device = args.device.candle()?;
+    clipprobe_clip::decode::set_max_pixels(args.max_image_pixels);
     let mut hub = HubOptions::from_env();
     hub.offline |= args.offline;
     hub.progress = !printer.is_quiet();
@@ -203,6 +211,9 @@ pub fn load_source(
             .as_deref()
             .map_or_else(|| "local folder".to_string(), |r| format!("commit {r}"))
     ));
+    for note in &resolved.notes {
+        printer.warn(note);
+    }
     let opts = LoadOptions {
         dtype: args.dtype.candle(),
         device,
@@ -214,7 +225,7 @@ pub fn load_source(
             resolved.dir.display()
         )
     })?;
-    let key = model_key(&resolved, args.dtype)?;
+    let key = model_key(&resolved, args.dtype, args.batch_size)?;
     let cache_root = match cache {
         Some(c) if !c.no_cache => Some(c.cache_dir.clone().unwrap_or_else(default_cache_dir)),
         _ => None,
@@ -232,6 +243,7 @@ pub fn load_source(
         device: args.device,
         batch_size: args.batch_size as usize,
         cache_root,
+        max_image_bytes: args.max_image_bytes,
     })
 }
 
@@ -243,11 +255,13 @@ fn default_cache_dir() -> PathBuf {
 }
 
 /// What makes two runs give the same numbers: the model (Hub commit, or the content of every
-/// file of a local folder), the compute dtype and the preprocessing settings.
-fn model_key(resolved: &ResolvedModel, dtype: Dtype) -> Result<String> {
+/// file of a local folder), the compute dtype, the preprocessing settings and the batch size
+/// (embeddings differ in the last bits between batch sizes).
+fn model_key(resolved: &ResolvedModel, dtype: Dtype, batch_size: u64) -> Result<String> {
     let mut parts = vec![
-        "clipprobe-embeddings-v1".to_string(),
+        "clipprobe-embeddings-v2".to_string(),
         format!("dtype={}", dtype.name()),
+        format!("batch={batch_size}"),
     ];
     match &resolved.revision {
         Some(rev) => parts.push(format!("hub={}@{rev}", resolved.id)),
@@ -314,8 +328,7 @@ impl Loaded {
         let keys = paths
             .iter()
             .map(|p| {
-                std::fs::read(p)
-                    .map(|b| cache::bytes_key(&b))
+                cache::file_key(p, self.max_image_bytes)
                     .with_context(|| format!("cannot read image {}", p.display()))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -342,6 +355,19 @@ impl Loaded {
             )?),
             None => None,
         };
+        if let Some(r) = cache
+            .as_ref()
+            .and_then(|c| c.repair().map(|r| (c.path(), r)))
+        {
+            printer.warn(format_args!(
+                "embedding cache {} was damaged: dropped {} bytes that failed their checksum \
+                 (kept {} records); the missing {} are embedded again",
+                r.0.display(),
+                r.1.dropped_bytes,
+                r.1.kept_records,
+                job.what
+            ));
+        }
         let mut memory: std::collections::HashMap<Key, Vec<f32>> = Default::default();
         // distinct keys not yet cached, in first-seen order
         let mut todo = Vec::new();
@@ -407,5 +433,21 @@ mod tests {
         assert_eq!(p("dir:a=b").map(|m| m.label), Ok(None));
         assert!(p("=org/name").is_err());
         assert!(p("").is_err());
+    }
+
+    #[test]
+    fn the_cache_key_covers_the_batch_size() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("preprocessor_config.json"), "{}").expect("write");
+        let resolved = ResolvedModel {
+            source: ModelSource::Local(dir.path().to_path_buf()),
+            id: "org/model".into(),
+            revision: Some("0".repeat(40)),
+            dir: dir.path().to_path_buf(),
+            notes: vec![],
+        };
+        let key = |batch| model_key(&resolved, Dtype::F32, batch).expect("key");
+        assert_eq!(key(32), key(32));
+        assert_ne!(key(1), key(32));
     }
 }

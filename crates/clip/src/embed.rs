@@ -212,7 +212,9 @@ impl Clip {
         }
         let px = Tensor::from_vec(pixels, (n, channels, side, side), &Device::Cpu)?;
         let features = self.model.image_features(&px)?;
-        Ok(features.flatten_all()?.to_vec1::<f32>()?)
+        let values = features.flatten_all()?.to_vec1::<f32>()?;
+        check_finite(&values, values.len() / n.max(1), "image", &|k| k)?;
+        Ok(values)
     }
 }
 
@@ -226,10 +228,29 @@ fn check_batch_size(batch_size: usize) -> Result<()> {
 /// Writes the rows of `features` (`chunk.len() × dim`) to rows `chunk[k]` of `out`.
 fn scatter(features: &Tensor, chunk: &[usize], dim: usize, out: &mut [f32]) -> Result<()> {
     let values = features.flatten_all()?.to_vec1::<f32>()?;
+    check_finite(&values, dim, "text", &|k| chunk[k])?;
     for (row, &i) in values.chunks_exact(dim).zip(chunk) {
         out[i * dim..(i + 1) * dim].copy_from_slice(row);
     }
     Ok(())
+}
+
+/// Refuses an output with NaN or infinity, naming the caller's row (`row(k)` for batch row k).
+fn check_finite(
+    values: &[f32],
+    dim: usize,
+    what: &str,
+    row: &dyn Fn(usize) -> usize,
+) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(at) => Err(Error::Input(format!(
+            "{what} #{}: the model's embedding has a non-finite value ({}); the weights hold \
+             NaN or infinity, or the compute dtype overflows",
+            row(at / dim.max(1)),
+            values[at]
+        ))),
+    }
 }
 
 /// Rewrites "text #k" (a row of the sorted batch) to "text #i" (the caller's index).

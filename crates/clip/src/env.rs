@@ -11,6 +11,7 @@
 //! | `HF_ENDPOINT` | Hub address, default `https://huggingface.co` (a mirror, or a test server) |
 //! | `HF_HUB_CACHE` | the cache folder itself (`HUGGINGFACE_HUB_CACHE` is the legacy name) |
 //! | `HF_HOME` | Hugging Face home; the cache is `$HF_HOME/hub`, the token file `$HF_HOME/token` |
+//! | `HF_HUB_DOWNLOAD_TIMEOUT` | connect and read timeout of each Hub request, in seconds (default 30) |
 //! | `XDG_CACHE_HOME` | when `HF_HOME` is unset, home is `$XDG_CACHE_HOME/huggingface` |
 //!
 //! Without any of them the cache is `~/.cache/huggingface/hub`.
@@ -33,6 +34,8 @@ pub const HF_HOME: &str = "HF_HOME";
 pub const HF_HUB_CACHE: &str = "HF_HUB_CACHE";
 /// `HUGGINGFACE_HUB_CACHE`, the legacy name of `HF_HUB_CACHE`.
 pub const HUGGINGFACE_HUB_CACHE: &str = "HUGGINGFACE_HUB_CACHE";
+/// `HF_HUB_DOWNLOAD_TIMEOUT`.
+pub const HF_HUB_DOWNLOAD_TIMEOUT: &str = "HF_HUB_DOWNLOAD_TIMEOUT";
 /// `XDG_CACHE_HOME`.
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
 
@@ -54,6 +57,8 @@ pub struct HubEnv {
     pub hub_cache: Option<String>,
     /// `HUGGINGFACE_HUB_CACHE`.
     pub legacy_hub_cache: Option<String>,
+    /// `HF_HUB_DOWNLOAD_TIMEOUT`.
+    pub timeout: Option<String>,
     /// `XDG_CACHE_HOME`.
     pub xdg_cache_home: Option<String>,
     /// The user's home folder (`HOME`, or `USERPROFILE` on Windows).
@@ -71,6 +76,7 @@ impl HubEnv {
             home: var(HF_HOME),
             hub_cache: var(HF_HUB_CACHE),
             legacy_hub_cache: var(HUGGINGFACE_HUB_CACHE),
+            timeout: var(HF_HUB_DOWNLOAD_TIMEOUT),
             xdg_cache_home: var(XDG_CACHE_HOME),
             user_home: var("HOME").or_else(|| var("USERPROFILE")),
         }
@@ -130,7 +136,15 @@ impl HubEnv {
             endpoint: self.endpoint.clone(),
             cache_dir: self.hub_cache(),
             progress: true,
+            timeout: self.timeout(),
         }
+    }
+
+    /// `HF_HUB_DOWNLOAD_TIMEOUT` as a duration (positive seconds, fractions allowed); other
+    /// values count as unset.
+    pub fn timeout(&self) -> Option<std::time::Duration> {
+        let secs: f64 = self.timeout.as_deref()?.trim().parse().ok()?;
+        (secs.is_finite() && secs > 0.0).then(|| std::time::Duration::from_secs_f64(secs))
     }
 }
 

@@ -5,7 +5,7 @@
 //! `get_image_features`, `CLIPTokenizerFast`, the PIL-based `CLIPImageProcessor`) gives.
 //!
 //! - [`source`]: where a checkpoint comes from (Hub id with revision, or a local folder), Hub
-//!   download through `hf-hub` and its standard cache, offline resolution.
+//!   download with [`hub`] (a client that checks what the server says) into the standard cache, offline resolution.
 //! - [`config`]: `config.json` → architecture (any geometry, `hidden_act`, pooling rule).
 //! - [`model`]: the text and vision towers and their projections.
 //! - [`tokenizer`]: `tokenizer.json` (or `vocab.json` + `merges.txt`), truncation keeping EOS.
@@ -17,9 +17,11 @@
 //! in `clipprobe-probe`.
 
 pub mod config;
+pub mod decode;
 pub mod embed;
 pub mod env;
 pub mod error;
+pub mod hub;
 pub mod model;
 pub mod preprocess;
 pub mod resize;

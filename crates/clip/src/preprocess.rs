@@ -628,24 +628,10 @@ fn pixel_value(v: u8, cfg: &PreprocessConfig, mean: f32, std: f32) -> f32 {
     }
 }
 
-/// Decodes an image file, detecting the format from its content. No EXIF rotation.
+/// Decodes an image file, detecting the format from its content. No EXIF rotation. See
+/// [`crate::decode::decode`] (regular files only, pixel cap, truncated files refused).
 pub fn decode(path: &Path) -> Result<DynamicImage> {
-    let err = |message: String| Error::Image {
-        path: path.to_path_buf(),
-        message,
-    };
-    let reader = image::ImageReader::open(path)
-        .map_err(|e| err(e.to_string()))?
-        .with_guessed_format()
-        .map_err(|e| err(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(err("not a recognised image format".into()));
-    }
-    let img = reader.decode().map_err(|e| err(e.to_string()))?;
-    if img.width() == 0 || img.height() == 0 {
-        return Err(err("image has zero width or height".into()));
-    }
-    Ok(img)
+    crate::decode::decode(path)
 }
 
 #[cfg(test)]

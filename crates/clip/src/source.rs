@@ -1,4 +1,4 @@
-//! Where a checkpoint comes from: a Hugging Face Hub repository (downloaded through `hf-hub`
+//! Where a checkpoint comes from: a Hugging Face Hub repository (downloaded by [`crate::hub`]
 //! into the standard Hub cache) or a local folder.
 //!
 //! [`ModelSource`] is parsed from the command line; [`resolve`] turns it into a
@@ -31,19 +31,21 @@
 //! ```
 //!
 //! Online, [`resolve`] asks the Hub which commit the revision names
-//! (`GET {endpoint}/api/models/{repo}/revision/{revision}`, which also lists the files),
+//! (`GET {endpoint}/api/models/{repo}/revision/{revision}?blobs=true`, which also lists the
+//! files and their sizes),
 //! downloads only the files missing from `snapshots/<sha>/` (pinned to that commit, so every
 //! file comes from the same one), and records `refs/<revision>`. Offline, it reads
 //! `refs/<revision>` (or takes a 40-hex revision as the commit) and checks the snapshot, naming
 //! every missing file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
 
-use hf_hub::api::sync::{ApiBuilder, ApiError};
-use hf_hub::{Cache, Repo, RepoType};
+use crate::hub::download::{self, Fetched, RepoInfo};
+use crate::hub::layout::RepoCache;
+use crate::hub::{Client, Fail, DEFAULT_TIMEOUT, MAX_REDIRECTS};
 
 use crate::error::{Error, Result};
 
@@ -233,6 +235,9 @@ pub struct HubOptions {
     pub cache_dir: Option<PathBuf>,
     /// Show download progress bars on stderr.
     pub progress: bool,
+    /// Connect and read timeout for each request (`None`: [`crate::hub::DEFAULT_TIMEOUT`];
+    /// `HF_HUB_DOWNLOAD_TIMEOUT` in seconds).
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// A source turned into one folder with the needed files.
@@ -246,6 +251,9 @@ pub struct ResolvedModel {
     pub revision: Option<String>,
     /// The folder holding the files: the snapshot folder for the Hub.
     pub dir: PathBuf,
+    /// What was repaired on the way, for the caller to show (a damaged cached file that was
+    /// removed and downloaded again, naming its path).
+    pub notes: Vec<String>,
 }
 
 /// Resolves a source: checks a local folder, or finds (offline) or completes (online) the Hub
@@ -270,8 +278,9 @@ pub fn resolve(src: &ModelSource, opts: &HubOptions) -> Result<ResolvedModel> {
                 revision,
                 cache_dir: &cache_dir,
             };
-            let (sha, dir) = if opts.offline {
-                hub.resolve_offline()?
+            let (sha, dir, notes) = if opts.offline {
+                let (sha, dir) = hub.resolve_offline()?;
+                (sha, dir, Vec::new())
             } else {
                 hub.resolve_online(opts)?
             };
@@ -280,6 +289,7 @@ pub fn resolve(src: &ModelSource, opts: &HubOptions) -> Result<ResolvedModel> {
                 id: repo.clone(),
                 revision: Some(sha),
                 dir,
+                notes,
             })
         }
     }
@@ -322,6 +332,7 @@ fn resolve_local(src: &ModelSource, dir: &Path) -> Result<ResolvedModel> {
         id: dir.display().to_string(),
         revision: None,
         dir: dir.to_path_buf(),
+        notes: Vec::new(),
     })
 }
 
@@ -435,17 +446,8 @@ struct HubRepo<'a> {
 }
 
 impl HubRepo<'_> {
-    fn repo_dir(&self) -> PathBuf {
-        self.cache_dir
-            .join(Repo::model(self.repo.to_string()).folder_name())
-    }
-
-    fn ref_path(&self) -> PathBuf {
-        self.repo_dir().join("refs").join(self.revision)
-    }
-
-    fn snapshot(&self, sha: &str) -> PathBuf {
-        self.repo_dir().join("snapshots").join(sha)
+    fn cache(&self) -> Result<RepoCache> {
+        RepoCache::new(self.cache_dir, self.repo).map_err(Error::Source)
     }
 
     fn fix_hint(&self) -> String {
@@ -457,10 +459,11 @@ impl HubRepo<'_> {
     }
 
     fn resolve_offline(&self) -> Result<(String, PathBuf)> {
+        let cache = self.cache()?;
         let sha = if is_commit_sha(self.revision) {
             self.revision.to_string()
         } else {
-            let refp = self.ref_path();
+            let refp = cache.ref_path(self.revision).map_err(Error::Source)?;
             match std::fs::read_to_string(&refp) {
                 Ok(s) if is_commit_sha(s.trim()) => s.trim().to_string(),
                 Ok(_) => {
@@ -487,7 +490,7 @@ impl HubRepo<'_> {
                 }
             }
         };
-        let dir = self.snapshot(&sha);
+        let dir = cache.snapshot(&sha).map_err(Error::Source)?;
         let has = |f: &str| dir.join(f).is_file();
         let plan = plan_files(&has, true);
         let mut missing = plan.missing;
@@ -513,36 +516,44 @@ impl HubRepo<'_> {
         Ok((sha, dir))
     }
 
-    fn resolve_online(&self, opts: &HubOptions) -> Result<(String, PathBuf)> {
+    fn resolve_online(&self, opts: &HubOptions) -> Result<(String, PathBuf, Vec<String>)> {
         let endpoint = opts
             .endpoint
             .as_deref()
             .unwrap_or(DEFAULT_ENDPOINT)
             .trim_end_matches('/')
             .to_string();
-        let api = ApiBuilder::from_cache(Cache::new(self.cache_dir.to_path_buf()))
-            .with_endpoint(endpoint.clone())
-            .with_token(opts.token.clone())
-            .with_progress(opts.progress)
-            .build()
-            .map_err(|e| self.hub_error(&endpoint, "cannot start the Hub client", e))?;
-        let info = api
-            .repo(Repo::with_revision(
-                self.repo.to_string(),
-                RepoType::Model,
-                self.revision.to_string(),
-            ))
-            .info()
+        let client = Client::new(
+            &endpoint,
+            opts.token.clone(),
+            opts.timeout.unwrap_or(DEFAULT_TIMEOUT),
+        )
+        .map_err(Error::Source)?;
+        let cache = self.cache()?;
+        let mut segments: Vec<&str> = vec!["api", "models"];
+        segments.extend(self.repo.split('/'));
+        segments.extend(["revision", self.revision]);
+        let mut url = client.url(&segments);
+        url.set_query(Some("blobs=true"));
+        let info: RepoInfo = client
+            .get_json(url)
             .map_err(|e| self.hub_error(&endpoint, "cannot look up", e))?;
         let sha = info.sha.trim().to_string();
         if !is_commit_sha(&sha) {
             return Err(Error::Source(format!(
-                "{endpoint}: {}@{} resolved to `{sha}`, which is not a commit sha",
-                self.repo, self.revision
+                "{endpoint}: {}@{} resolved to `{}`, which is not a commit sha (40 lowercase hex \
+                 digits)",
+                self.repo,
+                self.revision,
+                sha.escape_debug()
             )));
         }
-        let listed: BTreeSet<String> = info.siblings.into_iter().map(|s| s.rfilename).collect();
-        let has = |f: &str| listed.contains(f);
+        let listed: BTreeMap<String, Option<u64>> = info
+            .siblings
+            .into_iter()
+            .map(|s| (s.rfilename, s.size))
+            .collect();
+        let has = |f: &str| listed.contains_key(f);
         let plan = plan_files(&has, true);
         if !plan.missing.is_empty() {
             return Err(Error::Source(format!(
@@ -554,29 +565,17 @@ impl HubRepo<'_> {
             )));
         }
 
-        let dir = self.snapshot(&sha);
-        let sha_ref = self.repo_dir().join("refs").join(&sha);
-        let sha_ref_existed = sha_ref.exists();
+        let dir = cache.snapshot(&sha).map_err(Error::Source)?;
+        let mut notes = Vec::new();
         // Every download is pinned to the commit, so all files come from the same one.
-        let pinned = api.repo(Repo::with_revision(
-            self.repo.to_string(),
-            RepoType::Model,
-            sha.clone(),
-        ));
-        let fetch = |f: &str| -> Result<()> {
-            let want = dir.join(f);
-            if want.is_file() {
-                return Ok(());
-            }
-            let got = pinned
-                .download(f)
-                .map_err(|e| self.hub_error(&endpoint, &format!("cannot download {f} of"), e))?;
-            if got != want {
-                return Err(Error::Source(format!(
-                    "{endpoint}: {f} of {} was served from another commit than {sha} ({})",
-                    self.repo,
-                    got.display()
-                )));
+        let mut fetch = |f: &str| -> Result<()> {
+            let size = listed.get(f).copied().flatten();
+            match download::fetch(&client, &cache, self.repo, &sha, f, size, opts.progress) {
+                Ok(Fetched::Replaced(note)) => notes.push(note),
+                Ok(Fetched::Cached | Fetched::Downloaded) => {}
+                Err(e) => {
+                    return Err(self.hub_error(&endpoint, &format!("cannot download {f} of"), e))
+                }
             }
             Ok(())
         };
@@ -595,37 +594,39 @@ impl HubRepo<'_> {
                 fetch(&shard)?;
             }
         }
-        // hf-hub records `refs/<sha>` for downloads pinned to a sha; the standard layout keeps
-        // refs for branch and tag names only.
-        if !sha_ref_existed {
-            let _ = std::fs::remove_file(&sha_ref);
-        }
         if !is_commit_sha(self.revision) {
-            let refp = self.ref_path();
+            let refp = cache.ref_path(self.revision).map_err(Error::Source)?;
             let written = refp
                 .parent()
                 .map_or(Ok(()), std::fs::create_dir_all)
                 .and_then(|()| std::fs::write(&refp, &sha));
             written.map_err(|source| Error::Io { path: refp, source })?;
         }
-        Ok((sha, dir))
+        Ok((sha, dir, notes))
     }
 
     /// A Hub failure in words: what was being done, which repository, and what to do about it.
-    fn hub_error(&self, endpoint: &str, doing: &str, e: ApiError) -> Error {
+    fn hub_error(&self, endpoint: &str, doing: &str, e: Fail) -> Error {
         let what = format!("{doing} {}@{} on {endpoint}", self.repo, self.revision);
         let status = match e {
-            ApiError::RequestError(boxed) => match (*boxed).into_response() {
-                Some(resp) => resp.status(),
-                None => {
-                    return Error::Source(format!(
-                        "{what}: cannot reach the Hub ({endpoint}); check the network or \
-                         HF_ENDPOINT, or use offline mode (HF_HUB_OFFLINE=1, or --offline) if \
-                         the model is already in the cache"
-                    ))
-                }
-            },
-            other => return Error::Source(format!("{what}: {other}")),
+            Fail::Status(s) => s,
+            Fail::Unreachable(why) => {
+                return Error::Source(format!(
+                    "{what}: cannot reach the Hub ({endpoint}: {why}); check the network or \
+                     HF_ENDPOINT, or use offline mode (HF_HUB_OFFLINE=1, or --offline) if the \
+                     model is already in the cache"
+                ))
+            }
+            Fail::TooManyRedirects(url) => {
+                return Error::Source(format!(
+                    "{what}: more than {MAX_REDIRECTS} redirects (the last to {url}); the server \
+                     at HF_ENDPOINT is misconfigured or hostile"
+                ))
+            }
+            Fail::Bad(why) => {
+                return Error::Source(format!("{what}: refused the server's answer: {why}"))
+            }
+            Fail::Io(path, source) => return Error::Io { path, source },
         };
         let why = match status {
             401 | 403 => "access denied: the repository is gated or private; accept its terms on \

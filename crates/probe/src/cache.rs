@@ -2,26 +2,42 @@
 //! model, so a re-run, a second op or a resumed run costs nothing for finished work.
 //!
 //! Layout: one append-only file per (model key, modality), e.g.
-//! `CACHE/<model-key>/texts.f32log`. The file starts with a 16-byte header
-//! ([`HEADER`]) followed by the embedding dimension as
-//! little-endian `u32`; then records of a 32-byte key (SHA-256 of the caption's UTF-8 bytes or
-//! of the image file's bytes) followed by `dim` little-endian `f32`s. Records are appended
-//! and synced after each batch, so a killed run loses at most the batch in flight; a torn
-//! record at the end (from a kill mid-write) is detected on open and cut off.
+//! `CACHE/<model-key>/texts.f32log`. The file starts with a 16-byte header ([`HEADER`],
+//! format version 2) followed by the embedding dimension as little-endian `u32`; then records
+//! of [`RECORD_MARK`] (4 bytes), a 32-byte key (SHA-256 of the caption's UTF-8 bytes or of the
+//! image file's bytes), `dim` little-endian `f32`s, and an 8-byte checksum (the first 8 bytes
+//! of the SHA-256 of key and values).
+//!
+//! Sharing and damage:
+//!
+//! - the file is opened with `O_APPEND` and every batch is appended and synced while holding an
+//!   exclusive advisory lock on the file, so two processes sharing a cache cannot interleave
+//!   their records; the same key written twice (two runs embedding the same item at once) keeps
+//!   the first record;
+//! - on open (under the same lock) every record's checksum is verified. A record that fails,
+//!   bytes that were overwritten, inserted or deleted anywhere in the file, are skipped up to
+//!   the next record that verifies; the file is then rewritten in place with the good records
+//!   only, and [`EmbeddingCache::repair`] says how many bytes were dropped, so the caller can
+//!   say so (the dropped items are simply embedded again);
+//! - a torn record at the end (a kill mid-write) is cut off.
 //!
 //! The model key (computed by the caller) must cover everything that changes the numbers:
-//! model id and resolved revision (or the content of a local folder), compute dtype, and the
-//! preprocessing settings. See `docs/architecture.md`.
+//! model id and resolved revision (or the content of a local folder), compute dtype, the
+//! preprocessing settings and the batch size. See `docs/architecture.md`.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+
+use sha2::Digest;
 
 use crate::error::{Error, Result};
 
-/// Magic bytes at the start of every cache file (format version 1).
-pub const HEADER: &[u8; 16] = b"CLIPPROBE-EMB\x00\x00\x01";
+/// Magic bytes at the start of every cache file (format version 2).
+pub const HEADER: &[u8; 16] = b"CLIPPROBE-EMB\x00\x00\x02";
+/// The first bytes of every record, where a reader resynchronises after damage.
+pub const RECORD_MARK: &[u8; 4] = b"\xc1\x1fRC";
 
 /// A content key: SHA-256 of the item's bytes.
 pub type Key = [u8; 32];
@@ -31,10 +47,61 @@ pub fn text_key(text: &str) -> Key {
     bytes_key(text.as_bytes())
 }
 
-/// Key of arbitrary bytes (an image file's content).
+/// Key of arbitrary bytes.
 pub fn bytes_key(bytes: &[u8]) -> Key {
-    use sha2::Digest;
     sha2::Sha256::digest(bytes).into()
+}
+
+/// Key of a file's content, hashed while streaming it (never read whole). A folder, a device or
+/// other non-regular file, or a file larger than `max_bytes`, is an error naming it.
+pub fn file_key(path: &Path, max_bytes: u64) -> Result<Key> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let refuse = |m: String| Error::File {
+        path: path.to_path_buf(),
+        message: m,
+    };
+    if meta.is_dir() {
+        return Err(refuse("is a folder, not an image file".into()));
+    }
+    if !meta.is_file() {
+        return Err(refuse(
+            "is not a regular file (a device, pipe or socket)".into(),
+        ));
+    }
+    if meta.len() > max_bytes {
+        return Err(refuse(format!(
+            "is {} bytes, more than the {max_bytes} accepted for an image (--max-image-bytes)",
+            meta.len()
+        )));
+    }
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hasher = sha2::Sha256::new();
+    let mut reader = file.take(max_bytes + 1);
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total = 0u64;
+    loop {
+        let n = reader.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    if total > max_bytes {
+        return Err(refuse(format!(
+            "grew past the {max_bytes} bytes accepted for an image while it was read"
+        )));
+    }
+    Ok(hasher.finalize().into())
+}
+
+/// What opening a cache file found damaged and dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repair {
+    /// Bytes that were not part of a record that verifies (dropped from the file).
+    pub dropped_bytes: u64,
+    /// Records that verified and were kept.
+    pub kept_records: usize,
 }
 
 /// An append-only embedding store for one model and modality.
@@ -45,12 +112,34 @@ pub struct EmbeddingCache {
     index: HashMap<Key, usize>,
     data: Vec<f32>,
     file: File,
+    repair: Option<Repair>,
+}
+
+fn checksum(key: &[u8], values: &[u8]) -> [u8; 8] {
+    let mut h = sha2::Sha256::new();
+    h.update(key);
+    h.update(values);
+    let d = h.finalize();
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&d[..8]);
+    out
+}
+
+/// Runs `f` while holding an exclusive advisory lock on `file`.
+fn locked<T>(file: &File, path: &Path, f: impl FnOnce(&File) -> std::io::Result<T>) -> Result<T> {
+    file.lock().map_err(|e| Error::io(path, e))?;
+    let out = f(file);
+    let unlocked = file.unlock();
+    let out = out.map_err(|e| Error::io(path, e))?;
+    unlocked.map_err(|e| Error::io(path, e))?;
+    Ok(out)
 }
 
 impl EmbeddingCache {
     /// Opens (or creates) the cache file at `path` for embeddings of dimension `dim`.
     /// A file written for another dimension or with a bad header is an error naming it;
-    /// a torn final record is cut off.
+    /// damaged records are dropped (see [`EmbeddingCache::repair`]); a torn final record is
+    /// cut off.
     pub fn open(path: &Path, dim: usize) -> Result<Self> {
         if dim == 0 {
             return Err(Error::Input(
@@ -60,76 +149,127 @@ impl EmbeddingCache {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .read(true)
-            .write(true)
+            .append(true)
             .create(true)
-            .truncate(false)
             .open(path)
             .map_err(|e| Error::io(path, e))?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
-            .map_err(|e| Error::io(path, e))?;
-        let head = HEADER.len() + 4;
         let bad = |m: String| Error::File {
             path: path.to_path_buf(),
             message: format!("embedding cache: {m} (delete the file to rebuild it)"),
         };
-        if bytes.len() < head {
-            // new (or torn before the header was complete): start afresh
-            file.set_len(0).map_err(|e| Error::io(path, e))?;
-            file.seek(SeekFrom::Start(0))
-                .map_err(|e| Error::io(path, e))?;
-            file.write_all(HEADER).map_err(|e| Error::io(path, e))?;
-            file.write_all(&(dim as u32).to_le_bytes())
-                .map_err(|e| Error::io(path, e))?;
-            file.sync_data().map_err(|e| Error::io(path, e))?;
-            bytes.clear();
-        } else {
+        let head = HEADER.len() + 4;
+        let rec = RECORD_MARK.len() + 32 + 4 * dim + 8;
+        let mut foreign = None;
+        let (index, data, repair) = locked(&file, path, |mut f| {
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes)?;
+            if bytes.len() < head {
+                // new (or torn before the header was complete): start afresh
+                f.set_len(0)?;
+                f.write_all(HEADER)?;
+                f.write_all(&(dim as u32).to_le_bytes())?;
+                f.sync_data()?;
+                return Ok((HashMap::new(), Vec::new(), None));
+            }
             if &bytes[..HEADER.len()] != HEADER {
-                return Err(bad(
-                    "not a clipprobe cache file or another format version".into()
-                ));
+                foreign = Some("not a clipprobe cache file or another format version".into());
+                return Ok((HashMap::new(), Vec::new(), None));
             }
-            let mut d = [0u8; 4];
-            d.copy_from_slice(&bytes[HEADER.len()..head]);
-            let found = u32::from_le_bytes(d) as usize;
+            let found = u32::from_le_bytes([
+                bytes[HEADER.len()],
+                bytes[HEADER.len() + 1],
+                bytes[HEADER.len() + 2],
+                bytes[HEADER.len() + 3],
+            ]) as usize;
             if found != dim {
-                return Err(bad(format!("written for dimension {found}, not {dim}")));
+                foreign = Some(format!("written for dimension {found}, not {dim}"));
+                return Ok((HashMap::new(), Vec::new(), None));
             }
-        }
-        let rec = 32 + 4 * dim;
-        let body = bytes.get(head..).unwrap_or(&[]);
-        let complete = body.len() / rec;
-        let mut index = HashMap::with_capacity(complete);
-        let mut data = Vec::with_capacity(complete * dim);
-        for r in body.chunks_exact(rec) {
-            let mut key = [0u8; 32];
-            key.copy_from_slice(&r[..32]);
-            let row = index.len();
-            if index.insert(key, row).is_some() {
-                return Err(bad("duplicate record".into()));
+            let body = &bytes[head..];
+            let verifies = |at: usize| {
+                body.get(at..at + rec).is_some_and(|r| {
+                    &r[..4] == RECORD_MARK && r[rec - 8..] == checksum(&r[4..36], &r[36..rec - 8])
+                })
+            };
+            let mut index = HashMap::new();
+            let mut data = Vec::new();
+            let mut good: Vec<usize> = Vec::new();
+            let mut dropped = 0u64;
+            let mut pos = 0usize;
+            while pos < body.len() {
+                if verifies(pos) {
+                    let r = &body[pos..pos + rec];
+                    let mut key = [0u8; 32];
+                    key.copy_from_slice(&r[4..36]);
+                    if !index.contains_key(&key) {
+                        index.insert(key, index.len());
+                        data.extend(
+                            r[36..rec - 8]
+                                .chunks_exact(4)
+                                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+                        );
+                        good.push(pos);
+                    }
+                    pos += rec;
+                    continue;
+                }
+                // skip to the next record that verifies; what is skipped is damage, unless it
+                // is a record torn at the end of the file by a kill
+                let next = (pos + 1..body.len())
+                    .find(|&p| body[p..].starts_with(RECORD_MARK) && verifies(p))
+                    .unwrap_or(body.len());
+                let torn_tail = next == body.len()
+                    && body.len() - pos < rec
+                    && body[pos..]
+                        .starts_with(&RECORD_MARK[..RECORD_MARK.len().min(body.len() - pos)]);
+                if !torn_tail {
+                    dropped += (next - pos) as u64;
+                }
+                pos = next;
             }
-            data.extend(
-                r[32..]
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            );
+            let clean = good.len() * rec == body.len();
+            if !clean {
+                // rewrite in place with the good records only (appends from other processes,
+                // made under the same lock, cannot happen meanwhile)
+                let mut out = Vec::with_capacity(head + good.len() * rec);
+                out.extend_from_slice(&bytes[..head]);
+                for p in &good {
+                    out.extend_from_slice(&body[*p..*p + rec]);
+                }
+                f.set_len(0)?;
+                f.write_all(&out)?;
+                f.sync_data()?;
+            }
+            let repair = (dropped > 0).then_some(Repair {
+                dropped_bytes: dropped,
+                kept_records: good.len(),
+            });
+            Ok((index, data, repair))
+        })?;
+        if let Some(m) = foreign {
+            return Err(bad(m));
         }
-        if body.len() % rec != 0 {
-            // a run was killed mid-record: drop the torn tail
-            let keep = (head + complete * rec) as u64;
-            file.set_len(keep).map_err(|e| Error::io(path, e))?;
-        }
-        file.seek(SeekFrom::End(0))
-            .map_err(|e| Error::io(path, e))?;
         Ok(EmbeddingCache {
             path: path.to_path_buf(),
             dim,
             index,
             data,
             file,
+            repair,
         })
+    }
+
+    /// What opening the file found damaged and dropped (`None`: nothing); the dropped items
+    /// are missing from the cache and get embedded again.
+    pub fn repair(&self) -> Option<Repair> {
+        self.repair
+    }
+
+    /// The cache file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The embedding dimension.
@@ -154,8 +294,8 @@ impl EmbeddingCache {
             .map(|&r| &self.data[r * self.dim..(r + 1) * self.dim])
     }
 
-    /// Appends a batch (`keys.len()` rows of `dim` values, row-major) and syncs it to disk.
-    /// Keys already present are skipped. Non-finite values are refused.
+    /// Appends a batch (`keys.len()` rows of `dim` values, row-major) and syncs it to disk,
+    /// under the file's lock. Keys already present are skipped. Non-finite values are refused.
     pub fn insert_batch(&mut self, keys: &[Key], rows: &[f32]) -> Result<()> {
         if rows.len() != keys.len() * self.dim {
             return Err(Error::Input(format!(
@@ -173,22 +313,23 @@ impl EmbeddingCache {
                 i / self.dim
             )));
         }
-        let mut buf = Vec::with_capacity(keys.len() * (32 + 4 * self.dim));
+        let mut buf = Vec::with_capacity(keys.len() * (44 + 4 * self.dim));
         for (k, row) in keys.iter().zip(rows.chunks_exact(self.dim)) {
             if self.index.contains_key(k) {
                 continue;
             }
+            let values: Vec<u8> = row.iter().flat_map(|v| v.to_le_bytes()).collect();
+            buf.extend_from_slice(RECORD_MARK);
             buf.extend_from_slice(k);
-            for v in row {
-                buf.extend_from_slice(&v.to_le_bytes());
-            }
+            buf.extend_from_slice(&values);
+            buf.extend_from_slice(&checksum(k, &values));
             self.index.insert(*k, self.index.len());
             self.data.extend_from_slice(row);
         }
-        self.file
-            .write_all(&buf)
-            .and_then(|()| self.file.sync_data())
-            .map_err(|e| Error::io(&self.path, e))
+        locked(&self.file, &self.path, |mut f| {
+            f.write_all(&buf)?;
+            f.sync_data()
+        })
     }
 }
 
@@ -244,5 +385,130 @@ mod tests {
         let mut c = EmbeddingCache::open(&dir.path().join("t"), 2).expect("open");
         assert!(c.insert_batch(&[text_key("x")], &[f32::NAN, 0.0]).is_err());
         assert!(c.is_empty());
+    }
+
+    fn rows(n: usize, dim: usize) -> (Vec<Key>, Vec<f32>) {
+        let keys = (0..n).map(|i| text_key(&format!("caption {i}"))).collect();
+        let values = (0..n * dim).map(|v| v as f32 * 0.25).collect();
+        (keys, values)
+    }
+
+    fn ten_records(dir: &Path) -> (PathBuf, Vec<Key>, Vec<f32>) {
+        let p = dir.join("t.f32log");
+        let (keys, values) = rows(10, 4);
+        let mut c = EmbeddingCache::open(&p, 4).expect("open");
+        c.insert_batch(&keys, &values).expect("insert");
+        (p, keys, values)
+    }
+
+    const REC4: usize = 4 + 32 + 16 + 8;
+    const HEAD: usize = 20;
+
+    #[test]
+    fn overwritten_bytes_in_the_middle_are_detected_and_dropped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (p, keys, values) = ten_records(dir.path());
+        let mut bytes = std::fs::read(&p).expect("read");
+        // change one value of record 5: the file still parses, the numbers would be wrong
+        bytes[HEAD + 5 * REC4 + 40] ^= 0x40;
+        std::fs::write(&p, &bytes).expect("write");
+        let c = EmbeddingCache::open(&p, 4).expect("reopen");
+        assert_eq!(
+            c.repair(),
+            Some(Repair {
+                dropped_bytes: REC4 as u64,
+                kept_records: 9
+            })
+        );
+        assert_eq!(c.get(&keys[5]), None, "the damaged record is re-embedded");
+        for i in (0..10).filter(|&i| i != 5) {
+            assert_eq!(c.get(&keys[i]), Some(&values[i * 4..i * 4 + 4]), "{i}");
+        }
+        drop(c);
+        let again = EmbeddingCache::open(&p, 4).expect("reopen 2");
+        assert_eq!(again.repair(), None, "the file was rewritten clean");
+        assert_eq!(again.len(), 9);
+    }
+
+    #[test]
+    fn deleted_bytes_in_the_middle_lose_only_the_damaged_record() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (p, keys, values) = ten_records(dir.path());
+        let mut bytes = std::fs::read(&p).expect("read");
+        let at = HEAD + 3 * REC4 + 30; // the end of record 3 and the start of record 4
+        bytes.drain(at..at + 50);
+        std::fs::write(&p, &bytes).expect("write");
+        let c = EmbeddingCache::open(&p, 4).expect("reopen");
+        let repair = c.repair().expect("damage reported");
+        assert_eq!(repair.kept_records, 8, "{repair:?}");
+        for i in [3, 4] {
+            assert_eq!(c.get(&keys[i]), None, "{i}");
+        }
+        for i in [0, 1, 2, 5, 6, 7, 8, 9] {
+            assert_eq!(c.get(&keys[i]), Some(&values[i * 4..i * 4 + 4]), "{i}");
+        }
+    }
+
+    #[test]
+    fn concurrent_writers_do_not_interleave() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("shared.f32log");
+        let dim = 64;
+        EmbeddingCache::open(&p, dim).expect("create");
+        let writers: Vec<_> = (0..4)
+            .map(|w| {
+                let p = p.clone();
+                std::thread::spawn(move || {
+                    let mut c = EmbeddingCache::open(&p, dim).expect("open");
+                    for b in 0..25 {
+                        let keys: Vec<Key> = (0..8)
+                            .map(|i| text_key(&format!("writer {w} batch {b} item {i}")))
+                            .collect();
+                        let values: Vec<f32> =
+                            (0..8 * dim).map(|v| (w * 1000 + v) as f32).collect();
+                        c.insert_batch(&keys, &values).expect("insert");
+                    }
+                })
+            })
+            .collect();
+        for t in writers {
+            t.join().expect("writer");
+        }
+        let c = EmbeddingCache::open(&p, dim).expect("reopen");
+        assert_eq!(c.repair(), None);
+        assert_eq!(c.len(), 4 * 25 * 8);
+        let k = text_key("writer 2 batch 24 item 7");
+        assert_eq!(c.get(&k).expect("present")[1], (2000 + 7 * dim + 1) as f32);
+    }
+
+    #[test]
+    fn the_same_key_from_two_writers_is_not_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("t");
+        let mut a = EmbeddingCache::open(&p, 2).expect("a");
+        let mut b = EmbeddingCache::open(&p, 2).expect("b");
+        a.insert_batch(&[text_key("x")], &[1.0, 2.0]).expect("a");
+        b.insert_batch(&[text_key("x")], &[1.0, 2.0]).expect("b");
+        let c = EmbeddingCache::open(&p, 2).expect("reopen");
+        assert_eq!((c.len(), c.repair()), (1, None));
+    }
+
+    #[test]
+    fn file_keys_stream_and_refuse_what_is_not_an_image_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("img.bin");
+        std::fs::write(&f, b"0123456789").expect("write");
+        assert_eq!(file_key(&f, 10).expect("fits"), bytes_key(b"0123456789"));
+        let e = file_key(&f, 9).expect_err("too big").to_string();
+        assert!(e.contains("more than the 9"), "{e}");
+        let e = file_key(dir.path(), 10).expect_err("dir").to_string();
+        assert!(e.contains("is a folder"), "{e}");
+        #[cfg(unix)]
+        {
+            let e = file_key(Path::new("/dev/zero"), 10)
+                .expect_err("dev")
+                .to_string();
+            assert!(e.contains("not a regular file"), "{e}");
+        }
     }
 }

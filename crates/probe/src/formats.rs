@@ -1,55 +1,233 @@
 //! File formats and safe writing, in one place: caption files, JSON / JSON Lines, `.npy`.
 //!
-//! Every writer goes through [`write_atomic`]: the bytes go to a temporary file in the target's
-//! directory, which is renamed over the target only once complete, so a failed or killed run
-//! never leaves a partial output file.
+//! Every writer goes through an [`OutputSet`]: each file's bytes go to a temporary file in its
+//! target's folder; only when every file of the set is complete are they renamed over their
+//! targets, so a failed or killed run leaves the previous set of outputs as it was (never a new
+//! `.npy` beside an old sidecar, or a new `report.json` beside an old `report.html`).
+//! [`write_atomic`] is the one-file set.
+//!
+//! - Files are created with mode `0666` minus the user's umask (`0644` by default), like any
+//!   other program's output.
+//! - Temporaries are named `.<target>.<pid>.clipprobe.tmp` and locked while written; one left
+//!   by a killed run (its lock gone with the process) is removed the next time the same target
+//!   is written.
+//! - [`check_output`] checks an output location before any work is done.
 
+use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// Writes a file atomically: `fill` writes into a temporary file beside `path`, which is then
+const TMP_SUFFIX: &str = ".clipprobe.tmp";
+
+/// Checks that `path` can be an output file: its folder exists and is a folder, and `path`
+/// itself is not a folder. Call it before doing the work whose result goes there.
+pub fn check_output(path: &Path) -> Result<()> {
+    let dir = parent_dir(path);
+    let refuse = |m: String| Error::File {
+        path: path.to_path_buf(),
+        message: m,
+    };
+    if !dir.is_dir() {
+        return Err(refuse(if dir.exists() {
+            format!("{} is not a folder", dir.display())
+        } else {
+            format!("output folder {} does not exist", dir.display())
+        }));
+    }
+    if path.is_dir() {
+        return Err(refuse("is a folder; give a file name".into()));
+    }
+    if path.file_name().is_none() {
+        return Err(refuse("has no file name".into()));
+    }
+    Ok(())
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Removes temporaries of `target` left by killed runs: those whose lock can be taken.
+fn remove_stale_temporaries(target: &Path) {
+    let (Some(name), dir) = (target.file_name(), parent_dir(target)) else {
+        return;
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if !(n.starts_with(&prefix) && n.ends_with(TMP_SUFFIX)) {
+            continue;
+        }
+        let p = e.path();
+        if let Ok(f) = OpenOptions::new().write(true).open(&p) {
+            if f.try_lock().is_ok() {
+                let _ = std::fs::remove_file(&p);
+            }
+        }
+    }
+}
+
+/// Files written together: staged one by one into temporaries, then all renamed into place
+/// by [`OutputSet::commit`], or none. Dropping a set that was not committed removes its
+/// temporaries.
+#[derive(Debug, Default)]
+pub struct OutputSet {
+    /// (temporary, target, the locked temporary)
+    staged: Vec<(PathBuf, PathBuf, File)>,
+}
+
+impl OutputSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Writes `path`'s new content to a temporary beside it; `path` itself is not touched
+    /// until [`OutputSet::commit`].
+    pub fn stage<F>(&mut self, path: &Path, fill: F) -> Result<()>
+    where
+        F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    {
+        check_output(path)?;
+        remove_stale_temporaries(path);
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let tmp = parent_dir(path).join(format!(
+            ".{}.{}{TMP_SUFFIX}",
+            name.unwrap_or_default(),
+            std::process::id()
+        ));
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(|e| Error::io(&tmp, e))?;
+        // locked until the set is committed or dropped: a later run can tell it is not stale
+        let _ = file.try_lock();
+        let written = (|| {
+            let mut w = BufWriter::new(&file);
+            fill(&mut w)?;
+            w.flush()?;
+            drop(w);
+            file.sync_all()
+        })();
+        if let Err(e) = written {
+            drop(file);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Error::io(path, e));
+        }
+        self.staged.push((tmp, path.to_path_buf(), file));
+        Ok(())
+    }
+
+    /// Stages `bytes` as `path`'s new content.
+    pub fn stage_bytes(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        self.stage(path, |w| w.write_all(bytes))
+    }
+
+    /// Renames every staged file over its target. If one rename fails, the targets already
+    /// replaced are put back as they were (from hard-link backups taken first), so the set is
+    /// replaced whole or not at all.
+    pub fn commit(mut self) -> Result<()> {
+        let staged = &self.staged;
+        for (_, target, _) in staged {
+            check_output(target)?;
+        }
+        // back up each existing target (a hard link: no copy, and the old bytes stay reachable)
+        let mut backups: Vec<Option<PathBuf>> = Vec::with_capacity(staged.len());
+        let cleanup = |staged: &[(PathBuf, PathBuf, File)], backups: &[Option<PathBuf>]| {
+            for (tmp, _, _) in staged {
+                let _ = std::fs::remove_file(tmp);
+            }
+            for b in backups.iter().flatten() {
+                let _ = std::fs::remove_file(b);
+            }
+        };
+        for (tmp, target, _) in staged {
+            if !target.exists() {
+                backups.push(None);
+                continue;
+            }
+            let b = PathBuf::from(
+                tmp.display()
+                    .to_string()
+                    .replace(TMP_SUFFIX, &format!(".bak{TMP_SUFFIX}")),
+            );
+            let _ = std::fs::remove_file(&b);
+            if let Err(e) = std::fs::hard_link(target, &b) {
+                cleanup(staged, &backups);
+                return Err(Error::io(target, e));
+            }
+            backups.push(Some(b));
+        }
+        for (i, (tmp, target, _)) in staged.iter().enumerate() {
+            if let Err(e) = std::fs::rename(tmp, target) {
+                // put back what was already replaced
+                for ((_, t, _), b) in staged[..i].iter().zip(&backups) {
+                    match b {
+                        Some(b) => {
+                            let _ = std::fs::rename(b, t);
+                        }
+                        None => {
+                            let _ = std::fs::remove_file(t);
+                        }
+                    }
+                }
+                cleanup(staged, &backups);
+                return Err(Error::io(target, e));
+            }
+        }
+        cleanup(&[], &backups);
+        self.staged.clear();
+        Ok(())
+    }
+}
+
+impl Drop for OutputSet {
+    fn drop(&mut self) {
+        for (tmp, _, _) in self.staged.drain(..) {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Writes one file atomically: `fill` writes into a temporary file beside `path`, which is then
 /// flushed, synced and renamed to `path`. On any error the temporary file is removed and
 /// `path` is left as it was.
 pub fn write_atomic<F>(path: &Path, fill: F) -> Result<()>
 where
     F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
 {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.is_dir() {
-        return Err(Error::File {
-            path: path.to_path_buf(),
-            message: format!("output folder {} does not exist", dir.display()),
-        });
-    }
-    let tmp = tempfile::Builder::new()
-        .prefix(".clipprobe-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| Error::io(&dir, e))?;
-    let mut w = BufWriter::new(tmp);
-    fill(&mut w).map_err(|e| Error::io(path, e))?;
-    let tmp = w
-        .into_inner()
-        .map_err(|e| Error::io(path, e.into_error()))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+    let mut set = OutputSet::new();
+    set.stage(path, fill)?;
+    set.commit()
+}
+
+/// `bytes` without a leading UTF-8 byte-order mark (`EF BB BF`), which some editors write and
+/// which would otherwise become part of the first caption or key.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 /// Reads a UTF-8 text file as lines (1-based line numbers, `\r\n` accepted, the final newline
-/// optional). A line that is not valid UTF-8 is an error naming the file and line.
+/// optional, a leading byte-order mark skipped). A line that is not valid UTF-8 is an error
+/// naming the file and line.
 pub fn read_lines(path: &Path) -> Result<Vec<(usize, String)>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = strip_bom(&raw);
     let mut out = Vec::new();
     if bytes.is_empty() {
         return Ok(out);
     }
-    let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     for (i, raw) in body.split(|&b| b == b'\n').enumerate() {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let line = std::str::from_utf8(raw).map_err(|e| Error::Line {
@@ -98,11 +276,18 @@ pub struct Captions {
 
 /// Writes pretty JSON atomically, with a trailing newline.
 pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let mut set = OutputSet::new();
+    stage_json(&mut set, path, value)?;
+    set.commit()
+}
+
+/// Stages pretty JSON with a trailing newline into `set`.
+pub fn stage_json<T: serde::Serialize>(set: &mut OutputSet, path: &Path, value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::File {
         path: path.to_path_buf(),
         message: format!("cannot serialise: {e}"),
     })?;
-    write_atomic(path, |w| {
+    set.stage(path, |w| {
         w.write_all(text.as_bytes())?;
         w.write_all(b"\n")
     })
@@ -110,6 +295,17 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
 
 /// Writes JSON Lines atomically: one compact JSON value per line.
 pub fn write_jsonl<T: serde::Serialize>(path: &Path, rows: &[T]) -> Result<()> {
+    let mut set = OutputSet::new();
+    stage_jsonl(&mut set, path, rows)?;
+    set.commit()
+}
+
+/// Stages JSON Lines (see [`write_jsonl`]) into `set`.
+pub fn stage_jsonl<T: serde::Serialize>(
+    set: &mut OutputSet,
+    path: &Path,
+    rows: &[T],
+) -> Result<()> {
     let mut buf = Vec::new();
     for r in rows {
         serde_json::to_writer(&mut buf, r).map_err(|e| Error::File {
@@ -118,7 +314,7 @@ pub fn write_jsonl<T: serde::Serialize>(path: &Path, rows: &[T]) -> Result<()> {
         })?;
         buf.push(b'\n');
     }
-    write_atomic(path, |w| w.write_all(&buf))
+    set.stage_bytes(path, &buf)
 }
 
 /// Reads JSON Lines into `T`, skipping blank lines; a bad line is an error naming its number.
@@ -150,6 +346,19 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
 /// Writes a row-major `[rows, cols]` float32 matrix as a NumPy `.npy` file (format 1.0,
 /// little-endian `<f4`, C order), atomically.
 pub fn write_npy_f32(path: &Path, rows: usize, cols: usize, data: &[f32]) -> Result<()> {
+    let mut set = OutputSet::new();
+    stage_npy_f32(&mut set, path, rows, cols, data)?;
+    set.commit()
+}
+
+/// Stages a `.npy` file (see [`write_npy_f32`]) into `set`.
+pub fn stage_npy_f32(
+    set: &mut OutputSet,
+    path: &Path,
+    rows: usize,
+    cols: usize,
+    data: &[f32],
+) -> Result<()> {
     if data.len() != rows * cols {
         return Err(Error::Input(format!(
             "npy {}: {} values for shape [{rows}, {cols}]",
@@ -165,7 +374,7 @@ pub fn write_npy_f32(path: &Path, rows: usize, cols: usize, data: &[f32]) -> Res
     header.push('\n');
     let hlen =
         u16::try_from(header.len()).map_err(|_| Error::Input("npy header too long".into()))?;
-    write_atomic(path, |w| {
+    set.stage(path, |w| {
         w.write_all(b"\x93NUMPY\x01\x00")?;
         w.write_all(&hlen.to_le_bytes())?;
         w.write_all(header.as_bytes())?;
@@ -251,6 +460,15 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("c.txt");
+        std::fs::write(&p, b"\xEF\xBB\xBFa cat\na dog\n").expect("write");
+        let lines = read_lines(&p).expect("read");
+        assert_eq!(lines[0], (1, "a cat".to_string()));
+    }
+
+    #[test]
     fn non_utf8_line_is_named() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("c.txt");
@@ -278,6 +496,121 @@ mod tests {
         assert!(r.is_err());
         assert!(!p.exists());
         assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .expect("ls")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_set_is_replaced_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let names = ["report.json", "report.md", "report.html"];
+        for n in names {
+            std::fs::write(dir.path().join(n), format!("old {n}")).expect("old");
+        }
+        // the third output cannot be written: the first two must stay old
+        std::fs::remove_file(dir.path().join("report.html")).expect("rm");
+        std::fs::create_dir(dir.path().join("report.html")).expect("dir in the way");
+        let mut set = OutputSet::new();
+        let r = names
+            .iter()
+            .try_for_each(|n| set.stage_bytes(&dir.path().join(n), b"new"))
+            .and_then(|()| set.commit());
+        assert!(r.is_err());
+        for n in &names[..2] {
+            assert_eq!(
+                std::fs::read_to_string(dir.path().join(n)).expect("read"),
+                format!("old {n}")
+            );
+        }
+        assert_eq!(
+            listing(dir.path()),
+            ["report.html", "report.json", "report.md"]
+        );
+
+        // a target that turns into a folder between staging and committing
+        std::fs::remove_dir(dir.path().join("report.html")).expect("rmdir");
+        let mut set = OutputSet::new();
+        for n in names {
+            set.stage_bytes(&dir.path().join(n), b"new").expect("stage");
+        }
+        std::fs::create_dir(dir.path().join("report.html")).expect("dir in the way");
+        assert!(set.commit().is_err());
+        assert_eq!(
+            listing(dir.path()),
+            ["report.html", "report.json", "report.md"]
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("report.json")).expect("read"),
+            "old report.json"
+        );
+
+        std::fs::remove_dir(dir.path().join("report.html")).expect("rmdir");
+        let mut set = OutputSet::new();
+        for n in names {
+            set.stage_bytes(&dir.path().join(n), b"new").expect("stage");
+        }
+        set.commit().expect("commit");
+        for n in names {
+            assert_eq!(std::fs::read(dir.path().join(n)).expect("read"), b"new");
+        }
+        assert_eq!(
+            listing(dir.path()),
+            ["report.html", "report.json", "report.md"]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_the_same_mode_as_any_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).expect("create");
+        let ours = dir.path().join("ours.json");
+        write_json(&ours, &1).expect("write");
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&ours), mode(&plain));
+        assert_ne!(mode(&ours), 0o600, "not tempfile's private mode");
+    }
+
+    #[test]
+    fn stale_temporaries_of_killed_runs_are_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("negs.jsonl");
+        let stale = dir.path().join(".negs.jsonl.4242.clipprobe.tmp");
+        std::fs::write(&stale, vec![0u8; 1000]).expect("stale");
+        // one still being written by a live run (it holds the lock) is left alone
+        let live = dir.path().join(".negs.jsonl.4343.clipprobe.tmp");
+        let held = File::create(&live).expect("live");
+        held.lock().expect("lock");
+        // another output's temporary is not ours to remove
+        let other = dir.path().join(".other.jsonl.4242.clipprobe.tmp");
+        std::fs::write(&other, b"x").expect("other");
+        write_jsonl(&out, &[1, 2]).expect("write");
+        assert!(!stale.exists());
+        assert!(live.exists());
+        assert!(other.exists());
+        assert_eq!(std::fs::read_to_string(&out).expect("read"), "1\n2\n");
+    }
+
+    #[test]
+    fn check_output_names_the_problem() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let e = check_output(&dir.path().join("no/such/out.json"))
+            .expect_err("no folder")
+            .to_string();
+        assert!(e.contains("does not exist"), "{e}");
+        let e = check_output(dir.path()).expect_err("folder").to_string();
+        assert!(e.contains("is a folder"), "{e}");
+        check_output(&dir.path().join("out.json")).expect("fine");
     }
 }
 

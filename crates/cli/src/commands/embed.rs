@@ -398,14 +398,19 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
             plan.sidecar.display()
         ));
     }
-    formats::write_npy_f32(&plan.out, m.rows, m.cols, &m.data)
-        .with_context(|| format!("writing {}", plan.out.display()))?;
+    // the matrix and its provenance are replaced together, or neither
     let sidecar = plan.sidecar(resolved, dim, truncated_lines);
-    if let Err(e) = formats::write_json(&plan.sidecar, &sidecar) {
-        // no output without its provenance
-        let _ = std::fs::remove_file(&plan.out);
-        return Err(e).with_context(|| format!("writing {}", plan.sidecar.display()));
-    }
+    let mut set = formats::OutputSet::new();
+    formats::stage_npy_f32(&mut set, &plan.out, m.rows, m.cols, &m.data)
+        .and_then(|()| formats::stage_json(&mut set, &plan.sidecar, &sidecar))
+        .and_then(|()| set.commit())
+        .with_context(|| {
+            format!(
+                "writing {} and {}",
+                plan.out.display(),
+                plan.sidecar.display()
+            )
+        })?;
     printer.info(format_args!(
         "wrote {} × {dim} {} embeddings to {} (+ {})",
         m.rows,

@@ -108,12 +108,23 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<()> {
     };
     let input = negatives::read_input(&args.captions, args.format.map(Into::into))
         .with_context(|| format!("reading captions from {}", args.captions.display()))?;
-    let generated = negatives::run(&input, &opts)?;
-    negatives::write_records(&args.out, &generated.records)
-        .with_context(|| format!("writing {}", args.out.display()))?;
     let summary_file = summary_path(&args.out);
-    formats::write_json(&summary_file, &generated.summary)
-        .with_context(|| format!("writing {}", summary_file.display()))?;
+    for out in [&args.out, &summary_file] {
+        formats::check_output(out)?;
+    }
+    let generated = negatives::run(&input, &opts)?;
+    // the negatives and their summary are replaced together, or neither
+    let mut set = formats::OutputSet::new();
+    negatives::stage_records(&mut set, &args.out, &generated.records)
+        .and_then(|()| formats::stage_json(&mut set, &summary_file, &generated.summary))
+        .and_then(|()| set.commit())
+        .with_context(|| {
+            format!(
+                "writing {} and {}",
+                args.out.display(),
+                summary_file.display()
+            )
+        })?;
     print_summary(printer, &generated.summary);
     printer.info(format!(
         "wrote {} negatives to {} (summary: {})",

@@ -66,7 +66,7 @@ impl WeightFiles {
         for (i, (path, map)) in self.files.iter().enumerate() {
             let reader = SliceSafetensors::new(map).map_err(|e| Error::Weights {
                 path: path.clone(),
-                message: e.to_string(),
+                message: format!("{e}{}", damaged_download_hint(path)),
             })?;
             for (name, _) in reader.tensors() {
                 index.insert(name, i);
@@ -80,6 +80,18 @@ impl WeightFiles {
             dtype,
             device: device.clone(),
         })
+    }
+}
+
+/// For a file that is a link into a Hub cache's `blobs/`: which cached file to delete.
+fn damaged_download_hint(path: &Path) -> String {
+    match std::fs::canonicalize(path) {
+        Ok(real) if real.parent().is_some_and(|p| p.ends_with("blobs")) => format!(
+            " (the cached download {} looks damaged: delete it and run again online to fetch it \
+             again)",
+            real.display()
+        ),
+        _ => String::new(),
     }
 }
 
@@ -129,6 +141,16 @@ impl Weights<'_> {
             message: format!("tensor `{name}`: {e}"),
         };
         let view = reader.get(name).map_err(bad)?;
+        let dtype = format!("{:?}", view.dtype());
+        if !matches!(dtype.as_str(), "F16" | "BF16" | "F32" | "F64") {
+            return Err(Error::Weights {
+                path: path.to_path_buf(),
+                message: format!(
+                    "tensor `{name}` is stored as {dtype}; weights must be floating point \
+                     (F16, BF16, F32 or F64)"
+                ),
+            });
+        }
         if view.shape() != shape {
             return Err(Error::TensorShape {
                 name: name.to_string(),

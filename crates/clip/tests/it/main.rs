@@ -1,3 +1,4 @@
+mod bad_inputs;
 mod embed;
 mod model;
 mod preprocess;

@@ -21,6 +21,30 @@ struct FixtureRepo {
     sha: String,
     files: BTreeMap<String, Vec<u8>>,
     gated: bool,
+    hostile: Hostile,
+}
+
+/// How a hostile or broken Hub misbehaves on `/resolve/` requests.
+#[derive(Clone, Default)]
+enum Hostile {
+    #[default]
+    No,
+    /// This `etag` header for every file.
+    Etag(String),
+    /// This `x-repo-commit` header for every file.
+    Commit(String),
+    /// Every file answers `302` to itself.
+    RedirectLoop,
+    /// Reads the request, then never answers.
+    Silent,
+    /// `GET` of a file answers `302` to the same path on this other server.
+    RedirectTo(String),
+    /// `Range` is ignored: always `200` with the whole file.
+    IgnoreRange,
+    /// The etag is the SHA-256 of other bytes.
+    WrongSha256,
+    /// `HEAD` announces this many bytes for `config.json` (and the listing gives no sizes).
+    HugeConfig(u64),
 }
 
 fn repo_with(files: &[(&str, &[u8])]) -> FixtureRepo {
@@ -31,6 +55,7 @@ fn repo_with(files: &[(&str, &[u8])]) -> FixtureRepo {
             .map(|(n, b)| (n.to_string(), b.to_vec()))
             .collect(),
         gated: false,
+        hostile: Hostile::No,
     }
 }
 
@@ -46,8 +71,8 @@ fn tiny_repo() -> FixtureRepo {
 }
 
 /// A minimal Hugging Face Hub on 127.0.0.1: `GET /api/models/{repo}/revision/{rev}` and
-/// `GET|HEAD /{repo}/resolve/{rev}/{file}` with the headers `hf-hub` reads (`x-repo-commit`,
-/// `etag`, `content-range` for ranges). The thread stops when the value is dropped, or after a
+/// `GET|HEAD /{repo}/resolve/{rev}/{file}` with the headers a Hub client reads (`x-repo-commit`,
+/// `etag`, `content-range` for ranges), or a hostile variant of them ([`Hostile`]). The thread stops when the value is dropped, or after a
 /// minute at most.
 struct FakeHub {
     endpoint: String,
@@ -68,7 +93,7 @@ impl FakeHub {
             let deadline = Instant::now() + Duration::from_secs(60);
             while !stop2.load(Ordering::SeqCst) && Instant::now() < deadline {
                 match listener.accept() {
-                    Ok((stream, _)) => serve(stream, &repos, &log2),
+                    Ok((stream, _)) => serve(stream, &repos, &log2, &stop2),
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
             }
@@ -92,6 +117,7 @@ impl FakeHub {
             endpoint: Some(self.endpoint.clone()),
             cache_dir: Some(cache.to_path_buf()),
             progress: false,
+            timeout: Some(Duration::from_millis(500)),
         }
     }
 }
@@ -105,7 +131,12 @@ impl Drop for FakeHub {
     }
 }
 
-fn serve(mut stream: TcpStream, repos: &BTreeMap<String, FixtureRepo>, log: &Mutex<Vec<String>>) {
+fn serve(
+    mut stream: TcpStream,
+    repos: &BTreeMap<String, FixtureRepo>,
+    log: &Mutex<Vec<String>>,
+    stop: &AtomicBool,
+) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut buf = Vec::new();
@@ -126,18 +157,33 @@ fn serve(mut stream: TcpStream, repos: &BTreeMap<String, FixtureRepo>, log: &Mut
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    log.lock().expect("log").push(format!("{method} {path}"));
-    let (status, extra, body) = answer(&path, &headers, repos);
+    let mut line = format!("{method} {path}");
+    if let Some(a) = headers.get("authorization") {
+        line.push_str(&format!(" [{a}]"));
+    }
+    if let Some(r) = headers.get("range") {
+        line.push_str(&format!(" [range {r}]"));
+    }
+    log.lock().expect("log").push(line);
+    let (status, extra, body) = answer(&method, &path, &headers, repos);
+    if status == 0 {
+        // Silent: hold the connection without answering until the hub is dropped.
+        while !stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        return;
+    }
     let reason = match status {
         200 => "OK",
         206 => "Partial Content",
+        302 => "Found",
         401 => "Unauthorized",
         _ => "Not Found",
     };
-    let mut head = format!(
-        "HTTP/1.1 {status} {reason}\r\nconnection: close\r\ncontent-length: {}\r\n",
-        body.len()
-    );
+    let mut head = format!("HTTP/1.1 {status} {reason}\r\nconnection: close\r\n");
+    if !extra.iter().any(|(k, _)| k == "content-length") {
+        head.push_str(&format!("content-length: {}\r\n", body.len()));
+    }
     for (k, v) in extra {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -152,10 +198,13 @@ fn serve(mut stream: TcpStream, repos: &BTreeMap<String, FixtureRepo>, log: &Mut
 type Answer = (u16, Vec<(String, String)>, Vec<u8>);
 
 fn answer(
+    method: &str,
     path: &str,
     headers: &BTreeMap<String, String>,
     repos: &BTreeMap<String, FixtureRepo>,
 ) -> Answer {
+    let full_path = path;
+    let path = path.split('?').next().unwrap_or(path);
     let not_found = |what: &str| (404, vec![], what.as_bytes().to_vec());
     let find = |org: &str, name: &str, rev: &str| -> Option<&FixtureRepo> {
         let r = repos.get(&format!("{org}/{name}"))?;
@@ -171,10 +220,14 @@ fn answer(
             None => not_found("Repository not found"),
             Some(r) if !authorized(r) => (401, vec![], b"gated".to_vec()),
             Some(r) => {
+                let sizes = !matches!(r.hostile, Hostile::HugeConfig(_));
                 let siblings: Vec<_> = r
                     .files
-                    .keys()
-                    .map(|f| serde_json::json!({ "rfilename": f }))
+                    .iter()
+                    .map(|(f, b)| match sizes {
+                        true => serde_json::json!({ "rfilename": f, "size": b.len() }),
+                        false => serde_json::json!({ "rfilename": f }),
+                    })
                     .collect();
                 let body = serde_json::json!({ "sha": r.sha, "siblings": siblings });
                 (200, vec![], body.to_string().into_bytes())
@@ -195,13 +248,37 @@ fn answer(
                     b"Entry not found".to_vec(),
                 );
             };
-            let etag = fnv_hex(content);
-            let mut extra = vec![
-                ("x-repo-commit".to_string(), r.sha.clone()),
-                ("etag".to_string(), format!("\"{etag}\"")),
-            ];
+            let mut etag = format!("\"{}\"", sha256_hex(content));
+            let mut commit = r.sha.clone();
+            let mut extra = vec![];
+            match &r.hostile {
+                Hostile::No | Hostile::IgnoreRange => {}
+                Hostile::Etag(e) => etag = e.clone(),
+                Hostile::Commit(c) => commit = c.clone(),
+                Hostile::RedirectLoop => {
+                    return (302, vec![("location".into(), full_path.into())], vec![]);
+                }
+                Hostile::Silent => return (0, vec![], vec![]),
+                Hostile::RedirectTo(other) if method == "GET" => {
+                    let to = format!("{other}{full_path}");
+                    return (302, vec![("location".into(), to)], vec![]);
+                }
+                Hostile::RedirectTo(_) => {}
+                Hostile::WrongSha256 => etag = sha256_hex(b"other bytes"),
+                Hostile::HugeConfig(n) if file == "config.json" => {
+                    extra.push(("content-length".to_string(), n.to_string()));
+                }
+                Hostile::HugeConfig(_) => {}
+            }
+            extra.push(("x-repo-commit".to_string(), commit));
+            extra.push(("etag".to_string(), etag));
             let len = content.len();
-            if let Some(range) = headers.get("range").and_then(|r| r.strip_prefix("bytes=")) {
+            let ranged = !matches!(r.hostile, Hostile::IgnoreRange);
+            if let Some(range) = headers
+                .get("range")
+                .and_then(|r| r.strip_prefix("bytes="))
+                .filter(|_| ranged)
+            {
                 let (a, b) = range.split_once('-').unwrap_or((range, ""));
                 let a: usize = a.parse().unwrap_or(0).min(len.saturating_sub(1));
                 let b: usize = b.parse().unwrap_or(len - 1).min(len - 1);
@@ -215,14 +292,10 @@ fn answer(
     }
 }
 
-/// A stable content hash for etags (FNV-1a, hex); the real Hub uses git or sha256 hashes.
-fn fnv_hex(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("{h:016x}")
+/// The etag the Hub gives an LFS file: its SHA-256, hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 fn hub_source(repo: &str, rev: Option<&str>) -> ModelSource {
@@ -512,6 +585,7 @@ fn offline_fixture_cache_resolves_by_branch_and_by_sha() {
             id: "org/model".into(),
             revision: Some(SHA.into()),
             dir: snap.clone(),
+            notes: vec![],
         }
     );
     let got = resolve(&hub_source("org/model", Some(SHA)), &opts).expect("by sha");
@@ -571,4 +645,240 @@ fn local_folder_checks_config_and_weights() {
     assert_eq!(got.revision, None);
     assert_eq!(got.dir, dir);
     assert_eq!(got.id, dir.display().to_string());
+}
+
+// ---- A hostile or broken Hub (issue 9, findings 1–5) -------------------------------------
+
+fn hostile(mode: Hostile) -> FixtureRepo {
+    FixtureRepo {
+        hostile: mode,
+        ..tiny_repo()
+    }
+}
+
+/// Every file under `root`, as paths relative to it (links are not followed).
+fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let p = e.path();
+            if e.file_type().expect("type").is_dir() {
+                todo.push(p);
+            } else {
+                out.push(p.strip_prefix(root).expect("prefix").to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Resolves against `repo` with the cache in `<tmp>/cache` and returns the error, after checking
+/// that nothing was written outside the cache folder.
+fn refused(repo: FixtureRepo) -> (String, FakeHub) {
+    let hub = one_repo("clipprobe/tiny", repo);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cache = tmp.path().join("cache");
+    let e = resolve(&hub_source("clipprobe/tiny", None), &hub.opts(&cache))
+        .expect_err("hostile answer refused")
+        .to_string();
+    let outside: Vec<_> = files_under(tmp.path())
+        .into_iter()
+        .filter(|p| !p.starts_with("cache"))
+        .collect();
+    assert!(outside.is_empty(), "written outside the cache: {outside:?}");
+    (e, hub)
+}
+
+#[test]
+fn etag_with_a_path_is_refused_and_writes_nothing_outside_the_cache() {
+    let (e, _hub) = refused(hostile(Hostile::Etag("\"../../../../victim\"".into())));
+    assert!(e.contains("etag") && e.contains("victim"), "{e}");
+    let victim = tempfile::tempdir().expect("tempdir");
+    let target = victim.path().join("victim");
+    std::fs::write(&target, b"keep me").expect("write");
+    let (e, _hub) = refused(hostile(Hostile::Etag(format!("\"{}\"", target.display()))));
+    assert!(e.contains("etag"), "{e}");
+    assert_eq!(std::fs::read(&target).expect("read"), b"keep me");
+}
+
+#[test]
+fn hostile_repo_commit_header_is_refused() {
+    let (e, _hub) = refused(hostile(Hostile::Commit("../../../../evil".into())));
+    assert!(e.contains("commit") && e.contains("evil"), "{e}");
+    // A well-formed but different commit is refused too: all files come from one commit.
+    let (e, _hub) = refused(hostile(Hostile::Commit("f".repeat(40))));
+    assert!(e.contains(&"f".repeat(40)), "{e}");
+}
+
+#[test]
+fn hostile_commit_in_the_listing_is_refused() {
+    let mut repo = tiny_repo();
+    repo.sha = "../../../../evil".into();
+    let hub = one_repo("clipprobe/tiny", repo);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // The fake only serves the files at `main` or at its sha; the listing is what matters.
+    let e = resolve(
+        &hub_source("clipprobe/tiny", None),
+        &hub.opts(&tmp.path().join("cache")),
+    )
+    .expect_err("bad sha")
+    .to_string();
+    assert!(e.contains("not a commit sha"), "{e}");
+}
+
+#[test]
+fn redirect_loop_stops_after_a_few_hops() {
+    let (e, hub) = refused(hostile(Hostile::RedirectLoop));
+    assert!(e.contains("redirects"), "{e}");
+    assert!(!e.contains("cannot reach"), "{e}");
+    let resolves = downloads(&hub.requests());
+    assert!(
+        resolves <= clipprobe_clip::hub::MAX_REDIRECTS + 1,
+        "{resolves} requests"
+    );
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    let (e, _hub) = refused(hostile(Hostile::Silent));
+    assert!(e.contains("cannot reach") && e.contains("timed out"), "{e}");
+}
+
+#[test]
+fn token_is_not_sent_to_another_origin_after_a_redirect() {
+    let cdn = one_repo("clipprobe/tiny", tiny_repo());
+    let mut repo = hostile(Hostile::RedirectTo(cdn.endpoint.clone()));
+    repo.gated = true;
+    let hub = one_repo("clipprobe/tiny", repo);
+    let cache = tempfile::tempdir().expect("tempdir");
+    let opts = HubOptions {
+        token: Some(TOKEN.into()),
+        ..hub.opts(cache.path())
+    };
+    let got = resolve(&hub_source("clipprobe/tiny", None), &opts).expect("via the cdn");
+    assert_eq!(
+        std::fs::read(got.dir.join("model.safetensors")).expect("read"),
+        tiny_repo().files["model.safetensors"]
+    );
+    let hub_log = hub.requests();
+    assert!(
+        hub_log.iter().all(|l| l.contains(TOKEN)),
+        "the Hub itself gets the token: {hub_log:?}"
+    );
+    let cdn_log = cdn.requests();
+    assert!(downloads(&cdn_log) >= 4, "{cdn_log:?}");
+    assert!(
+        cdn_log.iter().all(|l| !l.contains("Bearer")),
+        "the other origin got the token: {cdn_log:?}"
+    );
+}
+
+/// Leaves `bytes` as a partial download of `model.safetensors` in the cache.
+fn partial_download(cache: &Path, bytes: &[u8]) -> PathBuf {
+    let etag = sha256_hex(&tiny_repo().files["model.safetensors"]);
+    let blobs = cache.join("models--clipprobe--tiny").join("blobs");
+    std::fs::create_dir_all(&blobs).expect("mkdir");
+    let p = blobs.join(format!("{etag}.incomplete"));
+    std::fs::write(&p, bytes).expect("write");
+    p
+}
+
+#[test]
+fn resumed_download_is_verified_even_when_the_server_ignores_range() {
+    let want = tiny_repo().files["model.safetensors"].clone();
+    for (mode, partial) in [
+        // An honest server resumes after a correct prefix.
+        (Hostile::No, want[..10].to_vec()),
+        // A server that ignores Range sends the whole file again: appending it would corrupt
+        // the blob.
+        (Hostile::IgnoreRange, want[..10].to_vec()),
+        // A damaged prefix is caught by the SHA-256.
+        (Hostile::No, b"XXXXXXXXXX".to_vec()),
+    ] {
+        let ignores = matches!(mode, Hostile::IgnoreRange);
+        let damaged = partial[0] == b'X';
+        let hub = one_repo("clipprobe/tiny", hostile(mode));
+        let cache = tempfile::tempdir().expect("tempdir");
+        let p = partial_download(cache.path(), &partial);
+        let got = resolve(&hub_source("clipprobe/tiny", None), &hub.opts(cache.path()));
+        let log = hub.requests();
+        assert!(
+            log.iter().any(|l| l.contains("[range bytes=10-]")),
+            "resumed with Range: {log:?}"
+        );
+        if damaged {
+            let e = got.expect_err("damaged prefix").to_string();
+            assert!(e.contains("SHA-256"), "{e}");
+            assert!(!p.exists(), "the bad partial file is removed");
+            // The next run starts afresh and succeeds.
+            let got = resolve(&hub_source("clipprobe/tiny", None), &hub.opts(cache.path()))
+                .expect("second run");
+            assert_eq!(
+                std::fs::read(got.dir.join("model.safetensors")).expect("r"),
+                want
+            );
+        } else {
+            let got = got.expect("resumed");
+            assert_eq!(
+                std::fs::read(got.dir.join("model.safetensors")).expect("read"),
+                want,
+                "ignores range: {ignores}"
+            );
+            assert!(!p.exists());
+        }
+    }
+}
+
+#[test]
+fn wrong_sha256_is_refused_and_nothing_is_cached() {
+    let hub = one_repo("clipprobe/tiny", hostile(Hostile::WrongSha256));
+    let cache = tempfile::tempdir().expect("tempdir");
+    let e = resolve(&hub_source("clipprobe/tiny", None), &hub.opts(cache.path()))
+        .expect_err("wrong hash")
+        .to_string();
+    assert!(e.contains("SHA-256") && e.contains("config.json"), "{e}");
+    let blobs = cache.path().join("models--clipprobe--tiny").join("blobs");
+    let left: Vec<_> = std::fs::read_dir(&blobs)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn oversized_json_is_refused_before_it_is_downloaded() {
+    let (e, hub) = refused(hostile(Hostile::HugeConfig(3_000_000_000)));
+    assert!(e.contains("config.json") && e.contains("3000000000"), "{e}");
+    let log = hub.requests();
+    assert!(
+        !log.iter()
+            .any(|l| l.starts_with("GET") && l.contains("config.json")),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn damaged_cached_file_is_named_removed_and_downloaded_again() {
+    let hub = one_repo("clipprobe/tiny", tiny_repo());
+    let cache = tempfile::tempdir().expect("tempdir");
+    let src = hub_source("clipprobe/tiny", None);
+    let first = resolve(&src, &hub.opts(cache.path())).expect("first");
+    let weights = first.dir.join("model.safetensors");
+    let blob = std::fs::canonicalize(&weights).expect("blob");
+    // What a broken resume used to leave: extra bytes after the file.
+    let mut grown = std::fs::read(&blob).expect("read");
+    grown.extend_from_slice(b"trailing garbage");
+    std::fs::write(&blob, &grown).expect("write");
+    let again = resolve(&src, &hub.opts(cache.path())).expect("repaired");
+    assert_eq!(again.notes.len(), 1, "{:?}", again.notes);
+    assert!(
+        again.notes[0].contains(&blob.display().to_string()),
+        "{:?}",
+        again.notes
+    );
+    assert_eq!(
+        std::fs::read(&weights).expect("read"),
+        tiny_repo().files["model.safetensors"]
+    );
 }

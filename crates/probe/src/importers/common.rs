@@ -72,11 +72,86 @@ impl From<String> for ItemIssue {
     }
 }
 
+/// Parses a JSON file (a leading UTF-8 byte-order mark is skipped). An object with the same key
+/// twice is an error naming the key and position: a plain parse would keep the last one and
+/// silently drop the others.
 pub(super) fn parse_json(path: &Path, bytes: &[u8]) -> Result<Value> {
-    serde_json::from_slice(bytes).map_err(|e| Error::File {
+    strict_json(crate::formats::strip_bom(bytes)).map_err(|e| Error::File {
         path: path.to_path_buf(),
         message: format!("not valid JSON: {e}"),
     })
+}
+
+/// `serde_json::from_slice::<Value>`, except that a duplicate object key is an error.
+pub(super) fn strict_json(bytes: &[u8]) -> serde_json::Result<Value> {
+    serde_json::from_slice::<Strict>(bytes).map(|s| s.0)
+}
+
+/// A JSON value whose objects may not repeat a key.
+struct Strict(Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Strict(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Strict(v) = map.next_value()?;
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("duplicate key {key:?}")));
+            }
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 pub(super) fn type_name(v: &Value) -> &'static str {
@@ -142,7 +217,7 @@ pub(super) fn listed_items(path: &Path, value: Value, what: &str) -> Result<Vec<
 /// Items of a JSON Lines file (blank lines ignored); a line that is not JSON is a malformed
 /// item, so `skip_bad` can record it.
 pub(super) fn jsonl_items(path: &Path, bytes: &[u8]) -> Result<Vec<RawItem>> {
-    let text = std::str::from_utf8(bytes).map_err(|e| Error::File {
+    let text = std::str::from_utf8(crate::formats::strip_bom(bytes)).map_err(|e| Error::File {
         path: path.to_path_buf(),
         message: format!("not valid UTF-8 (byte {})", e.valid_up_to() + 1),
     })?;
@@ -154,7 +229,7 @@ pub(super) fn jsonl_items(path: &Path, bytes: &[u8]) -> Result<Vec<RawItem>> {
             label: format!("line {}", i + 1),
             key: (i + 1).to_string(),
             line: Some(i + 1),
-            value: serde_json::from_str(l).map_err(|e| format!("not valid JSON: {e}")),
+            value: strict_json(l.as_bytes()).map_err(|e| format!("not valid JSON: {e}")),
         })
         .collect())
 }
@@ -347,5 +422,28 @@ mod tests {
             .contains("`d[1]` must be a string"));
         assert_eq!(o.id("b"), Ok("3".to_string()));
         assert!(Obj::of(&serde_json::json!([1])).is_err());
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_and_a_bom_is_skipped() {
+        let p = Path::new("f.json");
+        let e = parse_json(p, br#"{"1": {"caption": "a"}, "1": {"caption": "b"}}"#)
+            .expect_err("duplicate")
+            .to_string();
+        assert!(e.contains("duplicate key \"1\""), "{e}");
+        let e = parse_json(p, br#"[{"caption": "a", "caption": "b"}]"#)
+            .expect_err("nested duplicate")
+            .to_string();
+        assert!(e.contains("duplicate key \"caption\""), "{e}");
+        let v = parse_json(p, b"\xEF\xBB\xBF{\"a\": [1, 2.5, null, true]}").expect("bom");
+        assert_eq!(v, serde_json::json!({"a": [1, 2.5, null, true]}));
+        let items =
+            jsonl_items(p, b"\xEF\xBB\xBF{\"a\": 1}\n{\"a\": 1, \"a\": 2}\n").expect("jsonl");
+        assert_eq!(
+            items[0].value.as_ref().expect("first"),
+            &serde_json::json!({"a": 1})
+        );
+        let e = items[1].value.as_ref().expect_err("duplicate");
+        assert!(e.contains("duplicate key"), "{e}");
     }
 }

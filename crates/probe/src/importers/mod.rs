@@ -271,13 +271,16 @@ impl ImportOutcome {
 }
 
 /// Writes the rows (JSON Lines, via [`crate::bench::write_bench`]) to `out` and the summary to
-/// `<out>.summary.json`, both atomically. Returns the summary's path.
+/// `<out>.summary.json`, as one [`formats::OutputSet`] (both or neither). Returns the summary's
+/// path.
 pub fn write_outcome(out: &Path, outcome: &ImportOutcome, opts: &ImportOptions) -> Result<PathBuf> {
-    crate::bench::write_bench(out, &outcome.rows)?;
     let mut name = out.as_os_str().to_owned();
     name.push(".summary.json");
     let summary_path = PathBuf::from(name);
-    formats::write_json(&summary_path, &outcome.summary(opts))?;
+    let mut set = formats::OutputSet::new();
+    formats::stage_jsonl(&mut set, out, &outcome.rows)?;
+    formats::stage_json(&mut set, &summary_path, &outcome.summary(opts))?;
+    set.commit()?;
     Ok(summary_path)
 }
 

@@ -325,6 +325,17 @@ fn record(
 /// Writes records as JSON Lines, atomically; the same bytes as
 /// [`crate::bench::write_bench`], serialised in parallel.
 pub fn write_records(path: &std::path::Path, records: &[BenchRecord]) -> crate::Result<()> {
+    let mut set = crate::formats::OutputSet::new();
+    stage_records(&mut set, path, records)?;
+    set.commit()
+}
+
+/// Stages records (see [`write_records`]) into `set`.
+pub fn stage_records(
+    set: &mut crate::formats::OutputSet,
+    path: &std::path::Path,
+    records: &[BenchRecord],
+) -> crate::Result<()> {
     let parts: Vec<Vec<u8>> = records
         .par_chunks(4096)
         .map(|chunk| {
@@ -340,7 +351,7 @@ pub fn write_records(path: &std::path::Path, records: &[BenchRecord]) -> crate::
             path: path.to_path_buf(),
             message: format!("cannot serialise: {e}"),
         })?;
-    crate::formats::write_atomic(path, |w| parts.iter().try_for_each(|p| w.write_all(p)))
+    set.stage(path, |w| parts.iter().try_for_each(|p| w.write_all(p)))
 }
 
 /// The built-in caption set (110 captions written for clipprobe, distinct from the test

@@ -591,16 +591,17 @@ fn slugify(title: &str) -> String {
     out.trim_end_matches('-').to_string()
 }
 
-/// Writes [`render_files`] into `dir` (which must exist), each file atomically; nothing is
-/// written if the report is invalid.
+/// Writes [`render_files`] into `dir` (which must exist) as one [`formats::OutputSet`]: every
+/// file is replaced, or none. Nothing is written if the report is invalid.
 pub fn write_report(dir: &Path, report: &Report, pairs: Option<&[PairResult]>) -> Result<()> {
     let files = render_files(report, pairs)?;
     let tables = dir.join("tables");
     std::fs::create_dir_all(&tables).map_err(|e| Error::io(&tables, e))?;
+    let mut set = formats::OutputSet::new();
     for (name, bytes) in files {
-        formats::write_atomic(&dir.join(name), |w| w.write_all(&bytes))?;
+        set.stage_bytes(&dir.join(name), &bytes)?;
     }
-    Ok(())
+    set.commit()
 }
 
 /// Reads a `report.json`; an unknown `schema_version` is [`Error::UnsupportedVersion`].
