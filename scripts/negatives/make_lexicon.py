@@ -207,16 +207,17 @@ def main():
     for r in curated:
         key = r[0].replace(" ", "_")
         if key in nidx and r[3] != "hypernym":
-            curated_sense.setdefault(nidx[key][1][0], r[3])
+            curated_sense.setdefault(nidx[key][1][0], (r[3], r[2]))
 
     def sense(off):
+        """(sense, category of the hand-written word it descends from, or None)."""
         frontier = [off]
         for _ in range(4):
             for o in frontier:
                 if o in curated_sense:
                     return curated_sense[o]
             frontier = [u for o in frontier for u in ups.get(o, [])]
-        return "wn" + off
+        return "wn" + off, None
 
     lemmas = collections.Counter()
     for w, n in uni.items():
@@ -259,7 +260,10 @@ def main():
         countable = uni[plural] + bi[plural] > 0 or with_a[lemma] >= 2
         if plural in known:
             continue
-        print("\t".join([lemma, plural if countable else "-", cat, sense(offs[0]), "-"]))
+        sense_name, curated_cat = sense(offs[0])
+        if curated_cat and lemma not in FIXED:
+            cat = curated_cat  # a hyponym of a hand-written word: "kitchen sink" like "sink"
+        print("\t".join([lemma, plural if countable else "-", cat, sense_name, "-"]))
 
 
 if __name__ == "__main__":

@@ -543,12 +543,12 @@ mod tests {
     #[test]
     fn counts_plurals_and_modifiers() {
         let lex = Lexicon::builtin();
-        let p = parse("two sheep and a kitchen sink", lex);
+        let p = parse("two sheep and a bathroom mirror", lex);
         assert_eq!(p.objects.len(), 2);
         assert!(p.objects[0].plural, "two sheep is plural");
         assert!(!p.objects[1].plural);
         assert!(p.objects[1].has_modifier);
-        assert_eq!(p.item_text(p.objects[1].item), "sink");
+        assert_eq!(p.item_text(p.objects[1].item), "mirror");
         let p = parse("a sheep", lex);
         assert!(!p.objects[0].plural);
     }

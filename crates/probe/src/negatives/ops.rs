@@ -268,6 +268,13 @@ fn replace_att(
     done(out, Skip::NoReplacementCandidate)
 }
 
+/// A colour must have described the noun in the corpus ("a black giraffe" never has); other
+/// attribute categories follow `compat.tsv` alone, since swap_att already needs two nouns that
+/// carry attributes and the corpus rarely has both pairings.
+fn seen_colour(lex: &Lexicon, pl: &Plausibility, a: AttrId, n: NounId) -> bool {
+    lex.attrs[a as usize].category != "color" || pl.an(a, n) > 0
+}
+
 fn swap_att(
     p: &Parse<'_>,
     lex: &Lexicon,
@@ -285,13 +292,22 @@ fn swap_att(
         for b in a + 1..p.attributes.len() {
             let (x, y) = (&p.attributes[a], &p.attributes[b]);
             let (ax, ay) = (&lex.attrs[x.attr as usize], &lex.attrs[y.attr as usize]);
+            // the object must not carry the incoming attribute already ("black and white dog")
+            let has = |obj: usize, a: AttrId| {
+                p.attributes.iter().any(|q| {
+                    q.object == obj
+                        && lex.attrs[q.attr as usize].sense_id == lex.attrs[a as usize].sense_id
+                })
+            };
             if x.object == y.object
+                || has(x.object, y.attr)
+                || has(y.object, x.attr)
                 || ax.sense == ay.sense
                 || ax.word == ay.word
                 || !lex.fits(x.attr, p.objects[y.object].noun)
                 || !lex.fits(y.attr, p.objects[x.object].noun)
-                || pl.an(x.attr, p.objects[y.object].noun) == 0
-                || pl.an(y.attr, p.objects[x.object].noun) == 0
+                || !seen_colour(lex, pl, x.attr, p.objects[y.object].noun)
+                || !seen_colour(lex, pl, y.attr, p.objects[x.object].noun)
             {
                 continue;
             }
@@ -366,8 +382,19 @@ fn add_obj(
     let class =
         (!appended).then(|| swap_class(&lex.nouns[p.objects[joined].noun as usize].category));
     let senses = noun_senses(p, lex);
+    // "people and a woman": never add a member of a class a generic word of the caption covers
+    let generic: Vec<&str> = p
+        .objects
+        .iter()
+        .map(|o| &lex.nouns[o.noun as usize])
+        .filter(|n| n.hypernym)
+        .map(|n| n.category.as_str())
+        .collect();
     for &ni in lex.addable() {
         let n = &lex.nouns[ni as usize];
+        if generic.contains(&n.category.as_str()) {
+            continue;
+        }
         // seen with every object of the caption; a co-subject has been the subject of each
         // relation the joined object is the subject of ("a man and a dog riding a horse")
         let fits = p.objects.iter().all(|o| pl.nn(ni, o.noun) > 0)
