@@ -90,6 +90,10 @@ pub fn weight(c: Cand, pl: &Plausibility) -> f64 {
     } as f64
 }
 
+/// How often a noun must have been the subject / object of a relation for a swap or a
+/// replacement to put it there: once can be a parser slip ("something on a carrot").
+const MIN_SLOT: u32 = 2;
+
 /// Whether noun `n` could stand in object `oi`'s slot: every attribute of the object has
 /// described `n` in the corpus, `n` has been the subject / object of each relation the object
 /// is the subject / object of, and `n` has appeared with every other object of the caption
@@ -107,7 +111,8 @@ fn fits_slot(
         let a = p.attributes[ai].attr;
         lex.fits(a, n) && pl.an(a, n) > 0
     }) && p.relations.iter().all(|r| {
-        (r.subject != oi || pl.sr(n, r.rel) > 0) && (r.object != oi || pl.ro(r.rel, n) > 0)
+        (r.subject != oi || pl.sr(n, r.rel) >= MIN_SLOT)
+            && (r.object != oi || pl.ro(r.rel, n) >= MIN_SLOT)
     }) && p
         .objects
         .iter()
@@ -334,12 +339,8 @@ fn replace_rel(
             "place" | "room" | "ground"
         );
         // "a man in a green shirt": the "in" of clothing is not spatial
-        let worn = matches!(
-            lex.nouns[p.objects[r.object].noun as usize]
-                .category
-                .as_str(),
-            "clothing" | "accessory"
-        ) && lex.rels[r.rel as usize].sense == "in";
+        let worn = lex.nouns[p.objects[r.object].noun as usize].category == "clothing"
+            && lex.rels[r.rel as usize].sense == "in";
         if worn {
             continue;
         }

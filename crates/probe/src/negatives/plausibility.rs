@@ -25,7 +25,8 @@ pub struct Plausibility {
     nn: FxHashMap<(NounId, NounId), u32>,
     sr: FxHashMap<(NounId, RelId), u32>,
     ro: FxHashMap<(RelId, NounId), u32>,
-    /// Added to every count: 1 makes every pairing plausible ([`Plausibility::permissive`]).
+    /// Added to every count: a large floor makes every pairing plausible
+    /// ([`Plausibility::permissive`]).
     floor: u32,
 }
 
@@ -38,7 +39,7 @@ impl Plausibility {
     /// then only apply the lexicon's rules (used to test them apart from the corpus).
     pub fn permissive() -> Self {
         Plausibility {
-            floor: 1,
+            floor: 1_000_000,
             ..Default::default()
         }
     }
