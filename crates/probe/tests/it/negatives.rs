@@ -662,3 +662,39 @@ fn parallel_writer_matches_the_bench_writer() {
     clipprobe_probe::bench::write_bench(&b, &rows).expect("write");
     assert_eq!(std::fs::read(&a).expect("a"), std::fs::read(&b).expect("b"));
 }
+
+/// Word-level edit distance (Levenshtein over lowercase words).
+fn word_edits(a: &str, b: &str) -> usize {
+    let (a, b) = (words(a), words(b));
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, y) in b.iter().enumerate() {
+            cur.push((prev[j] + usize::from(x != y)).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[test]
+fn depth_k_means_k_edits() {
+    // issue 7: no step may overwrite, undo or re-edit what an earlier step changed
+    let caps = captions();
+    let opts = Options {
+        depth: 3,
+        ..Options::default()
+    };
+    let g = negatives::generate_with(&caps, &opts, Model::builtin());
+    assert!(g.records.len() > 100, "{}", g.records.len());
+    let short = g
+        .records
+        .iter()
+        .filter(|r| word_edits(&r.caption, &r.negative) < 3)
+        .count();
+    assert!(
+        (short as f64) < 0.05 * g.records.len() as f64,
+        "{short} of {} depth-3 rows have fewer than 3 word edits",
+        g.records.len()
+    );
+}
