@@ -277,6 +277,7 @@ pub struct Lexicon {
     members: Vec<Vec<NounId>>,
     /// Nouns add_obj may add: specific count nouns that are not places, rooms or grounds.
     addable: Vec<NounId>,
+    addable_set: Vec<bool>,
     an_words: HashSet<String>,
     a_words: HashSet<String>,
     a_prefixes: Vec<String>,
@@ -340,6 +341,7 @@ impl Lexicon {
             fits: Vec::new(),
             members: Vec::new(),
             addable: Vec::new(),
+            addable_set: Vec::new(),
             an_words: HashSet::new(),
             a_words: HashSet::new(),
             a_prefixes: Vec::new(),
@@ -440,6 +442,10 @@ impl Lexicon {
             if !n.hypernym && n.countable() && !place {
                 lex.addable.push(i as NounId);
             }
+        }
+        lex.addable_set = vec![false; lex.nouns.len()];
+        for &n in &lex.addable {
+            lex.addable_set[n as usize] = true;
         }
         for (file, line, cols) in src
             .compat
@@ -613,6 +619,11 @@ impl Lexicon {
     /// The nouns add_obj may add (specific count nouns, no places), in file order.
     pub fn addable(&self) -> &[NounId] {
         &self.addable
+    }
+
+    /// Whether add_obj may add noun `n`.
+    pub fn is_addable(&self, n: NounId) -> bool {
+        self.addable_set[n as usize]
     }
 
     /// Whether attribute `a` fits noun `n` (compat.tsv).

@@ -391,7 +391,12 @@ fn add_obj(
         .filter(|n| n.hypernym)
         .map(|n| n.category.as_str())
         .collect();
-    for &ni in lex.addable() {
+    // only nouns seen with the first object can be seen with all of them
+    let pool: Vec<NounId> = match pl.neighbours(p.objects[0].noun) {
+        Some(nb) => nb.iter().copied().filter(|&n| lex.is_addable(n)).collect(),
+        None => lex.addable().to_vec(),
+    };
+    for &ni in &pool {
         let n = &lex.nouns[ni as usize];
         if generic.contains(&n.category.as_str()) {
             continue;

@@ -25,6 +25,8 @@ pub struct Plausibility {
     nn: FxHashMap<(NounId, NounId), u32>,
     sr: FxHashMap<(NounId, RelId), u32>,
     ro: FxHashMap<(RelId, NounId), u32>,
+    /// Nouns seen with each noun, sorted (built by [`Plausibility::index`]).
+    neighbours: FxHashMap<NounId, Vec<NounId>>,
     /// Added to every count: a large floor makes every pairing plausible
     /// ([`Plausibility::permissive`]).
     floor: u32,
@@ -54,7 +56,7 @@ impl Plausibility {
         for c in captions {
             pl.add_caption(c, lex);
         }
-        pl
+        pl.index()
     }
 
     fn add_caption(&mut self, caption: &str, lex: &Lexicon) {
@@ -89,6 +91,29 @@ impl Plausibility {
         }
     }
 
+    /// Builds the neighbour lists; called by the constructors after counting.
+    fn index(mut self) -> Self {
+        let mut nb: FxHashMap<NounId, Vec<NounId>> = FxHashMap::default();
+        for &(a, b) in self.nn.keys() {
+            nb.entry(a).or_default().push(b);
+            nb.entry(b).or_default().push(a);
+        }
+        for v in nb.values_mut() {
+            v.sort_unstable();
+        }
+        self.neighbours = nb;
+        self
+    }
+
+    /// The nouns seen with `n` in one caption, in id order; `None` for a permissive table
+    /// (every noun then counts as seen).
+    pub fn neighbours(&self, n: NounId) -> Option<&[NounId]> {
+        if self.floor > 0 {
+            return None;
+        }
+        Some(self.neighbours.get(&n).map(Vec::as_slice).unwrap_or(&[]))
+    }
+
     /// Adds another table's counts.
     pub fn merge(&mut self, other: &Plausibility) {
         fn add<K: std::hash::Hash + Eq + Copy>(a: &mut FxHashMap<K, u32>, b: &FxHashMap<K, u32>) {
@@ -103,6 +128,7 @@ impl Plausibility {
         add(&mut self.nn, &other.nn);
         add(&mut self.sr, &other.sr);
         add(&mut self.ro, &other.ro);
+        *self = std::mem::take(self).index();
     }
 
     pub fn noun(&self, n: NounId) -> u32 {
@@ -229,6 +255,6 @@ impl Plausibility {
             };
             let _ = hit;
         }
-        Ok(pl)
+        Ok(pl.index())
     }
 }

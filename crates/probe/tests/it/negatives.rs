@@ -670,7 +670,11 @@ fn word_edits(a: &str, b: &str) -> usize {
     for (i, x) in a.iter().enumerate() {
         let mut cur = vec![i + 1];
         for (j, y) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(x != y)).min(prev[j + 1] + 1).min(cur[j] + 1));
+            cur.push(
+                (prev[j] + usize::from(x != y))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
         }
         prev = cur;
     }
