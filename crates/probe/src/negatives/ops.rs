@@ -304,7 +304,11 @@ fn swap_att(
                         && lex.attrs[q.attr as usize].sense_id == lex.attrs[a as usize].sense_id
                 })
             };
+            // two objects of one sense ("a red bus and a blue bus"): the swap keeps the meaning
+            let same_noun = lex.nouns[p.objects[x.object].noun as usize].sense_id
+                == lex.nouns[p.objects[y.object].noun as usize].sense_id;
             if x.object == y.object
+                || same_noun
                 || has(x.object, y.attr)
                 || has(y.object, x.attr)
                 || ax.sense == ay.sense
