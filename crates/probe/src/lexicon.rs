@@ -675,6 +675,42 @@ mod tests {
     }
 
     #[test]
+    fn user_files_extend_and_override() {
+        let dir = std::env::temp_dir().join(format!("clipprobe-lex-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(
+            dir.join("objects.tsv"),
+            "futon\tfutons\tfurniture\tfuton\t*\ndog\tdogs\tanimal\tcanine\t*\n",
+        )
+        .expect("write");
+        let user = UserFiles::read(&dir).expect("read");
+        let lex = Lexicon::from_sources(user.sources()).expect("valid");
+        let noun = |w: &str| {
+            lex.lookup(w).iter().find_map(|e| match *e {
+                Entry::Noun { id, .. } => Some(&lex.nouns[id as usize]),
+                _ => None,
+            })
+        };
+        assert_eq!(noun("futons").map(|n| n.word.as_str()), Some("futon"));
+        assert_eq!(noun("dog").map(|n| n.sense.as_str()), Some("canine"));
+        assert_eq!(
+            lex.nouns.iter().filter(|n| n.word == "dog").count(),
+            1,
+            "redefined in place"
+        );
+        std::fs::write(dir.join("attributes.tsv"), "# x\nred\n").expect("write");
+        let e = Lexicon::from_sources(UserFiles::read(&dir).expect("read").sources())
+            .expect_err("bad row")
+            .to_string();
+        assert!(e.contains("attributes.tsv:2"), "{e}");
+        std::fs::remove_dir_all(&dir).expect("clean");
+        assert!(
+            UserFiles::read(&dir).is_err(),
+            "a missing directory has no lexicon file"
+        );
+    }
+
+    #[test]
     fn articles() {
         let lex = Lexicon::builtin();
         for (w, a) in [

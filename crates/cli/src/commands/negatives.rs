@@ -263,6 +263,13 @@ mod tests {
             "--debias",
             "--min-keep",
             "0.3",
+            "--lexicon",
+            "lex",
+            "--corpus",
+            "c.jsonl",
+            "--no-builtin-table",
+            "--save-table",
+            "t.tsv",
         ])
         .expect("parse");
         assert_eq!(a.format, Some(Format::Coco));
@@ -270,6 +277,10 @@ mod tests {
         assert_eq!((a.per_caption, a.seed, a.depth), (3, 9, 2));
         assert!(a.adversarial_filter);
         assert_eq!(a.min_keep, 0.3);
+        assert_eq!(a.lexicon.as_deref(), Some(Path::new("lex")));
+        assert_eq!(a.corpus.as_deref(), Some(Path::new("c.jsonl")));
+        assert!(a.no_builtin_table);
+        assert_eq!(a.save_table.as_deref(), Some(Path::new("t.tsv")));
     }
 
     #[test]
@@ -283,6 +294,7 @@ mod tests {
         );
         assert!(parse(&["--adversarial-filter", "--min-keep", "2"]).is_err());
         assert!(parse(&["--format", "csv"]).is_err());
+        assert!(parse(&["--no-builtin-table"]).is_err(), "needs --corpus");
     }
 
     #[test]
