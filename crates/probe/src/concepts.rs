@@ -231,6 +231,37 @@ fn longest<'l>(
     (1, &[])
 }
 
+/// Unknown words a noun phrase may hold in a row before it is given up.
+const MAX_UNKNOWN: usize = 2;
+
+/// An unknown word that may sit inside a noun phrase: not a possessive ("the man's hat" keeps
+/// "hat" apart from "man's"), a clause word or a verb form.
+fn np_word(w: &str) -> bool {
+    !(w.ends_with("'s")
+        || w.ends_with("\u{2019}s")
+        || w.ends_with("ing")
+        || matches!(
+            w,
+            "of" | "that"
+                | "who"
+                | "which"
+                | "while"
+                | "as"
+                | "it"
+                | "to"
+                | "for"
+                | "from"
+                | "at"
+                | "by"
+                | "up"
+                | "down"
+                | "out"
+                | "off"
+                | "there"
+                | "here"
+        ))
+}
+
 fn np_start(kind: Option<ItemKind>) -> bool {
     matches!(kind, Some(ItemKind::Noun { .. } | ItemKind::Attr(_)))
 }
@@ -281,9 +312,24 @@ pub fn parse<'a>(text: &'a str, lex: &Lexicon) -> Parse<'a> {
     let mut pend_attrs: Vec<(usize, AttrId)> = Vec::new();
     let mut first: Option<usize> = None;
     let mut modifier = false;
+    // unknown words inside the current noun phrase ("a *grassy* field", "three big *horn*
+    // elephants"): they keep its determiner and attributes, up to MAX_UNKNOWN in a row
+    let mut unknown = 0;
     for k in 0..items.len() {
         let kind = items[k].kind;
+        if !matches!(kind, ItemKind::Other) {
+            unknown = 0;
+        }
         match kind {
+            ItemKind::Other
+                if (det.is_some() || !pend_attrs.is_empty())
+                    && unknown < MAX_UNKNOWN
+                    && !modifier
+                    && np_word(&tokens[items[k].tok_start].lower) =>
+            {
+                unknown += 1;
+                first.get_or_insert(k);
+            }
             ItemKind::Func(r @ (FuncRole::DetSg | FuncRole::DetPl | FuncRole::DetAny)) => {
                 det = Some((k, r));
                 pend_attrs.clear();
@@ -497,12 +543,12 @@ mod tests {
     #[test]
     fn counts_plurals_and_modifiers() {
         let lex = Lexicon::builtin();
-        let p = parse("two sheep and a kitchen sink", lex);
+        let p = parse("two sheep and a bathroom mirror", lex);
         assert_eq!(p.objects.len(), 2);
         assert!(p.objects[0].plural, "two sheep is plural");
         assert!(!p.objects[1].plural);
         assert!(p.objects[1].has_modifier);
-        assert_eq!(p.item_text(p.objects[1].item), "sink");
+        assert_eq!(p.item_text(p.objects[1].item), "mirror");
         let p = parse("a sheep", lex);
         assert!(!p.objects[0].plural);
     }

@@ -1,7 +1,9 @@
 //! The curated lexicon behind [`crate::concepts`] and [`crate::negatives`].
 //!
-//! The lexicon is data, hand-written for clipprobe, in tab-separated files under
-//! `crates/probe/lexicon/` and embedded in the binary with `include_str!`:
+//! The lexicon is data in tab-separated files under `crates/probe/lexicon/`, embedded in the
+//! binary with `include_str!`: hand-written files plus `objects.wordnet.tsv`, nouns generated
+//! from WordNet 3.0 by `scripts/negatives/make_lexicon.py` (licence in `WORDNET-LICENSE`), and
+//! extended at run time by a user directory ([`UserFiles`], `--lexicon DIR`):
 //!
 //! | file | rows |
 //! |---|---|
@@ -83,23 +85,101 @@ impl Hasher for FxHasher {
 /// A `HashMap` with [`FxHasher`].
 pub type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
-/// The embedded lexicon files, in the order [`Lexicon::from_sources`] takes them.
-pub const SOURCES: Sources = Sources {
-    objects: include_str!("../lexicon/objects.tsv"),
-    attributes: include_str!("../lexicon/attributes.tsv"),
-    compat: include_str!("../lexicon/compat.tsv"),
-    relations: include_str!("../lexicon/relations.tsv"),
-    function_words: include_str!("../lexicon/function_words.tsv"),
-};
+/// One lexicon file: the name used in error messages and its text.
+pub type SourceFile<'a> = (&'a str, &'a str);
 
-/// The text of the five lexicon files.
-#[derive(Debug, Clone, Copy)]
+/// The text of the lexicon files, by kind. Within a kind, files are read in order; a word
+/// defined again in a later file of an `override` source replaces the earlier definition, and a
+/// word already defined is skipped in a `generated` source (the WordNet-derived nouns never
+/// override hand-written ones).
+#[derive(Debug, Clone, Default)]
 pub struct Sources<'a> {
-    pub objects: &'a str,
-    pub attributes: &'a str,
-    pub compat: &'a str,
-    pub relations: &'a str,
-    pub function_words: &'a str,
+    pub objects: Vec<SourceFile<'a>>,
+    /// Generated noun files (same columns as `objects.tsv`): words already defined are skipped.
+    pub generated_objects: Vec<SourceFile<'a>>,
+    pub attributes: Vec<SourceFile<'a>>,
+    pub compat: Vec<SourceFile<'a>>,
+    pub relations: Vec<SourceFile<'a>>,
+    pub function_words: Vec<SourceFile<'a>>,
+}
+
+/// The embedded lexicon files.
+pub fn builtin_sources() -> Sources<'static> {
+    Sources {
+        objects: vec![("objects.tsv", include_str!("../lexicon/objects.tsv"))],
+        generated_objects: vec![(
+            "objects.wordnet.tsv",
+            include_str!("../lexicon/objects.wordnet.tsv"),
+        )],
+        attributes: vec![("attributes.tsv", include_str!("../lexicon/attributes.tsv"))],
+        compat: vec![("compat.tsv", include_str!("../lexicon/compat.tsv"))],
+        relations: vec![("relations.tsv", include_str!("../lexicon/relations.tsv"))],
+        function_words: vec![(
+            "function_words.tsv",
+            include_str!("../lexicon/function_words.tsv"),
+        )],
+    }
+}
+
+/// The user lexicon files of a `--lexicon DIR`, read into memory: any of `objects.tsv`,
+/// `attributes.tsv`, `compat.tsv`, `relations.tsv`, `function_words.tsv` (same columns as the
+/// built-in files). At least one must exist.
+#[derive(Debug, Clone, Default)]
+pub struct UserFiles {
+    files: Vec<(&'static str, String, String)>,
+}
+
+/// The file names a `--lexicon DIR` may hold.
+pub const USER_FILES: [&str; 5] = [
+    "objects.tsv",
+    "attributes.tsv",
+    "compat.tsv",
+    "relations.tsv",
+    "function_words.tsv",
+];
+
+impl UserFiles {
+    /// Reads the lexicon files of `dir`.
+    pub fn read(dir: &std::path::Path) -> Result<UserFiles> {
+        let mut files = Vec::new();
+        for name in USER_FILES {
+            let path = dir.join(name);
+            if !path.exists() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::File {
+                path: path.clone(),
+                message: format!("cannot read lexicon file: {e}"),
+            })?;
+            files.push((name, path.display().to_string(), text));
+        }
+        if files.is_empty() {
+            return Err(Error::File {
+                path: dir.to_path_buf(),
+                message: format!(
+                    "no lexicon file (expected one of {})",
+                    USER_FILES.join(", ")
+                ),
+            });
+        }
+        Ok(UserFiles { files })
+    }
+
+    /// The built-in sources followed by these files (which override the built-in rows).
+    pub fn sources(&self) -> Sources<'_> {
+        let mut s = builtin_sources();
+        for (name, label, text) in &self.files {
+            let v = match *name {
+                "objects.tsv" => &mut s.objects,
+                "attributes.tsv" => &mut s.attributes,
+                "compat.tsv" => &mut s.compat,
+                "relations.tsv" => &mut s.relations,
+                _ => &mut s.function_words,
+            };
+            v.push((label.as_str(), text.as_str()));
+        }
+        s
+    }
 }
 
 /// A noun (object concept).
@@ -199,13 +279,13 @@ pub struct Lexicon {
     members: Vec<Vec<NounId>>,
     /// Nouns add_obj may add: specific count nouns that are not places, rooms or grounds.
     addable: Vec<NounId>,
+    addable_set: Vec<bool>,
     an_words: HashSet<String>,
     a_words: HashSet<String>,
     a_prefixes: Vec<String>,
 }
 
-fn rows<'a>(file: &'static str, text: &'a str) -> impl Iterator<Item = (usize, Vec<&'a str>)> + 'a {
-    let _ = file;
+fn rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> + '_ {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
@@ -223,8 +303,13 @@ fn intern(table: &mut Vec<String>, s: &str) -> u32 {
 }
 
 fn bad(file: &str, line: usize, message: impl Into<String>) -> Error {
+    let path = if file.contains('/') {
+        file.to_string()
+    } else {
+        format!("lexicon/{file}")
+    };
     Error::Line {
-        path: format!("lexicon/{file}").into(),
+        path: path.into(),
         line,
         message: message.into(),
     }
@@ -237,12 +322,17 @@ impl Lexicon {
         LEX.get_or_init(|| {
             // The embedded files are checked by the unit tests; a failure here is a build bug.
             #[allow(clippy::expect_used)]
-            Lexicon::from_sources(SOURCES).expect("embedded lexicon is valid")
+            Lexicon::from_sources(builtin_sources()).expect("embedded lexicon is valid")
         })
     }
 
     /// Parses lexicon files; a bad row is an [`Error::Line`] naming the file and line.
     pub fn from_sources(src: Sources<'_>) -> Result<Lexicon> {
+        let object_files = src
+            .objects
+            .iter()
+            .map(|f| (f, true))
+            .chain(src.generated_objects.iter().map(|f| (f, false)));
         let mut lex = Lexicon {
             nouns: Vec::new(),
             attrs: Vec::new(),
@@ -253,76 +343,98 @@ impl Lexicon {
             fits: Vec::new(),
             members: Vec::new(),
             addable: Vec::new(),
+            addable_set: Vec::new(),
             an_words: HashSet::new(),
             a_words: HashSet::new(),
             a_prefixes: Vec::new(),
         };
         let mut categories: Vec<String> = Vec::new();
         let (mut noun_senses, mut attr_senses) = (Vec::new(), Vec::new());
-        for (line, cols) in rows("objects.tsv", src.objects) {
-            let [word, plural, category, sense, scenes] = cols[..] else {
-                return Err(bad("objects.tsv", line, "expected 5 tab-separated columns"));
-            };
-            let category_idx = match categories.iter().position(|c| c == category) {
-                Some(i) => i,
-                None => {
-                    categories.push(category.to_string());
-                    categories.len() - 1
-                }
-            };
-            let mut bits = 0u64;
-            let mut any_scene = false;
-            for tag in scenes.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-                if tag == "*" {
-                    any_scene = true;
+        for (&(file, text), overrides) in object_files {
+            for (line, cols) in rows(text) {
+                let [word, plural, category, sense, scenes] = cols[..] else {
+                    return Err(bad(file, line, "expected 5 tab-separated columns"));
+                };
+                let existing = lex.lookup(word).iter().find_map(|e| match *e {
+                    Entry::Noun { id, plural: false } => Some(id),
+                    _ => None,
+                });
+                if existing.is_some() && !overrides {
                     continue;
                 }
-                let i = match lex.scene_names.iter().position(|s| s == tag) {
+                let category_idx = match categories.iter().position(|c| c == category) {
                     Some(i) => i,
                     None => {
-                        if lex.scene_names.len() == 64 {
-                            return Err(bad("objects.tsv", line, "more than 64 scene tags"));
-                        }
-                        lex.scene_names.push(tag.to_string());
-                        lex.scene_names.len() - 1
+                        categories.push(category.to_string());
+                        categories.len() - 1
                     }
                 };
-                bits |= 1 << i;
+                let mut bits = 0u64;
+                let mut any_scene = false;
+                for tag in scenes.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                    if tag == "*" {
+                        any_scene = true;
+                        continue;
+                    }
+                    let i = match lex.scene_names.iter().position(|s| s == tag) {
+                        Some(i) => i,
+                        None => {
+                            if lex.scene_names.len() == 64 {
+                                return Err(bad(file, line, "more than 64 scene tags"));
+                            }
+                            lex.scene_names.push(tag.to_string());
+                            lex.scene_names.len() - 1
+                        }
+                    };
+                    bits |= 1 << i;
+                }
+                let id = existing.unwrap_or(lex.nouns.len() as NounId);
+                let plural = (plural != "-").then(|| plural.to_string());
+                if let Some(old) = existing.and_then(|i| lex.nouns[i as usize].plural.clone()) {
+                    lex.remove_form(&old, Entry::Noun { id, plural: true });
+                }
+                lex.add_form(word, Entry::Noun { id, plural: false });
+                if let Some(p) = &plural {
+                    lex.add_form(p, Entry::Noun { id, plural: true });
+                }
+                let noun = Noun {
+                    word: word.to_string(),
+                    plural,
+                    category: category.to_string(),
+                    // `other`: a noun the parser knows but the operators never edit
+                    hypernym: sense == "hypernym" || category == "other",
+                    sense: sense.to_string(),
+                    scenes: bits,
+                    any_scene,
+                    sense_id: intern(&mut noun_senses, sense),
+                    category_idx,
+                };
+                match existing {
+                    Some(i) => lex.nouns[i as usize] = noun,
+                    None => lex.nouns.push(noun),
+                }
             }
-            let id = lex.nouns.len() as NounId;
-            let plural = (plural != "-").then(|| plural.to_string());
-            lex.add_form(word, Entry::Noun { id, plural: false });
-            if let Some(p) = &plural {
-                lex.add_form(p, Entry::Noun { id, plural: true });
-            }
-            lex.nouns.push(Noun {
-                word: word.to_string(),
-                plural,
-                category: category.to_string(),
-                hypernym: sense == "hypernym",
-                sense: sense.to_string(),
-                scenes: bits,
-                any_scene,
-                sense_id: intern(&mut noun_senses, sense),
-                category_idx,
-            });
         }
-        for (line, cols) in rows("attributes.tsv", src.attributes) {
-            let [word, category, sense] = cols[..] else {
-                return Err(bad(
-                    "attributes.tsv",
-                    line,
-                    "expected 3 tab-separated columns",
-                ));
-            };
-            let id = lex.attrs.len() as AttrId;
-            lex.add_form(word, Entry::Attr(id));
-            lex.attrs.push(Attr {
-                word: word.to_string(),
-                category: category.to_string(),
-                sense: sense.to_string(),
-                sense_id: intern(&mut attr_senses, sense),
-            });
+        for &(file, text) in &src.attributes {
+            for (line, cols) in rows(text) {
+                let [word, category, sense] = cols[..] else {
+                    return Err(bad(file, line, "expected 3 tab-separated columns"));
+                };
+                let attr = Attr {
+                    word: word.to_string(),
+                    category: category.to_string(),
+                    sense: sense.to_string(),
+                    sense_id: intern(&mut attr_senses, sense),
+                };
+                match lex.attrs.iter().position(|a| a.word == word) {
+                    Some(i) => lex.attrs[i] = attr,
+                    None => {
+                        let id = lex.attrs.len() as AttrId;
+                        lex.add_form(word, Entry::Attr(id));
+                        lex.attrs.push(attr);
+                    }
+                }
+            }
         }
         lex.fits = vec![vec![false; lex.attrs.len()]; categories.len()];
         lex.members = vec![Vec::new(); categories.len()];
@@ -333,9 +445,17 @@ impl Lexicon {
                 lex.addable.push(i as NounId);
             }
         }
-        for (line, cols) in rows("compat.tsv", src.compat) {
+        lex.addable_set = vec![false; lex.nouns.len()];
+        for &n in &lex.addable {
+            lex.addable_set[n as usize] = true;
+        }
+        for (file, line, cols) in src
+            .compat
+            .iter()
+            .flat_map(|&(f, t)| rows(t).map(move |(l, c)| (f, l, c)))
+        {
             let [acat, ncats, words] = cols[..] else {
-                return Err(bad("compat.tsv", line, "expected 3 tab-separated columns"));
+                return Err(bad(file, line, "expected 3 tab-separated columns"));
             };
             let chosen: Vec<AttrId> = if words == "*" {
                 (0..lex.attrs.len() as AttrId)
@@ -349,11 +469,7 @@ impl Lexicon {
                         .iter()
                         .position(|a| a.word == w && a.category == acat)
                         .ok_or_else(|| {
-                            bad(
-                                "compat.tsv",
-                                line,
-                                format!("{w:?} is not a {acat} attribute"),
-                            )
+                            bad(file, line, format!("{w:?} is not a {acat} attribute"))
                         })?;
                     v.push(a as AttrId);
                 }
@@ -361,62 +477,64 @@ impl Lexicon {
             };
             if chosen.is_empty() {
                 return Err(bad(
-                    "compat.tsv",
+                    file,
                     line,
                     format!("no attribute of category {acat:?}"),
                 ));
             }
             for nc in ncats.split(',').map(str::trim) {
-                let ci = categories.iter().position(|c| c == nc).ok_or_else(|| {
-                    bad("compat.tsv", line, format!("unknown noun category {nc:?}"))
-                })?;
+                let ci = categories
+                    .iter()
+                    .position(|c| c == nc)
+                    .ok_or_else(|| bad(file, line, format!("unknown noun category {nc:?}")))?;
                 for &a in &chosen {
                     lex.fits[ci][a as usize] = true;
                 }
             }
         }
-        let mut pending: Vec<(usize, Vec<String>)> = Vec::new();
-        for (line, cols) in rows("relations.tsv", src.relations) {
+        let mut pending: Vec<(&str, usize, Vec<String>)> = Vec::new();
+        for (file, line, cols) in src
+            .relations
+            .iter()
+            .flat_map(|&(f, t)| rows(t).map(move |(l, c)| (f, l, c)))
+        {
             if cols.len() < 3 || cols.len() > 4 {
-                return Err(bad(
-                    "relations.tsv",
-                    line,
-                    "expected 3 or 4 tab-separated columns",
-                ));
+                return Err(bad(file, line, "expected 3 or 4 tab-separated columns"));
             }
-            let id = lex.rels.len() as RelId;
-            lex.add_form(cols[0], Entry::Rel(id));
-            lex.rels.push(Rel {
+            let rel = Rel {
                 phrase: cols[0].to_string(),
                 category: cols[1].to_string(),
                 sense: cols[2].to_string(),
                 opposites: Vec::new(),
-            });
+            };
             let opp = cols.get(3).copied().unwrap_or("");
-            pending.push((
-                line,
-                opp.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect(),
-            ));
+            let opps = opp
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+            if let Some(i) = lex.rels.iter().position(|r| r.phrase == cols[0]) {
+                lex.rels[i] = rel;
+                pending[i] = (file, line, opps);
+                continue;
+            }
+            let id = lex.rels.len() as RelId;
+            lex.add_form(cols[0], Entry::Rel(id));
+            lex.rels.push(rel);
+            pending.push((file, line, opps));
         }
-        for (i, (line, opps)) in pending.into_iter().enumerate() {
+        for (i, (file, line, opps)) in pending.into_iter().enumerate() {
             for o in opps {
                 let j = lex.rels.iter().position(|r| r.phrase == o);
                 match j {
                     Some(j) if lex.rels[j].sense != lex.rels[i].sense => {
                         lex.rels[i].opposites.push(j as RelId)
                     }
-                    Some(_) => {
-                        return Err(bad(
-                            "relations.tsv",
-                            line,
-                            format!("{o:?} has the same sense"),
-                        ))
-                    }
-                    // An opposite need not be parseable itself ("walking next to").
+                    Some(_) => return Err(bad(file, line, format!("{o:?} has the same sense"))),
+                    // An opposite need not be parseable itself ("walking next to"); it is
+                    // not added to the parsed forms, so that "sitting next to" still parses as
+                    // "next to" (with its opposites) after a skipped posture verb.
                     None => {
                         let id = lex.rels.len() as RelId;
                         let cat = lex.rels[i].category.clone();
@@ -426,19 +544,18 @@ impl Lexicon {
                             sense: o.clone(),
                             opposites: Vec::new(),
                         });
-                        lex.add_form(&o, Entry::Rel(id));
                         lex.rels[i].opposites.push(id);
                     }
                 }
             }
         }
-        for (line, cols) in rows("function_words.tsv", src.function_words) {
+        for (file, line, cols) in src
+            .function_words
+            .iter()
+            .flat_map(|&(f, t)| rows(t).map(move |(l, c)| (f, l, c)))
+        {
             let [word, role] = cols[..] else {
-                return Err(bad(
-                    "function_words.tsv",
-                    line,
-                    "expected 2 tab-separated columns",
-                ));
+                return Err(bad(file, line, "expected 2 tab-separated columns"));
             };
             let role = match role {
                 "det_sg" => FuncRole::DetSg,
@@ -460,17 +577,17 @@ impl Lexicon {
                     }
                     continue;
                 }
-                other => {
-                    return Err(bad(
-                        "function_words.tsv",
-                        line,
-                        format!("unknown role {other:?}"),
-                    ))
-                }
+                other => return Err(bad(file, line, format!("unknown role {other:?}"))),
             };
             lex.add_form(word, Entry::Func(role));
         }
         Ok(lex)
+    }
+
+    fn remove_form(&mut self, form: &str, e: Entry) {
+        if let Some(v) = self.forms.get_mut(form) {
+            v.retain(|x| *x != e);
+        }
     }
 
     fn add_form(&mut self, form: &str, e: Entry) {
@@ -506,6 +623,11 @@ impl Lexicon {
         &self.addable
     }
 
+    /// Whether add_obj may add noun `n`.
+    pub fn is_addable(&self, n: NounId) -> bool {
+        self.addable_set[n as usize]
+    }
+
     /// Whether attribute `a` fits noun `n` (compat.tsv).
     pub fn fits(&self, a: AttrId, n: NounId) -> bool {
         let ci = self.nouns[n as usize].category_idx;
@@ -534,7 +656,7 @@ mod tests {
 
     #[test]
     fn embedded_lexicon_parses() {
-        let lex = Lexicon::from_sources(SOURCES).expect("valid");
+        let lex = Lexicon::from_sources(builtin_sources()).expect("valid");
         assert!(lex.nouns.len() > 150, "{}", lex.nouns.len());
         assert!(lex.attrs.len() > 40);
         assert!(lex.rels.len() > 30);
@@ -542,14 +664,50 @@ mod tests {
 
     #[test]
     fn bad_rows_name_file_and_line() {
-        let mut s = SOURCES;
-        s.attributes = "# header\nred\tcolor\n";
+        let mut s = builtin_sources();
+        s.attributes = vec![("attributes.tsv", "# header\nred\tcolor\n")];
         let e = Lexicon::from_sources(s).expect_err("bad").to_string();
         assert!(e.contains("attributes.tsv:2"), "{e}");
-        let mut s = SOURCES;
-        s.compat = "color\tplanet\t*\n";
+        let mut s = builtin_sources();
+        s.compat = vec![("compat.tsv", "color\tplanet\t*\n")];
         let e = Lexicon::from_sources(s).expect_err("bad").to_string();
         assert!(e.contains("compat.tsv:1") && e.contains("planet"), "{e}");
+    }
+
+    #[test]
+    fn user_files_extend_and_override() {
+        let dir = std::env::temp_dir().join(format!("clipprobe-lex-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(
+            dir.join("objects.tsv"),
+            "futon\tfutons\tfurniture\tfuton\t*\ndog\tdogs\tanimal\tcanine\t*\n",
+        )
+        .expect("write");
+        let user = UserFiles::read(&dir).expect("read");
+        let lex = Lexicon::from_sources(user.sources()).expect("valid");
+        let noun = |w: &str| {
+            lex.lookup(w).iter().find_map(|e| match *e {
+                Entry::Noun { id, .. } => Some(&lex.nouns[id as usize]),
+                _ => None,
+            })
+        };
+        assert_eq!(noun("futons").map(|n| n.word.as_str()), Some("futon"));
+        assert_eq!(noun("dog").map(|n| n.sense.as_str()), Some("canine"));
+        assert_eq!(
+            lex.nouns.iter().filter(|n| n.word == "dog").count(),
+            1,
+            "redefined in place"
+        );
+        std::fs::write(dir.join("attributes.tsv"), "# x\nred\n").expect("write");
+        let e = Lexicon::from_sources(UserFiles::read(&dir).expect("read").sources())
+            .expect_err("bad row")
+            .to_string();
+        assert!(e.contains("attributes.tsv:2"), "{e}");
+        std::fs::remove_dir_all(&dir).expect("clean");
+        assert!(
+            UserFiles::read(&dir).is_err(),
+            "a missing directory has no lexicon file"
+        );
     }
 
     #[test]

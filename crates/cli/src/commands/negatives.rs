@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clipprobe_probe::bench::Op;
-use clipprobe_probe::formats;
 use clipprobe_probe::negatives::{self, InputFormat, Options, Summary};
+use clipprobe_probe::{formats, lexicon};
 
 use crate::printer::Printer;
 
@@ -82,6 +82,21 @@ pub struct Args {
     /// With --adversarial-filter: keep at least this fraction of each operator's rows.
     #[arg(long, default_value_t = 0.5, value_parser = parse_ratio, requires = "adversarial_filter")]
     pub min_keep: f64,
+    /// A directory of lexicon files (objects.tsv, attributes.tsv, compat.tsv, relations.tsv,
+    /// function_words.tsv; same columns as the built-in ones) that extend and override the
+    /// built-in lexicon.
+    #[arg(long, value_name = "DIR")]
+    pub lexicon: Option<PathBuf>,
+    /// Captions (any --captions format) to learn plausibility counts from, added to the
+    /// built-in table (attribute-noun, noun-noun, subject-relation, relation-object).
+    #[arg(long, value_name = "FILE")]
+    pub corpus: Option<PathBuf>,
+    /// Use only the --corpus counts, not the built-in table.
+    #[arg(long, requires = "corpus")]
+    pub no_builtin_table: bool,
+    /// Also write the plausibility table in use (built-in and --corpus counts) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub save_table: Option<PathBuf>,
 }
 
 /// `<out without .jsonl>.summary.json`.
@@ -108,11 +123,38 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<()> {
     };
     let input = negatives::read_input(&args.captions, args.format.map(Into::into))
         .with_context(|| format!("reading captions from {}", args.captions.display()))?;
+    let user = match &args.lexicon {
+        Some(dir) => Some(
+            lexicon::UserFiles::read(dir)
+                .with_context(|| format!("reading the lexicon in {}", dir.display()))?,
+        ),
+        None => None,
+    };
+    let corpus = match &args.corpus {
+        Some(f) => negatives::read_input(f, None)
+            .with_context(|| format!("reading the corpus {}", f.display()))?
+            .captions
+            .into_iter()
+            .map(|c| c.caption)
+            .collect(),
+        None => Vec::new(),
+    };
+    let model = if user.is_none() && corpus.is_empty() {
+        negatives::Model::builtin().clone()
+    } else {
+        let texts: Vec<&str> = corpus.iter().map(String::as_str).collect();
+        negatives::Model::new(user.as_ref(), !args.no_builtin_table, &texts)?
+    };
+    if let Some(path) = &args.save_table {
+        let text = model.plaus.to_tsv(&model.lex);
+        formats::write_atomic(path, |w| w.write_all(text.as_bytes()))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let summary_file = summary_path(&args.out);
     for out in [&args.out, &summary_file] {
         formats::check_output(out)?;
     }
-    let generated = negatives::run(&input, &opts)?;
+    let generated = negatives::run_with(&input, &opts, &model)?;
     // the negatives and their summary are replaced together, or neither
     let mut set = formats::OutputSet::new();
     negatives::stage_records(&mut set, &args.out, &generated.records)
@@ -151,6 +193,18 @@ fn print_summary(printer: &Printer, s: &Summary) {
         i.blank_lines,
         i.unparsed
     ));
+    if !i.unknown_words.is_empty() {
+        let words: Vec<String> = i
+            .unknown_words
+            .iter()
+            .take(12)
+            .map(|(w, n)| format!("{w} ({n})"))
+            .collect();
+        printer.info(format!(
+            "most frequent unknown words: {} (add them with --lexicon DIR)",
+            words.join(", ")
+        ));
+    }
     let b = &s.blind_baseline;
     for op in Op::ALL {
         let Some(st) = s.ops.get(op.name()) else {
@@ -220,6 +274,13 @@ mod tests {
             "--debias",
             "--min-keep",
             "0.3",
+            "--lexicon",
+            "lex",
+            "--corpus",
+            "c.jsonl",
+            "--no-builtin-table",
+            "--save-table",
+            "t.tsv",
         ])
         .expect("parse");
         assert_eq!(a.format, Some(Format::Coco));
@@ -227,6 +288,10 @@ mod tests {
         assert_eq!((a.per_caption, a.seed, a.depth), (3, 9, 2));
         assert!(a.adversarial_filter);
         assert_eq!(a.min_keep, 0.3);
+        assert_eq!(a.lexicon.as_deref(), Some(Path::new("lex")));
+        assert_eq!(a.corpus.as_deref(), Some(Path::new("c.jsonl")));
+        assert!(a.no_builtin_table);
+        assert_eq!(a.save_table.as_deref(), Some(Path::new("t.tsv")));
     }
 
     #[test]
@@ -240,6 +305,7 @@ mod tests {
         );
         assert!(parse(&["--adversarial-filter", "--min-keep", "2"]).is_err());
         assert!(parse(&["--format", "csv"]).is_err());
+        assert!(parse(&["--no-builtin-table"]).is_err(), "needs --corpus");
     }
 
     #[test]

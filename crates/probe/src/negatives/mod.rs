@@ -13,6 +13,7 @@
 
 mod input;
 mod ops;
+pub mod plausibility;
 
 use std::collections::BTreeMap;
 
@@ -24,10 +25,57 @@ use serde::Serialize;
 use crate::audit;
 use crate::bench::{BenchRecord, Edit, Op, BENCH_SCHEMA_VERSION};
 use crate::concepts::parse;
-use crate::lexicon::Lexicon;
+use crate::lexicon::{Lexicon, UserFiles};
 
 pub use input::{read_input, InputCaption, InputFormat, InputSet};
 pub use ops::Skip;
+pub use plausibility::Plausibility;
+
+/// The built-in plausibility table (learned from the development part of the COCO dev
+/// captions; see `crates/probe/lexicon/README.md`).
+pub const BUILTIN_TABLE: &str = include_str!("../../lexicon/plausibility.tsv");
+
+/// What generation knows: the lexicon and the plausibility table.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub lex: Lexicon,
+    pub plaus: Plausibility,
+}
+
+impl Model {
+    /// The built-in lexicon and table, built once.
+    pub fn builtin() -> &'static Model {
+        static M: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
+        M.get_or_init(|| {
+            let lex = Lexicon::builtin().clone();
+            // The embedded table is checked by the unit tests; a failure here is a build bug.
+            #[allow(clippy::expect_used)]
+            let plaus = Plausibility::from_tsv(BUILTIN_TABLE, "lexicon/plausibility.tsv", &lex)
+                .expect("embedded plausibility table is valid");
+            Model { lex, plaus }
+        })
+    }
+
+    /// The built-in lexicon extended by `user` files (`--lexicon DIR`), with the built-in table
+    /// (unless `builtin_table` is false) plus counts learned from `corpus` (`--corpus FILE`).
+    pub fn new(
+        user: Option<&UserFiles>,
+        builtin_table: bool,
+        corpus: &[&str],
+    ) -> crate::Result<Model> {
+        let lex = match user {
+            Some(u) => Lexicon::from_sources(u.sources())?,
+            None => Lexicon::builtin().clone(),
+        };
+        let mut plaus = if builtin_table {
+            Plausibility::from_tsv(BUILTIN_TABLE, "lexicon/plausibility.tsv", &lex)?
+        } else {
+            Plausibility::default()
+        };
+        plaus.merge(&Plausibility::learn(corpus.iter().copied(), &lex));
+        Ok(Model { lex, plaus })
+    }
+}
 
 /// Version of the summary JSON written beside the output.
 pub const SUMMARY_SCHEMA_VERSION: u64 = 1;
@@ -80,7 +128,17 @@ pub struct InputStats {
     pub blank_lines: usize,
     /// Captions in which the parser found no object (no operator can apply).
     pub unparsed: usize,
+    /// The most frequent words the lexicon does not know (word, count), most frequent first:
+    /// candidates for a `--lexicon` file.
+    pub unknown_words: Vec<(String, usize)>,
+    /// The first unparsed captions (at most [`UNPARSED_EXAMPLES`]).
+    pub unparsed_examples: Vec<String>,
 }
+
+/// How many unknown words the summary lists.
+pub const UNKNOWN_WORDS: usize = 30;
+/// How many unparsed captions the summary lists.
+pub const UNPARSED_EXAMPLES: usize = 10;
 
 /// The summary written to `<out>.summary.json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -107,6 +165,11 @@ pub struct Generated {
 /// Generates negatives, audits them with the blind baseline, and filters them when
 /// [`Options::adversarial_filter`] is set.
 pub fn run(input: &InputSet, opts: &Options) -> crate::Result<Generated> {
+    run_with(input, opts, Model::builtin())
+}
+
+/// [`run`] with a given lexicon and plausibility table.
+pub fn run_with(input: &InputSet, opts: &Options, model: &Model) -> crate::Result<Generated> {
     if opts.per_caption == 0 || opts.depth == 0 || opts.ops.is_empty() {
         return Err(crate::Error::Input(
             "--per-caption, --depth and --ops must be at least 1".into(),
@@ -119,7 +182,8 @@ pub fn run(input: &InputSet, opts: &Options) -> crate::Result<Generated> {
             )));
         }
     }
-    let (records, ops, unparsed) = generate(&input.captions, opts);
+    let g = generate_with(&input.captions, opts, model);
+    let (records, ops, unparsed) = (g.records, g.ops, g.unparsed);
     let corpus: Vec<&str> = input.captions.iter().map(|c| c.caption.as_str()).collect();
     let (records, blind) = audit::audit_and_filter(records, &corpus, opts.adversarial_filter);
     let summary = Summary {
@@ -131,7 +195,13 @@ pub fn run(input: &InputSet, opts: &Options) -> crate::Result<Generated> {
             format: input.format,
             captions: input.captions.len(),
             blank_lines: input.blank_lines,
-            unparsed,
+            unparsed: unparsed.len(),
+            unknown_words: g.unknown_words,
+            unparsed_examples: unparsed
+                .into_iter()
+                .take(UNPARSED_EXAMPLES)
+                .map(|i| input.captions[i].caption.clone())
+                .collect(),
         },
         ops,
         rows: records.len(),
@@ -151,34 +221,66 @@ fn mix(seed: u64, a: u64, b: u64) -> u64 {
 
 type Stats = BTreeMap<Op, (usize, usize, BTreeMap<Skip, usize>)>;
 
-/// Generates negatives (no audit): the records in input order, then operator order, per-op
-/// statistics keyed by name, and the number of captions with no object.
+/// What [`generate_with`] returns.
+#[derive(Debug, Clone)]
+pub struct Generation {
+    /// Records in input order, then operator order.
+    pub records: Vec<BenchRecord>,
+    /// Per-operator statistics keyed by name.
+    pub ops: BTreeMap<String, OpStats>,
+    /// Indices of the captions with no object, in input order.
+    pub unparsed: Vec<usize>,
+    /// The [`UNKNOWN_WORDS`] most frequent unknown words, most frequent first (ties by word).
+    pub unknown_words: Vec<(String, usize)>,
+}
+
+/// Generates negatives with the built-in model (no audit): records, per-op statistics and the
+/// number of captions with no object.
 pub fn generate(
     inputs: &[InputCaption],
     opts: &Options,
 ) -> (Vec<BenchRecord>, BTreeMap<String, OpStats>, usize) {
+    let g = generate_with(inputs, opts, Model::builtin());
+    (g.records, g.ops, g.unparsed.len())
+}
+
+/// Generates negatives with `model` (no audit).
+pub fn generate_with(inputs: &[InputCaption], opts: &Options, model: &Model) -> Generation {
     let ops: Vec<Op> = Op::ALL
         .into_iter()
         .filter(|o| opts.ops.contains(o))
         .collect();
-    let lex = Lexicon::builtin();
-    let chunks: Vec<(Vec<BenchRecord>, Stats, usize)> = inputs
+    let lex = &model.lex;
+    type Chunk = (Vec<BenchRecord>, Stats, Vec<usize>, BTreeMap<String, usize>);
+    let chunks: Vec<Chunk> = inputs
         .par_chunks(256)
         .enumerate()
         .map(|(ci, chunk)| {
             let mut recs = Vec::new();
             let mut stats = Stats::new();
-            let mut unparsed = 0;
+            let mut unparsed = Vec::new();
+            let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
             for (j, inp) in chunk.iter().enumerate() {
                 let index = (ci * 256 + j) as u64;
                 let parsed = parse(&inp.caption, lex);
                 if parsed.objects.is_empty() {
-                    unparsed += 1;
+                    unparsed.push(ci * 256 + j);
+                }
+                for it in &parsed.items {
+                    if it.kind == crate::concepts::ItemKind::Other {
+                        let w = &parsed.tokens[it.tok_start].lower;
+                        match unknown.get_mut(w.as_str()) {
+                            Some(n) => *n += 1,
+                            None => {
+                                unknown.insert(w.clone(), 1);
+                            }
+                        }
+                    }
                 }
                 for &op in &ops {
                     let mut rng = ChaCha8Rng::seed_from_u64(mix(opts.seed, index, op as u64));
                     let st = stats.entry(op).or_default();
-                    match negatives_for(inp, &parsed, op, &ops, opts, lex, &mut rng) {
+                    match negatives_for(inp, &parsed, op, &ops, opts, model, &mut rng) {
                         Ok(rows) => {
                             st.0 += 1;
                             st.1 += rows.len();
@@ -188,7 +290,7 @@ pub fn generate(
                     }
                 }
             }
-            (recs, stats, unparsed)
+            (recs, stats, unparsed, unknown)
         })
         .collect();
     let mut records = Vec::new();
@@ -196,10 +298,14 @@ pub fn generate(
         .iter()
         .map(|o| (o.name().to_string(), OpStats::default()))
         .collect();
-    let mut unparsed = 0;
-    for (recs, stats, u) in chunks {
+    let mut unparsed = Vec::new();
+    let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
+    for (recs, stats, u, unk) in chunks {
         records.extend(recs);
-        unparsed += u;
+        unparsed.extend(u);
+        for (w, n) in unk {
+            *unknown.entry(w).or_default() += n;
+        }
         for (op, (applied, rows, skips)) in stats {
             let s = out.entry(op.name().to_string()).or_default();
             s.captions_applied += applied;
@@ -209,28 +315,74 @@ pub fn generate(
             }
         }
     }
-    (records, out, unparsed)
+    let mut unknown: Vec<(String, usize)> = unknown.into_iter().collect();
+    unknown.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    unknown.truncate(UNKNOWN_WORDS);
+    Generation {
+        records,
+        ops: out,
+        unparsed,
+        unknown_words: unknown,
+    }
 }
 
-/// Draws up to `n` distinct indices below `len`.
-fn draw(rng: &mut ChaCha8Rng, len: usize, n: usize) -> Vec<usize> {
-    rand::seq::index::sample(rng, len, n.min(len)).into_vec()
+/// Draws up to `n` distinct candidates, each with probability in proportion to
+/// [`ops::weight`] (the caption frequency of the word it puts in).
+fn draw(rng: &mut ChaCha8Rng, cands: &[ops::Cand], pl: &Plausibility, n: usize) -> Vec<usize> {
+    let n = n.min(cands.len());
+    match rand::seq::index::sample_weighted(rng, cands.len(), |i| ops::weight(cands[i], pl), n) {
+        Ok(v) => v.into_vec(),
+        Err(_) => rand::seq::index::sample(rng, cands.len(), n).into_vec(),
+    }
 }
 
-/// One step: a random candidate of `op` on `text` whose result is not in `seen`.
+/// Char spans `[start, end)` an earlier step introduced or changed, in the current text.
+type Protected = Vec<[usize; 2]>;
+
+/// Whether an edit touches a protected span (a change overlapping it, or an insertion inside).
+fn touches(edit: &Edit, protected: &Protected) -> bool {
+    edit.changes.iter().any(|c| {
+        protected.iter().any(|p| {
+            if c.span[0] == c.span[1] {
+                p[0] < c.span[0] && c.span[0] < p[1]
+            } else {
+                c.span[0] < p[1] && p[0] < c.span[1]
+            }
+        })
+    })
+}
+
+/// Moves protected spans through an edit and adds the spans it changed.
+fn protect(edit: &Edit, protected: &mut Protected) {
+    for p in protected.iter_mut() {
+        let shift: isize = edit
+            .changes
+            .iter()
+            .filter(|c| c.span[1] <= p[0] && !(c.span[0] == c.span[1] && c.span[0] == p[0]))
+            .map(|c| (c.new_span[1] - c.new_span[0]) as isize - (c.span[1] - c.span[0]) as isize)
+            .sum();
+        p[0] = (p[0] as isize + shift) as usize;
+        p[1] = (p[1] as isize + shift) as usize;
+    }
+    protected.extend(edit.changes.iter().map(|c| c.new_span));
+}
+
+/// One step: a random candidate of `op` on `text` whose result is not in `seen` and which
+/// leaves every protected span alone.
 fn step(
     text: &str,
     op: Op,
-    lex: &Lexicon,
+    m: &Model,
     rng: &mut ChaCha8Rng,
     seen: &[String],
+    protected: &Protected,
 ) -> Result<(String, Edit), Skip> {
-    let p = parse(text, lex);
+    let p = parse(text, &m.lex);
     let mut cands = Vec::new();
-    ops::candidates(op, &p, lex, &mut cands)?;
-    for i in draw(rng, cands.len(), 8) {
-        let (t, e) = ops::materialise(op, cands[i], &p, lex);
-        if !seen.iter().any(|s| s == &t) {
+    ops::candidates(op, &p, m, &mut cands)?;
+    for i in draw(rng, &cands, &m.plaus, 8) {
+        let (t, e) = ops::materialise(op, cands[i], &p, &m.lex);
+        if !seen.iter().any(|s| s == &t) && !touches(&e, protected) {
             return Ok((t, e));
         }
     }
@@ -243,18 +395,20 @@ fn negatives_for(
     op: Op,
     all_ops: &[Op],
     opts: &Options,
-    lex: &Lexicon,
+    m: &Model,
     rng: &mut ChaCha8Rng,
 ) -> Result<Vec<BenchRecord>, Skip> {
     let mut cands = Vec::new();
-    ops::candidates(op, p, lex, &mut cands)?;
+    ops::candidates(op, p, m, &mut cands)?;
     let mut rows: Vec<BenchRecord> = Vec::new();
     let mut last_skip = Skip::Unchanged;
-    for i in draw(rng, cands.len(), opts.per_caption + 4) {
+    for i in draw(rng, &cands, &m.plaus, opts.per_caption + 4) {
         if rows.len() == opts.per_caption {
             break;
         }
-        let (text, edit) = ops::materialise(op, cands[i], p, lex);
+        let (text, edit) = ops::materialise(op, cands[i], p, &m.lex);
+        let mut protected = Protected::new();
+        protect(&edit, &mut protected);
         let mut seen = vec![inp.caption.clone(), text];
         let mut edits = vec![edit];
         let mut chain = vec![op];
@@ -262,11 +416,14 @@ fn negatives_for(
             let mut order = all_ops.to_vec();
             rand::seq::SliceRandom::shuffle(order.as_mut_slice(), rng);
             let cur = seen.last().cloned().unwrap_or_default();
-            let next = order
-                .into_iter()
-                .find_map(|o| step(&cur, o, lex, rng, &seen).ok().map(|r| (o, r)));
+            let next = order.into_iter().find_map(|o| {
+                step(&cur, o, m, rng, &seen, &protected)
+                    .ok()
+                    .map(|r| (o, r))
+            });
             match next {
                 Some((o, (t, e))) => {
+                    protect(&e, &mut protected);
                     seen.push(t);
                     edits.push(e);
                     chain.push(o);

@@ -9,6 +9,9 @@ use crate::bench::{Change, Edit, Op};
 use crate::concepts::{ItemKind, Object, Parse};
 use crate::lexicon::{AttrId, FuncRole, Lexicon, NounId, RelId};
 
+use super::plausibility::Plausibility;
+use super::Model;
+
 /// Why an operator does not apply to a caption (summary reason names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Skip {
@@ -61,17 +64,71 @@ pub enum Cand {
 }
 
 /// Lists the candidates of `op` into `out`, or says why there are none.
-pub fn candidates(op: Op, p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+pub fn candidates(op: Op, p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     out.clear();
+    let (lex, pl) = (&m.lex, &m.plaus);
     match op {
-        Op::ReplaceObj => replace_obj(p, lex, out),
-        Op::SwapObj => swap_obj(p, lex, out),
-        Op::ReplaceAtt => replace_att(p, lex, out),
-        Op::SwapAtt => swap_att(p, lex, out),
-        Op::ReplaceRel => replace_rel(p, lex, out),
-        Op::AddObj => add_obj(p, lex, out),
-        Op::AddAtt => add_att(p, lex, out),
+        Op::ReplaceObj => replace_obj(p, lex, pl, out),
+        Op::SwapObj => swap_obj(p, lex, pl, out),
+        Op::ReplaceAtt => replace_att(p, lex, pl, out),
+        Op::SwapAtt => swap_att(p, lex, pl, out),
+        Op::ReplaceRel => replace_rel(p, lex, pl, out),
+        Op::AddObj => add_obj(p, lex, pl, out),
+        Op::AddAtt => add_att(p, lex, pl, out),
     }
+}
+
+/// How often the word a candidate puts into the text occurs in captions (plus one): drawing
+/// candidates in proportion to it makes the words of the negatives as frequent as those of the
+/// captions, so word frequency does not tell them apart.
+pub fn weight(c: Cand, pl: &Plausibility) -> f64 {
+    1.0 + match c {
+        Cand::ReplaceObj { noun, .. } | Cand::AddObj { noun } => pl.noun(noun),
+        Cand::ReplaceAtt { new, .. } | Cand::AddAtt { attr: new, .. } => pl.attr(new),
+        Cand::ReplaceRel { new, .. } => pl.rel(new),
+        Cand::SwapObj { .. } | Cand::SwapAtt { .. } => 0,
+    } as f64
+}
+
+/// How often a noun must have been the subject / object of a relation for a swap or a
+/// replacement to put it there: once can be a parser slip ("something on a carrot").
+const MIN_SLOT: u32 = 2;
+
+/// Whether noun `n` could stand in object `oi`'s slot: every attribute of the object has
+/// described `n` in the corpus, `n` has been the subject / object of each relation the object
+/// is the subject / object of, and `n` has appeared with every other object of the caption
+/// (`except` is left out: the object being swapped with).
+fn fits_slot(
+    p: &Parse<'_>,
+    lex: &Lexicon,
+    pl: &Plausibility,
+    oi: usize,
+    n: NounId,
+    except: Option<usize>,
+) -> bool {
+    let o = &p.objects[oi];
+    o.attrs.iter().all(|&ai| {
+        let a = p.attributes[ai].attr;
+        lex.fits(a, n) && pl.an(a, n) > 0
+    }) && p.relations.iter().all(|r| {
+        (r.subject != oi || pl.sr(n, r.rel) >= MIN_SLOT)
+            && (r.object != oi || pl.ro(r.rel, n) >= MIN_SLOT)
+    }) && p
+        .objects
+        .iter()
+        .enumerate()
+        .all(|(j, m)| j == oi || Some(j) == except || pl.nn(n, m.noun) > 0)
+}
+
+/// "X of Y" ("a plate of pasta", "a herd of sheep" is a determiner): X or Y.
+fn in_of_phrase(p: &Parse<'_>, o: &Object) -> bool {
+    let word = |i: usize| {
+        p.items
+            .get(i)
+            .map(|it| p.tokens[it.tok_start].lower.as_str())
+    };
+    let start = o.det.unwrap_or(o.first).min(o.first);
+    word(o.item + 1) == Some("of") || (start > 0 && word(start - 1) == Some("of"))
 }
 
 fn noun_senses(p: &Parse<'_>, lex: &Lexicon) -> Vec<u32> {
@@ -88,13 +145,12 @@ fn attr_senses(p: &Parse<'_>, lex: &Lexicon) -> Vec<u32> {
         .collect()
 }
 
-fn attrs_fit(p: &Parse<'_>, lex: &Lexicon, o: &Object, noun: NounId) -> bool {
-    o.attrs
-        .iter()
-        .all(|&ai| lex.fits(p.attributes[ai].attr, noun))
-}
-
-fn replace_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+fn replace_obj(
+    p: &Parse<'_>,
+    lex: &Lexicon,
+    pl: &Plausibility,
+    out: &mut Vec<Cand>,
+) -> Result<(), Skip> {
     if p.objects.is_empty() {
         return Err(Skip::NoObject);
     }
@@ -109,7 +165,7 @@ fn replace_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), 
             if n.hypernym
                 || n.countable() != old.countable()
                 || senses.contains(&n.sense_id)
-                || !attrs_fit(p, lex, o, ni)
+                || !fits_slot(p, lex, pl, oi, ni, None)
             {
                 continue;
             }
@@ -127,7 +183,12 @@ fn done(out: &[Cand], why: Skip) -> Result<(), Skip> {
     }
 }
 
-fn swap_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+fn swap_obj(
+    p: &Parse<'_>,
+    lex: &Lexicon,
+    pl: &Plausibility,
+    out: &mut Vec<Cand>,
+) -> Result<(), Skip> {
     if p.objects.len() < 2 {
         return Err(Skip::FewerThanTwoObjects);
     }
@@ -139,9 +200,13 @@ fn swap_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Ski
                 || na.word == nb.word
                 || na.countable() != nb.countable()
                 || swap_class(&na.category) != swap_class(&nb.category)
+                || na.hypernym
+                || nb.hypernym
                 || coordinated(p, oa, ob)
-                || !attrs_fit(p, lex, oa, ob.noun)
-                || !attrs_fit(p, lex, ob, oa.noun)
+                || in_of_phrase(p, oa)
+                || in_of_phrase(p, ob)
+                || !fits_slot(p, lex, pl, a, ob.noun, Some(b))
+                || !fits_slot(p, lex, pl, b, oa.noun, Some(a))
             {
                 continue;
             }
@@ -181,7 +246,12 @@ fn vertical(lex: &Lexicon, r: RelId) -> bool {
     )
 }
 
-fn replace_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+fn replace_att(
+    p: &Parse<'_>,
+    lex: &Lexicon,
+    pl: &Plausibility,
+    out: &mut Vec<Cand>,
+) -> Result<(), Skip> {
     if p.attributes.is_empty() {
         return Err(Skip::NoAttribute);
     }
@@ -191,7 +261,11 @@ fn replace_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), 
         let noun = p.objects[at.object].noun;
         for (ni, n) in lex.attrs.iter().enumerate() {
             let ni = ni as AttrId;
-            if n.category == old.category && !senses.contains(&n.sense_id) && lex.fits(ni, noun) {
+            if n.category == old.category
+                && !senses.contains(&n.sense_id)
+                && lex.fits(ni, noun)
+                && pl.an(ni, noun) > 0
+            {
                 out.push(Cand::ReplaceAtt { attr: ai, new: ni });
             }
         }
@@ -199,7 +273,19 @@ fn replace_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), 
     done(out, Skip::NoReplacementCandidate)
 }
 
-fn swap_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+/// A colour must have described the noun in the corpus ("a black giraffe" never has); other
+/// attribute categories follow `compat.tsv` alone, since swap_att already needs two nouns that
+/// carry attributes and the corpus rarely has both pairings.
+fn seen_colour(lex: &Lexicon, pl: &Plausibility, a: AttrId, n: NounId) -> bool {
+    lex.attrs[a as usize].category != "color" || pl.an(a, n) > 0
+}
+
+fn swap_att(
+    p: &Parse<'_>,
+    lex: &Lexicon,
+    pl: &Plausibility,
+    out: &mut Vec<Cand>,
+) -> Result<(), Skip> {
     if p.attributes.is_empty() {
         return Err(Skip::NoAttribute);
     }
@@ -211,11 +297,26 @@ fn swap_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Ski
         for b in a + 1..p.attributes.len() {
             let (x, y) = (&p.attributes[a], &p.attributes[b]);
             let (ax, ay) = (&lex.attrs[x.attr as usize], &lex.attrs[y.attr as usize]);
+            // the object must not carry the incoming attribute already ("black and white dog")
+            let has = |obj: usize, a: AttrId| {
+                p.attributes.iter().any(|q| {
+                    q.object == obj
+                        && lex.attrs[q.attr as usize].sense_id == lex.attrs[a as usize].sense_id
+                })
+            };
+            // two objects of one sense ("a red bus and a blue bus"): the swap keeps the meaning
+            let same_noun = lex.nouns[p.objects[x.object].noun as usize].sense_id
+                == lex.nouns[p.objects[y.object].noun as usize].sense_id;
             if x.object == y.object
+                || same_noun
+                || has(x.object, y.attr)
+                || has(y.object, x.attr)
                 || ax.sense == ay.sense
                 || ax.word == ay.word
                 || !lex.fits(x.attr, p.objects[y.object].noun)
                 || !lex.fits(y.attr, p.objects[x.object].noun)
+                || !seen_colour(lex, pl, x.attr, p.objects[y.object].noun)
+                || !seen_colour(lex, pl, y.attr, p.objects[x.object].noun)
             {
                 continue;
             }
@@ -225,7 +326,12 @@ fn swap_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Ski
     done(out, Skip::NoSwappablePair)
 }
 
-fn replace_rel(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+fn replace_rel(
+    p: &Parse<'_>,
+    lex: &Lexicon,
+    pl: &Plausibility,
+    out: &mut Vec<Cand>,
+) -> Result<(), Skip> {
     if p.relations.is_empty() {
         return Err(Skip::NoRelation);
     }
@@ -236,8 +342,19 @@ fn replace_rel(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), 
                 .as_str(),
             "place" | "room" | "ground"
         );
+        // "a man in a green shirt": the "in" of clothing is not spatial
+        let worn = lex.nouns[p.objects[r.object].noun as usize].category == "clothing"
+            && lex.rels[r.rel as usize].sense == "in";
+        if worn {
+            continue;
+        }
+        let (subj, obj) = (p.objects[r.subject].noun, p.objects[r.object].noun);
         for &new in &lex.rels[r.rel as usize].opposites {
             if ground && vertical(lex, new) {
+                continue;
+            }
+            // a relation the corpus knows must have been used with both nouns
+            if pl.rel(new) > 0 && (pl.sr(subj, new) == 0 || pl.ro(new, obj) == 0) {
                 continue;
             }
             let sense = &lex.rels[new as usize].sense;
@@ -253,7 +370,12 @@ fn replace_rel(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), 
     done(out, Skip::NoReplacementCandidate)
 }
 
-fn add_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+fn add_obj(
+    p: &Parse<'_>,
+    lex: &Lexicon,
+    pl: &Plausibility,
+    out: &mut Vec<Cand>,
+) -> Result<(), Skip> {
     if p.objects.is_empty() {
         return Err(Skip::NoObject);
     }
@@ -264,17 +386,34 @@ fn add_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip
     // horse", never "a man and a parking meter riding a horse"
     let class =
         (!appended).then(|| swap_class(&lex.nouns[p.objects[joined].noun as usize].category));
-    let scene = p
+    let senses = noun_senses(p, lex);
+    // "people and a woman": never add a member of a class a generic word of the caption covers
+    let generic: Vec<&str> = p
         .objects
         .iter()
         .map(|o| &lex.nouns[o.noun as usize])
-        .filter(|n| !n.any_scene)
-        .fold(0u64, |acc, n| acc | n.scenes);
-    let senses = noun_senses(p, lex);
-    for &ni in lex.addable() {
+        .filter(|n| n.hypernym)
+        .map(|n| n.category.as_str())
+        .collect();
+    // only nouns seen with the first object can be seen with all of them
+    let pool: Vec<NounId> = match pl.neighbours(p.objects[0].noun) {
+        Some(nb) => nb.iter().copied().filter(|&n| lex.is_addable(n)).collect(),
+        None => lex.addable().to_vec(),
+    };
+    for &ni in &pool {
         let n = &lex.nouns[ni as usize];
+        if generic.contains(&n.category.as_str()) {
+            continue;
+        }
+        // seen with every object of the caption; a co-subject has been the subject of each
+        // relation the joined object is the subject of ("a man and a dog riding a horse")
+        let fits = p.objects.iter().all(|o| pl.nn(ni, o.noun) > 0)
+            && (appended
+                || p.relations
+                    .iter()
+                    .all(|r| r.subject != joined || pl.sr(ni, r.rel) > 0));
         if senses.contains(&n.sense_id)
-            || !(scene == 0 || n.any_scene || n.scenes & scene != 0)
+            || !fits
             || class.is_some_and(|c| c != swap_class(&n.category))
         {
             continue;
@@ -291,22 +430,28 @@ fn add_obj(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip
 /// follows ("a man rides ..."), the object is appended at the end: "... with a dog".
 fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<(usize, Option<usize>, bool, usize)> {
     let mut oi = 0;
-    // move over "X and Y" so the new object ends the conjunction
+    let mut had_and = false;
+    // move over "X and Y" so the new object ends the conjunction, and over "X of Y" so that it
+    // never lands inside an "of" phrase ("two plates of pasta and a fork")
     loop {
         let o = &p.objects[oi];
-        let and_next = matches!(
-            p.items.get(o.item + 1).map(|i| i.kind),
-            Some(ItemKind::Func(FuncRole::And))
-        );
+        let next = p.items.get(o.item + 1);
+        let and_next = matches!(next.map(|i| i.kind), Some(ItemKind::Func(FuncRole::And)));
+        let of_next = next.is_some_and(|i| p.tokens[i.tok_start].lower == "of");
         match p.objects.get(oi + 1) {
-            Some(n) if and_next && n.det.unwrap_or(n.first).min(n.first) == o.item + 2 => oi += 1,
+            Some(n)
+                if (and_next || of_next) && n.det.unwrap_or(n.first).min(n.first) == o.item + 2 =>
+            {
+                had_and |= and_next;
+                oi += 1
+            }
             _ => break,
         }
     }
     let o = &p.objects[oi];
     let end = p.bytes(o.item).1;
     let next = p.items.get(o.item + 1);
-    let singular_subject = !o.plural && oi == 0;
+    let singular_subject = !p.objects[0].plural && !had_and;
     match next.map(|i| i.kind) {
         Some(ItemKind::Func(FuncRole::BeSg)) if singular_subject => {
             Some((end, Some(o.item + 1), false, oi))
@@ -325,7 +470,12 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<(usize, Option<usize>, b
     }
 }
 
-fn add_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip> {
+fn add_att(
+    p: &Parse<'_>,
+    lex: &Lexicon,
+    pl: &Plausibility,
+    out: &mut Vec<Cand>,
+) -> Result<(), Skip> {
     if p.objects.is_empty() {
         return Err(Skip::NoObject);
     }
@@ -346,7 +496,11 @@ fn add_att(p: &Parse<'_>, lex: &Lexicon, out: &mut Vec<Cand>) -> Result<(), Skip
         for (ai, a) in lex.attrs.iter().enumerate() {
             let ai = ai as AttrId;
             let shapeless = matches!(a.category.as_str(), "size" | "height" | "shape");
-            if lex.fits(ai, o.noun) && !senses.contains(&a.sense_id) && !(mass && shapeless) {
+            if lex.fits(ai, o.noun)
+                && pl.an(ai, o.noun) > 0
+                && !senses.contains(&a.sense_id)
+                && !(mass && shapeless)
+            {
                 out.push(Cand::AddAtt { obj: oi, attr: ai });
             }
         }

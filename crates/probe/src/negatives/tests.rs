@@ -2,12 +2,22 @@
 
 use super::*;
 
+/// The built-in lexicon with every pairing plausible: these tests pin the lexicon rules and
+/// the text rewriting, apart from the corpus statistics (tested in `plausibility_*`).
+fn permissive() -> &'static Model {
+    static M: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
+    M.get_or_init(|| Model {
+        lex: Lexicon::builtin().clone(),
+        plaus: Plausibility::permissive(),
+    })
+}
+
 /// Every negative an operator can make from `text`.
 fn all(op: Op, text: &str) -> Vec<String> {
     let lex = Lexicon::builtin();
     let p = parse(text, lex);
     let mut c = Vec::new();
-    if ops::candidates(op, &p, lex, &mut c).is_err() {
+    if ops::candidates(op, &p, permissive(), &mut c).is_err() {
         return Vec::new();
     }
     c.into_iter()
@@ -19,7 +29,7 @@ fn skip(op: Op, text: &str) -> Skip {
     let lex = Lexicon::builtin();
     let p = parse(text, lex);
     let mut c = Vec::new();
-    ops::candidates(op, &p, lex, &mut c).expect_err("should not apply")
+    ops::candidates(op, &p, permissive(), &mut c).expect_err("should not apply")
 }
 
 #[test]
@@ -186,7 +196,7 @@ fn edits_record_spans() {
     let text = "An orange cat next to a white dog.";
     let p = parse(text, lex);
     let mut c = Vec::new();
-    ops::candidates(Op::SwapAtt, &p, lex, &mut c).expect("applies");
+    ops::candidates(Op::SwapAtt, &p, permissive(), &mut c).expect("applies");
     let (out, e) = ops::materialise(Op::SwapAtt, c[0], &p, lex);
     assert_eq!(e.changes.len(), 2);
     assert_eq!(e.changes[0].before, "An orange");
@@ -236,8 +246,146 @@ fn builtin_captions_are_a_hundred_and_ten_and_mostly_usable() {
     assert_eq!(caps.len(), 110);
     let (rows, stats, unparsed) = generate(&captions_to_inputs(&caps), &Options::default());
     assert_eq!(unparsed, 0);
-    assert!(stats["replace_obj"].captions_applied >= 105, "{stats:?}");
-    // the default benchmark needs a usable swap_att subset
-    assert!(stats["swap_att"].captions_applied >= 10, "{stats:?}");
+    assert!(stats["replace_obj"].captions_applied >= 90, "{stats:?}");
+    // the default benchmark needs a usable swap_att subset (9 since the corpus statistics
+    // reject colours never seen on the other noun)
+    assert!(stats["swap_att"].captions_applied >= 8, "{stats:?}");
     assert!(rows.len() > 400);
+}
+
+/// Every negative an operator can make from `text` with the built-in lexicon and table.
+fn builtin_all(op: Op, text: &str) -> Vec<String> {
+    let m = Model::builtin();
+    let p = parse(text, &m.lex);
+    let mut c = Vec::new();
+    if ops::candidates(op, &p, m, &mut c).is_err() {
+        return Vec::new();
+    }
+    c.into_iter()
+        .map(|c| ops::materialise(op, c, &p, &m.lex).0)
+        .collect()
+}
+
+fn none_contains(out: &[String], bad: &str) {
+    assert!(
+        !out.iter().any(|o| o.to_lowercase().contains(bad)),
+        "{bad:?} in {out:?}"
+    );
+}
+
+// The failure examples of issue 7, each a test that fails on the generator before it.
+
+#[test]
+fn issue7_swap_obj_needs_each_noun_to_fit_the_other_slot() {
+    none_contains(
+        &builtin_all(Op::SwapObj, "A carrot sitting on a table."),
+        "table sitting on a carrot",
+    );
+    none_contains(
+        &builtin_all(
+            Op::SwapObj,
+            "The shirtless men are riding horses through the lake.",
+        ),
+        "horses are riding men",
+    );
+}
+
+#[test]
+fn issue7_add_obj_never_lands_inside_an_of_phrase() {
+    let out = builtin_all(Op::AddObj, "Two plates of pasta on a table.");
+    none_contains(&out, "plates and");
+    let out = all(Op::AddObj, "A plate of pasta is on a table.");
+    assert!(
+        out.iter()
+            .all(|o| o.contains("pasta and") && o.contains(" are on")),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn issue7_unknown_words_keep_the_noun_phrase() {
+    let lex = Lexicon::builtin();
+    let p = parse("A man sitting on a shaggy hill.", lex);
+    let hill = p.objects.last().expect("hill");
+    assert_eq!(p.item_text(hill.item), "hill");
+    assert!(
+        hill.det.is_some(),
+        "the determiner survives the unknown word"
+    );
+    let p = parse("Three big shaggy elephants walking.", lex);
+    assert!(p.objects[0].plural && p.objects[0].det.is_some());
+    assert_eq!(p.attributes.len(), 1, "'big' stays attached");
+}
+
+#[test]
+fn issue7_attributes_fit_the_noun_not_only_its_category() {
+    none_contains(
+        &builtin_all(Op::ReplaceAtt, "A red strawberry on a plate."),
+        "yellow strawberry",
+    );
+    none_contains(
+        &builtin_all(Op::AddAtt, "A giraffe in a field."),
+        "black giraffe",
+    );
+    none_contains(
+        &builtin_all(Op::AddAtt, "A crowd of people."),
+        "huge people",
+    );
+}
+
+#[test]
+fn issue7_compounds_are_never_split() {
+    for (op, text, bad) in [
+        (Op::ReplaceAtt, "A baby blue car on a street.", "baby "),
+        (
+            Op::ReplaceAtt,
+            "A slice of white bread on a plate.",
+            " bread",
+        ),
+        (Op::ReplaceObj, "A hot dog on a plate.", "hot "),
+        (Op::AddAtt, "A stainless steel refrigerator.", "stainless "),
+    ] {
+        let out = all(op, text);
+        let changed: Vec<_> = out.iter().filter(|o| !o.contains(bad.trim())).collect();
+        assert!(
+            out.iter().all(|o| !o.contains(bad.trim())
+                || o.to_lowercase().contains(&text.to_lowercase()[2..8])),
+            "{op:?} {text}: {out:?} {changed:?}"
+        );
+    }
+    none_contains(&all(Op::ReplaceAtt, "A baby blue car."), "baby red");
+    none_contains(
+        &all(Op::ReplaceAtt, "White bread on a plate."),
+        "orange bread",
+    );
+    none_contains(
+        &all(Op::AddAtt, "A stainless steel fridge."),
+        "stainless red steel",
+    );
+}
+
+#[test]
+fn issue7_clothing_in_is_not_spatial_and_sitting_next_to_parses() {
+    let out = all(Op::ReplaceRel, "A man in a green shirt.");
+    none_contains(&out, "under a green shirt");
+    none_contains(&out, "outside a green shirt");
+    let out = all(Op::ReplaceRel, "A dog sitting next to a cat.");
+    assert!(!out.is_empty(), "'next to' after 'sitting' is replaceable");
+}
+
+#[test]
+fn issue7_caption_words_are_in_the_lexicon() {
+    let lex = Lexicon::builtin();
+    for w in [
+        "grassy",
+        "cardboard",
+        "stainless steel",
+        "police officer",
+        "skateboarder",
+        "hot dog",
+        "fire hydrant",
+        "baby blue",
+    ] {
+        assert!(!lex.lookup(w).is_empty(), "{w}");
+    }
 }

@@ -1,0 +1,260 @@
+//! Plausibility from caption statistics: how often an attribute describes a noun, two nouns
+//! appear in one caption, a noun is the subject or the object of a relation, and how often
+//! each word occurs. Learned by parsing captions with the lexicon ([`Plausibility::learn`]);
+//! the built-in table (`crates/probe/lexicon/plausibility.tsv`) was learned from the
+//! development part of the COCO dev captions (see `scripts/negatives/`).
+//!
+//! Table format, one count a line, tab-separated: `kind  word1  word2  count` with kinds
+//! `n` (noun, -), `a` (attribute, -), `r` (relation, -), `an` (attribute, noun),
+//! `nn` (noun, noun; alphabetical), `sr` (subject noun, relation), `ro` (relation, object noun).
+//! Nouns are singular lexicon words. Rows whose words the lexicon does not know are ignored.
+
+use std::collections::BTreeMap;
+
+use crate::concepts::parse;
+use crate::error::{Error, Result};
+use crate::lexicon::{AttrId, Entry, FxHashMap, Lexicon, NounId, RelId};
+
+/// Co-occurrence counts keyed by lexicon ids.
+#[derive(Debug, Clone, Default)]
+pub struct Plausibility {
+    noun: FxHashMap<NounId, u32>,
+    attr: FxHashMap<AttrId, u32>,
+    rel: FxHashMap<RelId, u32>,
+    an: FxHashMap<(AttrId, NounId), u32>,
+    nn: FxHashMap<(NounId, NounId), u32>,
+    sr: FxHashMap<(NounId, RelId), u32>,
+    ro: FxHashMap<(RelId, NounId), u32>,
+    /// Nouns seen with each noun, sorted (built by [`Plausibility::index`]).
+    neighbours: FxHashMap<NounId, Vec<NounId>>,
+    /// Added to every count: a large floor makes every pairing plausible
+    /// ([`Plausibility::permissive`]).
+    floor: u32,
+}
+
+fn pair(a: NounId, b: NounId) -> (NounId, NounId) {
+    (a.min(b), a.max(b))
+}
+
+impl Plausibility {
+    /// A table with no statistics in which every pairing counts as seen once: the operators
+    /// then only apply the lexicon's rules (used to test them apart from the corpus).
+    pub fn permissive() -> Self {
+        Plausibility {
+            floor: 1_000_000,
+            ..Default::default()
+        }
+    }
+
+    fn get<K: std::hash::Hash + Eq>(&self, m: &FxHashMap<K, u32>, k: K) -> u32 {
+        m.get(&k).copied().unwrap_or(0) + self.floor
+    }
+
+    /// Counts over captions parsed with `lex`.
+    pub fn learn<'a>(captions: impl IntoIterator<Item = &'a str>, lex: &Lexicon) -> Self {
+        let mut pl = Plausibility::default();
+        for c in captions {
+            pl.add_caption(c, lex);
+        }
+        pl.index()
+    }
+
+    fn add_caption(&mut self, caption: &str, lex: &Lexicon) {
+        let p = parse(caption, lex);
+        for o in &p.objects {
+            *self.noun.entry(o.noun).or_default() += 1;
+        }
+        for a in &p.attributes {
+            *self.attr.entry(a.attr).or_default() += 1;
+            *self
+                .an
+                .entry((a.attr, p.objects[a.object].noun))
+                .or_default() += 1;
+        }
+        for (i, a) in p.objects.iter().enumerate() {
+            for b in &p.objects[i + 1..] {
+                if a.noun != b.noun {
+                    *self.nn.entry(pair(a.noun, b.noun)).or_default() += 1;
+                }
+            }
+        }
+        for r in &p.relations {
+            *self.rel.entry(r.rel).or_default() += 1;
+            *self
+                .sr
+                .entry((p.objects[r.subject].noun, r.rel))
+                .or_default() += 1;
+            *self
+                .ro
+                .entry((r.rel, p.objects[r.object].noun))
+                .or_default() += 1;
+        }
+    }
+
+    /// Builds the neighbour lists; called by the constructors after counting.
+    fn index(mut self) -> Self {
+        let mut nb: FxHashMap<NounId, Vec<NounId>> = FxHashMap::default();
+        for &(a, b) in self.nn.keys() {
+            nb.entry(a).or_default().push(b);
+            nb.entry(b).or_default().push(a);
+        }
+        for v in nb.values_mut() {
+            v.sort_unstable();
+        }
+        self.neighbours = nb;
+        self
+    }
+
+    /// The nouns seen with `n` in one caption, in id order; `None` for a permissive table
+    /// (every noun then counts as seen).
+    pub fn neighbours(&self, n: NounId) -> Option<&[NounId]> {
+        if self.floor > 0 {
+            return None;
+        }
+        Some(self.neighbours.get(&n).map(Vec::as_slice).unwrap_or(&[]))
+    }
+
+    /// Adds another table's counts.
+    pub fn merge(&mut self, other: &Plausibility) {
+        fn add<K: std::hash::Hash + Eq + Copy>(a: &mut FxHashMap<K, u32>, b: &FxHashMap<K, u32>) {
+            for (k, v) in b {
+                *a.entry(*k).or_default() += v;
+            }
+        }
+        add(&mut self.noun, &other.noun);
+        add(&mut self.attr, &other.attr);
+        add(&mut self.rel, &other.rel);
+        add(&mut self.an, &other.an);
+        add(&mut self.nn, &other.nn);
+        add(&mut self.sr, &other.sr);
+        add(&mut self.ro, &other.ro);
+        *self = std::mem::take(self).index();
+    }
+
+    pub fn noun(&self, n: NounId) -> u32 {
+        self.get(&self.noun, n)
+    }
+    pub fn attr(&self, a: AttrId) -> u32 {
+        self.get(&self.attr, a)
+    }
+    pub fn rel(&self, r: RelId) -> u32 {
+        self.get(&self.rel, r)
+    }
+    /// Captions where attribute `a` describes noun `n`.
+    pub fn an(&self, a: AttrId, n: NounId) -> u32 {
+        self.get(&self.an, (a, n))
+    }
+    /// Captions with both nouns.
+    pub fn nn(&self, a: NounId, b: NounId) -> u32 {
+        if a == b {
+            return self.noun(a);
+        }
+        self.get(&self.nn, pair(a, b))
+    }
+    /// Captions where noun `n` is the subject of relation `r`.
+    pub fn sr(&self, n: NounId, r: RelId) -> u32 {
+        self.get(&self.sr, (n, r))
+    }
+    /// Captions where noun `n` is the object of relation `r`.
+    pub fn ro(&self, r: RelId, n: NounId) -> u32 {
+        self.get(&self.ro, (r, n))
+    }
+
+    /// The table as text (sorted rows: same counts give the same bytes).
+    pub fn to_tsv(&self, lex: &Lexicon) -> String {
+        let n = |i: NounId| lex.nouns[i as usize].word.as_str();
+        let a = |i: AttrId| lex.attrs[i as usize].word.as_str();
+        let r = |i: RelId| lex.rels[i as usize].phrase.as_str();
+        let mut rows: BTreeMap<(&str, String, String), u32> = BTreeMap::new();
+        let mut put = |k: &'static str, x: &str, y: &str, c: u32| {
+            *rows.entry((k, x.to_string(), y.to_string())).or_default() += c;
+        };
+        for (&k, &c) in &self.noun {
+            put("n", n(k), "-", c);
+        }
+        for (&k, &c) in &self.attr {
+            put("a", a(k), "-", c);
+        }
+        for (&k, &c) in &self.rel {
+            put("r", r(k), "-", c);
+        }
+        for (&(x, y), &c) in &self.an {
+            put("an", a(x), n(y), c);
+        }
+        for (&(x, y), &c) in &self.nn {
+            let (x, y) = (n(x).min(n(y)), n(x).max(n(y)));
+            put("nn", x, y, c);
+        }
+        for (&(x, y), &c) in &self.sr {
+            put("sr", n(x), r(y), c);
+        }
+        for (&(x, y), &c) in &self.ro {
+            put("ro", r(x), n(y), c);
+        }
+        let mut out = String::from(
+            "# clipprobe plausibility table: kind\tword1\tword2\tcount (see negatives/plausibility.rs)\n",
+        );
+        for ((k, x, y), c) in rows {
+            out.push_str(&format!("{k}\t{x}\t{y}\t{c}\n"));
+        }
+        out
+    }
+
+    /// Reads a table; `file` names it in errors. Rows with words `lex` does not know are skipped.
+    pub fn from_tsv(text: &str, file: &str, lex: &Lexicon) -> Result<Self> {
+        let noun = |w: &str| {
+            lex.lookup(w).iter().find_map(|e| match *e {
+                Entry::Noun { id, plural: false } => Some(id),
+                _ => None,
+            })
+        };
+        let attr = |w: &str| {
+            lex.lookup(w).iter().find_map(|e| match *e {
+                Entry::Attr(a) => Some(a),
+                _ => None,
+            })
+        };
+        let rel = |w: &str| {
+            lex.rels
+                .iter()
+                .position(|r| r.phrase == w)
+                .map(|i| i as RelId)
+        };
+        let mut pl = Plausibility::default();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let bad = |m: &str| Error::Line {
+                path: file.into(),
+                line: i + 1,
+                message: m.to_string(),
+            };
+            let cols: Vec<&str> = line.split('\t').collect();
+            let [kind, x, y, c] = cols[..] else {
+                return Err(bad("expected 4 tab-separated columns"));
+            };
+            let c: u32 = c.trim().parse().map_err(|_| bad("count is not a number"))?;
+            let hit = match kind {
+                "n" => noun(x).map(|k| *pl.noun.entry(k).or_default() += c),
+                "a" => attr(x).map(|k| *pl.attr.entry(k).or_default() += c),
+                "r" => rel(x).map(|k| *pl.rel.entry(k).or_default() += c),
+                "an" => attr(x)
+                    .zip(noun(y))
+                    .map(|k| *pl.an.entry(k).or_default() += c),
+                "nn" => noun(x)
+                    .zip(noun(y))
+                    .map(|(a, b)| *pl.nn.entry(pair(a, b)).or_default() += c),
+                "sr" => noun(x)
+                    .zip(rel(y))
+                    .map(|k| *pl.sr.entry(k).or_default() += c),
+                "ro" => rel(x)
+                    .zip(noun(y))
+                    .map(|k| *pl.ro.entry(k).or_default() += c),
+                other => return Err(bad(&format!("unknown kind {other:?}"))),
+            };
+            let _ = hit;
+        }
+        Ok(pl.index())
+    }
+}

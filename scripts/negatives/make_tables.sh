@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Regenerates the generated lexicon data from WordNet 3.0 and the development part of the COCO
+# dev captions (images whose id is not divisible by 5; see split.py):
+#   crates/probe/lexicon/objects.wordnet.tsv  (make_lexicon.py)
+#   crates/probe/lexicon/plausibility.tsv     (counts learned by `clipprobe negatives --save-table`)
+# Needs: python3, Debian's wordnet-base (/usr/share/wordnet), ../shared/data/coco-captions.
+# Usage: scripts/negatives/make_tables.sh [DEV.jsonl]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DEV=${1:-$ROOT/../shared/data/coco-captions/val2017-dev.jsonl}
+LEX=$ROOT/crates/probe/lexicon
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cd "$ROOT"
+python3 scripts/negatives/make_lexicon.py "$DEV" > "$WORK/objects.wordnet.tsv"
+mv "$WORK/objects.wordnet.tsv" "$LEX/objects.wordnet.tsv"
+python3 scripts/negatives/split.py "$DEV" train > "$WORK/train.txt"
+cargo build --release -p clipprobe --quiet
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/clipprobe
+"$BIN" --quiet negatives --captions "$WORK/train.txt" --out "$WORK/neg.jsonl" --ops replace_obj \
+  --corpus "$WORK/train.txt" --no-builtin-table --save-table "$WORK/plausibility.tsv"
+mv "$WORK/plausibility.tsv" "$LEX/plausibility.tsv"
+echo "regenerated $LEX/objects.wordnet.tsv and $LEX/plausibility.tsv; rebuild to embed them"
