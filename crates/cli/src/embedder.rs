@@ -127,6 +127,7 @@ pub fn load(spec: &str, args: &ModelArgs, printer: &Printer) -> Result<Loaded> {
     let opts = LoadOptions {
         dtype: args.dtype.candle(),
         device,
+        ..LoadOptions::default()
     };
     let clip = Clip::load(&resolved.dir, &opts).with_context(|| {
         format!(

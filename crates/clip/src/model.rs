@@ -10,6 +10,7 @@
 //! function computed: q/k/v are one fused projection whose query part is pre-multiplied by
 //! `head_dim^-1/2`, and the patch convolution (stride = kernel) is a reshape and one matmul.
 
+pub mod siglip;
 mod weights;
 
 use std::path::Path;
@@ -19,6 +20,7 @@ use candle_nn::{LayerNorm, Linear};
 
 use crate::config::{ClipConfig, HiddenAct, TextConfig, VisionConfig};
 use crate::error::{Error, Result};
+pub(crate) use weights::{Renamed, Weights};
 use weights::{Scope, WeightFiles};
 
 /// A loaded `CLIPModel`: both towers and both projections.
@@ -67,6 +69,16 @@ impl ClipModel {
     ) -> Result<Self> {
         let files = WeightFiles::open(dir)?;
         let weights = files.weights(dtype, device)?;
+        Self::from_weights(config, &weights, device, dtype)
+    }
+
+    /// Builds the model from `weights` named as in a transformers `CLIPModel` checkpoint.
+    pub(crate) fn from_weights(
+        config: ClipConfig,
+        weights: &Weights<'_>,
+        device: &Device,
+        dtype: DType,
+    ) -> Result<Self> {
         let root = weights.root();
         let p = config.projection_dim;
         let text = TextTransformer::load(&config.text, &root.pp("text_model"))?;
@@ -212,7 +224,7 @@ fn linear(vb: &Scope, out_dim: usize, in_dim: usize) -> Result<Linear> {
 }
 
 /// Geometry shared by both towers' encoder layers.
-struct Geometry {
+pub(crate) struct Geometry {
     hidden: usize,
     intermediate: usize,
     heads: usize,

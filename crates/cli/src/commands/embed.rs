@@ -343,6 +343,7 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
     let opts = LoadOptions {
         device: plan.device.clone(),
         dtype: plan.dtype.candle(),
+        ..LoadOptions::default()
     };
     let clip = Clip::load(&resolved.dir, &opts).with_context(|| {
         format!(

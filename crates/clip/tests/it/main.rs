@@ -1,4 +1,5 @@
 mod embed;
+mod families;
 mod model;
 mod preprocess;
 mod source;
