@@ -173,9 +173,10 @@ def openclip_family(root, tiny, tmp, paths, texts):
         (d / "open_clip_config.json").write_text(json.dumps(
             {"model_cfg": cfg, "preprocess_cfg": pre_cfg}, indent=2) + "\n")
         sd = {k: v.contiguous() for k, v in model.state_dict().items()}
-        if name == "openclip-bin":
+        if name in ("openclip-bin", "ViT-B-16"):
             torch.save(sd, d / "open_clip_pytorch_model.bin")
             raw = root / "openclip-raw"
+            raw.mkdir(parents=True, exist_ok=True)
             torch.save({"epoch": 3, "name": "negclip-tiny",
                         "state_dict": {f"module.{k}": v for k, v in sd.items()}},
                        raw / "negclip-tiny.pt")
@@ -185,11 +186,26 @@ def openclip_family(root, tiny, tmp, paths, texts):
             save_file(sd, str(d / "open_clip_model.safetensors"))
         if not tiny:
             import shutil
-            shutil.copy(clip_tok, d / "tokenizer.json")
+            for folder in (d, root / "openclip-raw"):
+                if folder.is_dir():
+                    shutil.copy(clip_tok, folder / "tokenizer.json")
         exp = openclip_expected(model, make_tok(cfg), preprocess, paths, texts)
         exp["logit_scale"] = float(model.logit_scale)
         (d / "expected.json").write_text(json.dumps(exp) + "\n")
+        write_refs(d, exp, tiny)
         print(name, "written")
+
+
+def write_refs(d, exp, tiny):
+    """Full mode: the reference as .npy matrices and unpadded ids, for compare.py."""
+    if tiny:
+        return
+    np.save(d / "ref_text.npy", np.asarray(exp["text_features"], dtype=np.float32))
+    np.save(d / "ref_image.npy", np.asarray(exp["image_features"], dtype=np.float32))
+    ids = exp["ids"]
+    if exp.get("attention_mask"):
+        ids = [row[:sum(m)] for row, m in zip(ids, exp["attention_mask"])]
+    (d / "ref_ids.json").write_text(json.dumps(ids))
 
 
 class Evil:
@@ -262,6 +278,7 @@ def siglip_family(root, tiny, tmp, paths, texts):
            "text_features": rows(tf), "image_features": rows(imf),
            "logit_scale": float(model.logit_scale), "logit_bias": float(model.logit_bias)}
     (d / "expected.json").write_text(json.dumps(exp) + "\n")
+    write_refs(d, exp, tiny)
     print("siglip written; processor keys:", list(enc.keys()))
 
 

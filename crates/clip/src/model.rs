@@ -144,19 +144,7 @@ impl ClipModel {
         let mut flat = Vec::with_capacity(ids.len() * width);
         let mut pooled = Vec::with_capacity(ids.len());
         for (row, seq) in ids.iter().enumerate() {
-            if seq.len() > t.max_position_embeddings {
-                return Err(Error::Input(format!(
-                    "text #{row}: {} tokens, more than max_position_embeddings ({})",
-                    seq.len(),
-                    t.max_position_embeddings
-                )));
-            }
-            if let Some(bad) = seq.iter().find(|&&id| id as usize >= t.vocab_size) {
-                return Err(Error::Input(format!(
-                    "text #{row}: token id {bad} is outside the vocabulary ({})",
-                    t.vocab_size
-                )));
-            }
+            check_ids(row, seq, t.max_position_embeddings, t.vocab_size)?;
             let pos = self.config.text_pooling.position(seq).ok_or_else(|| {
                 Error::Input(format!(
                     "text #{row}: no token to pool ({:?} rule; is the EOS token missing?)",
@@ -180,23 +168,55 @@ impl ClipModel {
     /// pixels `(n, num_channels, image_size, image_size)`.
     pub fn image_features(&self, pixel_values: &Tensor) -> Result<Tensor> {
         let v = &self.config.vision;
-        let want = [v.num_channels, v.image_size, v.image_size];
-        match pixel_values.dims() {
-            [n, rest @ ..] if *n > 0 && rest == want => {}
-            found => {
-                return Err(Error::Input(format!(
-                    "pixel_values have shape {found:?}, expected (n > 0, {}, {}, {})",
-                    want[0], want[1], want[2]
-                )))
-            }
-        }
-        let px = pixel_values.to_device(&self.device)?.to_dtype(self.dtype)?;
+        let px = check_pixels(
+            pixel_values,
+            v.num_channels,
+            v.image_size,
+            &self.device,
+            self.dtype,
+        )?;
         let hidden = self.vision.forward(&px)?;
         Ok(self
             .visual_projection
             .forward(&hidden)?
             .to_dtype(DType::F32)?)
     }
+}
+
+/// A token-id sequence fits the context window and the vocabulary; errors name row `row`.
+fn check_ids(row: usize, seq: &[u32], max_len: usize, vocab: usize) -> Result<()> {
+    if seq.len() > max_len {
+        return Err(Error::Input(format!(
+            "text #{row}: {} tokens, more than max_position_embeddings ({max_len})",
+            seq.len()
+        )));
+    }
+    if let Some(bad) = seq.iter().find(|&&id| id as usize >= vocab) {
+        return Err(Error::Input(format!(
+            "text #{row}: token id {bad} is outside the vocabulary ({vocab})"
+        )));
+    }
+    Ok(())
+}
+
+/// Pixels of shape `(n > 0, channels, size, size)`, moved to `device` in `dtype`.
+fn check_pixels(
+    pixel_values: &Tensor,
+    channels: usize,
+    size: usize,
+    device: &Device,
+    dtype: DType,
+) -> Result<Tensor> {
+    let want = [channels, size, size];
+    match pixel_values.dims() {
+        [n, rest @ ..] if *n > 0 && rest == want => {}
+        found => {
+            return Err(Error::Input(format!(
+                "pixel_values have shape {found:?}, expected (n > 0, {channels}, {size}, {size})"
+            )))
+        }
+    }
+    Ok(pixel_values.to_device(device)?.to_dtype(dtype)?)
 }
 
 /// `hidden_act` as a function.

@@ -22,8 +22,8 @@ use candle_nn::{LayerNorm, Linear};
 use serde::Deserialize;
 
 use super::weights::{Scope, WeightFiles};
-use super::{activate, layer_norm, linear, Encoder, Geometry};
-use crate::config::HiddenAct;
+use super::{activate, check_ids, check_pixels, layer_norm, linear, Encoder, Geometry};
+use crate::config::{HiddenAct, TextConfig, VisionConfig};
 use crate::error::{Error, Result};
 
 /// `text_config` of a `SiglipConfig` (transformers' `SiglipTextConfig` defaults).
@@ -190,27 +190,31 @@ impl SiglipConfig {
 
 impl From<&SiglipTextConfig> for Geometry {
     fn from(c: &SiglipTextConfig) -> Self {
-        Self {
-            hidden: c.hidden_size,
-            intermediate: c.intermediate_size,
-            heads: c.num_attention_heads,
-            layers: c.num_hidden_layers,
-            act: c.hidden_act,
-            eps: c.layer_norm_eps,
-        }
+        Geometry::from(&TextConfig {
+            vocab_size: c.vocab_size,
+            hidden_size: c.hidden_size,
+            intermediate_size: c.intermediate_size,
+            num_hidden_layers: c.num_hidden_layers,
+            num_attention_heads: c.num_attention_heads,
+            max_position_embeddings: c.max_position_embeddings,
+            hidden_act: c.hidden_act,
+            layer_norm_eps: c.layer_norm_eps,
+            ..TextConfig::default()
+        })
     }
 }
 
 impl From<&SiglipVisionConfig> for Geometry {
     fn from(c: &SiglipVisionConfig) -> Self {
-        Self {
-            hidden: c.hidden_size,
-            intermediate: c.intermediate_size,
-            heads: c.num_attention_heads,
-            layers: c.num_hidden_layers,
-            act: c.hidden_act,
-            eps: c.layer_norm_eps,
-        }
+        Geometry::from(&VisionConfig {
+            hidden_size: c.hidden_size,
+            intermediate_size: c.intermediate_size,
+            num_hidden_layers: c.num_hidden_layers,
+            num_attention_heads: c.num_attention_heads,
+            hidden_act: c.hidden_act,
+            layer_norm_eps: c.layer_norm_eps,
+            ..VisionConfig::default()
+        })
     }
 }
 
@@ -291,18 +295,10 @@ impl SiglipModel {
         let mut flat = Vec::with_capacity(ids.len() * width);
         let mut mask = Vec::with_capacity(ids.len() * width);
         for (row, seq) in ids.iter().enumerate() {
-            if seq.is_empty() || seq.len() > width {
-                return Err(Error::Input(format!(
-                    "text #{row}: {} tokens, expected 1 to max_position_embeddings ({width})",
-                    seq.len()
-                )));
+            if seq.is_empty() {
+                return Err(Error::Input(format!("text #{row}: no tokens")));
             }
-            if let Some(bad) = seq.iter().find(|&&id| id as usize >= t.vocab_size) {
-                return Err(Error::Input(format!(
-                    "text #{row}: token id {bad} is outside the vocabulary ({})",
-                    t.vocab_size
-                )));
-            }
+            check_ids(row, seq, width, t.vocab_size)?;
             flat.extend_from_slice(seq);
             flat.resize((row + 1) * width, t.pad_token_id);
             mask.extend((0..width).map(|j| {
@@ -322,17 +318,13 @@ impl SiglipModel {
     /// Image features `(n, hidden)` in f32 of preprocessed pixels `(n, c, size, size)`.
     pub fn image_features(&self, pixel_values: &Tensor) -> Result<Tensor> {
         let v = &self.config.vision;
-        let want = [v.num_channels, v.image_size, v.image_size];
-        match pixel_values.dims() {
-            [n, rest @ ..] if *n > 0 && rest == want => {}
-            found => {
-                return Err(Error::Input(format!(
-                    "pixel_values have shape {found:?}, expected (n > 0, {}, {}, {})",
-                    want[0], want[1], want[2]
-                )))
-            }
-        }
-        let px = pixel_values.to_device(&self.device)?.to_dtype(self.dtype)?;
+        let px = check_pixels(
+            pixel_values,
+            v.num_channels,
+            v.image_size,
+            &self.device,
+            self.dtype,
+        )?;
         Ok(self.vision.forward(&px)?.to_dtype(DType::F32)?)
     }
 }
