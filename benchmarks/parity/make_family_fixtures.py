@@ -229,7 +229,7 @@ def train_spm(tmp, vocab_size):
 
 
 def siglip_family(root, tiny, tmp, paths, texts):
-    model_file = train_spm(tmp, 300 if tiny else 8000)
+    model_file = train_spm(tmp, 300 if tiny else 4000)
     tok = SiglipTokenizer(vocab_file=model_file, model_max_length=16 if tiny else 64)
     if tiny:
         text = dict(vocab_size=320, hidden_size=32, intermediate_size=64, num_hidden_layers=2,

@@ -18,7 +18,7 @@ bin=${CARGO_TARGET_DIR:-$top/target}/release/examples/parity
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$py" "$here/make_images.py" "$work/images" | grep -i '\.png$' > "$work/images.txt"
-"$py" "$here/make_family_fixtures.py" full "$work/models" "$work/images.txt" > /dev/null 2>&1
+"$py" "$here/make_family_fixtures.py" full "$work/models" "$work/images.txt" > "$work/make.log" 2>&1 || { tail -5 "$work/make.log" >&2; exit 1; }
 caps=$here/captions.txt
 run() {  # name model-path reference-dir
   "$bin" "$2" texts "$caps" "$work/text.npy" "$work/ids.json" 2>/dev/null
