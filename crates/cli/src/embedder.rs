@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use clipprobe_clip::config::HiddenAct;
 use clipprobe_clip::embed::{Clip, LoadOptions};
-use clipprobe_clip::preprocess::Preprocessor;
 use clipprobe_clip::source::{self, HubOptions, ModelSource, ResolvedModel};
 use clipprobe_probe::cache::{self, EmbeddingCache, Key};
 use clipprobe_probe::formats::sha256_hex;
@@ -35,6 +35,22 @@ pub struct ModelArgs {
     /// Device to run on.
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
+    /// open_clip architecture of the raw checkpoint files (.pt/.pth) among the models:
+    /// ViT-B-32, ViT-B-16, ViT-L-14, ViT-L-14-336 (each also NAME-quickgelu), or an open_clip
+    /// model-config JSON file.
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// Activation of the raw open_clip checkpoint files; required unless --arch says it
+    /// (OpenAI-initialised fine-tunes such as NegCLIP: quick_gelu).
+    #[arg(long, value_enum)]
+    pub act: Option<ActArg>,
+}
+
+/// open_clip activations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ActArg {
+    QuickGelu,
+    Gelu,
 }
 
 /// Compute dtypes.
@@ -112,13 +128,23 @@ pub struct Loaded {
 
 /// Resolves `spec` (Hub id `org/name[@rev]` or a local folder) and loads it.
 pub fn load(spec: &str, args: &ModelArgs, printer: &Printer) -> Result<Loaded> {
-    let src: ModelSource = spec.parse().with_context(|| format!("--model {spec}"))?;
     let device = args.device.candle()?;
-    let mut hub = HubOptions::from_env();
-    hub.offline |= args.offline;
-    hub.progress = !printer.is_quiet();
-    let resolved =
-        source::resolve(&src, &hub).with_context(|| format!("resolving model {spec}"))?;
+    // a checkpoint file is a raw open_clip checkpoint: loaded with --arch / --act
+    let raw = Path::new(spec).is_file();
+    let resolved = if raw {
+        ResolvedModel {
+            source: ModelSource::Local(PathBuf::from(spec)),
+            id: spec.to_string(),
+            revision: None,
+            dir: PathBuf::from(spec),
+        }
+    } else {
+        let src: ModelSource = spec.parse().with_context(|| format!("--model {spec}"))?;
+        let mut hub = HubOptions::from_env();
+        hub.offline |= args.offline;
+        hub.progress = !printer.is_quiet();
+        source::resolve(&src, &hub).with_context(|| format!("resolving model {spec}"))?
+    };
     printer.info(format_args!(
         "model {} ({})",
         resolved.id,
@@ -127,7 +153,11 @@ pub fn load(spec: &str, args: &ModelArgs, printer: &Printer) -> Result<Loaded> {
     let opts = LoadOptions {
         dtype: args.dtype.candle(),
         device,
-        ..LoadOptions::default()
+        arch: args.arch.clone().filter(|_| raw),
+        act: args.act.filter(|_| raw).map(|a| match a {
+            ActArg::QuickGelu => HiddenAct::QuickGelu,
+            ActArg::Gelu => HiddenAct::Gelu,
+        }),
     };
     let clip = Clip::load(&resolved.dir, &opts).with_context(|| {
         format!(
@@ -136,7 +166,8 @@ pub fn load(spec: &str, args: &ModelArgs, printer: &Printer) -> Result<Loaded> {
             resolved.dir.display()
         )
     })?;
-    let key = model_key(&resolved, args.dtype)?;
+    printer.info(format_args!("model {}: {}", resolved.id, clip.describe()));
+    let key = model_key(&resolved, args.dtype, &clip)?;
     let cache_root = if args.no_cache {
         None
     } else {
@@ -162,7 +193,7 @@ fn default_cache_dir() -> PathBuf {
 
 /// What makes two runs give the same numbers: the model (Hub commit, or the content of every
 /// file of a local folder), the compute dtype and the preprocessing settings.
-fn model_key(resolved: &ResolvedModel, dtype: Dtype) -> Result<String> {
+fn model_key(resolved: &ResolvedModel, dtype: Dtype, clip: &Clip) -> Result<String> {
     let mut parts = vec![
         "clipprobe-embeddings-v1".to_string(),
         format!("dtype={}", dtype.name()),
@@ -170,10 +201,32 @@ fn model_key(resolved: &ResolvedModel, dtype: Dtype) -> Result<String> {
     match &resolved.revision {
         Some(rev) => parts.push(format!("hub={}@{rev}", resolved.id)),
         None => {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&resolved.dir)
-                .with_context(|| format!("listing {}", resolved.dir.display()))?
+            // a raw checkpoint file: the file and the tokenizer files beside it
+            let (folder, only) = if resolved.dir.is_file() {
+                let parent = resolved
+                    .dir
+                    .parent()
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf();
+                (parent, Some(resolved.dir.clone()))
+            } else {
+                (resolved.dir.clone(), None)
+            };
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+                .with_context(|| format!("listing {}", folder.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.is_file())
+                .filter(|p| match &only {
+                    None => true,
+                    Some(file) => {
+                        p == file
+                            || p.file_name().is_some_and(|n| {
+                                ["tokenizer.json", "vocab.json", "merges.txt"]
+                                    .iter()
+                                    .any(|t| n == *t)
+                            })
+                    }
+                })
                 .collect();
             files.sort();
             for f in files {
@@ -189,9 +242,8 @@ fn model_key(resolved: &ResolvedModel, dtype: Dtype) -> Result<String> {
             }
         }
     }
-    let pre = Preprocessor::from_dir(&resolved.dir)
-        .with_context(|| format!("reading preprocessor of {}", resolved.dir.display()))?;
-    parts.push(format!("pre={}", pre.fingerprint()));
+    // family, implementation version, activation and preprocessing
+    parts.push(clip.cache_identity());
     Ok(sha256_hex(parts.join("\n").as_bytes())[..24].to_string())
 }
 
