@@ -14,24 +14,21 @@ use clipprobe_probe::metrics::Matrix;
 
 use crate::printer::Printer;
 
-/// Options shared by every command that loads a model.
+/// The checkpoint used when a command is given no `--model`.
+pub const DEFAULT_MODEL: &str = "openai/clip-vit-base-patch32";
+
+/// How every command loads a model (one struct, one default for each flag).
 #[derive(Debug, Clone, clap::Args)]
 pub struct ModelArgs {
     /// Resolve Hub models from the local cache only (also: HF_HUB_OFFLINE=1).
     #[arg(long)]
     pub offline: bool,
-    /// Compute dtype.
+    /// Compute dtype (outputs are float32 either way).
     #[arg(long, value_enum, default_value_t = Dtype::F32)]
     pub dtype: Dtype,
-    /// Texts (or images / 8) per forward pass.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    /// Texts or images per forward pass.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub batch_size: u64,
-    /// Embedding cache folder [default: $XDG_CACHE_HOME/clipprobe or ~/.cache/clipprobe].
-    #[arg(long, env = "CLIPPROBE_CACHE")]
-    pub cache_dir: Option<PathBuf>,
-    /// Do not read or write the embedding cache.
-    #[arg(long)]
-    pub no_cache: bool,
     /// Device to run on.
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
@@ -51,6 +48,72 @@ pub struct ModelArgs {
 pub enum ActArg {
     QuickGelu,
     Gelu,
+}
+
+/// The embedding cache, for commands that use it (`eval`, `gap`, `tokens`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct CacheArgs {
+    /// Embedding cache folder [default: $XDG_CACHE_HOME/clipprobe or ~/.cache/clipprobe].
+    #[arg(long, env = "CLIPPROBE_CACHE")]
+    pub cache_dir: Option<PathBuf>,
+    /// Do not read or write the embedding cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// A `--model` value: `[LABEL=]MODEL`, MODEL a Hub id (`org/name[@rev]`, `hf:org/name`) or a
+/// local folder (`dir:PATH`). The label names the model in reports; without one, a Hub id is
+/// its own label and a folder is labelled by its last path component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelSpec {
+    pub label: Option<String>,
+    pub source: String,
+}
+
+impl std::str::FromStr for ModelSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s.trim().is_empty() {
+            return Err("empty model".into());
+        }
+        match s.split_once('=') {
+            Some((label, rest))
+                if !label.is_empty() && !label.contains(['/', '\\', ':']) && !rest.is_empty() =>
+            {
+                Ok(ModelSpec {
+                    label: Some(label.to_string()),
+                    source: rest.to_string(),
+                })
+            }
+            Some((label, _)) if label.is_empty() => Err(format!("{s:?}: empty label before `=`")),
+            _ => Ok(ModelSpec {
+                label: None,
+                source: s.to_string(),
+            }),
+        }
+    }
+}
+
+impl ModelSpec {
+    /// The default model, unlabelled.
+    pub fn default_model() -> ModelSpec {
+        ModelSpec {
+            label: None,
+            source: DEFAULT_MODEL.into(),
+        }
+    }
+
+    /// The parsed source.
+    pub fn parse_source(&self) -> Result<ModelSource> {
+        // a checkpoint file: a raw open_clip checkpoint, loaded with --arch / --act
+        if Path::new(&self.source).is_file() {
+            return Ok(ModelSource::Local(PathBuf::from(&self.source)));
+        }
+        self.source
+            .parse()
+            .with_context(|| format!("--model {}", self.source))
+    }
 }
 
 /// Compute dtypes.
@@ -118,37 +181,56 @@ impl DeviceArg {
 pub struct Loaded {
     pub resolved: ResolvedModel,
     pub clip: Clip,
+    /// The display label (see [`ModelSpec`]).
+    pub label: String,
     /// Covers model content/revision, dtype and preprocessing: the cache namespace.
     pub key: String,
     pub dtype: Dtype,
     pub device: DeviceArg,
+    pub batch_size: usize,
     cache_root: Option<PathBuf>,
-    batch_size: usize,
 }
 
-/// Resolves `spec` (Hub id `org/name[@rev]` or a local folder) and loads it.
-pub fn load(spec: &str, args: &ModelArgs, printer: &Printer) -> Result<Loaded> {
+/// Resolves and loads `spec` with `args`; `cache` enables the embedding cache.
+pub fn load(
+    spec: &ModelSpec,
+    args: &ModelArgs,
+    cache: Option<&CacheArgs>,
+    printer: &Printer,
+) -> Result<Loaded> {
+    let src = spec.parse_source()?;
+    load_source(&src, spec.label.clone(), args, cache, printer)
+}
+
+/// [`load`] from a parsed source.
+pub fn load_source(
+    src: &ModelSource,
+    label: Option<String>,
+    args: &ModelArgs,
+    cache: Option<&CacheArgs>,
+    printer: &Printer,
+) -> Result<Loaded> {
     let device = args.device.candle()?;
-    // a checkpoint file is a raw open_clip checkpoint: loaded with --arch / --act
-    let raw = Path::new(spec).is_file();
-    let resolved = if raw {
-        ResolvedModel {
-            source: ModelSource::Local(PathBuf::from(spec)),
-            id: spec.to_string(),
+    let mut hub = HubOptions::from_env();
+    hub.offline |= args.offline;
+    hub.progress = !printer.is_quiet();
+    let raw = matches!(src, ModelSource::Local(p) if p.is_file());
+    let resolved = match src {
+        ModelSource::Local(p) if raw => ResolvedModel {
+            source: src.clone(),
+            id: p.display().to_string(),
             revision: None,
-            dir: PathBuf::from(spec),
-        }
-    } else {
-        let src: ModelSource = spec.parse().with_context(|| format!("--model {spec}"))?;
-        let mut hub = HubOptions::from_env();
-        hub.offline |= args.offline;
-        hub.progress = !printer.is_quiet();
-        source::resolve(&src, &hub).with_context(|| format!("resolving model {spec}"))?
+            dir: p.clone(),
+        },
+        _ => source::resolve(src, &hub).with_context(|| format!("resolving model {src}"))?,
     };
     printer.info(format_args!(
         "model {} ({})",
         resolved.id,
-        resolved.revision.as_deref().unwrap_or("local folder")
+        resolved
+            .revision
+            .as_deref()
+            .map_or_else(|| "local folder".to_string(), |r| format!("commit {r}"))
     ));
     let opts = LoadOptions {
         dtype: args.dtype.candle(),
@@ -168,19 +250,23 @@ pub fn load(spec: &str, args: &ModelArgs, printer: &Printer) -> Result<Loaded> {
     })?;
     printer.info(format_args!("model {}: {}", resolved.id, clip.describe()));
     let key = model_key(&resolved, args.dtype, &clip)?;
-    let cache_root = if args.no_cache {
-        None
-    } else {
-        Some(args.cache_dir.clone().unwrap_or_else(default_cache_dir))
+    let cache_root = match cache {
+        Some(c) if !c.no_cache => Some(c.cache_dir.clone().unwrap_or_else(default_cache_dir)),
+        _ => None,
     };
+    let label = label.unwrap_or_else(|| match src {
+        ModelSource::Local(_) => clipprobe_probe::report::short_label(&resolved.id),
+        _ => resolved.id.clone(),
+    });
     Ok(Loaded {
         resolved,
         clip,
+        label,
         key,
         dtype: args.dtype,
         device: args.device,
-        cache_root,
         batch_size: args.batch_size as usize,
+        cache_root,
     })
 }
 
@@ -289,7 +375,7 @@ impl Loaded {
                     .with_context(|| format!("cannot read image {}", p.display()))
             })
             .collect::<Result<Vec<_>>>()?;
-        let batch = (self.batch_size / 2).max(1);
+        let batch = self.batch_size;
         let job = Job {
             what: "images",
             file: "images.f32log",
@@ -329,7 +415,7 @@ impl Loaded {
                 todo.len()
             ));
         }
-        let pb = printer.progress(todo.len() as u64, job.what);
+        let mut pb = printer.progress(todo.len() as u64, job.what);
         for chunk in todo.chunks(job.chunk.max(1)) {
             let rows = (job.embed)(chunk, &mut |k| pb.inc(k as u64))?;
             let keys: Vec<Key> = chunk.iter().map(|&i| job.keys[i]).collect();
@@ -342,7 +428,7 @@ impl Loaded {
                 }
             }
         }
-        pb.finish_and_clear();
+        pb.finish();
         let mut data = Vec::with_capacity(job.keys.len() * dim);
         for k in &job.keys {
             let row = match cache.as_ref() {
@@ -355,12 +441,27 @@ impl Loaded {
     }
 }
 
-/// Resolves a benchmark image path: absolute as it is, else against `root`.
-pub fn resolve_image(path: &str, root: &Path) -> PathBuf {
-    let p = Path::new(path);
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        root.join(p)
+pub use clipprobe_probe::evaluate::resolve_image;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_specs_parse_labels() {
+        let p = |s: &str| s.parse::<ModelSpec>();
+        assert_eq!(
+            p("b32=openai/clip-vit-base-patch32"),
+            Ok(ModelSpec {
+                label: Some("b32".into()),
+                source: "openai/clip-vit-base-patch32".into()
+            })
+        );
+        assert_eq!(p("org/name").map(|m| m.label), Ok(None));
+        // `=` inside a path or after a prefix is not a label
+        assert_eq!(p("./runs/lr=1e-5").map(|m| m.label), Ok(None));
+        assert_eq!(p("dir:a=b").map(|m| m.label), Ok(None));
+        assert!(p("=org/name").is_err());
+        assert!(p("").is_err());
     }
 }

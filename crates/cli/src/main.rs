@@ -41,6 +41,8 @@ enum Command {
     Compare(commands::compare::Args),
     /// Public benchmark manifests: list, show, download, import.
     Data(commands::data::Args),
+    /// Render a synthetic world: scenes, captions and image-side hard negatives (bench.jsonl).
+    World(commands::world::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Tokens(a) => commands::tokens::run(a, &printer),
         Command::Compare(a) => commands::compare::run(a, &printer),
         Command::Data(a) => commands::data::run(a, &printer),
+        Command::World(a) => commands::world::run(a, &printer),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

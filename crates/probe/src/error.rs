@@ -33,6 +33,14 @@ pub enum Error {
         found: u64,
         supported: u64,
     },
+    /// A benchmark row is bad or names a missing file (`row` is the row's `id`).
+    #[error("{path}: row {row:?}: {field}: {message}")]
+    Row {
+        path: PathBuf,
+        row: String,
+        field: String,
+        message: String,
+    },
     /// Bad arguments or inconsistent inputs (shapes, empty sets, ...).
     #[error("{0}")]
     Input(String),

@@ -8,6 +8,9 @@
 //!   depth K, with provenance; [`audit`]: the blind text-only baseline and adversarial filter.
 //! - [`bench`]: the benchmark record (JSON Lines) shared by the generator, the importers and
 //!   `eval`; [`importers`] and [`manifests`] for public benchmarks.
+//! - [`evaluate`]: benchmark rows + embeddings → one model's results and per-pair results
+//!   (no IO beyond checking that images exist); [`published`]: published numbers to show
+//!   beside measured ones.
 //! - [`metrics`]: every formula (cosine, insensitivity, image-text accuracy, modality gap);
 //!   [`report`]: `report.json`, `report.md`, `report.html`.
 //! - [`formats`]: file formats and safe writing (atomic rename, `.npy`, caption files);
@@ -21,12 +24,14 @@ pub mod bench;
 pub mod cache;
 pub mod concepts;
 pub mod error;
+pub mod evaluate;
 pub mod formats;
 pub mod importers;
 pub mod lexicon;
 pub mod manifests;
 pub mod metrics;
 pub mod negatives;
+pub mod published;
 pub mod report;
 
 pub use error::{Error, Result};

@@ -2,12 +2,14 @@
 //!
 //! Reads `report.json` from each folder (or a `report.json` path given directly), merges the
 //! results in the given order with `clipprobe_probe::report::merge_reports` (the first
-//! model is the baseline of the comparison tables), and writes `report.{json,md,html}` to
-//! `--out`.
+//! model is the baseline of the comparison tables), and writes the report files to `--out`
+//! (with `pairs.jsonl` / `pairs.csv` when every input folder has a `pairs.jsonl`).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use clipprobe_probe::evaluate::PairResult;
+use clipprobe_probe::formats;
 use clipprobe_probe::report::{self, Report};
 
 use crate::printer::Printer;
@@ -52,14 +54,36 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
     if merged.mixes_benchmarks() {
         printer.warn("the merged results come from different benchmark files (see each model's benchmark_sha256)");
     }
+    // per-pair results travel along when every input folder has them
+    let mut pairs: Option<Vec<PairResult>> = Some(Vec::new());
+    for p in &args.reports {
+        let file = report_path(p).with_file_name("pairs.jsonl");
+        match (&mut pairs, file.is_file()) {
+            (Some(all), true) => all.extend(
+                formats::read_jsonl::<PairResult>(&file)
+                    .with_context(|| format!("reading {}", file.display()))?
+                    .into_iter()
+                    .map(|(_, r)| r),
+            ),
+            (Some(_), false) => {
+                printer.warn(format_args!(
+                    "{} is missing: the merged folder gets no pairs.jsonl / pairs.csv",
+                    file.display()
+                ));
+                pairs = None;
+            }
+            (None, _) => {}
+        }
+    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
-    report::write_report(&args.out, &merged)
+    report::write_report(&args.out, &merged, pairs.as_deref())
         .with_context(|| format!("writing the merged report to {}", args.out.display()))?;
     printer.info(format_args!(
-        "merged {} results from {} reports; wrote {1}/report.json, {1}/report.md and {1}/report.html",
+        "merged {} results from {} reports into {}",
         merged.results.len(),
         reports.len(),
+        args.out.display()
     ));
     Ok(())
 }

@@ -28,13 +28,12 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use clipprobe_clip::embed::{Clip, LoadOptions};
-use clipprobe_clip::source::{self, HubOptions, ModelSource, ResolvedModel};
+use clipprobe_clip::source::{ModelSource, ResolvedModel};
 use clipprobe_probe::formats;
 use clipprobe_probe::metrics::{l2_normalize_rows, Matrix};
 use serde::Serialize;
 
-use crate::embedder::{DeviceArg, Dtype};
+use crate::embedder::{self, Dtype, ModelArgs, ModelSpec};
 use crate::printer::Printer;
 
 /// Version of the sidecar JSON; bump on any breaking change.
@@ -52,11 +51,11 @@ const SHOW_TRUNCATED: usize = 10;
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("input").required(true).args(["texts", "images"])))]
 pub struct Args {
-    /// Model: a Hub id `org/name[@revision]`, or a local folder in the Hugging Face layout.
-    /// An existing folder wins over a Hub id of the same name; `hf:org/name` forces the Hub,
-    /// `dir:PATH` a folder.
-    #[arg(long, short, value_name = "MODEL")]
-    pub model: String,
+    /// Model, `[LABEL=]MODEL`: a Hub id `org/name[@revision]`, or a local folder in the
+    /// Hugging Face layout. An existing folder wins over a Hub id of the same name;
+    /// `hf:org/name` forces the Hub, `dir:PATH` a folder.
+    #[arg(long, short, value_name = "[LABEL=]MODEL")]
+    pub model: ModelSpec,
     /// Hub revision (branch, tag or commit sha); the same as `@revision` in --model.
     #[arg(long, value_name = "REV")]
     pub revision: Option<String>,
@@ -73,18 +72,8 @@ pub struct Args {
     /// L2-normalise each row (the model's projections are written unnormalised otherwise).
     #[arg(long)]
     pub normalize: bool,
-    /// Captions or images per forward pass.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=65536))]
-    pub batch_size: u64,
-    /// Resolve Hub models from the local cache only, never the network (also: HF_HUB_OFFLINE=1).
-    #[arg(long)]
-    pub offline: bool,
-    /// Compute dtype (the output is float32 either way).
-    #[arg(long, value_enum, default_value_t = Dtype::F32)]
-    pub dtype: Dtype,
-    /// Device to run on.
-    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
-    pub device: DeviceArg,
+    #[command(flatten)]
+    pub model_args: ModelArgs,
 }
 
 /// What to embed, read and checked.
@@ -116,23 +105,17 @@ impl Input {
 /// The validated plan: everything checked before any weights load.
 struct RunPlan {
     source: ModelSource,
-    hub: HubOptions,
+    label: Option<String>,
+    model_args: ModelArgs,
     input: Input,
     out: PathBuf,
     sidecar: PathBuf,
     normalize: bool,
-    batch_size: usize,
-    dtype: Dtype,
-    device_arg: DeviceArg,
-    device: candle_core::Device,
 }
 
 impl RunPlan {
-    fn new(args: Args, printer: &Printer) -> Result<RunPlan> {
-        let source: ModelSource = args
-            .model
-            .parse()
-            .with_context(|| format!("--model {}", args.model))?;
+    fn new(args: Args) -> Result<RunPlan> {
+        let source = args.model.parse_source()?;
         let source = match (&source, args.revision) {
             (ModelSource::Local(dir), Some(rev)) => bail!(
                 "--revision {rev}: the model is a local folder ({}), which has no revisions",
@@ -146,7 +129,7 @@ impl RunPlan {
             ) if *r != rev => {
                 bail!(
                     "--revision {rev} disagrees with @{r} in --model {}",
-                    args.model
+                    args.model.source
                 )
             }
             (_, rev) => source.with_revision(rev),
@@ -171,26 +154,20 @@ impl RunPlan {
         }
         let mut sidecar = out.clone().into_os_string();
         sidecar.push(".json");
-        let device = args.device.candle()?;
+        args.model_args.device.candle()?;
         let input = match (args.texts, args.images) {
             (Some(t), None) => read_texts(&t)?,
             (None, Some(i)) => read_images(&i)?,
             _ => bail!("give exactly one of --texts and --images"),
         };
-        let mut hub = HubOptions::from_env();
-        hub.offline |= args.offline;
-        hub.progress = !printer.is_quiet();
         Ok(RunPlan {
             source,
-            hub,
+            label: args.model.label,
+            model_args: args.model_args,
             input,
             out,
             sidecar: PathBuf::from(sidecar),
             normalize: args.normalize,
-            batch_size: usize::try_from(args.batch_size).context("--batch-size too large")?,
-            dtype: args.dtype,
-            device_arg: args.device,
-            device,
         })
     }
 }
@@ -198,6 +175,23 @@ impl RunPlan {
 fn read_texts(path: &Path) -> Result<Input> {
     let captions =
         formats::read_captions(path).with_context(|| format!("--texts {}", path.display()))?;
+    let json_ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "json" | "jsonl"));
+    if let Some((line, _)) = captions
+        .captions
+        .iter()
+        .find(|(_, c)| json_ext || c.trim_start().starts_with('{'))
+    {
+        bail!(
+            "--texts {}:{line}: this looks like JSON, but --texts reads plain text, one caption \
+             per line (each line would be embedded as raw JSON); extract the captions first, \
+             e.g. `jq -r .caption {} > captions.txt`",
+            path.display(),
+            path.display()
+        );
+    }
     let bytes = std::fs::read(path).with_context(|| format!("--texts {}", path.display()))?;
     Ok(Input::Texts {
         path: path.to_path_buf(),
@@ -262,7 +256,7 @@ fn read_images(path: &Path) -> Result<Input> {
             blank.push(n);
             continue;
         }
-        let full = crate::embedder::resolve_image(entry, base);
+        let full = embedder::resolve_image(entry, base);
         if !full.is_file() {
             bail!(
                 "{}:{n}: no such image file {}",
@@ -329,38 +323,25 @@ struct Truncated {
 }
 
 pub fn run(args: Args, printer: &Printer) -> Result<()> {
-    let plan = RunPlan::new(args, printer)?;
-    let resolved = source::resolve(&plan.source, &plan.hub)
-        .with_context(|| format!("cannot resolve model {}", plan.source))?;
-    printer.info(format_args!(
-        "model {} ({})",
-        resolved.id,
-        resolved
-            .revision
-            .as_deref()
-            .map_or_else(|| "local folder".to_string(), |r| format!("commit {r}"))
-    ));
-    let opts = LoadOptions {
-        device: plan.device.clone(),
-        dtype: plan.dtype.candle(),
-        ..LoadOptions::default()
-    };
-    let clip = Clip::load(&resolved.dir, &opts).with_context(|| {
-        format!(
-            "cannot load model {} from {}",
-            resolved.id,
-            resolved.dir.display()
-        )
-    })?;
+    let plan = RunPlan::new(args)?;
+    let loaded = embedder::load_source(
+        &plan.source,
+        plan.label.clone(),
+        &plan.model_args,
+        None,
+        printer,
+    )?;
+    let (resolved, clip) = (&loaded.resolved, &loaded.clip);
+    let batch_size = loaded.batch_size;
     let dim = clip.projection_dim();
     let n = plan.input.len();
-    let pb = printer.progress(n as u64, plan.kind());
+    let mut pb = printer.progress(n as u64, plan.kind());
     let mut tick = |k: usize| pb.inc(k as u64);
     let (data, truncated_lines) = match &plan.input {
         Input::Texts { captions, .. } => {
             let texts: Vec<String> = captions.captions.iter().map(|(_, c)| c.clone()).collect();
             let e = clip
-                .embed_texts(&texts, plan.batch_size, &mut tick)
+                .embed_texts(&texts, batch_size, &mut tick)
                 .context("embedding captions")?;
             let lines = e
                 .truncated
@@ -372,12 +353,12 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
         Input::Images { images, .. } => {
             let paths: Vec<PathBuf> = images.iter().map(|(_, _, p)| p.clone()).collect();
             let data = clip
-                .embed_images(&paths, plan.batch_size, &mut tick)
+                .embed_images(&paths, batch_size, &mut tick)
                 .context("embedding images")?;
             (data, Vec::new())
         }
     };
-    pb.finish_and_clear();
+    pb.finish();
     let m = Matrix::new(n, dim, data).with_context(|| {
         format!("the model returned a wrong-sized matrix for {n} rows of {dim}")
     })?;
@@ -390,7 +371,7 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
         bail!(
             "embedding of row {} is not finite (NaN or infinity); nothing written{}",
             bad / dim.max(1),
-            if plan.dtype == Dtype::F32 {
+            if plan.model_args.dtype == Dtype::F32 {
                 ""
             } else {
                 "; try --dtype f32"
@@ -419,7 +400,7 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
     }
     formats::write_npy_f32(&plan.out, m.rows, m.cols, &m.data)
         .with_context(|| format!("writing {}", plan.out.display()))?;
-    let sidecar = plan.sidecar(&resolved, dim, truncated_lines);
+    let sidecar = plan.sidecar(resolved, dim, truncated_lines);
     if let Err(e) = formats::write_json(&plan.sidecar, &sidecar) {
         // no output without its provenance
         let _ = std::fs::remove_file(&plan.out);
@@ -494,9 +475,9 @@ impl RunPlan {
                 source: resolved.source.to_string(),
                 revision: resolved.revision.as_deref(),
             },
-            dtype: self.dtype.name(),
-            device: self.device_arg.name(),
-            batch_size: self.batch_size,
+            dtype: self.model_args.dtype.name(),
+            device: self.model_args.device.name(),
+            batch_size: self.model_args.batch_size as usize,
             input,
             count: self.input.len(),
             dim,
@@ -515,6 +496,7 @@ impl RunPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::embedder::DeviceArg;
 
     fn parse(argv: &[&str]) -> Result<Args, clap::Error> {
         crate::commands::parse_args("embed", argv)
@@ -541,23 +523,27 @@ mod tests {
             "v1",
         ])
         .expect("parse");
-        assert_eq!(a.model, "org/name@v1");
+        assert_eq!(a.model.source, "org/name@v1");
         assert_eq!(a.texts.as_deref(), Some(Path::new("c.txt")));
         assert!(a.images.is_none());
         assert_eq!(a.out, PathBuf::from("o.npy"));
-        assert!(a.normalize && a.offline);
-        assert_eq!(a.batch_size, 8);
-        assert_eq!(a.dtype, Dtype::Bf16);
-        assert_eq!(a.device, DeviceArg::Cpu);
+        assert!(a.normalize && a.model_args.offline);
+        assert_eq!(a.model_args.batch_size, 8);
+        assert_eq!(a.model_args.dtype, Dtype::Bf16);
+        assert_eq!(a.model_args.device, DeviceArg::Cpu);
         assert_eq!(a.revision.as_deref(), Some("v1"));
 
         let a = parse(&["-m", "m", "--images", "d", "-o", "o.npy"]).expect("parse");
         assert_eq!(a.images.as_deref(), Some(Path::new("d")));
         assert_eq!(
-            (a.batch_size, a.dtype, a.device),
+            (
+                a.model_args.batch_size,
+                a.model_args.dtype,
+                a.model_args.device
+            ),
             (32, Dtype::F32, DeviceArg::Cpu)
         );
-        assert!(!a.normalize && !a.offline);
+        assert!(!a.normalize && !a.model_args.offline);
     }
 
     #[test]

@@ -6,15 +6,15 @@ use anyhow::{Context, Result};
 use clipprobe_probe::formats;
 use clipprobe_probe::metrics::{self, l2_normalize_rows, ModalityGap};
 
-use crate::embedder::{self, ModelArgs};
+use crate::embedder::{self, CacheArgs, ModelArgs, ModelSpec};
 use crate::printer::Printer;
 
 /// Arguments of `clipprobe gap`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Model: Hub id (`org/name`, `org/name@revision`) or local folder.
-    #[arg(long, default_value = "openai/clip-vit-base-patch32")]
-    pub model: String,
+    /// Model, `[LABEL=]MODEL`: Hub id (`org/name`, `org/name@revision`) or local folder.
+    #[arg(long, value_name = "[LABEL=]MODEL", default_value = embedder::DEFAULT_MODEL)]
+    pub model: ModelSpec,
     /// JSON Lines file of matched pairs: `{"image": PATH, "caption": TEXT}` per line.
     #[arg(long)]
     pub pairs: PathBuf,
@@ -26,6 +26,8 @@ pub struct Args {
     pub out: PathBuf,
     #[command(flatten)]
     pub model_args: ModelArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 #[derive(serde::Deserialize)]
@@ -82,16 +84,12 @@ fn read_pairs(path: &Path, root: &Path) -> Result<(Vec<PathBuf>, Vec<String>)> {
 pub fn run(args: Args, printer: &Printer) -> Result<()> {
     let root = match &args.images_root {
         Some(r) => r.clone(),
-        None => args
-            .pairs
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
+        None => clipprobe_probe::evaluate::default_images_root(&args.pairs),
     };
     let (images, captions) = read_pairs(&args.pairs, &root)?;
     let bytes =
         std::fs::read(&args.pairs).with_context(|| format!("reading {}", args.pairs.display()))?;
-    let model = embedder::load(&args.model, &args.model_args, printer)?;
+    let model = embedder::load(&args.model, &args.model_args, Some(&args.cache), printer)?;
     let (txt, _) = model.texts(&captions, printer)?;
     let img = model.images(&images, printer)?;
     let (txt, img) = (l2_normalize_rows(&txt)?, l2_normalize_rows(&img)?);
@@ -146,7 +144,7 @@ mod tests {
         )
         .expect("parse");
         assert_eq!(
-            (a.images_root, a.model.as_str()),
+            (a.images_root, a.model.source.as_str()),
             (Some(PathBuf::from("i")), "m")
         );
         assert!(crate::commands::parse_args::<Args>("gap", &["--pairs", "p"]).is_err());

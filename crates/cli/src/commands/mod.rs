@@ -8,6 +8,7 @@ pub mod eval;
 pub mod gap;
 pub mod negatives;
 pub mod tokens;
+pub mod world;
 
 /// Test helper: parses `argv` (without the program name) into a subcommand's `Args`.
 #[cfg(test)]

@@ -34,7 +34,7 @@ impl From<Format> for InputFormat {
     }
 }
 
-fn parse_op(s: &str) -> Result<Op, String> {
+pub(crate) fn parse_op(s: &str) -> Result<Op, String> {
     Op::from_name(s).ok_or_else(|| {
         let names: Vec<_> = Op::ALL.iter().map(|o| o.name()).collect();
         format!(

@@ -9,15 +9,15 @@
 use anyhow::{Context, Result};
 use clipprobe_probe::metrics::{cosine, Matrix};
 
-use crate::embedder::{self, ModelArgs};
+use crate::embedder::{self, CacheArgs, ModelArgs, ModelSpec};
 use crate::printer::Printer;
 
 /// Arguments of `clipprobe tokens`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Model: Hub id (`org/name`, `org/name@revision`) or local folder.
-    #[arg(long, default_value = "openai/clip-vit-base-patch32")]
-    pub model: String,
+    /// Model, `[LABEL=]MODEL`: Hub id (`org/name`, `org/name@revision`) or local folder.
+    #[arg(long, value_name = "[LABEL=]MODEL", default_value = embedder::DEFAULT_MODEL)]
+    pub model: ModelSpec,
     /// The caption to analyse.
     #[arg(long)]
     pub caption: String,
@@ -26,6 +26,8 @@ pub struct Args {
     pub json: bool,
     #[command(flatten)]
     pub model_args: ModelArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 /// Movement of the embedding for each token of a caption.
@@ -78,7 +80,7 @@ pub fn token_movements(model: &embedder::Loaded, caption: &str) -> Result<Vec<To
 }
 
 pub fn run(args: Args, printer: &Printer) -> Result<()> {
-    let model = embedder::load(&args.model, &args.model_args, printer)?;
+    let model = embedder::load(&args.model, &args.model_args, Some(&args.cache), printer)?;
     let moves = token_movements(&model, &args.caption)?;
     let mut out = String::new();
     if args.json {
@@ -114,7 +116,7 @@ mod tests {
     fn flags_parse() {
         let a: Args =
             crate::commands::parse_args("tokens", &["--caption", "a cat"]).expect("parse");
-        assert_eq!(a.model, "openai/clip-vit-base-patch32");
+        assert_eq!(a.model.source, "openai/clip-vit-base-patch32");
         assert_eq!(a.caption, "a cat");
         assert!(!a.json);
         let a: Args = crate::commands::parse_args(
@@ -130,7 +132,7 @@ mod tests {
             ],
         )
         .expect("parse");
-        assert_eq!((a.model.as_str(), a.json), ("dir:m", true));
+        assert_eq!((a.model.source.as_str(), a.json), ("dir:m", true));
         assert!(crate::commands::parse_args::<Args>("tokens", &[]).is_err());
     }
 }

@@ -19,6 +19,11 @@ fn write_one(dir: &Path, model: &str, sha: &str, cos: &[f64]) {
         text_cosine_hist: Histogram::cosine(cos).expect("hist"),
         text_cosine_normalized_mean: (s.mean - 0.5) / 0.5,
         itm_accuracy: Some(0.75),
+        itm_pairs: cos.len(),
+        itm_accuracy_ci: None,
+        itm_accuracy_gap_removed_ci: None,
+        winoground_ci: None,
+        worst: Vec::new(),
         itm_margin: None,
         itm_accuracy_gap_removed: None,
         edit_gap_alignment: None,
@@ -34,6 +39,9 @@ fn write_one(dir: &Path, model: &str, sha: &str, cos: &[f64]) {
         sugarcrepe_pp: None,
     };
     let result = ModelResult {
+        label: String::new(),
+        groups: BTreeMap::new(),
+        published: None,
         model: model.into(),
         revision: "0123456789abcdef".into(),
         benchmark_sha256: sha.into(),
@@ -45,6 +53,7 @@ fn write_one(dir: &Path, model: &str, sha: &str, cos: &[f64]) {
         projection: None,
     };
     let info = ModelInfo {
+        label: String::new(),
         id: model.into(),
         revision: result.revision.clone(),
         dtype: "f32".into(),
@@ -55,11 +64,14 @@ fn write_one(dir: &Path, model: &str, sha: &str, cos: &[f64]) {
         sha256: sha.into(),
         rows: cos.len(),
         ops: BTreeMap::from([("swap_att".to_string(), cos.len())]),
+        selection: Default::default(),
+        skipped: Vec::new(),
     };
     std::fs::create_dir_all(dir).expect("mkdir");
     write_report(
         dir,
         &Report::new(bench, vec![info], vec![result]).expect("report"),
+        None,
     )
     .expect("write");
 }
@@ -95,6 +107,12 @@ fn merges_two_folders_with_differences_against_the_first() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("into merged"), "{err}");
+    assert!(
+        !err.contains("2/report"),
+        "the count is not a folder: {err}"
+    );
     let v: serde_json::Value = serde_json::from_slice(
         &std::fs::read(tmp.path().join("merged/report.json")).expect("merged json"),
     )
@@ -152,7 +170,7 @@ fn unknown_report_version_and_missing_folder_fail_clearly() {
     let text = std::fs::read_to_string(&p).expect("read");
     std::fs::write(
         &p,
-        text.replacen("\"schema_version\": 1", "\"schema_version\": 9", 1),
+        text.replacen("\"schema_version\": 2", "\"schema_version\": 9", 1),
     )
     .expect("w");
     failure(
@@ -163,4 +181,31 @@ fn unknown_report_version_and_missing_folder_fail_clearly() {
         &compare(tmp.path(), &["a", "nope", "--out", "m"]),
         &["nope"],
     );
+}
+
+/// One model at two dtypes is two results, labelled apart; the same model, revision and
+/// dtype twice is refused.
+#[test]
+fn one_model_at_two_dtypes_merges() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sha = "aa".repeat(32);
+    write_one(&tmp.path().join("a"), "org/base", &sha, &[0.8, 0.9]);
+    write_one(&tmp.path().join("b"), "org/base", &sha, &[0.6, 0.7]);
+    let out = compare(tmp.path(), &["a", "b", "--out", "same"]);
+    failure(&out, &["appears twice"]);
+    let p = tmp.path().join("b/report.json");
+    let text = std::fs::read_to_string(&p).expect("read");
+    std::fs::write(
+        &p,
+        text.replace("\"dtype\": \"f32\"", "\"dtype\": \"bf16\""),
+    )
+    .expect("w");
+    let out = compare(tmp.path(), &["a", "b", "--out", "m"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(tmp.path().join("m/report.md")).expect("md");
+    assert!(md.contains("(bf16)") && md.contains("(f32)"), "{md}");
 }

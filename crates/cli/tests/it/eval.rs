@@ -293,6 +293,156 @@ fn sugarcrepe_pp_rows_are_scored_iti_and_tot() {
     assert!(md.contains("SugarCrepe++ scores"), "{md}");
 }
 
+/// `pairs.jsonl` row by row against cosines recomputed from `clipprobe embed` outputs; the
+/// label given with `--model LABEL=PATH` names the model everywhere; `pairs.csv` and the
+/// tables' CSVs are written; the paper table has the group averages.
+#[test]
+fn pairs_match_embed_outputs_row_by_row() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let bench = make_bench(dir);
+    let rows = read_bench(&bench).expect("bench");
+    let out = dir.join("report");
+    ok(
+        bin()
+            .args(["--quiet", "eval", "--model"])
+            .arg(format!("tiny={}", model().display()))
+            .arg("--bench")
+            .arg(&bench)
+            .arg("--out")
+            .arg(&out)
+            .arg("--no-cache")
+            .output()
+            .expect("run eval"),
+        "eval",
+    );
+    let mut texts: Vec<String> = Vec::new();
+    for r in &rows {
+        for t in [&r.caption, &r.negative] {
+            if !texts.contains(t) {
+                texts.push(t.clone());
+            }
+        }
+    }
+    let temb = embed(dir, "texts", "--texts", &texts);
+    let images: Vec<String> = CAPTIONS
+        .iter()
+        .map(|(_, i)| dir.join("images").join(i).display().to_string())
+        .collect();
+    let iemb = embed(dir, "images", "--images", &images);
+    let t = |s: &str| &temb[texts.iter().position(|x| x == s).expect("text")];
+    let img = |p: &str| {
+        let name = Path::new(p)
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .to_string();
+        &iemb[CAPTIONS
+            .iter()
+            .position(|(_, i)| *i == name)
+            .expect("image")]
+    };
+    let lines = std::fs::read_to_string(out.join("pairs.jsonl")).expect("pairs.jsonl");
+    let pairs: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(pairs.len(), rows.len(), "one line per row");
+    for (p, r) in pairs.iter().zip(&rows) {
+        assert_eq!(p["model"], "tiny");
+        assert_eq!(p["id"], r.id.as_str());
+        assert_eq!(p["op"], r.op.as_str());
+        let i = img(r.image.as_deref().expect("image"));
+        let (ic, inn) = (dot(i, t(&r.caption)), dot(i, t(&r.negative)));
+        let close = |field: &str, want: f64| {
+            let got = p[field]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{field} in {p}"));
+            assert!(
+                (got - want).abs() < 1e-5,
+                "{}: {field} {got} vs {want}",
+                r.id
+            );
+        };
+        close("cos_caption_negative", dot(t(&r.caption), t(&r.negative)));
+        close("cos_image_caption", ic);
+        close("cos_image_negative", inn);
+        close("margin", ic - inn);
+        assert_eq!(p["correct"].as_bool(), Some(ic > inn), "{}", r.id);
+    }
+    let csv = std::fs::read_to_string(out.join("pairs.csv")).expect("pairs.csv");
+    assert!(csv.starts_with("model,id,op,depth,scoring,caption,negative,image"));
+    assert_eq!(csv.lines().count(), rows.len() + 1);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read"))
+            .expect("json");
+    assert_eq!(report["models"][0]["label"], "tiny");
+    assert!(report["results"][0]["groups"]["REPLACE"]["itm_accuracy"].is_number());
+    let md = std::fs::read_to_string(out.join("report.md")).expect("md");
+    assert!(md.contains("| model | replace_obj |"), "wide table header");
+    assert!(md.contains("REPLACE"));
+    assert!(
+        !md.contains(&model().display().to_string()),
+        "full path used as a name"
+    );
+    let tables: Vec<String> = std::fs::read_dir(out.join("tables"))
+        .expect("tables")
+        .map(|e| e.expect("e").file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        tables.iter().any(|t| t.contains("itm-accuracy-by-op")),
+        "{tables:?}"
+    );
+}
+
+/// `--ops`, `--limit` and `--skip-missing-images` pick rows and record what was skipped.
+#[test]
+fn ops_limit_and_skip_missing_images() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let bench = make_bench(dir);
+    let rows = read_bench(&bench).expect("bench");
+    let gone = rows
+        .iter()
+        .find(|r| r.op == "replace_obj")
+        .and_then(|r| r.image.clone())
+        .expect("an image");
+    std::fs::remove_file(dir.join(&gone)).expect("remove");
+    let out = dir.join("report");
+    let o = eval(&bench, &out, &dir.join("cache"), &["--ops", "replace_obj"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("does not exist") && err.contains("--skip-missing-images"),
+        "{err}"
+    );
+    assert!(!out.join("report.json").exists());
+    ok(
+        eval(
+            &bench,
+            &out,
+            &dir.join("cache"),
+            &[
+                "--ops",
+                "replace_obj",
+                "--limit",
+                "2",
+                "--skip-missing-images",
+            ],
+        ),
+        "eval",
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read"))
+            .expect("json");
+    let ops = report["results"][0]["ops"].as_object().expect("ops");
+    assert_eq!(ops.keys().collect::<Vec<_>>(), ["replace_obj"]);
+    assert!(ops["replace_obj"]["pairs"].as_u64().expect("n") <= 2);
+    let skipped = report["benchmark"]["skipped"].as_array().expect("skipped");
+    assert!(!skipped.is_empty());
+    assert_eq!(report["benchmark"]["selection"]["limit"], 2);
+}
+
 #[test]
 fn hf_clip_open_clip_and_siglip_side_by_side_in_one_report() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -3,3 +3,4 @@ mod common;
 mod compare;
 mod embed;
 mod eval;
+mod world;

@@ -10,12 +10,14 @@
 // `!(x > 0.0)` is deliberate throughout: it is also true for NaN, which must be rejected.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+mod bootstrap;
 mod gap;
 mod itm;
 mod pca;
 mod stats;
 mod text;
 
+pub use bootstrap::{bootstrap_mean_ci, derive_seed, Interval, BOOTSTRAP_RESAMPLES};
 pub use gap::{
     edit_gap_alignment, gap_direction, linear_probe_accuracy, modality_gap, remove_gap,
     EditGapAlignment, ModalityGap, LINEAR_PROBE_FOLDS, LINEAR_PROBE_RIDGE,

@@ -5,7 +5,8 @@
 use std::fmt::Write;
 
 use super::{labels, ordered_ops, Report};
-use crate::metrics::Summary;
+use crate::evaluate::GROUPS;
+use crate::metrics::{Interval, Summary};
 
 /// Escapes text for a Markdown table cell.
 pub(super) fn cell(s: &str) -> String {
@@ -20,6 +21,19 @@ fn f4(v: f64) -> String {
 
 fn pct(v: Option<f64>) -> String {
     v.map_or("–".into(), |v| format!("{:.1}", 100.0 * v))
+}
+
+/// Percent with its bootstrap interval: `80.1 [76.3, 83.9]`.
+fn pct_ci(v: Option<f64>, ci: Option<Interval>) -> String {
+    match (v, ci) {
+        (Some(v), Some(c)) => format!(
+            "{:.1} [{:.1}, {:.1}]",
+            100.0 * v,
+            100.0 * c.lo,
+            100.0 * c.hi
+        ),
+        (v, _) => pct(v),
+    }
 }
 
 fn d4(v: f64) -> String {
@@ -142,6 +156,8 @@ pub(super) fn tables(r: &Report) -> Vec<Table> {
         rows,
     );
 
+    paper_tables(r, &names, &ops, &mut out);
+
     let mut rows = Vec::new();
     for op in &ops {
         for (res, name) in r.results.iter().zip(&names) {
@@ -152,8 +168,9 @@ pub(super) fn tables(r: &Report) -> Vec<Table> {
                     o.pairs.to_string(),
                     mean_std(&o.text_cosine),
                     f4(o.text_cosine_normalized_mean),
-                    pct(o.itm_accuracy),
-                    pct(o.itm_accuracy_gap_removed),
+                    o.itm_pairs.to_string(),
+                    pct_ci(o.itm_accuracy, o.itm_accuracy_ci),
+                    pct_ci(o.itm_accuracy_gap_removed, o.itm_accuracy_gap_removed_ci),
                 ]);
             }
         }
@@ -164,20 +181,30 @@ pub(super) fn tables(r: &Report) -> Vec<Table> {
             "Text cosine: cos(t(caption), t(negative)), mean ± std. Normalised: (cos − b)/(1 − b). \
              ITM accuracy: % of pairs with cos(image, caption) > cos(image, negative).",
         ),
-        &["op", "model", "pairs", "text cosine", "normalised", "ITM acc. (%)", "ITM acc., gap removed (%)"],
+        &[
+            "op",
+            "model",
+            "pairs",
+            "text cosine",
+            "normalised",
+            "ITM pairs",
+            "ITM acc. (%) [95% CI]",
+            "ITM acc., gap removed (%) [95% CI]",
+        ],
         rows,
     );
 
     let mut rows = Vec::new();
     for op in &ops {
         for (res, name) in r.results.iter().zip(&names) {
-            if let Some(w) = res.ops.get(*op).and_then(|o| o.winoground) {
+            let Some(o) = res.ops.get(*op) else { continue };
+            if let (Some(w), Some(c)) = (o.winoground, o.winoground_ci) {
                 rows.push(vec![
                     op.to_string(),
                     name.clone(),
-                    pct(Some(w.text)),
-                    pct(Some(w.image)),
-                    pct(Some(w.group)),
+                    pct_ci(Some(w.text), Some(c.text)),
+                    pct_ci(Some(w.image), Some(c.image)),
+                    pct_ci(Some(w.group), Some(c.group)),
                 ]);
             }
         }
@@ -185,7 +212,7 @@ pub(super) fn tables(r: &Report) -> Vec<Table> {
     if !rows.is_empty() {
         out.push(
             Some("Winoground scores (%)"),
-            None,
+            Some("With bootstrap 95% intervals."),
             &["op", "model", "text", "image", "group"],
             rows,
         );
@@ -413,4 +440,221 @@ pub(super) fn tables(r: &Report) -> Vec<Table> {
         }
     }
     out.0
+}
+
+/// A column of the paper tables: a subset, or one of SugarCrepe's averages after its members.
+enum Column<'a> {
+    Op(&'a str),
+    Group(&'static str),
+}
+
+/// Columns in SugarCrepe's paper order: each group's subsets then its average (only
+/// subsets present in some result), then any other subset alphabetically.
+fn columns<'a>(r: &Report, ops: &[&'a String]) -> Vec<Column<'a>> {
+    let mut cols = Vec::new();
+    let mut used = Vec::new();
+    for (group, members) in GROUPS {
+        let present: Vec<&'a String> = ops
+            .iter()
+            .copied()
+            .filter(|o| members.iter().any(|m| m.name() == o.as_str()))
+            .collect();
+        if present.is_empty() {
+            continue;
+        }
+        for o in &present {
+            cols.push(Column::Op(o.as_str()));
+            used.push(o.as_str());
+        }
+        if r.results.iter().any(|x| x.groups.contains_key(group)) {
+            cols.push(Column::Group(group));
+        }
+    }
+    for o in ops {
+        if !used.contains(&o.as_str()) {
+            cols.push(Column::Op(o.as_str()));
+        }
+    }
+    cols
+}
+
+/// The tables a paper uses: model × op with REPLACE / SWAP / ADD averages (ITM accuracy with
+/// intervals when the benchmark has images; mean text cosine always), published numbers
+/// beside measured ones, and each op's worst failures.
+fn paper_tables(r: &Report, names: &[String], ops: &[&String], out: &mut Tables) {
+    let cols = columns(r, ops);
+    let mut header: Vec<String> = vec!["model".into()];
+    header.extend(cols.iter().map(|c| match c {
+        Column::Op(o) => o.to_string(),
+        Column::Group(g) => g.to_string(),
+    }));
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let n_row = |label: &str| -> Vec<String> {
+        let first = &r.results[0];
+        let mut row = vec![label.to_string()];
+        row.extend(cols.iter().map(|c| {
+            match c {
+                Column::Op(o) => first.ops.get(*o).map_or("–".into(), |x| {
+                    if label.starts_with("n (ITM") {
+                        x.itm_pairs.to_string()
+                    } else {
+                        x.pairs.to_string()
+                    }
+                }),
+                Column::Group(g) => first
+                    .groups
+                    .get(*g)
+                    .map_or("–".into(), |x| x.pairs.to_string()),
+            }
+        }));
+        row
+    };
+    let has_itm = r
+        .results
+        .iter()
+        .any(|x| x.ops.values().any(|o| o.itm_accuracy.is_some()));
+    if has_itm {
+        let mut rows: Vec<Vec<String>> =
+            r.results
+                .iter()
+                .zip(names)
+                .map(|(res, name)| {
+                    let mut row = vec![name.clone()];
+                    row.extend(cols.iter().map(|c| {
+                        match c {
+                            Column::Op(o) => res.ops.get(*o).map_or("–".into(), |x| {
+                                pct_ci(x.itm_accuracy, x.itm_accuracy_ci)
+                            }),
+                            Column::Group(g) => res.groups.get(*g).map_or("–".into(), |x| {
+                                pct_ci(x.itm_accuracy, x.itm_accuracy_ci)
+                            }),
+                        }
+                    }));
+                    row
+                })
+                .collect();
+        rows.push(n_row("n (ITM pairs)"));
+        out.push(
+            Some("ITM accuracy by op (%)"),
+            Some(
+                "SugarCrepe's metric: % of pairs whose image is closer to the caption than to the \
+                 negative, with seeded bootstrap 95% intervals. REPLACE / SWAP / ADD: unweighted \
+                 mean of their subsets, as in SugarCrepe's paper (stratified bootstrap).",
+            ),
+            &header,
+            rows,
+        );
+    } else {
+        out.push(
+            Some("ITM accuracy by op (%)"),
+            Some(
+                "Not measured: this benchmark has no images, so image–text accuracy, Winoground \
+                 scores and the modality gap cannot be computed; only the text side is. Evaluate \
+                 a benchmark with images (e.g. `clipprobe world`, or SugarCrepe imported with \
+                 COCO val2017 images, see README) to get them.",
+            ),
+            &["model", "ITM accuracy"],
+            names
+                .iter()
+                .map(|n| vec![n.clone(), "no images in the benchmark".into()])
+                .collect(),
+        );
+    }
+    let mut rows: Vec<Vec<String>> = r
+        .results
+        .iter()
+        .zip(names)
+        .map(|(res, name)| {
+            let mut row = vec![name.clone()];
+            row.extend(cols.iter().map(|c| {
+                match c {
+                    Column::Op(o) => res
+                        .ops
+                        .get(*o)
+                        .map_or("–".into(), |x| f4(x.text_cosine.mean)),
+                    Column::Group(g) => res
+                        .groups
+                        .get(*g)
+                        .map_or("–".into(), |x| f4(x.text_cosine_mean)),
+                }
+            }));
+            row
+        })
+        .collect();
+    rows.push(n_row("n (pairs)"));
+    out.push(
+        Some("Text cosine by op (mean)"),
+        Some(
+            "cos(t(caption), t(negative)): how little the text embedding moves under the edit \
+             (1 = not at all). Group columns: mean of the subsets' means.",
+        ),
+        &header,
+        rows,
+    );
+
+    let mut rows = Vec::new();
+    for (res, name) in r.results.iter().zip(names) {
+        let Some(p) = &res.published else { continue };
+        for (op, published) in &p.itm_accuracy {
+            let measured = res.ops.get(op).and_then(|o| o.itm_accuracy);
+            rows.push(vec![
+                name.clone(),
+                op.clone(),
+                res.ops
+                    .get(op)
+                    .map_or("–".into(), |o| o.itm_pairs.to_string()),
+                pct(measured),
+                pct(Some(*published)),
+                dpct(measured.map(|m| m - published)),
+                p.source.clone(),
+            ]);
+        }
+    }
+    if !rows.is_empty() {
+        out.push(
+            Some("Published numbers"),
+            Some(
+                "Published ITM accuracy for the same model id on the same benchmark, beside the \
+                 measured one (Δ = measured − published, percentage points). Published numbers \
+                 are over the full subsets.",
+            ),
+            &[
+                "model",
+                "op",
+                "n",
+                "measured (%)",
+                "published (%)",
+                "Δ",
+                "source",
+            ],
+            rows,
+        );
+    }
+
+    let mut rows = Vec::new();
+    for (res, name) in r.results.iter().zip(names) {
+        for op in ops {
+            for w in res.ops.get(*op).map(|o| &o.worst).into_iter().flatten() {
+                rows.push(vec![
+                    name.clone(),
+                    op.to_string(),
+                    w.id.clone(),
+                    format!("{:+.4}", w.margin),
+                    w.caption.clone(),
+                    w.negative.clone(),
+                ]);
+            }
+        }
+    }
+    if !rows.is_empty() {
+        out.push(
+            Some("Worst failures"),
+            Some(
+                "Per op, the pairs whose image most prefers the negative (lowest margin \
+                 cos(image, caption) − cos(image, negative)); every pair is in pairs.jsonl / pairs.csv.",
+            ),
+            &["model", "op", "id", "margin", "caption", "negative"],
+            rows,
+        );
+    }
 }

@@ -30,6 +30,10 @@
 //!     "token_sensitivity": {"object", "attribute", "relation": Summary|null}|null,
 //!     "projection": {"image": [[x, y]], "text": [[x, y]], "explained_variance": [a, b]}|null
 //!   }],
+//!   // schema 2 adds: models[].label, results[].label, results[].groups
+//!   //   ({"REPLACE"|"SWAP"|"ADD": {"subsets", "pairs", "text_cosine_mean", "itm_accuracy",
+//!   //   "itm_accuracy_ci": {"lo","hi"}}}), results[].published, and per op "itm_pairs",
+//!   //   "itm_accuracy_ci", "itm_accuracy_gap_removed_ci", "winoground_ci", "worst"
 //!   "comparison": null | {                      // present with two or more results
 //!     "baseline": {"model", "revision"},        // results[0]
 //!     "deltas": [{"model", "revision", "anisotropy_baseline",
@@ -58,14 +62,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::bench::Op;
 use crate::error::{Error, Result};
+use crate::evaluate::{PairResult, SkippedRow, PAIRS_CSV_HEADER};
 use crate::formats;
 use crate::metrics::{
-    EditGapAlignment, Histogram, ModalityGap, Projection, SugarCrepePpScores, Summary,
+    EditGapAlignment, Histogram, Interval, ModalityGap, Projection, SugarCrepePpScores, Summary,
     WinogroundScores,
 };
 
 /// Version of `report.json`; bump on any breaking change.
-pub const REPORT_SCHEMA_VERSION: u64 = 1;
+pub const REPORT_SCHEMA_VERSION: u64 = 2;
 /// Most points per modality kept in a result's [`Projection`] (see `metrics::pca_projection`).
 pub const PROJECTION_MAX_POINTS: usize = 500;
 
@@ -104,13 +109,30 @@ pub struct BenchmarkInfo {
     /// SHA-256 of the benchmark file's bytes (lowercase hex).
     pub sha256: String,
     pub rows: usize,
-    /// Rows per op (subset).
+    /// Rows per op (subset) evaluated.
     pub ops: BTreeMap<String, usize>,
+    /// `--ops` / `--limit` applied to the file's rows.
+    #[serde(default)]
+    pub selection: SelectionInfo,
+    /// Rows left out by `--skip-missing-images`.
+    #[serde(default)]
+    pub skipped: Vec<SkippedRow>,
+}
+
+/// Which rows of the benchmark file were evaluated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectionInfo {
+    /// Only these ops; `null`: all.
+    pub ops: Option<Vec<String>>,
+    /// First N rows of each op; `null`: all.
+    pub limit: Option<usize>,
 }
 
 /// A model's provenance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelInfo {
+    /// Display label: `--model LABEL=ID`'s label, else a short name derived from the id.
+    pub label: String,
     /// Repository id or local path, as given.
     pub id: String,
     /// Resolved commit (or `local`).
@@ -122,6 +144,8 @@ pub struct ModelInfo {
 /// One model's results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelResult {
+    /// Display label (as in [`ModelInfo::label`]).
+    pub label: String,
     pub model: String,
     pub revision: String,
     /// SHA-256 of the benchmark these results are over (differs between results only in a
@@ -135,6 +159,50 @@ pub struct ModelResult {
     pub modality_gap: Option<ModalityGap>,
     pub token_sensitivity: Option<TokenSensitivity>,
     pub projection: Option<Projection>,
+    /// SugarCrepe's REPLACE / SWAP / ADD averages over the subsets present (keys `REPLACE`,
+    /// `SWAP`, `ADD`); empty when the benchmark has none of the generator's subsets.
+    pub groups: BTreeMap<String, GroupResult>,
+    /// Published ITM accuracies for this model id on this benchmark, when known
+    /// ([`crate::published`]); `null` otherwise.
+    pub published: Option<PublishedResult>,
+}
+
+/// An average over subsets (SugarCrepe's REPLACE / SWAP / ADD columns): each subset weighs
+/// the same whatever its size, as in SugarCrepe's paper.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupResult {
+    /// The subsets averaged (those present in the benchmark).
+    pub subsets: Vec<String>,
+    /// Pairs over all averaged subsets.
+    pub pairs: usize,
+    /// Mean of the subsets' mean text cosines.
+    pub text_cosine_mean: f64,
+    /// Mean of the subsets' ITM accuracies; `null` unless every averaged subset has one.
+    pub itm_accuracy: Option<f64>,
+    /// Stratified bootstrap 95% interval of that mean ([`crate::metrics::bootstrap_mean_ci`]).
+    pub itm_accuracy_ci: Option<Interval>,
+}
+
+/// Published numbers for the evaluated model beside the measured ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishedResult {
+    /// Benchmark the numbers are for (`sugarcrepe`).
+    pub benchmark: String,
+    /// Where the numbers come from (paper and table).
+    pub source: String,
+    /// Subset → published ITM accuracy (a fraction, like `itm_accuracy`).
+    pub itm_accuracy: BTreeMap<String, f64>,
+}
+
+/// One of an op's worst failures: a pair whose image prefers the negative.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorstPair {
+    pub id: String,
+    pub caption: String,
+    pub negative: String,
+    pub image: Option<String>,
+    /// `cos(image, caption) − cos(image, negative)` (≤ 0 for a failure).
+    pub margin: f64,
 }
 
 /// Results on one op (subset).
@@ -148,17 +216,38 @@ pub struct OpResult {
     pub text_cosine_normalized_mean: f64,
     /// `null` when the benchmark has no images.
     pub itm_accuracy: Option<f64>,
+    /// Pairs scored for `itm_accuracy` (rows with an image and `itm` scoring).
+    pub itm_pairs: usize,
+    /// Bootstrap 95% interval of `itm_accuracy` (seeded, [`crate::metrics::BOOTSTRAP_RESAMPLES`]).
+    pub itm_accuracy_ci: Option<Interval>,
     pub itm_margin: Option<Summary>,
     pub itm_accuracy_gap_removed: Option<f64>,
+    pub itm_accuracy_gap_removed_ci: Option<Interval>,
     pub edit_gap_alignment: Option<EditGapAlignment>,
     /// Keyed by depth (number of operators applied).
     pub by_depth: BTreeMap<u32, DepthResult>,
     pub winoground: Option<WinogroundScores>,
+    /// Bootstrap 95% intervals of the three Winoground scores.
+    pub winoground_ci: Option<WinogroundCi>,
+    /// The op's worst failures (lowest margins, at most [`WORST_PAIRS`]); all pairs are in
+    /// `pairs.jsonl`.
+    pub worst: Vec<WorstPair>,
     /// SugarCrepe++ ITI/TOT over the op's rows that carry a second true caption
     /// (`alt_captions[0]`); `null` when none do.
     #[serde(default)]
     pub sugarcrepe_pp: Option<SugarCrepePpScores>,
 }
+
+/// Bootstrap 95% intervals of Winoground's text, image and group scores.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct WinogroundCi {
+    pub text: Interval,
+    pub image: Interval,
+    pub group: Interval,
+}
+
+/// Failures listed per op in the report ([`OpResult::worst`]).
+pub const WORST_PAIRS: usize = 5;
 
 /// Results on the pairs of one depth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -255,7 +344,7 @@ impl Report {
                 )));
             }
         }
-        check::report(self)
+        check::finite(self)
     }
 
     /// Whether the results come from more than one benchmark file.
@@ -335,42 +424,180 @@ pub(crate) fn ordered_ops<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'
     v
 }
 
-/// Display label per result: the model id, with `@` and the first 8 characters of the
-/// revision when the id occurs more than once.
+/// Display label per result: its `label` (or the model id when empty); when two results
+/// share a label, the revision's first 8 characters and then the dtype are appended until
+/// the labels differ.
 pub(crate) fn labels(report: &Report) -> Vec<String> {
-    report
+    let base: Vec<String> = report
         .results
         .iter()
         .map(|r| {
-            if report.results.iter().filter(|x| x.model == r.model).count() > 1 {
-                format!(
-                    "{}@{}",
-                    r.model,
-                    r.revision.chars().take(8).collect::<String>()
-                )
-            } else {
+            if r.label.is_empty() {
                 r.model.clone()
+            } else {
+                r.label.clone()
             }
+        })
+        .collect();
+    let dup = |v: &[String], i: usize| v.iter().filter(|x| **x == v[i]).count() > 1;
+    let with_rev: Vec<String> = (0..base.len())
+        .map(|i| {
+            if dup(&base, i) {
+                let rev: String = report.results[i].revision.chars().take(8).collect();
+                format!("{}@{rev}", base[i])
+            } else {
+                base[i].clone()
+            }
+        })
+        .collect();
+    (0..with_rev.len())
+        .map(|i| match report.models.get(i) {
+            Some(m) if dup(&with_rev, i) => format!("{} ({})", with_rev[i], m.dtype),
+            _ => with_rev[i].clone(),
         })
         .collect()
 }
 
-/// Writes `report.json`, `report.md` and `report.html` into `dir` (which must exist), each
-/// atomically. The report is validated first; nothing is written if it is invalid.
-pub fn write_report(dir: &Path, report: &Report) -> Result<()> {
+/// A short display label for a model id or path: the last path component (`org/name` →
+/// `name`, `/runs/ckpt/` → `ckpt`), without a `@revision`.
+pub fn short_label(id: &str) -> String {
+    let id = id.split('@').next().unwrap_or(id);
+    id.trim_end_matches(['/', '\\'])
+        .rsplit(['/', '\\'])
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(id)
+        .to_string()
+}
+
+/// Every file of a report folder as (relative name, bytes): `report.json`, `report.md`,
+/// `report.html`, each table of `report.md` as `tables/NN-<slug>.csv`, and, when `pairs` is
+/// given, `pairs.jsonl` and `pairs.csv` (one line per model and benchmark row). The report
+/// is validated first.
+pub fn render_files(
+    report: &Report,
+    pairs: Option<&[PairResult]>,
+) -> Result<Vec<(String, Vec<u8>)>> {
     report.validate()?;
-    let json = serde_json::to_string_pretty(report).map_err(|e| Error::File {
-        path: dir.join("report.json"),
-        message: format!("cannot serialise: {e}"),
-    })?;
-    let md = md::render(report);
-    let html = html::render(report);
-    for (name, text) in [
-        ("report.json", json + "\n"),
-        ("report.md", md),
-        ("report.html", html),
-    ] {
-        formats::write_atomic(&dir.join(name), |w| w.write_all(text.as_bytes()))?;
+    let json = serde_json::to_string_pretty(report)
+        .map_err(|e| Error::Input(format!("report.json: cannot serialise: {e}")))?;
+    let mut files = vec![
+        ("report.json".to_string(), (json + "\n").into_bytes()),
+        ("report.md".to_string(), md::render(report).into_bytes()),
+        ("report.html".to_string(), html::render(report).into_bytes()),
+    ];
+    let mut slug = String::new();
+    let mut part = 1;
+    for (k, t) in md::tables(report).iter().enumerate() {
+        match &t.title {
+            Some(title) => {
+                slug = slugify(title);
+                part = 1;
+            }
+            None => part += 1,
+        }
+        let name = if part == 1 {
+            format!("tables/{:02}-{slug}.csv", k + 1)
+        } else {
+            format!("tables/{:02}-{slug}-{part}.csv", k + 1)
+        };
+        let mut csv = formats::csv_line(&t.header);
+        for row in &t.rows {
+            csv.push_str(&formats::csv_line(row));
+        }
+        files.push((name, csv.into_bytes()));
+    }
+    if let Some(pairs) = pairs {
+        check::finite(pairs)?;
+        let mut jsonl = String::new();
+        let header: Vec<String> = PAIRS_CSV_HEADER.iter().map(|h| h.to_string()).collect();
+        let mut csv = formats::csv_line(&header);
+        for p in pairs {
+            jsonl.push_str(&serde_json::to_string(p).map_err(|e| {
+                Error::Input(format!(
+                    "pairs.jsonl: row {:?}: cannot serialise: {e}",
+                    p.id
+                ))
+            })?);
+            jsonl.push('\n');
+            csv.push_str(&formats::csv_line(&p.csv_fields()));
+        }
+        files.push(("pairs.jsonl".to_string(), jsonl.into_bytes()));
+        files.push(("pairs.csv".to_string(), csv.into_bytes()));
+    }
+    Ok(files)
+}
+
+/// A short plain-text results table for the end of a run (stderr): per model, each op's
+/// pairs, mean text cosine and ITM accuracy with its interval, then the group averages.
+pub fn summary_text(report: &Report) -> String {
+    use std::fmt::Write;
+    let names = labels(report);
+    let ops = ordered_ops(report.results.iter().flat_map(|x| x.ops.keys()));
+    let mut out = String::new();
+    for (res, name) in report.results.iter().zip(&names) {
+        let _ = writeln!(out, "{name}");
+        let _ = writeln!(
+            out,
+            "  {:<16} {:>6} {:>9} {:>22}",
+            "op", "pairs", "text cos", "ITM acc. % [95% CI]"
+        );
+        let acc = |a: Option<f64>, c: Option<Interval>| match (a, c) {
+            (Some(a), Some(c)) => format!(
+                "{:.1} [{:.1}, {:.1}]",
+                100.0 * a,
+                100.0 * c.lo,
+                100.0 * c.hi
+            ),
+            (Some(a), None) => format!("{:.1}", 100.0 * a),
+            _ => "–".into(),
+        };
+        for op in &ops {
+            if let Some(o) = res.ops.get(*op) {
+                let _ = writeln!(
+                    out,
+                    "  {:<16} {:>6} {:>9.4} {:>22}",
+                    op,
+                    o.pairs,
+                    o.text_cosine.mean,
+                    acc(o.itm_accuracy, o.itm_accuracy_ci)
+                );
+            }
+        }
+        for (g, r) in &res.groups {
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>6} {:>9.4} {:>22}",
+                g,
+                r.pairs,
+                r.text_cosine_mean,
+                acc(r.itm_accuracy, r.itm_accuracy_ci)
+            );
+        }
+    }
+    out
+}
+
+fn slugify(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// Writes [`render_files`] into `dir` (which must exist), each file atomically; nothing is
+/// written if the report is invalid.
+pub fn write_report(dir: &Path, report: &Report, pairs: Option<&[PairResult]>) -> Result<()> {
+    let files = render_files(report, pairs)?;
+    let tables = dir.join("tables");
+    std::fs::create_dir_all(&tables).map_err(|e| Error::io(&tables, e))?;
+    for (name, bytes) in files {
+        formats::write_atomic(&dir.join(name), |w| w.write_all(&bytes))?;
     }
     Ok(())
 }
@@ -425,15 +652,20 @@ pub fn merge_reports(reports: &[Report], allow_different_benchmarks: bool) -> Re
             )));
         }
         for (m, res) in r.models.iter().zip(&r.results) {
-            if let Some(dup) = results.iter().find(|x| {
+            let same = |(xm, x): (&ModelInfo, &ModelResult)| {
                 x.model == res.model
                     && x.revision == res.revision
                     && x.benchmark_sha256 == res.benchmark_sha256
-            }) {
+                    && xm.dtype == m.dtype
+                    && xm.device == m.device
+            };
+            if let Some((_, dup)) = models.iter().zip(&results).find(|&p| same(p)) {
                 return Err(Error::Input(format!(
-                    "{}@{} appears twice over the same benchmark (report {})",
+                    "{}@{} ({}, {}) appears twice over the same benchmark (report {})",
                     dup.model,
                     dup.revision,
+                    m.dtype,
+                    m.device,
                     i + 1
                 )));
             }

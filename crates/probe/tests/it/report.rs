@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use clipprobe_probe::metrics::{
     accuracy, anisotropy_baseline, edit_gap_alignment, gap_direction, itm_margins,
     itm_margins_gap_removed, l2_normalize_rows, modality_gap, normalized_insensitivity,
-    pair_cosines, pca_projection, Histogram, Matrix, Summary,
+    pair_cosines, pca_projection, Histogram, Interval, Matrix, Summary,
 };
 use clipprobe_probe::report::{
     merge_reports, read_report, write_report, BenchmarkInfo, DepthResult, ModelInfo, ModelResult,
@@ -86,6 +86,11 @@ fn model_result(name: &str, seed: u64, with_images: bool) -> ModelResult {
                 text_cosine_hist: Histogram::cosine(&cos).expect("hist"),
                 text_cosine_normalized_mean: normalized_insensitivity(summary.mean, b).expect("n"),
                 itm_accuracy: margins.as_ref().map(|m| accuracy(m).expect("acc")),
+                itm_pairs: if with_images { PAIRS } else { 0 },
+                itm_accuracy_ci: with_images.then_some(Interval { lo: 0.1, hi: 0.9 }),
+                itm_accuracy_gap_removed_ci: None,
+                winoground_ci: None,
+                worst: Vec::new(),
                 itm_margin: margins.as_ref().map(|m| Summary::of(m).expect("s")),
                 itm_accuracy_gap_removed: with_images.then(|| {
                     accuracy(
@@ -105,6 +110,9 @@ fn model_result(name: &str, seed: u64, with_images: bool) -> ModelResult {
     let mut settings = BTreeMap::new();
     settings.insert("seed".to_string(), serde_json::json!(seed));
     ModelResult {
+        label: String::new(),
+        groups: BTreeMap::new(),
+        published: None,
         model: name.into(),
         revision: format!("{seed:040x}"),
         benchmark_sha256: "ab".repeat(32),
@@ -125,6 +133,7 @@ fn model_result(name: &str, seed: u64, with_images: bool) -> ModelResult {
 
 fn model_info(r: &ModelResult) -> ModelInfo {
     ModelInfo {
+        label: String::new(),
         id: r.model.clone(),
         revision: r.revision.clone(),
         dtype: "f32".into(),
@@ -138,6 +147,8 @@ fn benchmark(sha: &str) -> BenchmarkInfo {
         sha256: sha.into(),
         rows: PAIRS * OPS.len(),
         ops: OPS.iter().map(|o| (o.to_string(), PAIRS)).collect(),
+        selection: Default::default(),
+        skipped: Vec::new(),
     }
 }
 
@@ -179,23 +190,23 @@ fn same_inputs_give_the_same_bytes() {
         tempfile::tempdir().expect("dir"),
     );
     let models = [("openai/clip-vit-base-patch32", 1), ("laion/<b>&\"x\"", 2)];
-    write_report(a.path(), &report(&models, true)).expect("write a");
-    write_report(b.path(), &report(&models, true)).expect("write b");
+    write_report(a.path(), &report(&models, true), None).expect("write a");
+    write_report(b.path(), &report(&models, true), None).expect("write b");
     assert_same_files(a.path(), b.path());
     // and a read-back report writes the same bytes again
     let back = read_report(&a.path().join("report.json")).expect("read");
     let c = tempfile::tempdir().expect("dir");
-    write_report(c.path(), &back).expect("write c");
+    write_report(c.path(), &back, None).expect("write c");
     assert_same_files(a.path(), c.path());
 }
 
 #[test]
 fn json_layout_and_nulls() {
     let dir = tempfile::tempdir().expect("dir");
-    write_report(dir.path(), &report(&[("m", 3)], false)).expect("write");
+    write_report(dir.path(), &report(&[("m", 3)], false), None).expect("write");
     let text = std::fs::read_to_string(dir.path().join("report.json")).expect("read");
     assert!(
-        text.starts_with("{\n  \"schema_version\": 1,\n  \"tool\""),
+        text.starts_with("{\n  \"schema_version\": 2,\n  \"tool\""),
         "{}",
         &text[..60]
     );
@@ -232,7 +243,9 @@ fn non_finite_values_are_refused_by_name() {
     if let Some(o) = r.results[0].ops.get_mut("add_obj") {
         o.by_depth.get_mut(&2).expect("depth 2").text_cosine_mean = f64::NAN;
     }
-    let e = write_report(dir.path(), &r).expect_err("NaN").to_string();
+    let e = write_report(dir.path(), &r, None)
+        .expect_err("NaN")
+        .to_string();
     assert!(
         e.contains("results[0].ops.add_obj.by_depth.2.text_cosine_mean"),
         "{e}"
@@ -246,25 +259,27 @@ fn non_finite_values_are_refused_by_name() {
     if let Some(g) = r.results[0].modality_gap.as_mut() {
         g.rmg = f64::INFINITY;
     }
-    let e = write_report(dir.path(), &r).expect_err("inf").to_string();
+    let e = write_report(dir.path(), &r, None)
+        .expect_err("inf")
+        .to_string();
     assert!(e.contains("modality_gap.rmg"), "{e}");
 }
 
 #[test]
 fn unknown_schema_version_is_rejected() {
     let dir = tempfile::tempdir().expect("dir");
-    write_report(dir.path(), &report(&[("m", 5)], true)).expect("write");
+    write_report(dir.path(), &report(&[("m", 5)], true), None).expect("write");
     let p = dir.path().join("report.json");
     let text = std::fs::read_to_string(&p).expect("read");
     std::fs::write(
         &p,
-        text.replacen("\"schema_version\": 1", "\"schema_version\": 7", 1),
+        text.replacen("\"schema_version\": 2", "\"schema_version\": 7", 1),
     )
     .expect("w");
     match read_report(&p) {
         Err(Error::UnsupportedVersion {
             found: 7,
-            supported: 1,
+            supported: 2,
             ..
         }) => {}
         other => panic!("expected UnsupportedVersion, got {other:?}"),
@@ -320,7 +335,7 @@ fn merge_compares_against_the_first_model() {
     let mixed = merge_reports(&[a, other], true).expect("allowed");
     assert!(mixed.mixes_benchmarks());
     let dir = tempfile::tempdir().expect("dir");
-    write_report(dir.path(), &mixed).expect("write");
+    write_report(dir.path(), &mixed, None).expect("write");
     let md = std::fs::read_to_string(dir.path().join("report.md")).expect("md");
     assert!(md.contains("**Warning:**"), "{md}");
 }
@@ -331,6 +346,7 @@ fn html_is_self_contained_and_escaped() {
     write_report(
         dir.path(),
         &report(&[("evil<script>alert(1)</script>", 6)], true),
+        None,
     )
     .expect("write");
     let html = std::fs::read_to_string(dir.path().join("report.html")).expect("html");
@@ -412,7 +428,7 @@ fn html_renders_in_chromium() {
         ],
         true,
     );
-    write_report(dir.path(), &r).expect("write");
+    write_report(dir.path(), &r, None).expect("write");
     let page = dir.path().join("report.html");
     let html = std::fs::read_to_string(&page).expect("html");
 

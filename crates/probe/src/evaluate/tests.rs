@@ -1,0 +1,469 @@
+//! Unit tests of the evaluation on small hand-made matrices. Expected values are derived
+//! here from the definitions (docs/metrics.md), not from the code under test.
+
+use std::path::PathBuf;
+
+use super::*;
+use crate::bench::{BenchRecord, ConceptKind, Scoring};
+
+fn rec(id: &str, caption: &str, negative: &str, op: &str) -> BenchRecord {
+    BenchRecord::new(id, caption, negative, op)
+}
+
+fn with_image(mut r: BenchRecord, image: &str) -> BenchRecord {
+    r.image = Some(image.into());
+    r
+}
+
+fn unit(v: &[f32]) -> Vec<f32> {
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.iter().map(|x| x / n).collect()
+}
+
+/// Embeddings for `prep.texts` / `prep.images` looked up by text / file name.
+fn embed(
+    prep: &Prepared,
+    text: impl Fn(&str) -> Vec<f32>,
+    image: impl Fn(&str) -> Vec<f32>,
+) -> (Matrix, Option<Matrix>) {
+    let t: Vec<Vec<f32>> = prep.texts.iter().map(|s| unit(&text(s))).collect();
+    let t = Matrix::from_rows(&t).expect("texts");
+    let i = if prep.images.is_empty() {
+        None
+    } else {
+        let v: Vec<Vec<f32>> = prep
+            .images
+            .iter()
+            .map(|p| unit(&image(&p.display().to_string())))
+            .collect();
+        Some(Matrix::from_rows(&v).expect("images"))
+    };
+    (t, i)
+}
+
+/// A caption-like (`c…`) or negative-like vector with a small per-text offset, so that no two
+/// texts are equal (the anisotropy baseline and gap removal need distinct rows).
+fn two_way(s: &str) -> Vec<f32> {
+    let h = s
+        .bytes()
+        .fold(7u32, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b))) as f32;
+    let (x, y) = if s.starts_with('c') {
+        (1.0, 0.0)
+    } else {
+        (0.0, 1.0)
+    };
+    vec![x, y, 0.05 * h.sin(), 0.05 * h.cos()]
+}
+
+fn prepared(rows: Vec<BenchRecord>) -> Prepared {
+    Prepared::new(rows, "sha".into(), |s: &str| PathBuf::from(s))
+}
+
+fn cos(a: &[f64], b: &[f64]) -> f64 {
+    let d: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let nb: f64 = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+    d / (na * nb)
+}
+
+#[test]
+fn by_depth_means_use_every_row_of_the_depth() {
+    // depth 2 has two rows with cosines 0.2 and 0.6: mean 0.4 (not either row alone)
+    let mut a = rec("a", "c1", "n1", "swap_att");
+    a.depth = 2;
+    let mut b = rec("b", "c2", "n2", "swap_att");
+    b.depth = 2;
+    let c = rec("c", "c3", "n3", "swap_att");
+    let prep = prepared(vec![a, b, c]);
+    // captions e1, e3, e4; each negative at the given cosine, tilted towards e2
+    let tilt = |axis: usize, c: f32| {
+        let mut v = vec![0.0; 4];
+        v[axis] = c;
+        v[1] = (1.0 - c * c).sqrt();
+        v
+    };
+    let (t, _) = embed(
+        &prep,
+        |s| match s {
+            "c1" => tilt(0, 1.0),
+            "c2" => tilt(2, 1.0),
+            "c3" => tilt(3, 1.0),
+            "n1" => tilt(0, 0.2),
+            "n2" => tilt(2, 0.6),
+            _ => tilt(3, 0.9),
+        },
+        |_| vec![],
+    );
+    let r = evaluate(&prep, &t, None, 0).expect("eval");
+    let op = &r.ops["swap_att"];
+    assert!((op.by_depth[&2].text_cosine_mean - 0.4).abs() < 1e-6);
+    assert_eq!(op.by_depth[&2].pairs, 2);
+    assert!((op.by_depth[&1].text_cosine_mean - 0.9).abs() < 1e-6);
+    assert!((op.text_cosine.mean - (0.2 + 0.6 + 0.9) / 3.0).abs() < 1e-6);
+    assert!(op.itm_accuracy.is_none() && op.itm_accuracy_ci.is_none());
+    assert_eq!(op.itm_pairs, 0);
+}
+
+#[test]
+fn winoground_scores_follow_the_two_images() {
+    // i0 matches c0 and i1 matches c1: text, image and group all hold
+    let mut r = rec("w", "c0", "c1", "wino");
+    r.scoring = Scoring::Winoground;
+    r.image = Some("i0".into());
+    r.negative_image = Some("i1".into());
+    // a text-only row so that the benchmark has two distinct true captions
+    let other = rec("o", "x", "y", "other");
+    let text = |s: &str| match s {
+        "c0" => vec![1.0, 0.1, 0.0],
+        "c1" => vec![0.1, 1.0, 0.0],
+        "x" => vec![0.0, 0.2, 1.0],
+        _ => vec![0.3, 0.0, 1.0],
+    };
+    let image = |p: &str| {
+        if p == "i0" {
+            vec![1.0, 0.2, 0.0]
+        } else {
+            vec![0.2, 1.0, 0.0]
+        }
+    };
+    let prep = prepared(vec![r, other.clone()]);
+    let (t, i) = embed(&prep, text, image);
+    let res = evaluate(&prep, &t, i.as_ref(), 0).expect("eval");
+    let w = res.ops["wino"].winoground.expect("scores");
+    assert_eq!((w.text, w.image, w.group), (1.0, 1.0, 1.0));
+    let p = pairs(&prep, "m", &t, i.as_ref()).expect("pairs");
+    assert_eq!(p[0].correct, Some(true));
+    // with the images the other way round every score is 0
+    let mut r = prep.rows[0].clone();
+    r.image = Some("i1".into());
+    r.negative_image = Some("i0".into());
+    let prep2 = prepared(vec![r, other]);
+    let (t2, i2) = embed(&prep2, text, image);
+    let w = evaluate(&prep2, &t2, i2.as_ref(), 0).expect("eval").ops["wino"]
+        .winoground
+        .expect("scores");
+    assert_eq!((w.text, w.image, w.group), (0.0, 0.0, 0.0));
+}
+
+#[test]
+fn token_sensitivity_is_one_minus_cosine() {
+    let prep = prepared(vec![rec("a", "a red cube", "a blue cube", "replace_att")]);
+    let abl = vec![
+        Ablation {
+            text_ix: 0,
+            kind: ConceptKind::Attribute,
+            text: "a cube".into(),
+        },
+        Ablation {
+            text_ix: 0,
+            kind: ConceptKind::Object,
+            text: "a red".into(),
+        },
+    ];
+    let texts = Matrix::from_rows(&[vec![1.0, 0.0], vec![0.0, 1.0]]).expect("m");
+    // cos 0.8 for the attribute ablation, cos 0.3 for the object one
+    let ablated =
+        Matrix::from_rows(&[vec![0.8, 0.6], vec![0.3, (1.0f32 - 0.09).sqrt()]]).expect("m");
+    let s = token_sensitivity(&abl, &texts, &ablated).expect("ts");
+    assert!((s.attribute.expect("att").mean - 0.2).abs() < 1e-6);
+    assert!((s.object.expect("obj").mean - 0.7).abs() < 1e-6);
+    assert!(s.relation.is_none());
+    let _ = prep;
+    // row count mismatch is an error
+    assert!(token_sensitivity(&abl[..1], &texts, &ablated).is_err());
+}
+
+/// A small benchmark with images where the modality gap matters: captions and negatives are
+/// near each other, images offset along a shared direction.
+fn gap_case() -> (Prepared, Matrix, Option<Matrix>) {
+    let rows = vec![
+        with_image(rec("a", "c0", "n0", "swap_obj"), "i0"),
+        with_image(rec("b", "c1", "n1", "swap_obj"), "i1"),
+        with_image(rec("c", "c2", "n2", "swap_obj"), "i2"),
+        with_image(rec("d", "c3", "n3", "swap_obj"), "i3"),
+    ];
+    let prep = prepared(rows);
+    let text = |s: &str| -> Vec<f32> {
+        match s {
+            "c0" => vec![1.0, 0.2, 0.1, 0.0],
+            "n0" => vec![0.9, 0.5, 0.1, 0.0],
+            "c1" => vec![0.1, 1.0, 0.3, 0.0],
+            "n1" => vec![0.4, 0.9, 0.2, 0.0],
+            "c2" => vec![0.2, 0.1, 1.0, 0.0],
+            "n2" => vec![0.1, 0.4, 0.9, 0.0],
+            "c3" => vec![0.6, 0.6, 0.2, 0.0],
+            _ => vec![0.7, 0.4, 0.5, 0.0],
+        }
+    };
+    let image = |p: &str| -> Vec<f32> {
+        match p {
+            "i0" => vec![0.8, 0.5, 0.1, 1.5],
+            "i1" => vec![0.3, 0.9, 0.2, 1.5],
+            "i2" => vec![0.1, 0.3, 0.8, 1.5],
+            _ => vec![0.5, 0.5, 0.4, 1.5],
+        }
+    };
+    let (t, i) = embed(&prep, text, image);
+    (prep, t, i)
+}
+
+/// Gap-removed margins from the definition: images centred on the image mean, caption and
+/// negative on the caption mean, renormalised.
+fn gap_removed_by_hand(prep: &Prepared, t: &Matrix, i: &Matrix) -> Vec<f64> {
+    let rows = |m: &Matrix, ix: Vec<usize>| -> Vec<Vec<f64>> {
+        ix.into_iter()
+            .map(|k| m.row(k).iter().map(|&x| f64::from(x)).collect())
+            .collect()
+    };
+    let imgs = rows(i, prep.image_ix.iter().map(|x| x.expect("img")).collect());
+    let caps = rows(t, prep.caption_ix.clone());
+    let negs = rows(t, prep.negative_ix.clone());
+    let mean = |v: &[Vec<f64>]| -> Vec<f64> {
+        (0..v[0].len())
+            .map(|d| v.iter().map(|r| r[d]).sum::<f64>() / v.len() as f64)
+            .collect()
+    };
+    let (mi, mt) = (mean(&imgs), mean(&caps));
+    let sub = |a: &[f64], b: &[f64]| -> Vec<f64> { a.iter().zip(b).map(|(x, y)| x - y).collect() };
+    (0..imgs.len())
+        .map(|k| {
+            let ii = sub(&imgs[k], &mi);
+            cos(&ii, &sub(&caps[k], &mt)) - cos(&ii, &sub(&negs[k], &mt))
+        })
+        .collect()
+}
+
+#[test]
+fn gap_removed_accuracy_matches_its_definition() {
+    let (prep, t, i) = gap_case();
+    let img = i.as_ref().expect("images");
+    let m = gap_removed_by_hand(&prep, &t, img);
+    let expected = m.iter().filter(|&&x| x > 0.0).count() as f64 / m.len() as f64;
+    let r = evaluate(&prep, &t, i.as_ref(), 0).expect("eval");
+    let got = r.ops["swap_obj"].itm_accuracy_gap_removed.expect("acc");
+    assert!(
+        (got - expected).abs() < 1e-12,
+        "{got} vs {expected} ({m:?})"
+    );
+    // the case must tell caption from negative: not all margins share a sign
+    assert!(expected > 0.0 && expected < 1.0, "{m:?}");
+    // raw accuracy from the definition too
+    let raw: Vec<f64> = (0..4)
+        .map(|k| {
+            let f = |m: &Matrix, r: usize| -> Vec<f64> {
+                m.row(r).iter().map(|&x| f64::from(x)).collect()
+            };
+            let ii = f(img, prep.image_ix[k].expect("img"));
+            cos(&ii, &f(&t, prep.caption_ix[k])) - cos(&ii, &f(&t, prep.negative_ix[k]))
+        })
+        .collect();
+    let acc = raw.iter().filter(|&&x| x > 0.0).count() as f64 / 4.0;
+    assert!((r.ops["swap_obj"].itm_accuracy.expect("acc") - acc).abs() < 1e-12);
+}
+
+#[test]
+fn pairs_hold_each_rows_cosines_and_outcome() {
+    let (prep, t, i) = gap_case();
+    let img = i.as_ref().expect("images");
+    let p = pairs(&prep, "label", &t, i.as_ref()).expect("pairs");
+    assert_eq!(p.len(), 4);
+    for (k, row) in p.iter().enumerate() {
+        let f =
+            |m: &Matrix, r: usize| -> Vec<f64> { m.row(r).iter().map(|&x| f64::from(x)).collect() };
+        let ii = f(img, prep.image_ix[k].expect("img"));
+        let c = f(&t, prep.caption_ix[k]);
+        let n = f(&t, prep.negative_ix[k]);
+        assert_eq!(row.model, "label");
+        assert_eq!(row.id, prep.rows[k].id);
+        assert!((row.cos_caption_negative - cos(&c, &n)).abs() < 1e-6);
+        assert!((row.cos_image_caption.expect("ic") - cos(&ii, &c)).abs() < 1e-6);
+        assert!((row.cos_image_negative.expect("in") - cos(&ii, &n)).abs() < 1e-6);
+        let margin = cos(&ii, &c) - cos(&ii, &n);
+        assert!((row.margin.expect("m") - margin).abs() < 1e-6);
+        assert_eq!(row.correct, Some(margin > 0.0));
+        assert_eq!(row.csv_fields().len(), PAIRS_CSV_HEADER.len());
+    }
+    let r = evaluate(&prep, &t, i.as_ref(), 0).expect("eval");
+    // worst failures: exactly the incorrect pairs, lowest margin first
+    let mut wrong: Vec<(f64, &str)> = p
+        .iter()
+        .filter(|x| x.correct == Some(false))
+        .map(|x| (x.margin.expect("m"), x.id.as_str()))
+        .collect();
+    wrong.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let worst: Vec<&str> = r.ops["swap_obj"]
+        .worst
+        .iter()
+        .map(|w| w.id.as_str())
+        .collect();
+    assert_eq!(worst, wrong.iter().map(|w| w.1).collect::<Vec<_>>());
+    assert!(!worst.is_empty());
+}
+
+#[test]
+fn groups_average_their_subsets_with_equal_weight() {
+    // replace_obj: 1 of 1 correct; replace_att: 1 of 3 correct → REPLACE = (1 + 1/3) / 2
+    let mut rows = vec![with_image(rec("o", "co", "no", "replace_obj"), "good")];
+    for (k, img) in ["good", "bad", "bad"].iter().enumerate() {
+        rows.push(with_image(
+            rec(
+                &format!("a{k}"),
+                &format!("ca{k}"),
+                &format!("na{k}"),
+                "replace_att",
+            ),
+            img,
+        ));
+    }
+    let prep = prepared(rows);
+    let (t, i) = embed(&prep, two_way, |p| {
+        if p == "good" {
+            vec![1.0, 0.1, 0.0, 0.0]
+        } else {
+            vec![0.1, 1.0, 0.0, 0.0]
+        }
+    });
+    let r = evaluate(&prep, &t, i.as_ref(), 5).expect("eval");
+    let g = &r.groups["REPLACE"];
+    assert_eq!(g.subsets, ["replace_obj", "replace_att"]);
+    assert_eq!(g.pairs, 4);
+    assert!((g.itm_accuracy.expect("acc") - (1.0 + 1.0 / 3.0) / 2.0).abs() < 1e-12);
+    let ci = g.itm_accuracy_ci.expect("ci");
+    assert!(ci.lo <= g.itm_accuracy.expect("acc") && g.itm_accuracy.expect("acc") <= ci.hi);
+    assert!(!r.groups.contains_key("SWAP"));
+    // deterministic for a seed
+    assert_eq!(evaluate(&prep, &t, i.as_ref(), 5).expect("eval"), r);
+}
+
+#[test]
+fn accuracy_interval_agrees_with_the_normal_approximation() {
+    // 2000 pairs, 1400 correct: the bootstrap percentile interval of a proportion is close to
+    // p ± 1.96·sqrt(p(1−p)/n) (independent of the bootstrap code)
+    let n = 2000;
+    let rows: Vec<BenchRecord> = (0..n)
+        .map(|k| {
+            with_image(
+                rec(
+                    &format!("r{k}"),
+                    &format!("c{k}"),
+                    &format!("n{k}"),
+                    "swap_att",
+                ),
+                if k < 1400 { "good" } else { "bad" },
+            )
+        })
+        .collect();
+    let prep = prepared(rows);
+    let (t, i) = embed(&prep, two_way, |p| {
+        if p == "good" {
+            vec![1.0, 0.1, 0.0, 0.0]
+        } else {
+            vec![0.1, 1.0, 0.0, 0.0]
+        }
+    });
+    let r = evaluate(&prep, &t, i.as_ref(), 0).expect("eval");
+    let op = &r.ops["swap_att"];
+    assert_eq!(op.itm_pairs, n);
+    let p = op.itm_accuracy.expect("acc");
+    assert!((p - 0.7).abs() < 1e-12);
+    let half = 1.96 * (p * (1.0 - p) / n as f64).sqrt();
+    let ci = op.itm_accuracy_ci.expect("ci");
+    assert!((ci.lo - (p - half)).abs() < 0.006, "{ci:?} vs ±{half}");
+    assert!((ci.hi - (p + half)).abs() < 0.006, "{ci:?} vs ±{half}");
+}
+
+#[test]
+fn shape_mismatches_are_errors() {
+    let (prep, t, i) = gap_case();
+    let short = t.select(&[0, 1]).expect("m");
+    assert!(evaluate(&prep, &short, i.as_ref(), 0).is_err());
+    assert!(
+        evaluate(&prep, &t, None, 0).is_err(),
+        "images are required when the rows have them"
+    );
+    assert!(pairs(&prep, "m", &short, i.as_ref()).is_err());
+}
+
+mod selection {
+    use super::*;
+
+    fn dir() -> tempfile::TempDir {
+        let d = tempfile::tempdir().expect("tmp");
+        std::fs::write(d.path().join("a.png"), b"x").expect("w");
+        std::fs::create_dir(d.path().join("folder.png")).expect("d");
+        d
+    }
+
+    fn rows() -> Vec<BenchRecord> {
+        vec![
+            with_image(rec("1", "c", "n", "swap_att"), "a.png"),
+            with_image(rec("2", "c", "n", "swap_att"), "a.png"),
+            with_image(rec("3", "c", "n", "add_obj"), "missing.png"),
+            with_image(rec("4", "c", "n", "add_obj"), "folder.png"),
+            rec("5", "c", "n", "add_obj"),
+        ]
+    }
+
+    #[test]
+    fn ops_and_limit_select_rows_per_op() {
+        let d = dir();
+        let sel = Selection {
+            ops: Some(vec!["swap_att".into()]),
+            limit: Some(1),
+            skip_missing_images: false,
+        };
+        let s = select(rows(), &sel, Path::new("b.jsonl"), d.path()).expect("sel");
+        assert_eq!(
+            s.rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["1"]
+        );
+        let sel = Selection {
+            ops: Some(vec!["nope".into()]),
+            ..Selection::default()
+        };
+        let e = select(rows(), &sel, Path::new("b.jsonl"), d.path()).expect_err("unknown op");
+        assert!(e.to_string().contains("nope"), "{e}");
+    }
+
+    #[test]
+    fn missing_images_fail_naming_the_row_or_are_skipped_and_recorded() {
+        let d = dir();
+        let e = select(
+            rows(),
+            &Selection::default(),
+            Path::new("b.jsonl"),
+            d.path(),
+        )
+        .expect_err("missing")
+        .to_string();
+        assert!(
+            e.contains("b.jsonl") && e.contains("\"3\"") && e.contains("does not exist"),
+            "{e}"
+        );
+        let sel = Selection {
+            skip_missing_images: true,
+            ..Selection::default()
+        };
+        let s = select(rows(), &sel, Path::new("b.jsonl"), d.path()).expect("sel");
+        assert_eq!(
+            s.rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["1", "2", "5"]
+        );
+        assert_eq!(s.skipped.len(), 2);
+        assert_eq!(s.skipped[1].reason, "is a folder, not an image file");
+    }
+
+    #[test]
+    fn default_root_of_a_bare_file_name_is_the_current_folder() {
+        assert_eq!(
+            default_images_root(Path::new("b.jsonl")),
+            PathBuf::from(".")
+        );
+        assert_eq!(
+            default_images_root(Path::new("x/b.jsonl")),
+            PathBuf::from("x")
+        );
+    }
+
+    use std::path::Path;
+}
