@@ -2,11 +2,11 @@
 //! on-disk cache ([`clipprobe_probe::cache`]): each unique caption or image is embedded once
 //! per model; finished batches are synced to disk, so a killed run resumes where it stopped.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use clipprobe_clip::config::HiddenAct;
 use clipprobe_clip::embed::{Clip, LoadOptions};
-use clipprobe_clip::preprocess::Preprocessor;
 use clipprobe_clip::source::{self, HubOptions, ModelSource, ResolvedModel};
 use clipprobe_probe::cache::{self, EmbeddingCache, Key};
 use clipprobe_probe::formats::sha256_hex;
@@ -38,6 +38,22 @@ pub struct ModelArgs {
     /// Largest image accepted, in pixels (width × height), checked before decoding.
     #[arg(long, default_value_t = clipprobe_clip::decode::DEFAULT_MAX_PIXELS)]
     pub max_image_pixels: u64,
+    /// open_clip architecture of the raw checkpoint files (.pt/.pth) among the models:
+    /// ViT-B-32, ViT-B-16, ViT-L-14, ViT-L-14-336 (each also NAME-quickgelu), or an open_clip
+    /// model-config JSON file.
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// Activation of the raw open_clip checkpoint files; required unless --arch says it
+    /// (OpenAI-initialised fine-tunes such as NegCLIP: quick_gelu).
+    #[arg(long, value_enum)]
+    pub act: Option<ActArg>,
+}
+
+/// open_clip activations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ActArg {
+    QuickGelu,
+    Gelu,
 }
 
 /// The embedding cache, for commands that use it (`eval`, `gap`, `tokens`).
@@ -96,6 +112,10 @@ impl ModelSpec {
 
     /// The parsed source.
     pub fn parse_source(&self) -> Result<ModelSource> {
+        // a checkpoint file: a raw open_clip checkpoint, loaded with --arch / --act
+        if Path::new(&self.source).is_file() {
+            return Ok(ModelSource::Local(PathBuf::from(&self.source)));
+        }
         self.source
             .parse()
             .with_context(|| format!("--model {}", self.source))
@@ -202,7 +222,17 @@ pub fn load_source(
     let mut hub = HubOptions::from_env();
     hub.offline |= args.offline;
     hub.progress = !printer.is_quiet();
-    let resolved = source::resolve(src, &hub).with_context(|| format!("resolving model {src}"))?;
+    let raw = matches!(src, ModelSource::Local(p) if p.is_file());
+    let resolved = match src {
+        ModelSource::Local(p) if raw => ResolvedModel {
+            source: src.clone(),
+            id: p.display().to_string(),
+            revision: None,
+            dir: p.clone(),
+            notes: Vec::new(),
+        },
+        _ => source::resolve(src, &hub).with_context(|| format!("resolving model {src}"))?,
+    };
     printer.info(format_args!(
         "model {} ({})",
         resolved.id,
@@ -217,6 +247,11 @@ pub fn load_source(
     let opts = LoadOptions {
         dtype: args.dtype.candle(),
         device,
+        arch: args.arch.clone().filter(|_| raw),
+        act: args.act.filter(|_| raw).map(|a| match a {
+            ActArg::QuickGelu => HiddenAct::QuickGelu,
+            ActArg::Gelu => HiddenAct::Gelu,
+        }),
     };
     let clip = Clip::load(&resolved.dir, &opts).with_context(|| {
         format!(
@@ -225,7 +260,13 @@ pub fn load_source(
             resolved.dir.display()
         )
     })?;
-    let key = model_key(&resolved, args.dtype, args.batch_size)?;
+    printer.info(format_args!("model {}: {}", resolved.id, clip.describe()));
+    let key = model_key(
+        &resolved,
+        args.dtype,
+        args.batch_size,
+        &clip.cache_identity(),
+    )?;
     let cache_root = match cache {
         Some(c) if !c.no_cache => Some(c.cache_dir.clone().unwrap_or_else(default_cache_dir)),
         _ => None,
@@ -255,9 +296,15 @@ fn default_cache_dir() -> PathBuf {
 }
 
 /// What makes two runs give the same numbers: the model (Hub commit, or the content of every
-/// file of a local folder), the compute dtype, the preprocessing settings and the batch size
-/// (embeddings differ in the last bits between batch sizes).
-fn model_key(resolved: &ResolvedModel, dtype: Dtype, batch_size: u64) -> Result<String> {
+/// file of a local folder), the compute dtype, the batch size (embeddings differ in the last
+/// bits between batch sizes) and the model's `cache_identity` (family, implementation
+/// version, activation, preprocessing).
+fn model_key(
+    resolved: &ResolvedModel,
+    dtype: Dtype,
+    batch_size: u64,
+    identity: &str,
+) -> Result<String> {
     let mut parts = vec![
         "clipprobe-embeddings-v2".to_string(),
         format!("dtype={}", dtype.name()),
@@ -266,10 +313,32 @@ fn model_key(resolved: &ResolvedModel, dtype: Dtype, batch_size: u64) -> Result<
     match &resolved.revision {
         Some(rev) => parts.push(format!("hub={}@{rev}", resolved.id)),
         None => {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&resolved.dir)
-                .with_context(|| format!("listing {}", resolved.dir.display()))?
+            // a raw checkpoint file: the file and the tokenizer files beside it
+            let (folder, only) = if resolved.dir.is_file() {
+                let parent = resolved
+                    .dir
+                    .parent()
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf();
+                (parent, Some(resolved.dir.clone()))
+            } else {
+                (resolved.dir.clone(), None)
+            };
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+                .with_context(|| format!("listing {}", folder.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.is_file())
+                .filter(|p| match &only {
+                    None => true,
+                    Some(file) => {
+                        p == file
+                            || p.file_name().is_some_and(|n| {
+                                ["tokenizer.json", "vocab.json", "merges.txt"]
+                                    .iter()
+                                    .any(|t| n == *t)
+                            })
+                    }
+                })
                 .collect();
             files.sort();
             for f in files {
@@ -285,9 +354,8 @@ fn model_key(resolved: &ResolvedModel, dtype: Dtype, batch_size: u64) -> Result<
             }
         }
     }
-    let pre = Preprocessor::from_dir(&resolved.dir)
-        .with_context(|| format!("reading preprocessor of {}", resolved.dir.display()))?;
-    parts.push(format!("pre={}", pre.fingerprint()));
+    // family, implementation version, activation and preprocessing
+    parts.push(identity.to_string());
     Ok(sha256_hex(parts.join("\n").as_bytes())[..24].to_string())
 }
 
@@ -446,7 +514,7 @@ mod tests {
             dir: dir.path().to_path_buf(),
             notes: vec![],
         };
-        let key = |batch| model_key(&resolved, Dtype::F32, batch).expect("key");
+        let key = |batch| model_key(&resolved, Dtype::F32, batch, "family=hf-clip").expect("key");
         assert_eq!(key(32), key(32));
         assert_ne!(key(1), key(32));
     }

@@ -4,6 +4,8 @@
 //! usage:
 //!   parity MODEL_DIR texts CAPTIONS.txt OUT.npy [IDS_OUT.json|""] [BATCH]
 //!   parity MODEL_DIR images LIST.txt OUT.npy [BATCH]
+//! MODEL_DIR may be a raw open_clip checkpoint file, with PARITY_ARCH (and PARITY_ACT:
+//! quick_gelu or gelu) in the environment.
 //! Prints one JSON line: items, seconds (embedding only, model load excluded), per_second.
 
 use std::path::{Path, PathBuf};
@@ -16,7 +18,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let [dir, mode, input, out, rest @ ..] = args.as_slice() else {
         return Err("usage: parity MODEL_DIR texts|images INPUT OUT.npy [...]".into());
     };
-    let clip = Clip::load(Path::new(dir), &LoadOptions::default())?;
+    let act = match std::env::var("PARITY_ACT") {
+        Ok(a) => Some(serde_json::from_value(serde_json::Value::String(a))?),
+        Err(_) => None,
+    };
+    let opts = LoadOptions {
+        arch: std::env::var("PARITY_ARCH").ok(),
+        act,
+        ..LoadOptions::default()
+    };
+    let clip = Clip::load(Path::new(dir), &opts)?;
     let lines: Vec<String> = clipprobe_probe::formats::read_lines(Path::new(input))?
         .into_iter()
         .map(|(_, l)| l)

@@ -234,7 +234,7 @@ impl ClipConfig {
         Ok(config)
     }
 
-    fn validate(&self) -> std::result::Result<(), String> {
+    pub(crate) fn validate(&self) -> std::result::Result<(), String> {
         let t = &self.text;
         let v = &self.vision;
         let positive = [

@@ -1,12 +1,20 @@
-//! [`Clip`]: a checkpoint folder → projected, **unnormalised** text and image embeddings,
-//! batched and length-bucketed, as transformers' `CLIPModel.get_text_features` /
-//! `get_image_features` give them after `CLIPTokenizerFast` / `CLIPImageProcessor`.
+//! [`Clip`]: a checkpoint → projected, **unnormalised** text and image embeddings, batched,
+//! for every supported dual-encoder family ([`Family`]):
 //!
-//! Texts are sorted by token count before batching (stable, so ties keep input order), so each
-//! batch pads only to its own longest caption; results come back in input order. Padding can
-//! not change a caption's embedding (causal mask, pooling at or before the caption's EOS), so
-//! bucketing is a pure speed-up. Images are decoded and preprocessed in parallel, one batch
-//! at a time.
+//! - **HF CLIP**: transformers' `CLIPModel.get_text_features` / `get_image_features` after
+//!   `CLIPTokenizerFast` / `CLIPImageProcessor` (`config.json` + `model.safetensors`);
+//! - **open_clip**: open_clip's `encode_text` / `encode_image` after its tokenizer and
+//!   `image_transform` ([`crate::openclip`]: Hub layout or raw `.pt` / `.pth` with an `arch`);
+//! - **SigLIP** (and fixed-resolution SigLIP 2): transformers' `SiglipModel` after its
+//!   processor ([`crate::model::siglip`]).
+//!
+//! Each family declares its text padding ([`TextPadding`]). Causal towers that pool at or
+//! before the EOS (CLIP, open_clip) are length-bucketed: texts are sorted by token count
+//! (stable), each batch pads only to its own longest caption, and results come back in input
+//! order; padding cannot change an embedding there, so bucketing is a pure speed-up. SigLIP
+//! pools the last position of a bidirectional tower, so every text is padded to the fixed
+//! length the processor uses. Images are decoded and preprocessed in parallel, one batch at a
+//! time.
 //!
 //! ```no_run
 //! use clipprobe_clip::embed::{Clip, LoadOptions};
@@ -21,18 +29,34 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 
+use crate::config::HiddenAct;
 use crate::error::{Error, Result};
+use crate::model::siglip::SiglipModel;
 use crate::model::ClipModel;
+use crate::openclip::{self, Activation};
 use crate::preprocess::Preprocessor;
 use crate::tokenizer::Tokenizer;
 
-/// Where and in which precision the model runs.
+/// Version of each family's implementation, part of [`Clip::cache_identity`]: bump it when a
+/// change alters any embedding of that family, so that caches never serve stale vectors.
+const IMPL_VERSION: [(Family, u32); 3] = [
+    (Family::HfClip, 1),
+    (Family::OpenClip, 1),
+    (Family::Siglip, 1),
+];
+
+/// Where, in which precision and (for raw checkpoints) as which architecture the model runs.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// Device holding the weights and running the forward passes.
     pub device: Device,
     /// Compute dtype (weights are converted on load); outputs are always f32.
     pub dtype: DType,
+    /// open_clip architecture of a raw checkpoint file: a built-in name (`ViT-B-32`,
+    /// `ViT-B-32-quickgelu`, ...) or an open_clip model-config JSON file.
+    pub arch: Option<String>,
+    /// open_clip activation, overriding the config (`quick_gelu` or `gelu`).
+    pub act: Option<HiddenAct>,
 }
 
 impl Default for LoadOptions {
@@ -40,8 +64,76 @@ impl Default for LoadOptions {
         Self {
             device: Device::Cpu,
             dtype: DType::F32,
+            arch: None,
+            act: None,
         }
     }
+}
+
+/// The model families [`Clip`] loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// transformers `CLIPModel` (`config.json` with `model_type` `clip`).
+    HfClip,
+    /// open_clip `CLIP` (`open_clip_config.json`, or a raw checkpoint file).
+    OpenClip,
+    /// transformers `SiglipModel` (SigLIP, fixed-resolution SigLIP 2).
+    Siglip,
+}
+
+impl Family {
+    /// Stable name, used in reports and cache keys.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::HfClip => "hf-clip",
+            Family::OpenClip => "open_clip",
+            Family::Siglip => "siglip",
+        }
+    }
+
+    /// Which family the checkpoint at `path` is: a file is a raw open_clip checkpoint; a
+    /// folder with `config.json` is read by its `model_type` (`siglip`, else HF CLIP); a
+    /// folder with only `open_clip_config.json` is open_clip.
+    pub fn detect(path: &Path) -> Result<Family> {
+        if path.is_file() {
+            return Ok(Family::OpenClip);
+        }
+        let config = path.join("config.json");
+        if config.is_file() {
+            let text = std::fs::read_to_string(&config).map_err(|source| Error::Io {
+                path: config.clone(),
+                source,
+            })?;
+            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Config {
+                path: config.clone(),
+                message: e.to_string(),
+            })?;
+            return Ok(match v.get("model_type").and_then(|t| t.as_str()) {
+                Some("siglip") => Family::Siglip,
+                _ => Family::HfClip,
+            });
+        }
+        if path.join(openclip::CONFIG_FILE).is_file() {
+            return Ok(Family::OpenClip);
+        }
+        Err(Error::MissingFile {
+            path: config,
+            what: format!(
+                "model config (config.json for transformers CLIP / SigLIP, or {} for open_clip)",
+                openclip::CONFIG_FILE
+            ),
+        })
+    }
+}
+
+/// How a family pads a batch of texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextPadding {
+    /// Right-pad each batch to its longest text; exact because the tower is causal and pools
+    /// at or before the EOS, so texts may be batched by length.
+    Bucketed,
+    /// Pad every text to exactly this many tokens (the length the model was trained with).
+    Fixed(usize),
 }
 
 /// Text embeddings, row-major `rows × dim`, row `i` for text `i`.
@@ -50,54 +142,214 @@ pub struct TextEmbeddings {
     pub rows: usize,
     pub dim: usize,
     pub data: Vec<f32>,
-    /// Indices of the texts longer than the context window, cut as transformers cuts them
+    /// Indices of the texts longer than the context window, cut as the reference cuts them
     /// (first tokens kept, EOS kept last).
     pub truncated: Vec<usize>,
 }
 
-/// A loaded checkpoint: model, tokenizer and image preprocessor.
+/// The towers of one family.
+enum Towers {
+    Clip(ClipModel),
+    Siglip(SiglipModel),
+}
+
+/// A loaded checkpoint of any [`Family`]: model, tokenizer and image preprocessor.
 pub struct Clip {
-    model: ClipModel,
+    towers: Towers,
+    family: Family,
+    activation: Option<Activation>,
     tokenizer: Tokenizer,
     preprocessor: Preprocessor,
 }
 
 impl std::fmt::Debug for Clip {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Clip")
-            .field("model", &self.model)
-            .finish_non_exhaustive()
+        let mut d = f.debug_struct("Clip");
+        d.field("family", &self.family);
+        match &self.towers {
+            Towers::Clip(m) => d.field("model", m),
+            Towers::Siglip(m) => d.field("model", m),
+        };
+        d.finish_non_exhaustive()
     }
 }
 
 impl Clip {
-    /// Loads a checkpoint folder: `config.json`, safetensors weights, `tokenizer.json` (or
-    /// `vocab.json` + `merges.txt`) and `preprocessor_config.json`. The preprocessor's output
-    /// size must be the vision tower's `image_size`.
-    pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Self> {
-        let model = ClipModel::load(dir, &opts.device, opts.dtype)?;
-        let tokenizer = Tokenizer::from_dir(dir, model.config().text.max_position_embeddings)?;
-        let preprocessor = Preprocessor::from_dir(dir)?;
-        let side = model.config().vision.image_size;
-        if preprocessor.output_size() != (side, side) {
-            let (h, w) = preprocessor.output_size();
-            return Err(Error::Config {
-                path: dir.join("preprocessor_config.json"),
+    /// Loads a checkpoint of any family ([`Family::detect`]):
+    ///
+    /// - HF CLIP folder: `config.json`, safetensors weights, `tokenizer.json` (or
+    ///   `vocab.json` + `merges.txt`), `preprocessor_config.json`;
+    /// - open_clip folder: `open_clip_config.json`, `open_clip_model.safetensors` or
+    ///   `open_clip_pytorch_model.bin`, and the CLIP BPE tokenizer files as above;
+    /// - open_clip raw checkpoint file (`.pt`, `.pth`, `.bin`): needs `opts.arch`, and the
+    ///   activation from the architecture or `opts.act`; the tokenizer files are read from the
+    ///   file's folder;
+    /// - SigLIP folder: `config.json` (`model_type` `siglip`), `model.safetensors`,
+    ///   `tokenizer.json` (+ `tokenizer_config.json`), `preprocessor_config.json`.
+    ///
+    /// The preprocessor's output size must be the vision tower's image size.
+    pub fn load(path: &Path, opts: &LoadOptions) -> Result<Self> {
+        let family = Family::detect(path)?;
+        let folder = if path.is_file() {
+            path.parent().unwrap_or(Path::new(".")).to_path_buf()
+        } else {
+            path.to_path_buf()
+        };
+        if family != Family::OpenClip && (opts.arch.is_some() || opts.act.is_some()) {
+            return Err(Error::Arch {
+                path: path.to_path_buf(),
                 message: format!(
-                    "gives {h}x{w} images, but config.json's vision_config.image_size is {side}"
+                    "--arch / --act apply to open_clip checkpoints; this is a {} checkpoint \
+                     whose config says both",
+                    family.name()
                 ),
             });
         }
+        let (towers, activation, tokenizer, preprocessor, side, size_source) = match family {
+            Family::HfClip => {
+                let model = ClipModel::load(path, &opts.device, opts.dtype)?;
+                let tokenizer =
+                    Tokenizer::from_dir(path, model.config().text.max_position_embeddings)?;
+                let side = model.config().vision.image_size;
+                let pre = Preprocessor::from_dir(path)?;
+                (
+                    Towers::Clip(model),
+                    None,
+                    tokenizer,
+                    pre,
+                    side,
+                    "config.json's vision_config.image_size",
+                )
+            }
+            Family::OpenClip => {
+                let loaded = openclip::load(
+                    path,
+                    opts.arch.as_deref(),
+                    opts.act,
+                    &opts.device,
+                    opts.dtype,
+                )?;
+                let tokenizer = Tokenizer::from_dir(
+                    &folder,
+                    loaded.model.config().text.max_position_embeddings,
+                )?;
+                let side = loaded.model.config().vision.image_size;
+                let pre = Preprocessor::new(loaded.preprocess);
+                (
+                    Towers::Clip(loaded.model),
+                    Some(loaded.activation),
+                    tokenizer,
+                    pre,
+                    side,
+                    "the open_clip vision_cfg.image_size",
+                )
+            }
+            Family::Siglip => {
+                let model = SiglipModel::load(path, &opts.device, opts.dtype)?;
+                let tokenizer =
+                    Tokenizer::siglip_from_dir(path, model.config().text.max_position_embeddings)?;
+                let side = model.config().vision.image_size;
+                let pre = Preprocessor::from_dir(path)?;
+                (
+                    Towers::Siglip(model),
+                    None,
+                    tokenizer,
+                    pre,
+                    side,
+                    "config.json's vision_config.image_size",
+                )
+            }
+        };
+        if preprocessor.output_size() != (side, side) {
+            let (h, w) = preprocessor.output_size();
+            return Err(Error::Config {
+                path: folder.join(crate::preprocess::CONFIG_FILE),
+                message: format!("gives {h}x{w} images, but {size_source} is {side}"),
+            });
+        }
         Ok(Self {
-            model,
+            towers,
+            family,
+            activation,
             tokenizer,
             preprocessor,
         })
     }
 
-    /// The model (towers, config, logit scale).
-    pub fn model(&self) -> &ClipModel {
-        &self.model
+    /// The model family.
+    pub fn family(&self) -> Family {
+        self.family
+    }
+
+    /// The CLIP model (HF CLIP and open_clip families), or `None` for SigLIP.
+    pub fn clip_model(&self) -> Option<&ClipModel> {
+        match &self.towers {
+            Towers::Clip(m) => Some(m),
+            Towers::Siglip(_) => None,
+        }
+    }
+
+    /// The open_clip activation and where it came from (open_clip only).
+    pub fn activation(&self) -> Option<Activation> {
+        self.activation
+    }
+
+    /// `logit_scale` as stored (`logits = exp(logit_scale) · cos [+ logit_bias]`).
+    pub fn logit_scale(&self) -> f64 {
+        match &self.towers {
+            Towers::Clip(m) => m.logit_scale(),
+            Towers::Siglip(m) => m.logit_scale(),
+        }
+    }
+
+    /// `logit_bias` (SigLIP's sigmoid scoring), `None` for CLIP families.
+    pub fn logit_bias(&self) -> Option<f64> {
+        match &self.towers {
+            Towers::Clip(_) => None,
+            Towers::Siglip(m) => Some(m.logit_bias()),
+        }
+    }
+
+    /// How this family pads texts.
+    pub fn text_padding(&self) -> TextPadding {
+        match &self.towers {
+            Towers::Clip(_) => TextPadding::Bucketed,
+            Towers::Siglip(m) => TextPadding::Fixed(m.config().text.max_position_embeddings),
+        }
+    }
+
+    /// What identifies this model's numbers beyond its files: family, implementation version,
+    /// activation, dtype and the image preprocessing. Part of every cache key.
+    pub fn cache_identity(&self) -> String {
+        let version = IMPL_VERSION
+            .iter()
+            .find(|(f, _)| *f == self.family)
+            .map_or(0, |(_, v)| *v);
+        let dtype = match &self.towers {
+            Towers::Clip(m) => m.dtype(),
+            Towers::Siglip(m) => m.dtype(),
+        };
+        format!(
+            "family={};impl=v{version};act={};dtype={dtype:?};pre={}",
+            self.family.name(),
+            self.activation
+                .map(|a| format!("{:?}", a.act))
+                .unwrap_or_else(|| "config".into()),
+            self.preprocessor.fingerprint()
+        )
+    }
+
+    /// A one-line description for logs and reports, e.g.
+    /// `open_clip, activation quick_gelu (given explicitly)`.
+    pub fn describe(&self) -> String {
+        let mut s = self.family.name().to_string();
+        if let Some(a) = self.activation {
+            s.push_str(&format!(", activation {a}"));
+        }
+        if let Some(b) = self.logit_bias() {
+            s.push_str(&format!(", logit_bias {b:.4}"));
+        }
+        s
     }
 
     /// The tokenizer.
@@ -110,9 +362,33 @@ impl Clip {
         &self.preprocessor
     }
 
-    /// Width of every embedding (`projection_dim`).
+    /// Width of every embedding.
     pub fn projection_dim(&self) -> usize {
-        self.model.config().projection_dim
+        match &self.towers {
+            Towers::Clip(m) => m.config().projection_dim,
+            Towers::Siglip(m) => m.config().text_dim(),
+        }
+    }
+
+    fn image_shape(&self) -> (usize, usize) {
+        match &self.towers {
+            Towers::Clip(m) => (m.config().vision.num_channels, m.config().vision.image_size),
+            Towers::Siglip(m) => (m.config().vision.num_channels, m.config().vision.image_size),
+        }
+    }
+
+    fn text_features(&self, ids: &[Vec<u32>]) -> Result<Tensor> {
+        match &self.towers {
+            Towers::Clip(m) => m.text_features(ids),
+            Towers::Siglip(m) => m.text_features(ids),
+        }
+    }
+
+    fn image_features(&self, px: &Tensor) -> Result<Tensor> {
+        match &self.towers {
+            Towers::Clip(m) => m.image_features(px),
+            Towers::Siglip(m) => m.image_features(px),
+        }
     }
 
     /// Token ids of `text` (BOS … EOS, cut to the context window).
@@ -169,7 +445,7 @@ impl Clip {
         order.sort_by_key(|&i| ids[i].len());
         for chunk in order.chunks(batch_size) {
             let batch: Vec<Vec<u32>> = chunk.iter().map(|&i| ids[i].clone()).collect();
-            let features = self.model.text_features(&batch).map_err(|e| match e {
+            let features = self.text_features(&batch).map_err(|e| match e {
                 // name the caller's row, not the row inside the sorted batch
                 Error::Input(msg) => Error::Input(renumber(&msg, chunk)),
                 e => e,
@@ -202,8 +478,7 @@ impl Clip {
     /// Embeds `n` preprocessed images given as concatenated CHW `f32` values (the output of
     /// [`Preprocessor::load_batch`]), in one forward pass.
     pub fn embed_pixels(&self, pixels: Vec<f32>, n: usize) -> Result<Vec<f32>> {
-        let side = self.model.config().vision.image_size;
-        let channels = self.model.config().vision.num_channels;
+        let (channels, side) = self.image_shape();
         if pixels.len() != n * channels * side * side {
             return Err(Error::Input(format!(
                 "{} pixel values for {n} images of {channels}x{side}x{side}",
@@ -211,7 +486,7 @@ impl Clip {
             )));
         }
         let px = Tensor::from_vec(pixels, (n, channels, side, side), &Device::Cpu)?;
-        let features = self.model.image_features(&px)?;
+        let features = self.image_features(&px)?;
         let values = features.flatten_all()?.to_vec1::<f32>()?;
         check_finite(&values, values.len() / n.max(1), "image", &|k| k)?;
         Ok(values)

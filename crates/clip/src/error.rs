@@ -36,6 +36,17 @@ pub enum Error {
     /// The safetensors file (or shard) is corrupt, truncated or of an unsupported dtype.
     #[error("cannot load weights from {path}: {message}")]
     Weights { path: PathBuf, message: String },
+    /// A pickled checkpoint names a GLOBAL that could run code (anything but the torch
+    /// functions that rebuild tensors); nothing of it is loaded.
+    #[error(
+        "refusing {path}: its pickle calls `{global}`, which is not a tensor-rebuilding torch \
+         function (loading it with torch.load could execute code); convert the tensors you \
+         trust to safetensors"
+    )]
+    UnsafePickle { path: PathBuf, global: String },
+    /// The architecture (or activation) of a checkpoint cannot be determined safely.
+    #[error("{path}: {message}")]
+    Arch { path: PathBuf, message: String },
     /// Tokenizer load or encode failure.
     #[error("tokenizer {path}: {message}")]
     Tokenizer { path: PathBuf, message: String },

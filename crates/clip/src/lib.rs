@@ -1,6 +1,6 @@
 //! # clipprobe-clip
 //!
-//! Hugging Face CLIP checkpoints (`CLIPModel`) in [candle], built to give the embeddings that
+//! Dual-encoder checkpoints (Hugging Face `CLIPModel`, open_clip, SigLIP) in [candle], built to give the embeddings that
 //! the reference implementation (transformers' `CLIPModel.get_text_features` /
 //! `get_image_features`, `CLIPTokenizerFast`, the PIL-based `CLIPImageProcessor`) gives.
 //!
@@ -11,7 +11,11 @@
 //! - [`tokenizer`]: `tokenizer.json` (or `vocab.json` + `merges.txt`), truncation keeping EOS.
 //! - [`preprocess`] and [`resize`]: `preprocessor_config.json`, RGB conversion, Pillow-exact
 //!   bicubic resize, centre crop, rescale, normalise.
-//! - [`embed`]: [`embed::Clip`], the batched, length-bucketed embedding API.
+//! - [`embed`]: [`embed::Clip`], the batched embedding API for every family
+//!   ([`embed::Family`]: transformers CLIP, open_clip, SigLIP).
+//! - [`openclip`]: open_clip checkpoints (Hub layout, raw `.pt`/`.pth` with `--arch`), renamed
+//!   onto [`model::ClipModel`]; [`pickle`]: PyTorch checkpoints read without executing code.
+//! - [`model::siglip`]: transformers' `SiglipModel`.
 //!
 //! The crate returns projected, **unnormalised** features; normalisation and every metric live
 //! in `clipprobe-probe`.
@@ -23,6 +27,8 @@ pub mod env;
 pub mod error;
 pub mod hub;
 pub mod model;
+pub mod openclip;
+pub mod pickle;
 pub mod preprocess;
 pub mod resize;
 pub mod source;

@@ -10,6 +10,7 @@
 //! function computed: q/k/v are one fused projection whose query part is pre-multiplied by
 //! `head_dim^-1/2`, and the patch convolution (stride = kernel) is a reshape and one matmul.
 
+pub mod siglip;
 mod weights;
 
 use std::path::Path;
@@ -19,6 +20,7 @@ use candle_nn::{LayerNorm, Linear};
 
 use crate::config::{ClipConfig, HiddenAct, TextConfig, VisionConfig};
 use crate::error::{Error, Result};
+pub(crate) use weights::{Renamed, Weights};
 use weights::{Scope, WeightFiles};
 
 /// A loaded `CLIPModel`: both towers and both projections.
@@ -67,6 +69,16 @@ impl ClipModel {
     ) -> Result<Self> {
         let files = WeightFiles::open(dir)?;
         let weights = files.weights(dtype, device)?;
+        Self::from_weights(config, &weights, device, dtype)
+    }
+
+    /// Builds the model from `weights` named as in a transformers `CLIPModel` checkpoint.
+    pub(crate) fn from_weights(
+        config: ClipConfig,
+        weights: &Weights<'_>,
+        device: &Device,
+        dtype: DType,
+    ) -> Result<Self> {
         let root = weights.root();
         let p = config.projection_dim;
         let text = TextTransformer::load(&config.text, &root.pp("text_model"))?;
@@ -132,19 +144,7 @@ impl ClipModel {
         let mut flat = Vec::with_capacity(ids.len() * width);
         let mut pooled = Vec::with_capacity(ids.len());
         for (row, seq) in ids.iter().enumerate() {
-            if seq.len() > t.max_position_embeddings {
-                return Err(Error::Input(format!(
-                    "text #{row}: {} tokens, more than max_position_embeddings ({})",
-                    seq.len(),
-                    t.max_position_embeddings
-                )));
-            }
-            if let Some(bad) = seq.iter().find(|&&id| id as usize >= t.vocab_size) {
-                return Err(Error::Input(format!(
-                    "text #{row}: token id {bad} is outside the vocabulary ({})",
-                    t.vocab_size
-                )));
-            }
+            check_ids(row, seq, t.max_position_embeddings, t.vocab_size)?;
             let pos = self.config.text_pooling.position(seq).ok_or_else(|| {
                 Error::Input(format!(
                     "text #{row}: no token to pool ({:?} rule; is the EOS token missing?)",
@@ -168,23 +168,55 @@ impl ClipModel {
     /// pixels `(n, num_channels, image_size, image_size)`.
     pub fn image_features(&self, pixel_values: &Tensor) -> Result<Tensor> {
         let v = &self.config.vision;
-        let want = [v.num_channels, v.image_size, v.image_size];
-        match pixel_values.dims() {
-            [n, rest @ ..] if *n > 0 && rest == want => {}
-            found => {
-                return Err(Error::Input(format!(
-                    "pixel_values have shape {found:?}, expected (n > 0, {}, {}, {})",
-                    want[0], want[1], want[2]
-                )))
-            }
-        }
-        let px = pixel_values.to_device(&self.device)?.to_dtype(self.dtype)?;
+        let px = check_pixels(
+            pixel_values,
+            v.num_channels,
+            v.image_size,
+            &self.device,
+            self.dtype,
+        )?;
         let hidden = self.vision.forward(&px)?;
         Ok(self
             .visual_projection
             .forward(&hidden)?
             .to_dtype(DType::F32)?)
     }
+}
+
+/// A token-id sequence fits the context window and the vocabulary; errors name row `row`.
+fn check_ids(row: usize, seq: &[u32], max_len: usize, vocab: usize) -> Result<()> {
+    if seq.len() > max_len {
+        return Err(Error::Input(format!(
+            "text #{row}: {} tokens, more than max_position_embeddings ({max_len})",
+            seq.len()
+        )));
+    }
+    if let Some(bad) = seq.iter().find(|&&id| id as usize >= vocab) {
+        return Err(Error::Input(format!(
+            "text #{row}: token id {bad} is outside the vocabulary ({vocab})"
+        )));
+    }
+    Ok(())
+}
+
+/// Pixels of shape `(n > 0, channels, size, size)`, moved to `device` in `dtype`.
+fn check_pixels(
+    pixel_values: &Tensor,
+    channels: usize,
+    size: usize,
+    device: &Device,
+    dtype: DType,
+) -> Result<Tensor> {
+    let want = [channels, size, size];
+    match pixel_values.dims() {
+        [n, rest @ ..] if *n > 0 && rest == want => {}
+        found => {
+            return Err(Error::Input(format!(
+                "pixel_values have shape {found:?}, expected (n > 0, {channels}, {size}, {size})"
+            )))
+        }
+    }
+    Ok(pixel_values.to_device(device)?.to_dtype(dtype)?)
 }
 
 /// `hidden_act` as a function.
@@ -212,7 +244,7 @@ fn linear(vb: &Scope, out_dim: usize, in_dim: usize) -> Result<Linear> {
 }
 
 /// Geometry shared by both towers' encoder layers.
-struct Geometry {
+pub(crate) struct Geometry {
     hidden: usize,
     intermediate: usize,
     heads: usize,

@@ -50,6 +50,17 @@ pub enum ResizeTarget {
     Exact { height: usize, width: usize },
 }
 
+/// How the centre crop's top-left offset is rounded when `in - crop` is odd.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CropOffset {
+    /// transformers' `center_crop`: `(in - crop) // 2` (floor).
+    Floor,
+    /// torchvision's `CenterCrop` (open_clip): `int(round((in - crop) / 2))`, Python's
+    /// round-half-to-even, so an offset of 1.5 becomes 2; an image smaller than the crop is
+    /// padded `(crop - in) // 2` before.
+    Torchvision,
+}
+
 /// The settings of `preprocessor_config.json` that affect pixels.
 ///
 /// [`Default`] mirrors `CLIPImageProcessorPil`'s class attributes in transformers 5.23
@@ -67,6 +78,9 @@ pub struct PreprocessConfig {
     pub do_center_crop: bool,
     /// `crop_size` as `(height, width)`.
     pub crop_size: (usize, usize),
+    /// Rounding of the crop offset (not a transformers setting: open_clip's torchvision
+    /// pipeline rounds differently).
+    pub crop_offset: CropOffset,
     /// `do_rescale`.
     pub do_rescale: bool,
     /// `rescale_factor`.
@@ -81,6 +95,10 @@ pub struct PreprocessConfig {
     /// are still replicated to RGB and alpha dropped (transformers would fail or keep four
     /// channels there).
     pub do_convert_rgb: bool,
+    /// Images with alpha are resized and cropped with their alpha, as Pillow resizes RGBA
+    /// (premultiplied), and only then converted to RGB by dropping alpha (open_clip's order;
+    /// not a transformers setting). Takes precedence over `do_convert_rgb` for such images.
+    pub alpha_after_resize: bool,
 }
 
 impl Default for PreprocessConfig {
@@ -91,12 +109,14 @@ impl Default for PreprocessConfig {
             resample: Filter::Bicubic,
             do_center_crop: true,
             crop_size: (224, 224),
+            crop_offset: CropOffset::Floor,
             do_rescale: true,
             rescale_factor: 1.0 / 255.0,
             do_normalize: true,
             image_mean: OPENAI_CLIP_MEAN,
             image_std: OPENAI_CLIP_STD,
             do_convert_rgb: true,
+            alpha_after_resize: false,
         }
     }
 }
@@ -141,6 +161,26 @@ struct RawConfig {
     do_convert_rgb: Option<bool>,
     default_to_square: Option<bool>,
     do_pad: Option<bool>,
+    image_processor_type: Option<String>,
+}
+
+impl PreprocessConfig {
+    /// The class attributes of transformers' `SiglipImageProcessor` (5.24,
+    /// `models/siglip/image_processing_siglip.py`): squash to 224x224 with bicubic, no crop,
+    /// mean and std 0.5. A `preprocessor_config.json` whose `image_processor_type` starts with
+    /// `Siglip` takes its missing fields from here.
+    pub fn siglip_default() -> PreprocessConfig {
+        PreprocessConfig {
+            size: ResizeTarget::Exact {
+                height: 224,
+                width: 224,
+            },
+            do_center_crop: false,
+            image_mean: [0.5; 3],
+            image_std: [0.5; 3],
+            ..PreprocessConfig::default()
+        }
+    }
 }
 
 impl PreprocessConfig {
@@ -158,7 +198,10 @@ impl PreprocessConfig {
             message,
         };
         let raw: RawConfig = serde_json::from_str(text).map_err(|e| err(e.to_string()))?;
-        let d = PreprocessConfig::default();
+        let d = match raw.image_processor_type.as_deref() {
+            Some(t) if t.starts_with("Siglip") => PreprocessConfig::siglip_default(),
+            _ => PreprocessConfig::default(),
+        };
         // CLIPImageProcessor: `default_to_square = False`, so a bare integer `size` is the
         // shortest edge; `crop_size` always converts with `default_to_square = True`.
         let square = raw.default_to_square.unwrap_or(false);
@@ -195,6 +238,7 @@ impl PreprocessConfig {
             resample,
             do_center_crop: raw.do_center_crop.unwrap_or(d.do_center_crop),
             crop_size,
+            crop_offset: d.crop_offset,
             do_rescale: raw.do_rescale.unwrap_or(d.do_rescale),
             rescale_factor: raw.rescale_factor.unwrap_or(d.rescale_factor),
             do_normalize: raw.do_normalize.unwrap_or(d.do_normalize),
@@ -203,6 +247,7 @@ impl PreprocessConfig {
             image_std: channels(raw.image_std, d.image_std)
                 .map_err(|m| err(format!("image_std: {m}")))?,
             do_convert_rgb: raw.do_convert_rgb.unwrap_or(d.do_convert_rgb),
+            alpha_after_resize: false,
         };
         cfg.validate().map_err(err)?;
         Ok(cfg)
@@ -483,8 +528,12 @@ impl Preprocessor {
     /// An image with zero width or height has nothing to resize; it yields the centre crop of
     /// an empty image, i.e. zero padding.
     pub fn process(&self, img: &DynamicImage) -> Vec<f32> {
-        let (rgb, w, h) = to_rgb8(img, self.cfg.do_convert_rgb);
-        let (pixels, h, w) = self.resize_and_crop(&rgb, w, h);
+        let (pixels, h, w) = if self.cfg.alpha_after_resize && img.color().has_alpha() {
+            self.resize_rgba_then_drop_alpha(img)
+        } else {
+            let (rgb, w, h) = to_rgb8(img, self.cfg.do_convert_rgb);
+            self.resize_and_crop(&rgb, w, h)
+        };
         let plane = h * w;
         let mut out = vec![0f32; 3 * plane];
         for (c, (dst, lut)) in out
@@ -499,8 +548,57 @@ impl Preprocessor {
         out
     }
 
+    /// Pillow's resize of an RGBA image (premultiplied: `RGBA → RGBa`, resample, `RGBa →
+    /// RGBA`, only when the size changes), the crop, then `convert("RGB")` dropping alpha: what
+    /// open_clip's `Resize`, `CenterCrop`, `MaybeConvertMode` do to an image with alpha.
+    fn resize_rgba_then_drop_alpha(&self, img: &DynamicImage) -> (Vec<u8>, usize, usize) {
+        let rgba = img.to_rgba8();
+        let (w, h) = (rgba.width() as usize, rgba.height() as usize);
+        let mut px = rgba.into_raw();
+        let resized =
+            self.cfg.do_resize && w > 0 && h > 0 && self.cfg.resize_output_size(h, w) != (h, w);
+        if resized {
+            for p in px.chunks_exact_mut(4) {
+                let a = u32::from(p[3]);
+                for c in &mut p[..3] {
+                    // Pillow's MULDIV255
+                    let t = u32::from(*c) * a + 128;
+                    *c = (((t >> 8) + t) >> 8) as u8;
+                }
+            }
+        }
+        let (mut out, oh, ow) = self.resize_and_crop_channels(&px, w, h, 4);
+        if resized {
+            for p in out.chunks_exact_mut(4) {
+                let a = u32::from(p[3]);
+                if a != 0 && a != 255 {
+                    for c in &mut p[..3] {
+                        // Pillow's rgba2rgbA: CLIP8(255 * c / a)
+                        *c = (255 * u32::from(*c) / a).min(255) as u8;
+                    }
+                }
+            }
+        }
+        let rgb = out
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect();
+        (rgb, oh, ow)
+    }
+
     /// Resize and centre crop on interleaved RGB; returns `(pixels, height, width)`.
     fn resize_and_crop(&self, rgb: &[u8], w: usize, h: usize) -> (Vec<u8>, usize, usize) {
+        self.resize_and_crop_channels(rgb, w, h, 3)
+    }
+
+    /// [`Self::resize_and_crop`] on `nc` interleaved channels.
+    fn resize_and_crop_channels(
+        &self,
+        rgb: &[u8],
+        w: usize,
+        h: usize,
+        nc: usize,
+    ) -> (Vec<u8>, usize, usize) {
         let cfg = &self.cfg;
         let (rh, rw) = if cfg.do_resize && w > 0 && h > 0 {
             cfg.resize_output_size(h, w)
@@ -511,13 +609,13 @@ impl Preprocessor {
             if (rh, rw) == (h, w) {
                 return (rgb.to_vec(), h, w);
             }
-            return (resize::resize(rgb, w, h, 3, rw, rh, cfg.resample), rh, rw);
+            return (resize::resize(rgb, w, h, nc, rw, rh, cfg.resample), rh, rw);
         }
         let (ch, cw) = cfg.crop_size;
-        // transformers' `center_crop`: `top = (in - crop) // 2` (floor); rows outside the
-        // image are zero padding.
-        let top = (rh as i64 - ch as i64).div_euclid(2);
-        let left = (rw as i64 - cw as i64).div_euclid(2);
+        // transformers' `center_crop`: `top = (in - crop) // 2` (floor); torchvision rounds
+        // (see [`CropOffset`]); rows outside the image are zero padding.
+        let top = crop_offset(cfg.crop_offset, rh, ch);
+        let left = crop_offset(cfg.crop_offset, rw, cw);
         let (y0, y1) = (
             top.max(0) as usize,
             (top + ch as i64).min(rh as i64) as usize,
@@ -526,7 +624,7 @@ impl Preprocessor {
             left.max(0) as usize,
             (left + cw as i64).min(rw as i64) as usize,
         );
-        let mut out = vec![0u8; ch * cw * 3];
+        let mut out = vec![0u8; ch * cw * nc];
         if y1 <= y0 || x1 <= x0 {
             return (out, ch, cw);
         }
@@ -537,12 +635,12 @@ impl Preprocessor {
             height: y1 - y0,
         };
         // With equal sizes this is a plain crop (Pillow's `resize` returns a copy then).
-        let part = resize::resize_window(rgb, w, h, 3, rw, rh, window, cfg.resample);
+        let part = resize::resize_window(rgb, w, h, nc, rw, rh, window, cfg.resample);
         // Place the computed rectangle at its offset inside the crop.
         let (oy, ox) = ((y0 as i64 - top) as usize, (x0 as i64 - left) as usize);
-        let row_len = window.width * 3;
+        let row_len = window.width * nc;
         for (r, src_row) in part.chunks_exact(row_len).enumerate() {
-            let start = ((oy + r) * cw + ox) * 3;
+            let start = ((oy + r) * cw + ox) * nc;
             out[start..start + row_len].copy_from_slice(src_row);
         }
         (out, ch, cw)
@@ -596,7 +694,7 @@ impl Preprocessor {
         };
         format!(
             "clipprobe-preprocess-v{PIPELINE_VERSION};rgb={};resize={};size={size};\
-             resample={};crop={};crop_size={}x{};rescale={};factor={:?};normalize={};\
+             resample={};crop={};crop_size={}x{}{};rescale={};factor={:?};normalize={};\
              mean={:?};std={:?}",
             c.do_convert_rgb,
             c.do_resize,
@@ -604,6 +702,12 @@ impl Preprocessor {
             c.do_center_crop,
             c.crop_size.0,
             c.crop_size.1,
+            match (c.crop_offset, c.alpha_after_resize) {
+                (CropOffset::Floor, false) => "",
+                (CropOffset::Torchvision, false) => ";crop_offset=torchvision",
+                (CropOffset::Floor, true) => ";alpha_after_resize",
+                (CropOffset::Torchvision, true) => ";crop_offset=torchvision;alpha_after_resize",
+            },
             c.do_rescale,
             c.rescale_factor,
             c.do_normalize,
@@ -614,6 +718,24 @@ impl Preprocessor {
 }
 
 /// Rescale then normalise one 8-bit value, in transformers' dtypes.
+/// Offset of a centre crop of `crop` in `len` (negative: padding before).
+fn crop_offset(rule: CropOffset, len: usize, crop: usize) -> i64 {
+    let d = len as i64 - crop as i64;
+    match rule {
+        CropOffset::Floor => d.div_euclid(2),
+        CropOffset::Torchvision if d < 0 => -((-d) / 2),
+        // round(d / 2) with ties to even: k + 0.5 goes to k when k is even, else k + 1
+        CropOffset::Torchvision => {
+            let k = d / 2;
+            if d % 2 == 1 && k % 2 == 1 {
+                k + 1
+            } else {
+                k
+            }
+        }
+    }
+}
+
 fn pixel_value(v: u8, cfg: &PreprocessConfig, mean: f32, std: f32) -> f32 {
     let x = if cfg.do_rescale {
         // `image.astype(np.float64) * scale`, then `.astype(np.float32)`.
@@ -754,6 +876,31 @@ mod tests {
     }
 
     #[test]
+    fn torchvision_crop_offsets_round_half_to_even() {
+        // Python: int(round(d / 2)) for d = 0..8 → 0 0 1 2 2 2 3 4 4; floor differs at 3 and 7
+        let tv: Vec<i64> = (0..9)
+            .map(|d| crop_offset(CropOffset::Torchvision, 10 + d, 10))
+            .collect();
+        assert_eq!(tv, [0, 0, 1, 2, 2, 2, 3, 4, 4]);
+        let floor: Vec<i64> = (0..9)
+            .map(|d| crop_offset(CropOffset::Floor, 10 + d, 10))
+            .collect();
+        assert_eq!(floor, [0, 0, 1, 1, 2, 2, 3, 3, 4]);
+        // smaller than the crop: torchvision pads (crop - in) // 2 before, transformers ceil
+        assert_eq!(crop_offset(CropOffset::Torchvision, 7, 10), -1);
+        assert_eq!(crop_offset(CropOffset::Floor, 7, 10), -2);
+    }
+
+    #[test]
+    fn siglip_processor_type_takes_siglip_defaults() {
+        let cfg = parse(r#"{"image_processor_type": "SiglipImageProcessor", "size": {"height": 32, "width": 32}}"#)
+            .expect("siglip");
+        assert!(!cfg.do_center_crop);
+        assert_eq!(cfg.image_mean, [0.5; 3]);
+        assert_eq!(cfg.fixed_output_size(), Some((32, 32)));
+    }
+
+    #[test]
     fn fingerprint_changes_with_every_pixel_setting() {
         let base = Preprocessor::new(PreprocessConfig::default()).fingerprint();
         let variants = [
@@ -771,6 +918,10 @@ mod tests {
             },
             PreprocessConfig {
                 image_mean: [0.5, 0.4578275, 0.40821073],
+                ..Default::default()
+            },
+            PreprocessConfig {
+                crop_offset: CropOffset::Torchvision,
                 ..Default::default()
             },
             PreprocessConfig {

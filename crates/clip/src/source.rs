@@ -349,6 +349,9 @@ struct Plan {
 }
 
 fn plan_files(has: &dyn Fn(&str) -> bool, full: bool) -> Plan {
+    if !has(CONFIG) && has(crate::openclip::CONFIG_FILE) {
+        return plan_open_clip(has, full);
+    }
     let mut files = Vec::new();
     let mut missing = Vec::new();
     let mut index = false;
@@ -388,6 +391,35 @@ fn plan_files(has: &dyn Fn(&str) -> bool, full: bool) -> Plan {
         missing,
         index,
         pickle_only,
+    }
+}
+
+/// open_clip's Hub layout (no `config.json`): `open_clip_config.json`, the first of
+/// [`crate::openclip::WEIGHT_FILES`] present (a pickled `.bin` is read without executing
+/// code), and for Hub checkpoints the CLIP tokenizer files; no `preprocessor_config.json`
+/// (open_clip's `preprocess_cfg` is inside its config).
+fn plan_open_clip(has: &dyn Fn(&str) -> bool, full: bool) -> Plan {
+    let mut files = vec![crate::openclip::CONFIG_FILE];
+    let mut missing = Vec::new();
+    match crate::openclip::WEIGHT_FILES.into_iter().find(|f| has(f)) {
+        Some(w) => files.push(w),
+        None => missing.push(crate::openclip::WEIGHT_FILES.join(" or ")),
+    }
+    if full {
+        if has(TOKENIZER) {
+            files.push(TOKENIZER);
+        } else if has(VOCAB) && has(MERGES) {
+            files.extend([VOCAB, MERGES]);
+        } else {
+            missing.push(format!("{TOKENIZER} (or {VOCAB} + {MERGES})"));
+        }
+        files.extend(OPTIONAL.into_iter().filter(|f| has(f)));
+    }
+    Plan {
+        files,
+        missing,
+        index: false,
+        pickle_only: false,
     }
 }
 

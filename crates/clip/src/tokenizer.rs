@@ -30,6 +30,18 @@ pub struct Tokenizer {
     inner: tokenizers::Tokenizer,
     path: PathBuf,
     max_len: usize,
+    /// SigLIP: text canonicalisation before encoding, and `tokenizers`' own truncation (room
+    /// kept for the post-processor's special tokens) instead of CLIP's BOS…EOS rule.
+    siglip: Option<SiglipText>,
+}
+
+/// `SiglipTokenizer.canonicalize_text` settings.
+#[derive(Debug, Clone, Copy)]
+struct SiglipText {
+    /// Canonicalise (lowercase, drop ASCII punctuation, collapse whitespace): transformers'
+    /// `SiglipTokenizer` does it in Python, so a converted `tokenizer.json` lacks it.
+    canonicalize: bool,
+    lowercase: bool,
 }
 
 /// The ids of one text.
@@ -99,7 +111,60 @@ impl Tokenizer {
             inner,
             path: path.to_path_buf(),
             max_len,
+            siglip: None,
         })
+    }
+
+    /// The tokenizer of a SigLIP folder: `tokenizer.json`, with `tokenizer_config.json` saying
+    /// whether it is SigLIP's SentencePiece tokenizer (`tokenizer_class` `SiglipTokenizer`:
+    /// [`canonicalize_siglip`] first, with `do_lower_case`, default true) or another one used
+    /// as stored (e.g. SigLIP 2's Gemma tokenizer, whose `tokenizer.json` lowercases itself).
+    /// Texts longer than `max_len` are cut as transformers' `truncation=True` cuts them,
+    /// keeping room for the special tokens the post-processor adds.
+    pub fn siglip_from_dir(dir: &Path, max_len: usize) -> Result<Self> {
+        let path = dir.join(TOKENIZER_JSON);
+        if !path.is_file() {
+            return Err(Error::MissingFile {
+                path,
+                what: "SigLIP tokenizer.json (for a checkpoint that ships only spiece.model, \
+                       save one with benchmarks/parity/siglip_tokenizer_json.py)"
+                    .into(),
+            });
+        }
+        let mut tok = Self::from_file(&path, max_len)?;
+        let cfg_path = dir.join("tokenizer_config.json");
+        let cfg: Value = if cfg_path.is_file() {
+            serde_json::from_str(&read_text(&cfg_path)?).map_err(|e| Error::Tokenizer {
+                path: cfg_path.clone(),
+                message: e.to_string(),
+            })?
+        } else {
+            Value::Null
+        };
+        if cfg.get("padding_side").and_then(Value::as_str) == Some("left") {
+            return Err(Error::Tokenizer {
+                path: cfg_path,
+                message: "padding_side \"left\" is not supported".into(),
+            });
+        }
+        let class = cfg.get("tokenizer_class").and_then(Value::as_str);
+        tok.siglip = Some(SiglipText {
+            canonicalize: class == Some("SiglipTokenizer"),
+            lowercase: cfg
+                .get("do_lower_case")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+        });
+        tok.inner
+            .with_truncation(Some(tokenizers::TruncationParams {
+                max_length: max_len,
+                ..Default::default()
+            }))
+            .map_err(|e| Error::Tokenizer {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+        Ok(tok)
     }
 
     /// The context window (`max_position_embeddings`).
@@ -109,6 +174,24 @@ impl Tokenizer {
 
     /// Encodes one text.
     pub fn encode(&self, text: &str) -> Result<Encoded> {
+        if let Some(s) = self.siglip {
+            let text = if s.canonicalize {
+                canonicalize_siglip(text, s.lowercase)
+            } else {
+                text.to_string()
+            };
+            let enc = self
+                .inner
+                .encode(text.as_str(), true)
+                .map_err(|e| Error::Tokenizer {
+                    path: self.path.clone(),
+                    message: format!("cannot encode {text:?}: {e}"),
+                })?;
+            return Ok(Encoded {
+                ids: enc.get_ids().to_vec(),
+                truncated: !enc.get_overflowing().is_empty(),
+            });
+        }
         let enc = self
             .inner
             .encode(text, true)
@@ -138,6 +221,19 @@ impl Tokenizer {
             .map(|&id| self.inner.id_to_token(id).unwrap_or_default())
             .collect()
     }
+}
+
+/// transformers' `SiglipTokenizer.canonicalize_text` (from big_vision): optionally lowercase,
+/// remove every ASCII punctuation character (Python's `string.punctuation`), collapse runs of
+/// whitespace to one space, strip.
+pub fn canonicalize_siglip(text: &str, lowercase: bool) -> String {
+    let text = if lowercase {
+        text.to_lowercase()
+    } else {
+        text.to_string()
+    };
+    let kept: String = text.chars().filter(|c| !c.is_ascii_punctuation()).collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn check_max_len(path: &Path, max_len: usize) -> Result<()> {

@@ -479,3 +479,66 @@ fn main_job_includes_the_synthetic_world() {
         "the report explains the world"
     );
 }
+
+#[test]
+fn hf_clip_open_clip_and_siglip_side_by_side_in_one_report() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let bench = make_bench(dir);
+    let out = dir.join("report");
+    let fam = fixtures().join("families");
+    let s = |p: PathBuf| p.to_str().expect("utf8").to_string();
+    let (hub, siglip) = (s(fam.join("openclip-hub")), s(fam.join("siglip")));
+    let (raw, arch) = (
+        s(fam.join("openclip-raw/negclip-tiny.pt")),
+        s(fam.join("openclip-raw/arch.json")),
+    );
+    let extra = [
+        "--model", &hub, "--model", &siglip, "--model", &raw, "--arch", &arch, "--act", "gelu",
+    ];
+    ok(
+        eval(&bench, &out, &dir.join("cache"), &extra),
+        "eval four models",
+    );
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read"))
+            .expect("json");
+    assert_eq!(r["results"].as_array().map(Vec::len), Some(4));
+    let md = std::fs::read_to_string(out.join("report.md")).expect("md");
+    for name in ["tiny-argmax", "openclip-hub", "siglip", "negclip-tiny.pt"] {
+        assert!(md.contains(name), "{name} missing from the report:\n{md}");
+    }
+    // the families give different embeddings: their text cosines differ
+    let mean = |i: usize| r["results"][i]["ops"]["replace_obj"]["text_cosine"]["mean"].as_f64();
+    assert_ne!(mean(1), mean(2));
+}
+
+#[test]
+fn unsafe_or_underspecified_checkpoints_exit_2_without_output() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let bench = make_bench(dir);
+    let raw = fixtures().join("families/openclip-raw");
+    let arch = raw.join("arch.json");
+    let arch = arch.to_str().expect("utf8");
+    let cases: [(&str, Vec<&str>, &str); 3] = [
+        (
+            "evil.pt",
+            vec!["--arch", arch, "--act", "gelu"],
+            "posix.system",
+        ),
+        ("negclip-tiny.pt", vec![], "--arch"),
+        ("negclip-tiny.pt", vec!["--arch", arch], "QuickGELU"),
+    ];
+    for (file, flags, needle) in cases {
+        let out = dir.join(format!("report-{needle}"));
+        let model = raw.join(file);
+        let mut extra = vec!["--model", model.to_str().expect("utf8")];
+        extra.extend(flags);
+        let res = eval(&bench, &out, &dir.join("cache"), &extra);
+        let err = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(res.status.code(), Some(2), "{file}: {err}");
+        assert!(err.contains(file) && err.contains(needle), "{file}: {err}");
+        assert!(!out.join("report.json").exists(), "{file}: report written");
+    }
+}

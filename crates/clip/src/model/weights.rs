@@ -77,6 +77,7 @@ impl WeightFiles {
             origin: &self.origin,
             readers,
             index,
+            memory: BTreeMap::new(),
             dtype,
             device: device.clone(),
         })
@@ -110,13 +111,44 @@ fn map_file(path: &Path) -> Result<Mmap> {
     })
 }
 
-/// Indexed, parsed weights: see [`WeightFiles::weights`].
+/// Indexed, parsed weights: see [`WeightFiles::weights`], or tensors already in memory
+/// ([`Weights::in_memory`]).
 pub(crate) struct Weights<'a> {
     origin: &'a Path,
     readers: Vec<(&'a Path, SliceSafetensors<'a>)>,
     index: BTreeMap<String, usize>,
+    /// Tensors given under the names the model code asks for, each with the name it has in
+    /// the file (`origin`), so that errors name the tensor as the user's file spells it.
+    memory: BTreeMap<String, Renamed>,
     dtype: DType,
     device: Device,
+}
+
+/// A tensor of another layout, stored under the name the model code uses.
+pub(crate) struct Renamed {
+    pub(crate) tensor: Tensor,
+    /// The tensor's name in the file (with a note when it is a part or a transpose).
+    pub(crate) source: String,
+}
+
+impl<'a> Weights<'a> {
+    /// Weights from tensors already loaded and renamed (e.g. an open_clip state dict mapped to
+    /// transformers' names); `origin` is the file they came from.
+    pub(crate) fn in_memory(
+        origin: &'a Path,
+        memory: BTreeMap<String, Renamed>,
+        dtype: DType,
+        device: &Device,
+    ) -> Self {
+        Weights {
+            origin,
+            readers: Vec::new(),
+            index: BTreeMap::new(),
+            memory,
+            dtype,
+            device: device.clone(),
+        }
+    }
 }
 
 impl Weights<'_> {
@@ -129,6 +161,17 @@ impl Weights<'_> {
     }
 
     fn get(&self, name: &str, shape: &[usize]) -> Result<Tensor> {
+        if let Some(r) = self.memory.get(name) {
+            if r.tensor.dims() != shape {
+                return Err(Error::TensorShape {
+                    name: r.source.clone(),
+                    path: self.origin.to_path_buf(),
+                    expected: shape.to_vec(),
+                    found: r.tensor.dims().to_vec(),
+                });
+            }
+            return Ok(r.tensor.to_device(&self.device)?.to_dtype(self.dtype)?);
+        }
         let Some(&i) = self.index.get(name) else {
             return Err(Error::MissingTensor {
                 name: name.to_string(),
@@ -198,6 +241,7 @@ impl<'a> Scope<'a> {
 
     /// Whether the checkpoint has the tensor `prefix.name`.
     pub(crate) fn contains(&self, name: &str) -> bool {
-        self.weights.index.contains_key(&self.full(name))
+        let name = self.full(name);
+        self.weights.index.contains_key(&name) || self.weights.memory.contains_key(&name)
     }
 }

@@ -1,5 +1,6 @@
 mod bad_inputs;
 mod embed;
+mod families;
 mod model;
 mod preprocess;
 mod source;
