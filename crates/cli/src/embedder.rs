@@ -155,6 +155,7 @@ impl Dtype {
 pub enum DeviceArg {
     Cpu,
     Cuda,
+    Metal,
 }
 
 impl DeviceArg {
@@ -163,21 +164,32 @@ impl DeviceArg {
         match self {
             DeviceArg::Cpu => "cpu",
             DeviceArg::Cuda => "cuda",
+            DeviceArg::Metal => "metal",
         }
     }
 
-    /// Opens the device; CUDA is an error naming the fix when this build lacks it.
+    /// Opens the device; a GPU is an error naming the fix when this build lacks its feature.
     pub fn candle(self) -> Result<candle_core::Device> {
+        let missing = |flag: &str, feature: &str| {
+            anyhow::anyhow!(
+                "--device {flag}: this clipprobe was built without {feature} support; use \
+                 --device cpu, or build with `cargo build --release -p clipprobe --features {flag}` \
+                 (docs/performance.md)"
+            )
+        };
         match self {
             DeviceArg::Cpu => Ok(candle_core::Device::Cpu),
             DeviceArg::Cuda => {
                 if !candle_core::utils::cuda_is_available() {
-                    anyhow::bail!(
-                        "--device cuda: this clipprobe was built without CUDA support; use \
-                         --device cpu, or build clipprobe with candle's `cuda` feature"
-                    );
+                    return Err(missing("cuda", "CUDA"));
                 }
                 candle_core::Device::new_cuda(0).context("--device cuda: cannot open GPU 0")
+            }
+            DeviceArg::Metal => {
+                if !candle_core::utils::metal_is_available() {
+                    return Err(missing("metal", "Metal"));
+                }
+                candle_core::Device::new_metal(0).context("--device metal: cannot open GPU 0")
             }
         }
     }
