@@ -106,6 +106,10 @@ pub fn prepare(args: &Args, bench_path: &Path) -> Result<(Prepared, BenchmarkInf
 }
 
 pub fn run(args: Args, printer: &Printer) -> Result<()> {
+    // every --model must parse before any work
+    for spec in &args.models {
+        spec.parse_source()?;
+    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating output folder {}", args.out.display()))?;
     let bench_path = match &args.bench {

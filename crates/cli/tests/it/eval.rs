@@ -478,6 +478,10 @@ fn main_job_includes_the_synthetic_world() {
         md.contains("not photographs"),
         "the report explains the world"
     );
+    assert!(
+        !md.contains("no images in the benchmark"),
+        "the world's images are not reported missing"
+    );
 }
 
 #[test]

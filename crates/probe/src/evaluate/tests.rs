@@ -481,3 +481,146 @@ fn an_op_whose_negatives_embed_like_their_captions_is_not_an_error() {
     assert_eq!(op.itm_accuracy, Some(0.0));
     assert!((op.text_cosine.mean - 1.0).abs() < 1e-6);
 }
+
+#[test]
+fn ties_count_as_failures_everywhere() {
+    // the image is exactly as close to the negative as to the caption: margin 0 is wrong
+    // (SugarCrepe), in the accuracy, its interval, the per-pair outcome and the worst list
+    let rows = vec![
+        with_image(rec("t", "c-tie", "n-tie", "swap_att"), "mid"),
+        with_image(rec("w", "c-win", "n-win", "swap_att"), "win"),
+    ];
+    let prep = prepared(rows);
+    let (t, i) = embed(
+        &prep,
+        |s| match s {
+            "c-tie" => vec![1.0, 0.0, 0.0],
+            "n-tie" => vec![0.0, 1.0, 0.0],
+            "c-win" => vec![0.0, 0.0, 1.0],
+            _ => vec![0.0, 1.0, 1.0],
+        },
+        |p| {
+            if p == "mid" {
+                vec![1.0, 1.0, 0.0]
+            } else {
+                vec![0.0, 0.0, 1.0]
+            }
+        },
+    );
+    let r = evaluate(&prep, &t, i.as_ref(), 0).expect("eval");
+    let op = &r.ops["swap_att"];
+    assert_eq!(op.itm_accuracy, Some(0.5));
+    assert_eq!(op.worst.len(), 1);
+    assert_eq!(op.worst[0].id, "t");
+    assert_eq!(op.worst[0].margin, 0.0);
+    let p = pairs(&prep, "m", &t, i.as_ref()).expect("pairs");
+    assert_eq!(p[0].correct, Some(false));
+    assert_eq!(p[1].correct, Some(true));
+}
+
+#[test]
+fn intervals_collapse_on_unanimous_outcomes() {
+    // images equal to their captions: every pair is right, before and after gap removal,
+    // so both intervals are [1, 1]
+    let caps = ["c1", "c2", "c3", "c4"];
+    let rows: Vec<BenchRecord> = caps
+        .iter()
+        .map(|c| with_image(rec(c, c, &format!("n{c}"), "replace_att"), &format!("i{c}")))
+        .collect();
+    let prep = prepared(rows);
+    let vec_of = |s: &str| -> Vec<f32> {
+        let k = s.chars().last().and_then(|c| c.to_digit(10)).unwrap_or(0) as usize;
+        let mut v = vec![0.1; 7];
+        v[6] = 0.0;
+        v[k] = 1.0;
+        if s.starts_with('n') {
+            v[5] = 1.0;
+            v[k] = 0.2;
+        }
+        v
+    };
+    // images: their caption plus a shared offset (the modality gap)
+    let (t, i) = embed(&prep, vec_of, |p| {
+        let mut v = vec_of(&p[1..]);
+        v[6] = 0.4;
+        v
+    });
+    let r = evaluate(&prep, &t, i.as_ref(), 3).expect("eval");
+    let op = &r.ops["replace_att"];
+    assert_eq!(op.itm_accuracy, Some(1.0));
+    assert_eq!(op.itm_accuracy_gap_removed, Some(1.0));
+    let ci = op.itm_accuracy_ci.expect("ci");
+    assert_eq!((ci.lo, ci.hi), (1.0, 1.0));
+    let ci = op.itm_accuracy_gap_removed_ci.expect("ci");
+    assert_eq!((ci.lo, ci.hi), (1.0, 1.0));
+    assert!(op.worst.is_empty());
+    assert!(
+        r.modality_gap.is_some(),
+        "4 matched pairs give a modality gap"
+    );
+    assert!(r.projection.is_some());
+    assert!(op.edit_gap_alignment.is_some());
+}
+
+#[test]
+fn winoground_needs_both_images_and_the_scoring() {
+    // a Winoground-scored row without its second image is not a Winoground item; an itm row
+    // with two images is not one either
+    let mut w = with_image(rec("w", "c0", "c1", "wino"), "i0");
+    w.scoring = Scoring::Winoground;
+    let mut itm = with_image(rec("i", "c2", "c3", "wino"), "i0");
+    itm.negative_image = Some("i1".into());
+    let prep = prepared(vec![w, itm]);
+    assert!(!prep.is_winoground(0) && !prep.is_winoground(1));
+    let (t, i) = embed(&prep, two_way, |p| {
+        if p == "i0" {
+            vec![1.0, 0.2, 0.0, 0.0]
+        } else {
+            vec![0.2, 1.0, 0.0, 0.0]
+        }
+    });
+    let r = evaluate(&prep, &t, i.as_ref(), 0).expect("eval");
+    assert!(r.ops["wino"].winoground.is_none());
+    assert_eq!(r.ops["wino"].itm_pairs, 1);
+    // wrong number of image rows is an error
+    let img = i.expect("images");
+    let short = img.select(&[0]).expect("m");
+    assert!(evaluate(&prep, &t, Some(&short), 0).is_err());
+}
+
+#[test]
+fn word_ablations_remove_one_concept_per_text_for_the_first_captions() {
+    let rows = vec![
+        rec("a", "a white towel in a blue bathroom", "x", "replace_att"),
+        rec("b", "a white towel in a blue bathroom", "y", "replace_att"),
+        rec("c", "a dog on a red couch", "z", "replace_att"),
+    ];
+    let prep = prepared(rows);
+    let all = word_ablations(&prep, 10);
+    let first: Vec<&Ablation> = all.iter().filter(|a| a.text_ix == 0).collect();
+    assert!(
+        first
+            .iter()
+            .any(|a| a.kind == ConceptKind::Attribute && a.text == "a towel in a blue bathroom"),
+        "{first:?}"
+    );
+    assert!(first.iter().any(|a| a.kind == ConceptKind::Object));
+    for a in &all {
+        assert_ne!(
+            a.text, prep.texts[a.text_ix],
+            "an ablation changes the caption"
+        );
+        assert!(!a.text.is_empty() && !a.text.starts_with(' ') && !a.text.contains("  "));
+    }
+    // the repeated caption is ablated once; a limit of 1 keeps only the first caption
+    let once = all.iter().filter(|a| a.text_ix == 0).count();
+    assert_eq!(
+        word_ablations(&prep, 1).len(),
+        once,
+        "limit counts unique captions"
+    );
+    assert!(all
+        .iter()
+        .any(|a| prep.texts[a.text_ix] == "a dog on a red couch"));
+    assert!(word_ablations(&prep, 0).is_empty());
+}

@@ -581,7 +581,11 @@ fn paper_tables(r: &Report, names: &[String], ops: &[&String], out: &mut Tables)
             &header,
             rows,
         );
-    } else {
+    } else if !r
+        .results
+        .iter()
+        .any(|x| x.ops.values().any(|o| o.winoground.is_some()))
+    {
         out.push(
             Some("ITM accuracy by op (%)"),
             Some(

@@ -92,11 +92,13 @@ impl Frame {
             h = self.h,
             t = esc(title)
         );
+        // a title wider than the chart is shortened in the middle (full title as tooltip)
+        let fit = ((self.w - 12.0) / 7.5).floor().max(8.0) as usize;
         let _ = write!(
             out,
             r#"<text x="{:.2}" y="16" class="ct">{}</text>"#,
             self.w / 2.0,
-            esc(title)
+            esc(&shorten(title, fit))
         );
         let (xl, xr, yb, yt) = (
             self.left,
@@ -380,7 +382,7 @@ pub(super) fn scatter(
 }
 
 /// A horizontal legend in the top margin, under the title. Labels too long for their share
-/// of the width keep their end (`…/models/vit-b-32`); the full label is the tooltip.
+/// of the width keep their start and end (`clip-vi…-b-32`); the full label is the tooltip.
 fn legend<'a>(out: &mut String, f: &Frame, items: impl Iterator<Item = (&'a str, &'static str)>) {
     let items: Vec<(&str, &str)> = items.collect();
     let per_item = (f.w - f.left - f.right) / items.len().max(1) as f64;
@@ -399,14 +401,19 @@ fn legend<'a>(out: &mut String, f: &Frame, items: impl Iterator<Item = (&'a str,
     }
 }
 
-/// `s` if it has at most `max` chars, else `…` and its last `max − 1` chars.
+/// `s` if it has at most `max` chars, else its start and its end around a `…` (`max` chars in
+/// all), so that neither a label's beginning nor its end is lost.
 fn shorten(s: &str, max: usize) -> String {
     let n = s.chars().count();
     if n <= max {
         s.to_string()
     } else {
-        let tail: String = s.chars().skip(n + 1 - max).collect();
-        format!("…{tail}")
+        let keep = max.saturating_sub(1);
+        let head = keep / 2;
+        let tail = keep - head;
+        let start: String = s.chars().take(head).collect();
+        let end: String = s.chars().skip(n - tail).collect();
+        format!("{start}…{end}")
     }
 }
 
@@ -423,9 +430,10 @@ mod tests {
     }
 
     #[test]
-    fn long_labels_keep_their_end() {
+    fn long_labels_keep_their_start_and_end() {
         assert_eq!(shorten("abc", 3), "abc");
-        assert_eq!(shorten("/tmp/models/vit-b-32", 10), "…/vit-b-32");
+        assert_eq!(shorten("/tmp/models/vit-b-32", 10), "/tmp…-b-32");
+        assert_eq!(shorten("/tmp/models/vit-b-32", 10).chars().count(), 9 + 1);
     }
 
     #[test]
