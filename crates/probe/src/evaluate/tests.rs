@@ -624,3 +624,57 @@ fn word_ablations_remove_one_concept_per_text_for_the_first_captions() {
         .any(|a| prep.texts[a.text_ix] == "a dog on a red couch"));
     assert!(word_ablations(&prep, 0).is_empty());
 }
+
+#[test]
+fn winoground_pair_outcomes_agree_with_the_metric() {
+    // per-pair group outcomes from `pairs` against `metrics::winoground` on pseudo-random rows
+    let n = 40;
+    let mut rows = Vec::new();
+    for k in 0..n {
+        let mut r = rec(&format!("w{k}"), &format!("c{k}"), &format!("d{k}"), "wino");
+        r.scoring = Scoring::Winoground;
+        r.image = Some(format!("i{k}"));
+        r.negative_image = Some(format!("j{k}"));
+        rows.push(r);
+    }
+    let prep = prepared(rows);
+    let noise = |s: &str| -> Vec<f32> {
+        let mut h = s.bytes().fold(0x9e37_79b9u32, |a, b| {
+            a.rotate_left(5) ^ u32::from(b).wrapping_mul(0x85eb_ca6b)
+        });
+        (0..5)
+            .map(|_| {
+                h = h.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (h >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+            })
+            .collect()
+    };
+    let (t, i) = embed(&prep, noise, noise);
+    let img = i.as_ref().expect("images");
+    let p = pairs(&prep, "m", &t, i.as_ref()).expect("pairs");
+    let sel = |m: &Matrix, ix: Vec<usize>| m.select(&ix).expect("select");
+    let o = metrics::winoground(
+        &sel(&t, prep.caption_ix.clone()),
+        &sel(img, prep.image_ix.iter().map(|x| x.expect("i")).collect()),
+        &sel(&t, prep.negative_ix.clone()),
+        &sel(
+            img,
+            prep.negative_image_ix
+                .iter()
+                .map(|x| x.expect("j"))
+                .collect(),
+        ),
+    )
+    .expect("winoground");
+    let mut groups = 0;
+    for (row, out) in p.iter().zip(&o) {
+        assert_eq!(row.correct, Some(out.group), "{}", row.id);
+        groups += usize::from(out.group);
+    }
+    assert!(
+        groups > 0 && groups < n,
+        "the rows must mix outcomes: {groups}"
+    );
+    // and some rows hold the text side only / the image side only
+    assert!(o.iter().any(|x| x.text && !x.image) && o.iter().any(|x| x.image && !x.text));
+}
