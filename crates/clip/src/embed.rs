@@ -467,11 +467,22 @@ impl Clip {
         check_batch_size(batch_size)?;
         let dim = self.projection_dim();
         let mut out = Vec::with_capacity(paths.len() * dim);
-        for chunk in paths.chunks(batch_size) {
-            let pixels = self.preprocessor.load_batch(chunk)?;
-            out.extend(self.embed_pixels(pixels, chunk.len())?);
-            progress(chunk.len());
-        }
+        let chunks: Vec<&[PathBuf]> = paths.chunks(batch_size).collect();
+        // the next batch is decoded and preprocessed while the current one runs the model
+        std::thread::scope(|scope| -> Result<()> {
+            let load = |chunk| scope.spawn(move || self.preprocessor.load_batch(chunk));
+            let mut next = chunks.first().map(|&c| load(c));
+            for (i, chunk) in chunks.iter().enumerate() {
+                let Some(pending) = next.take() else { break };
+                let pixels = pending
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                next = chunks.get(i + 1).map(|&c| load(c));
+                out.extend(self.embed_pixels(pixels, chunk.len())?);
+                progress(chunk.len());
+            }
+            Ok(())
+        })?;
         Ok(out)
     }
 

@@ -79,6 +79,7 @@ impl ClipModel {
         device: &Device,
         dtype: DType,
     ) -> Result<Self> {
+        keep_freed_memory();
         let root = weights.root();
         let p = config.projection_dim;
         let text = TextTransformer::load(&config.text, &root.pp("text_model"))?;
@@ -156,7 +157,6 @@ impl ClipModel {
             flat.resize((row + 1) * width, 0);
         }
         let input = Tensor::from_vec(flat, (ids.len(), width), &self.device)?;
-        let pooled = Tensor::new(pooled, &self.device)?;
         let hidden = self.text.forward(&input, &pooled)?;
         Ok(self
             .text_projection
@@ -228,6 +228,83 @@ fn activate(act: HiddenAct, x: &Tensor) -> candle_core::Result<Tensor> {
     }
 }
 
+/// `hidden_act` of one f32 value, the same arithmetic as [`activate`]'s candle ops.
+fn activate_f32(act: HiddenAct) -> fn(f32) -> f32 {
+    use candle_core::op::{Gelu, GeluErf, UnaryOpT};
+    match act {
+        // candle_nn's sigmoid: 1 / (exp(-x) + 1), of x · 1.702
+        HiddenAct::QuickGelu => |v| v * ((-(v * 1.702f32)).exp() + 1.0).recip(),
+        HiddenAct::Gelu => <GeluErf as UnaryOpT>::f32,
+        HiddenAct::GeluNew | HiddenAct::GeluPytorchTanh => <Gelu as UnaryOpT>::f32,
+    }
+}
+
+/// `act(x + bias)` for `x` `(…, n)` and `bias` `(n)`: on the CPU in f32 one parallel pass over
+/// `x` (instead of a pass and a buffer per candle op); elsewhere the same composition of ops.
+fn bias_act(x: &Tensor, bias: &Tensor, act: HiddenAct) -> candle_core::Result<Tensor> {
+    if x.device().is_cpu() && x.dtype() == DType::F32 && bias.dtype() == DType::F32 {
+        x.apply_op2_no_bwd(bias, &BiasAct(act))
+    } else {
+        activate(act, &x.broadcast_add(bias)?)
+    }
+}
+
+struct BiasAct(HiddenAct);
+
+impl candle_core::CustomOp2 for BiasAct {
+    fn name(&self) -> &'static str {
+        "bias-act"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &candle_core::CpuStorage,
+        l1: &candle_core::Layout,
+        s2: &candle_core::CpuStorage,
+        l2: &candle_core::Layout,
+    ) -> candle_core::Result<(candle_core::CpuStorage, candle_core::Shape)> {
+        use rayon::prelude::*;
+        let (Some((x0, x1)), Some((b0, b1))) = (l1.contiguous_offsets(), l2.contiguous_offsets())
+        else {
+            candle_core::bail!("bias-act: non-contiguous input")
+        };
+        let x = &s1.as_slice::<f32>()?[x0..x1];
+        let bias = &s2.as_slice::<f32>()?[b0..b1];
+        if bias.is_empty() || x.len() % bias.len() != 0 || l1.dims().last() != Some(&bias.len()) {
+            candle_core::bail!("bias-act: shapes {:?} and {:?}", l1.dims(), l2.dims())
+        }
+        let f = activate_f32(self.0);
+        let mut out = vec![0f32; x.len()];
+        out.par_chunks_mut(bias.len())
+            .zip(x.par_chunks(bias.len()))
+            .for_each(|(o, row)| {
+                for ((o, &v), &b) in o.iter_mut().zip(row).zip(bias) {
+                    *o = f(v + b);
+                }
+            });
+        Ok((candle_core::CpuStorage::F32(out), l1.shape().clone()))
+    }
+}
+
+/// Tunes glibc's allocator once per process so that the large, short-lived activation buffers of
+/// a forward pass are reused from the heap instead of being `mmap`ed, returned to the OS on free
+/// and page-faulted back on the next batch (exact: only where memory comes from changes).
+#[allow(unsafe_code)]
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            // SAFETY: mallopt only changes allocator parameters; 32 MiB is glibc's largest
+            // accepted mmap threshold on 64-bit, and freed heap tops above 256 MiB are trimmed.
+            unsafe {
+                libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+                libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+            }
+        });
+    }
+}
+
 fn layer_norm(vb: &Scope, size: usize, eps: f64) -> Result<LayerNorm> {
     Ok(LayerNorm::new(
         vb.get("weight", &[size])?,
@@ -279,19 +356,49 @@ impl From<&VisionConfig> for Geometry {
     }
 }
 
+/// The `i`-th of `n` stacked `(heads · d)` blocks of `x` `(b, s, n · heads · d)`, as
+/// `(b, heads, s, d)`.
+fn split_heads(x: &Tensor, i: usize, n: usize, heads: usize) -> candle_core::Result<Tensor> {
+    let (b, s, w) = x.dims3()?;
+    x.reshape((b, s, n, heads, w / (n * heads)))?
+        .narrow(2, i, 1)?
+        .squeeze(2)?
+        .transpose(1, 2)?
+        .contiguous()
+}
+
+/// Multi-head attention `softmax(q kᵀ + mask) v` of pre-scaled `q` `(b, heads, sq, d)` over
+/// `k`, `v` `(b, heads, s, d)`; `mask` additive, broadcast to `(b, heads, sq, s)`. Returns the
+/// heads concatenated: `(b, sq, heads · d)`.
+fn attend(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    mask: Option<&Tensor>,
+) -> candle_core::Result<Tensor> {
+    let (b, heads, sq, d) = q.dims4()?;
+    let mut scores = q.matmul(&k.t()?)?;
+    if let Some(mask) = mask {
+        scores = scores.broadcast_add(mask)?;
+    }
+    let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+    probs
+        .matmul(v)?
+        .transpose(1, 2)?
+        .reshape((b, sq, heads * d))
+}
+
 /// `CLIPAttention` with q/k/v fused into one projection, the query pre-scaled.
 struct Attention {
     qkv: Linear,
     out_proj: Linear,
     heads: usize,
-    head_dim: usize,
 }
 
 impl Attention {
     fn load(g: &Geometry, vb: &Scope) -> Result<Self> {
         let h = g.hidden;
-        let head_dim = h / g.heads;
-        let scale = (head_dim as f64).powf(-0.5);
+        let scale = ((h / g.heads) as f64).powf(-0.5);
         let part = |name: &str| -> Result<(Tensor, Tensor)> {
             let vb = vb.pp(name);
             Ok((vb.get("weight", &[h, h])?, vb.get("bias", &[h])?))
@@ -305,31 +412,72 @@ impl Attention {
             qkv: Linear::new(weight, Some(bias)),
             out_proj: linear(&vb.pp("out_proj"), h, h)?,
             heads: g.heads,
-            head_dim,
         })
     }
 
-    /// `x`: `(b, s, hidden)`; `mask`: additive `(s, s)`, or none.
+    /// `x`: `(b, s, hidden)`; `mask`: additive `(s, s)` or `(b, 1, 1, s)`, or none.
     fn forward(&self, x: &Tensor, mask: Option<&Tensor>) -> candle_core::Result<Tensor> {
+        let qkv = self.qkv.forward(x)?;
+        let part = |i| split_heads(&qkv, i, 3, self.heads);
+        self.out_proj
+            .forward(&attend(&part(0)?, &part(1)?, &part(2)?, mask)?)
+    }
+
+    /// The attention output of only the query rows `rows` (flat indices `row · s + position`,
+    /// one per sequence) of `x` `(b, s, hidden)`, keys and values from all positions; `mask`:
+    /// additive `(b, 1, 1, s)` for each query, or none. Returns `(b, 1, hidden)`.
+    fn forward_rows(
+        &self,
+        x: &Tensor,
+        rows: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> candle_core::Result<Tensor> {
         let (b, s, h) = x.dims3()?;
-        let qkv = self
-            .qkv
-            .forward(x)?
-            .reshape((b, s, 3, self.heads, self.head_dim))?;
-        let part = |i: usize| {
-            qkv.narrow(2, i, 1)?
-                .squeeze(2)?
-                .transpose(1, 2)?
-                .contiguous()
-        };
-        let (q, k, v) = (part(0)?, part(1)?, part(2)?);
-        let mut scores = q.matmul(&k.t()?)?;
-        if let Some(mask) = mask {
-            scores = scores.broadcast_add(mask)?;
-        }
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-        let out = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, s, h))?;
+        let (w, bias) = (self.qkv.weight(), self.qkv.bias());
+        let slice = |t: &Tensor, from: usize, len: usize| t.narrow(0, from, len);
+        let q_proj = Linear::new(slice(w, 0, h)?, bias.map(|t| slice(t, 0, h)).transpose()?);
+        let kv_proj = Linear::new(
+            slice(w, h, 2 * h)?,
+            bias.map(|t| slice(t, h, 2 * h)).transpose()?,
+        );
+        let q = q_proj
+            .forward(&x.reshape((b * s, h))?.index_select(rows, 0)?)?
+            .reshape((b, 1, h))?;
+        let kv = kv_proj.forward(x)?;
+        let out = attend(
+            &split_heads(&q, 0, 1, self.heads)?,
+            &split_heads(&kv, 0, 2, self.heads)?,
+            &split_heads(&kv, 1, 2, self.heads)?,
+            mask,
+        )?;
         self.out_proj.forward(&out)
+    }
+}
+
+/// `CLIPMLP` (and SigLIP's pooling-head MLP): fc1, activation, fc2.
+pub(crate) struct Mlp {
+    /// fc1 without its bias, which [`bias_act`] adds together with the activation.
+    fc1: Linear,
+    fc1_bias: Tensor,
+    fc2: Linear,
+    act: HiddenAct,
+}
+
+impl Mlp {
+    /// The `fc1` / `fc2` Linears under `vb` (usually `….mlp`).
+    pub(crate) fn load(g: &Geometry, vb: &Scope) -> Result<Self> {
+        let fc1 = vb.pp("fc1");
+        Ok(Self {
+            fc1: Linear::new(fc1.get("weight", &[g.intermediate, g.hidden])?, None),
+            fc1_bias: fc1.get("bias", &[g.intermediate])?,
+            fc2: linear(&vb.pp("fc2"), g.hidden, g.intermediate)?,
+            act: g.act,
+        })
+    }
+
+    pub(crate) fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let h = bias_act(&self.fc1.forward(x)?, &self.fc1_bias, self.act)?;
+        self.fc2.forward(&h)
     }
 }
 
@@ -337,10 +485,8 @@ impl Attention {
 struct EncoderLayer {
     self_attn: Attention,
     layer_norm1: LayerNorm,
-    fc1: Linear,
-    fc2: Linear,
+    mlp: Mlp,
     layer_norm2: LayerNorm,
-    act: HiddenAct,
 }
 
 impl EncoderLayer {
@@ -348,10 +494,8 @@ impl EncoderLayer {
         Ok(Self {
             self_attn: Attention::load(g, &vb.pp("self_attn"))?,
             layer_norm1: layer_norm(&vb.pp("layer_norm1"), g.hidden, g.eps)?,
-            fc1: linear(&vb.pp("mlp.fc1"), g.intermediate, g.hidden)?,
-            fc2: linear(&vb.pp("mlp.fc2"), g.hidden, g.intermediate)?,
+            mlp: Mlp::load(g, &vb.pp("mlp"))?,
             layer_norm2: layer_norm(&vb.pp("layer_norm2"), g.hidden, g.eps)?,
-            act: g.act,
         })
     }
 
@@ -359,20 +503,40 @@ impl EncoderLayer {
         let h = self
             .self_attn
             .forward(&self.layer_norm1.forward(x)?, mask)?;
-        let x = (x + h)?;
-        let h = self.fc1.forward(&self.layer_norm2.forward(&x)?)?;
-        let h = self.fc2.forward(&activate(self.act, &h)?)?;
-        x + h
+        self.mlp_block(&(x + h)?)
+    }
+
+    /// The layer's output at `rows` only (see [`Attention::forward_rows`]): `(b, 1, hidden)`.
+    /// Every operation after attention is per token, so this equals `forward` at those rows.
+    fn forward_rows(
+        &self,
+        x: &Tensor,
+        rows: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> candle_core::Result<Tensor> {
+        let (b, s, h) = x.dims3()?;
+        let attn = self
+            .self_attn
+            .forward_rows(&self.layer_norm1.forward(x)?, rows, mask)?;
+        let x = x
+            .reshape((b * s, h))?
+            .index_select(rows, 0)?
+            .reshape((b, 1, h))?;
+        self.mlp_block(&(x + attn)?)
+    }
+
+    fn mlp_block(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        x + self.mlp.forward(&self.layer_norm2.forward(x)?)?
     }
 }
 
 /// `CLIPEncoder`: the stack of layers.
-struct Encoder {
+pub(crate) struct Encoder {
     layers: Vec<EncoderLayer>,
 }
 
 impl Encoder {
-    fn load(g: &Geometry, vb: &Scope) -> Result<Self> {
+    pub(crate) fn load(g: &Geometry, vb: &Scope) -> Result<Self> {
         let vb = vb.pp("layers");
         let layers = (0..g.layers)
             .map(|i| EncoderLayer::load(g, &vb.pp(i)))
@@ -380,10 +544,31 @@ impl Encoder {
         Ok(Self { layers })
     }
 
-    fn forward(&self, x: &Tensor, mask: Option<&Tensor>) -> candle_core::Result<Tensor> {
+    pub(crate) fn forward(&self, x: &Tensor, mask: Option<&Tensor>) -> candle_core::Result<Tensor> {
         self.layers
             .iter()
             .try_fold(x.clone(), |x, layer| layer.forward(&x, mask))
+    }
+
+    /// The encoder's output `(b, hidden)` at one pooled token per sequence only: `rows` are the
+    /// flat indices `row · s + position`; `mask` is the full mask of the earlier layers and
+    /// `row_mask` `(b, 1, 1, s)` the mask of each pooled query. The last layer computes keys and
+    /// values for every position but queries, output projection and MLP for the pooled rows.
+    pub(crate) fn forward_pooled(
+        &self,
+        x: &Tensor,
+        mask: Option<&Tensor>,
+        rows: &Tensor,
+        row_mask: Option<&Tensor>,
+    ) -> candle_core::Result<Tensor> {
+        let (b, s, h) = x.dims3()?;
+        let Some((last, earlier)) = self.layers.split_last() else {
+            return x.reshape((b * s, h))?.index_select(rows, 0);
+        };
+        let x = earlier
+            .iter()
+            .try_fold(x.clone(), |x, layer| layer.forward(&x, mask))?;
+        last.forward_rows(&x, rows, row_mask)?.reshape((b, h))
     }
 }
 
@@ -412,7 +597,7 @@ impl TextTransformer {
 
     /// `ids`: `(b, s)` u32; `pooled`: the flat index `row * s + position` of each row's pooled
     /// token. Returns `(b, hidden)`.
-    fn forward(&self, ids: &Tensor, pooled: &Tensor) -> Result<Tensor> {
+    fn forward(&self, ids: &Tensor, pooled: &[u32]) -> Result<Tensor> {
         let (b, s) = ids.dims2()?;
         let h = self.token_embedding.dim(1)?;
         let tokens = self
@@ -421,9 +606,20 @@ impl TextTransformer {
             .reshape((b, s, h))?;
         let x = tokens.broadcast_add(&self.position_embedding.narrow(0, 0, s)?)?;
         let mask = causal_mask(s, x.dtype(), x.device())?;
-        let x = self.encoder.forward(&x, Some(&mask))?;
+        // each pooled query's row of the causal mask
+        let row_mask: Vec<f32> = pooled
+            .iter()
+            .flat_map(|&flat| {
+                let pos = flat as usize % s;
+                (0..s).map(move |j| if j > pos { f32::NEG_INFINITY } else { 0.0 })
+            })
+            .collect();
+        let row_mask = Tensor::from_vec(row_mask, (b, 1, 1, s), x.device())?.to_dtype(x.dtype())?;
+        let rows = Tensor::new(pooled, x.device())?;
+        let x = self
+            .encoder
+            .forward_pooled(&x, Some(&mask), &rows, Some(&row_mask))?;
         // layer norm is per token: normalising only the pooled rows gives the same values
-        let x = x.reshape((b * s, h))?.index_select(pooled, 0)?;
         Ok(self.final_layer_norm.forward(&x)?)
     }
 }
@@ -490,8 +686,10 @@ impl VisionTransformer {
             .broadcast_as((b, 1, h))?;
         let x = Tensor::cat(&[&class, &patches], 1)?.broadcast_add(&self.position_embedding)?;
         let x = self.pre_layrnorm.forward(&x)?;
-        let x = self.encoder.forward(&x, None)?;
-        let cls = x.narrow(1, 0, 1)?.squeeze(1)?;
+        let s = x.dim(1)?;
+        let class_rows: Vec<u32> = (0..b).map(|i| (i * s) as u32).collect();
+        let class_rows = Tensor::new(class_rows, x.device())?;
+        let cls = self.encoder.forward_pooled(&x, None, &class_rows, None)?;
         Ok(self.post_layernorm.forward(&cls)?)
     }
 }
@@ -509,6 +707,27 @@ mod tests {
                 assert!(v == 0.0 || j > i);
             }
         }
+        Ok(())
+    }
+
+    #[test]
+    fn fused_bias_activation_equals_the_ops_it_replaces() -> candle_core::Result<()> {
+        let x = Tensor::new(
+            &[[-3.0f32, -0.5, 0.0, 0.7], [2.5, 1.0, -1.5, 4.0]],
+            &Device::Cpu,
+        )?;
+        let bias = Tensor::new(&[0.25f32, -0.75, 0.5, -2.0], &Device::Cpu)?;
+        for act in [
+            HiddenAct::QuickGelu,
+            HiddenAct::Gelu,
+            HiddenAct::GeluNew,
+            HiddenAct::GeluPytorchTanh,
+        ] {
+            let fused = bias_act(&x, &bias, act)?.to_vec2::<f32>()?;
+            let plain = activate(act, &x.broadcast_add(&bias)?)?.to_vec2::<f32>()?;
+            assert_eq!(fused, plain, "{act:?}");
+        }
+        assert!(bias_act(&x, &bias.narrow(0, 0, 3)?, HiddenAct::Gelu).is_err());
         Ok(())
     }
 

@@ -22,7 +22,10 @@ use candle_nn::{LayerNorm, Linear};
 use serde::Deserialize;
 
 use super::weights::{Scope, WeightFiles};
-use super::{activate, check_ids, check_pixels, layer_norm, linear, Encoder, Geometry};
+use super::{
+    attend, check_ids, check_pixels, keep_freed_memory, layer_norm, linear, split_heads, Encoder,
+    Geometry, Mlp,
+};
 use crate::config::{HiddenAct, TextConfig, VisionConfig};
 use crate::error::{Error, Result};
 
@@ -253,6 +256,7 @@ impl SiglipModel {
         let files = WeightFiles::open(dir)?;
         let weights = files.weights(dtype, device)?;
         let root = weights.root();
+        keep_freed_memory();
         Ok(Self {
             text: TextTower::load(&config, &root.pp("text_model"))?,
             vision: VisionTower::load(&config.vision, &root.pp("vision_model"))?,
@@ -363,9 +367,13 @@ impl TextTower {
             .index_select(&ids.flatten_all()?, 0)?
             .reshape((b, s, h))?
             .broadcast_add(&self.position_embedding.narrow(0, 0, s)?)?;
-        let x = self.encoder.forward(&x, Some(mask))?;
+        // the last position is pooled; its query masks the same keys as every other query
+        let last: Vec<u32> = (0..b).map(|i| (i * s + s - 1) as u32).collect();
+        let last = Tensor::new(last, x.device())?;
+        let last = self
+            .encoder
+            .forward_pooled(&x, Some(mask), &last, Some(mask))?;
         // layer norm is per token: normalising only the pooled (last) position is the same
-        let last = x.narrow(1, s - 1, 1)?.squeeze(1)?;
         let last = self.final_layer_norm.forward(&last)?;
         Ok(self.head.forward(&last)?)
     }
@@ -431,9 +439,7 @@ struct PoolingHead {
     kv: Linear,
     out_proj: Linear,
     layernorm: LayerNorm,
-    fc1: Linear,
-    fc2: Linear,
-    act: HiddenAct,
+    mlp: Mlp,
     heads: usize,
 }
 
@@ -454,38 +460,29 @@ impl PoolingHead {
             kv: Linear::new(w.narrow(0, h, 2 * h)?, Some(bias.narrow(0, h, 2 * h)?)),
             out_proj: linear(&attn.pp("out_proj"), h, h)?,
             layernorm: layer_norm(&vb.pp("layernorm"), h, g.eps)?,
-            fc1: linear(&vb.pp("mlp.fc1"), g.intermediate, h)?,
-            fc2: linear(&vb.pp("mlp.fc2"), h, g.intermediate)?,
-            act: g.act,
+            mlp: Mlp::load(g, &vb.pp("mlp"))?,
             heads: g.heads,
         })
     }
 
     /// `x`: `(b, s, h)` → `(b, h)`.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (b, s, h) = x.dims3()?;
-        let (nh, d) = (self.heads, h / self.heads);
+        let (b, _, h) = x.dims3()?;
         let q = self
             .q
             .forward(&self.probe)?
-            .reshape((1, nh, 1, d))?
-            .broadcast_as((b, nh, 1, d))?
+            .broadcast_as((b, 1, h))?
             .contiguous()?;
-        let kv = self.kv.forward(x)?.reshape((b, s, 2, nh, d))?;
-        let part = |i: usize| -> candle_core::Result<Tensor> {
-            kv.narrow(2, i, 1)?
-                .squeeze(2)?
-                .transpose(1, 2)?
-                .contiguous()
-        };
-        let (k, v) = (part(0)?, part(1)?);
-        let probs = candle_nn::ops::softmax_last_dim(&q.matmul(&k.t()?)?)?;
-        let pooled = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, h))?;
+        let kv = self.kv.forward(x)?;
+        let pooled = attend(
+            &split_heads(&q, 0, 1, self.heads)?,
+            &split_heads(&kv, 0, 2, self.heads)?,
+            &split_heads(&kv, 1, 2, self.heads)?,
+            None,
+        )?
+        .reshape((b, h))?;
         let pooled = self.out_proj.forward(&pooled)?;
-        let y = self.layernorm.forward(&pooled)?;
-        let y = self
-            .fc2
-            .forward(&activate(self.act, &self.fc1.forward(&y)?)?)?;
+        let y = self.mlp.forward(&self.layernorm.forward(&pooled)?)?;
         Ok((pooled + y)?)
     }
 }
