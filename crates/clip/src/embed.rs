@@ -440,9 +440,12 @@ impl Clip {
         check_batch_size(batch_size)?;
         let dim = self.projection_dim();
         let mut out = vec![0f32; ids.len() * dim];
-        // length buckets: sort by token count (stable), batch neighbours
-        let mut order: Vec<usize> = (0..ids.len()).collect();
-        order.sort_by_key(|&i| ids[i].len());
+        let order = match &self.towers {
+            // by length, or shared prefixes (computed once) next to each other
+            Towers::Clip(m) => m.text_order(ids, batch_size),
+            // padded to a fixed length: any order
+            Towers::Siglip(_) => (0..ids.len()).collect(),
+        };
         for chunk in order.chunks(batch_size) {
             let batch: Vec<Vec<u32>> = chunk.iter().map(|&i| ids[i].clone()).collect();
             let features = self.text_features(&batch).map_err(|e| match e {

@@ -136,32 +136,66 @@ impl ClipModel {
     /// sequences (as the tokenizer gives them: BOS … EOS, no padding). Sequences of different
     /// lengths are right-padded into one batch; with the causal mask, padding after the pooled
     /// token cannot change the result, exactly as with transformers' `attention_mask`.
+    ///
+    /// Neighbouring sequences that share a token prefix (as [`ClipModel::text_order`] arranges
+    /// them) share its computation: with the causal mask the prefix's hidden states, keys and
+    /// values do not depend on what follows, so they are computed once per group and each
+    /// sequence computes only its own suffix, attending to the prefix's keys and values.
     pub fn text_features(&self, ids: &[Vec<u32>]) -> Result<Tensor> {
         let t = &self.config.text;
         if ids.is_empty() {
             return Err(Error::Input("text batch is empty".into()));
         }
-        let width = ids.iter().map(Vec::len).max().unwrap_or(0);
-        let mut flat = Vec::with_capacity(ids.len() * width);
         let mut pooled = Vec::with_capacity(ids.len());
         for (row, seq) in ids.iter().enumerate() {
             check_ids(row, seq, t.max_position_embeddings, t.vocab_size)?;
-            let pos = self.config.text_pooling.position(seq).ok_or_else(|| {
+            pooled.push(self.config.text_pooling.position(seq).ok_or_else(|| {
                 Error::Input(format!(
                     "text #{row}: no token to pool ({:?} rule; is the EOS token missing?)",
                     self.config.text_pooling
                 ))
-            })?;
-            pooled.push((row * width + pos) as u32);
-            flat.extend_from_slice(seq);
-            flat.resize((row + 1) * width, 0);
+            })?);
         }
-        let input = Tensor::from_vec(flat, (ids.len(), width), &self.device)?;
-        let hidden = self.text.forward(&input, &pooled)?;
+        let hidden = self.text.forward(ids, &pooled)?;
         Ok(self
             .text_projection
             .forward(&hidden)?
             .to_dtype(DType::F32)?)
+    }
+
+    /// An order in which to batch `ids`, `batch_size` at a time, for
+    /// [`ClipModel::text_features`]: whichever computes fewer token positions of two, by length
+    /// (least padding) or with shared prefixes next to each other (lexicographic, grouped by
+    /// [`prefix_groups`], groups with similar unshared lengths together); see [`batch_plan`].
+    pub fn text_order(&self, ids: &[Vec<u32>], batch_size: usize) -> Vec<usize> {
+        let pooled_at = |s: &[u32]| self.config.text_pooling.position(s).unwrap_or(s.len());
+        let mut by_length: Vec<usize> = (0..ids.len()).collect();
+        by_length.sort_by_key(|&i| ids[i].len());
+        let mut lexicographic: Vec<usize> = (0..ids.len()).collect();
+        lexicographic.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
+        let sorted: Vec<&[u32]> = lexicographic.iter().map(|&i| ids[i].as_slice()).collect();
+        let pooled: Vec<usize> = sorted.iter().map(|s| pooled_at(s)).collect();
+        let mut groups = prefix_groups(&sorted, &pooled);
+        groups.sort_by_key(|(rows, p)| rows.clone().map(|r| sorted[r].len() - p).max());
+        let by_prefix: Vec<usize> = groups
+            .into_iter()
+            .flat_map(|(rows, _)| rows.map(|r| lexicographic[r]))
+            .collect();
+        let positions = |order: &[usize]| -> usize {
+            order
+                .chunks(batch_size.max(1))
+                .map(|chunk| {
+                    let seqs: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
+                    let pooled: Vec<usize> = seqs.iter().map(|s| pooled_at(s)).collect();
+                    batch_plan(&seqs, &pooled).1
+                })
+                .sum()
+        };
+        if positions(&by_prefix) < positions(&by_length) {
+            by_prefix
+        } else {
+            by_length
+        }
     }
 
     /// Projected, unnormalised image features `(n, projection_dim)` in f32 of preprocessed
@@ -388,6 +422,9 @@ fn attend(
         .reshape((b, sq, heads * d))
 }
 
+/// One layer's attention keys and values, `(b, heads, s, d)` each.
+pub(crate) type Kv = (Tensor, Tensor);
+
 /// `CLIPAttention` with q/k/v fused into one projection, the query pre-scaled.
 struct Attention {
     qkv: Linear,
@@ -415,42 +452,59 @@ impl Attention {
         })
     }
 
-    /// `x`: `(b, s, hidden)`; `mask`: additive `(s, s)` or `(b, 1, 1, s)`, or none.
-    fn forward(&self, x: &Tensor, mask: Option<&Tensor>) -> candle_core::Result<Tensor> {
-        let qkv = self.qkv.forward(x)?;
-        let part = |i| split_heads(&qkv, i, 3, self.heads);
-        self.out_proj
-            .forward(&attend(&part(0)?, &part(1)?, &part(2)?, mask)?)
+    /// Rows `from .. from + len` of the fused projection, as a Linear.
+    fn qkv_part(&self, from: usize, len: usize) -> candle_core::Result<Linear> {
+        let bias = self
+            .qkv
+            .bias()
+            .map(|b| b.narrow(0, from, len))
+            .transpose()?;
+        Ok(Linear::new(self.qkv.weight().narrow(0, from, len)?, bias))
     }
 
-    /// The attention output of only the query rows `rows` (flat indices `row · s + position`,
-    /// one per sequence) of `x` `(b, s, hidden)`, keys and values from all positions; `mask`:
-    /// additive `(b, 1, 1, s)` for each query, or none. Returns `(b, 1, hidden)`.
-    fn forward_rows(
+    /// Attention of the (normed) `x` `(b, s, hidden)`. Keys and values are `past`'s (keys of
+    /// earlier tokens, `(b, heads, sp, d)`) followed by `x`'s own. Queries are every position
+    /// of `x`, or with `rows` (flat indices `row · s + position`, one per sequence) only those
+    /// (`sq = 1`). `mask`: additive, broadcast to `(b, heads, sq, sp + s)`. Returns the output
+    /// `(b, sq, hidden)` and `x`'s own keys and values.
+    fn forward(
         &self,
         x: &Tensor,
-        rows: &Tensor,
         mask: Option<&Tensor>,
-    ) -> candle_core::Result<Tensor> {
+        past: Option<&Kv>,
+        rows: Option<&Tensor>,
+    ) -> candle_core::Result<(Tensor, Kv)> {
         let (b, s, h) = x.dims3()?;
-        let (w, bias) = (self.qkv.weight(), self.qkv.bias());
-        let slice = |t: &Tensor, from: usize, len: usize| t.narrow(0, from, len);
-        let q_proj = Linear::new(slice(w, 0, h)?, bias.map(|t| slice(t, 0, h)).transpose()?);
-        let kv_proj = Linear::new(
-            slice(w, h, 2 * h)?,
-            bias.map(|t| slice(t, h, 2 * h)).transpose()?,
-        );
-        let q = q_proj
-            .forward(&x.reshape((b * s, h))?.index_select(rows, 0)?)?
-            .reshape((b, 1, h))?;
-        let kv = kv_proj.forward(x)?;
-        let out = attend(
-            &split_heads(&q, 0, 1, self.heads)?,
-            &split_heads(&kv, 0, 2, self.heads)?,
-            &split_heads(&kv, 1, 2, self.heads)?,
-            mask,
-        )?;
-        self.out_proj.forward(&out)
+        let nh = self.heads;
+        let (q, k, v) = match rows {
+            None => {
+                let qkv = self.qkv.forward(x)?;
+                let part = |i| split_heads(&qkv, i, 3, nh);
+                (part(0)?, part(1)?, part(2)?)
+            }
+            Some(rows) => {
+                let q = self
+                    .qkv_part(0, h)?
+                    .forward(&x.reshape((b * s, h))?.index_select(rows, 0)?)?
+                    .reshape((b, 1, h))?;
+                let kv = self.qkv_part(h, 2 * h)?.forward(x)?;
+                (
+                    split_heads(&q, 0, 1, nh)?,
+                    split_heads(&kv, 0, 2, nh)?,
+                    split_heads(&kv, 1, 2, nh)?,
+                )
+            }
+        };
+        let out = match past {
+            None => attend(&q, &k, &v, mask)?,
+            Some((pk, pv)) => attend(
+                &q,
+                &Tensor::cat(&[pk, &k], 2)?,
+                &Tensor::cat(&[pv, &v], 2)?,
+                mask,
+            )?,
+        };
+        Ok((self.out_proj.forward(&out)?, (k, v)))
     }
 }
 
@@ -499,35 +553,40 @@ impl EncoderLayer {
         })
     }
 
-    fn forward(&self, x: &Tensor, mask: Option<&Tensor>) -> candle_core::Result<Tensor> {
-        let h = self
-            .self_attn
-            .forward(&self.layer_norm1.forward(x)?, mask)?;
-        self.mlp_block(&(x + h)?)
-    }
-
-    /// The layer's output at `rows` only (see [`Attention::forward_rows`]): `(b, 1, hidden)`.
-    /// Every operation after attention is per token, so this equals `forward` at those rows.
-    fn forward_rows(
+    /// See [`Attention::forward`]. With `rows`, the output is `(b, 1, hidden)`: every
+    /// operation after attention is per token, so it equals the full output at those rows.
+    fn forward(
         &self,
         x: &Tensor,
-        rows: &Tensor,
         mask: Option<&Tensor>,
-    ) -> candle_core::Result<Tensor> {
-        let (b, s, h) = x.dims3()?;
-        let attn = self
+        past: Option<&Kv>,
+        rows: Option<&Tensor>,
+    ) -> candle_core::Result<(Tensor, Kv)> {
+        let (attn, kv) = self
             .self_attn
-            .forward_rows(&self.layer_norm1.forward(x)?, rows, mask)?;
-        let x = x
-            .reshape((b * s, h))?
-            .index_select(rows, 0)?
-            .reshape((b, 1, h))?;
-        self.mlp_block(&(x + attn)?)
+            .forward(&self.layer_norm1.forward(x)?, mask, past, rows)?;
+        let x = match rows {
+            None => x.clone(),
+            Some(rows) => {
+                let (b, s, h) = x.dims3()?;
+                x.reshape((b * s, h))?
+                    .index_select(rows, 0)?
+                    .reshape((b, 1, h))?
+            }
+        };
+        let x = (x + attn)?;
+        Ok((
+            (&x + self.mlp.forward(&self.layer_norm2.forward(&x)?)?)?,
+            kv,
+        ))
     }
+}
 
-    fn mlp_block(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        x + self.mlp.forward(&self.layer_norm2.forward(x)?)?
-    }
+/// The pooled token of each sequence: flat indices `row · s + position` and the additive mask
+/// `(b, 1, 1, keys)` of its query.
+pub(crate) struct Pooled<'a> {
+    pub(crate) rows: &'a Tensor,
+    pub(crate) mask: Option<&'a Tensor>,
 }
 
 /// `CLIPEncoder`: the stack of layers.
@@ -544,31 +603,41 @@ impl Encoder {
         Ok(Self { layers })
     }
 
-    pub(crate) fn forward(&self, x: &Tensor, mask: Option<&Tensor>) -> candle_core::Result<Tensor> {
-        self.layers
-            .iter()
-            .try_fold(x.clone(), |x, layer| layer.forward(&x, mask))
-    }
-
-    /// The encoder's output `(b, hidden)` at one pooled token per sequence only: `rows` are the
-    /// flat indices `row · s + position`; `mask` is the full mask of the earlier layers and
-    /// `row_mask` `(b, 1, 1, s)` the mask of each pooled query. The last layer computes keys and
-    /// values for every position but queries, output projection and MLP for the pooled rows.
-    pub(crate) fn forward_pooled(
+    /// Runs the layers over `x` `(b, s, hidden)` with `mask`. `past`: each layer's keys and
+    /// values of earlier tokens that `x` continues. With `pooled`, the output is `(b, hidden)`
+    /// at the pooled rows only: the last layer computes keys and values for every position but
+    /// queries, output projection and MLP for those rows; otherwise `(b, s, hidden)`. With
+    /// `keep_kv`, also returns every layer's keys and values of `x`.
+    pub(crate) fn forward(
         &self,
         x: &Tensor,
         mask: Option<&Tensor>,
-        rows: &Tensor,
-        row_mask: Option<&Tensor>,
-    ) -> candle_core::Result<Tensor> {
+        past: Option<&[Kv]>,
+        keep_kv: bool,
+        pooled: Option<Pooled<'_>>,
+    ) -> candle_core::Result<(Tensor, Vec<Kv>)> {
         let (b, s, h) = x.dims3()?;
-        let Some((last, earlier)) = self.layers.split_last() else {
-            return x.reshape((b * s, h))?.index_select(rows, 0);
+        let mut kept = Vec::new();
+        let mut x = x.clone();
+        let n = self.layers.len();
+        for (i, layer) in self.layers.iter().enumerate() {
+            let last = i + 1 == n;
+            let (rows, layer_mask) = match &pooled {
+                Some(p) if last => (Some(p.rows), p.mask),
+                _ => (None, mask),
+            };
+            let (y, kv) = layer.forward(&x, layer_mask, past.map(|p| &p[i]), rows)?;
+            if keep_kv {
+                kept.push(kv);
+            }
+            x = y;
+        }
+        let x = match pooled {
+            Some(_) if n > 0 => x.reshape((b, h))?,
+            Some(p) => x.reshape((b * s, h))?.index_select(p.rows, 0)?,
+            None => x,
         };
-        let x = earlier
-            .iter()
-            .try_fold(x.clone(), |x, layer| layer.forward(&x, mask))?;
-        last.forward_rows(&x, rows, row_mask)?.reshape((b, h))
+        Ok((x, kept))
     }
 }
 
@@ -595,33 +664,162 @@ impl TextTransformer {
         })
     }
 
-    /// `ids`: `(b, s)` u32; `pooled`: the flat index `row * s + position` of each row's pooled
-    /// token. Returns `(b, hidden)`.
-    fn forward(&self, ids: &Tensor, pooled: &[u32]) -> Result<Tensor> {
-        let (b, s) = ids.dims2()?;
-        let h = self.token_embedding.dim(1)?;
-        let tokens = self
-            .token_embedding
-            .index_select(&ids.flatten_all()?, 0)?
-            .reshape((b, s, h))?;
-        let x = tokens.broadcast_add(&self.position_embedding.narrow(0, 0, s)?)?;
-        let mask = causal_mask(s, x.dtype(), x.device())?;
-        // each pooled query's row of the causal mask
-        let row_mask: Vec<f32> = pooled
-            .iter()
-            .flat_map(|&flat| {
-                let pos = flat as usize % s;
-                (0..s).map(move |j| if j > pos { f32::NEG_INFINITY } else { 0.0 })
-            })
-            .collect();
-        let row_mask = Tensor::from_vec(row_mask, (b, 1, 1, s), x.device())?.to_dtype(x.dtype())?;
-        let rows = Tensor::new(pooled, x.device())?;
-        let x = self
+    /// `(b, width, hidden)` embeddings of `seqs`, each right-padded to `width`, the `j`-th
+    /// token of row `r` at position `offsets[r] + j` (padding at a clamped position: it is
+    /// never attended to).
+    fn embed(&self, seqs: &[&[u32]], offsets: &[usize], width: usize) -> Result<Tensor> {
+        let last_position = self.position_embedding.dim(0)?.saturating_sub(1);
+        let mut tokens = Vec::with_capacity(seqs.len() * width);
+        let mut positions = Vec::with_capacity(seqs.len() * width);
+        for (seq, &offset) in seqs.iter().zip(offsets) {
+            for j in 0..width {
+                tokens.push(seq.get(j).copied().unwrap_or(0));
+                positions.push((offset + j).min(last_position) as u32);
+            }
+        }
+        let device = self.token_embedding.device();
+        let tokens = Tensor::from_vec(tokens, seqs.len() * width, device)?;
+        let positions = Tensor::from_vec(positions, seqs.len() * width, device)?;
+        let x = (self.token_embedding.index_select(&tokens, 0)?
+            + self.position_embedding.index_select(&positions, 0)?)?;
+        Ok(x.reshape((seqs.len(), width, self.token_embedding.dim(1)?))?)
+    }
+
+    /// `ids`: `b` sequences; `pooled`: each one's pooled position. Returns `(b, hidden)`.
+    /// Prefixes shared by neighbours ([`batch_plan`]) run once, in a first pass that keeps
+    /// every layer's keys and values; then every row runs its suffix over them.
+    fn forward(&self, ids: &[Vec<u32>], pooled: &[usize]) -> Result<Tensor> {
+        let device = self.token_embedding.device();
+        let dtype = self.token_embedding.dtype();
+        let seqs: Vec<&[u32]> = ids.iter().map(Vec::as_slice).collect();
+        let b = seqs.len();
+        // each row's shared prefix length and the index of its group's prefix
+        let (mut shared, mut group_of, mut prefixes) = (Vec::new(), Vec::new(), Vec::new());
+        for (rows, p) in batch_plan(&seqs, pooled).0 {
+            if p > 0 {
+                prefixes.push(&seqs[rows.start][..p]);
+            }
+            for _ in rows {
+                shared.push(p);
+                group_of.push(if p > 0 { prefixes.len() as u32 - 1 } else { 0 });
+            }
+        }
+        let width = prefixes.iter().map(|s| s.len()).max().unwrap_or(0);
+        let past = if prefixes.is_empty() {
+            None
+        } else {
+            let x = self.embed(&prefixes, &vec![0; prefixes.len()], width)?;
+            let mask = causal_mask(width, dtype, device)?;
+            // only the keys and values are used: the last layer's queries are cut to one row
+            let first: Vec<u32> = (0..prefixes.len()).map(|g| (g * width) as u32).collect();
+            let first = Tensor::new(first, device)?;
+            let only_kv = Pooled {
+                rows: &first,
+                mask: None,
+            };
+            let (_, kv) = self
+                .encoder
+                .forward(&x, Some(&mask), None, true, Some(only_kv))?;
+            let index = Tensor::new(group_of.as_slice(), device)?;
+            let per_row = |t: &Tensor| t.index_select(&index, 0);
+            Some(
+                kv.iter()
+                    .map(|(k, v)| Ok((per_row(k)?, per_row(v)?)))
+                    .collect::<candle_core::Result<Vec<Kv>>>()?,
+            )
+        };
+        let suffixes: Vec<&[u32]> = seqs.iter().zip(&shared).map(|(s, &p)| &s[p..]).collect();
+        let len = suffixes.iter().map(|s| s.len()).max().unwrap_or(0);
+        let x = self.embed(&suffixes, &shared, len)?;
+        // keys: the prefix pass's `width` (a row sees its own `p`), then the suffix, causally
+        let keys = width + len;
+        let additive = |seen: bool| if seen { 0f32 } else { f32::NEG_INFINITY };
+        let key_mask = |p: usize, i: usize| {
+            (0..keys).map(move |k| additive(if k < width { k < p } else { k - width <= i }))
+        };
+        let mut mask = Vec::with_capacity(b * len * keys);
+        let mut row_mask = Vec::with_capacity(b * keys);
+        let mut rows = Vec::with_capacity(b);
+        for (r, &p) in shared.iter().enumerate() {
+            for i in 0..len {
+                mask.extend(key_mask(p, i));
+            }
+            row_mask.extend(key_mask(p, pooled[r] - p));
+            rows.push((r * len + pooled[r] - p) as u32);
+        }
+        let mask = Tensor::from_vec(mask, (b, 1, len, keys), device)?.to_dtype(dtype)?;
+        let row_mask = Tensor::from_vec(row_mask, (b, 1, 1, keys), device)?.to_dtype(dtype)?;
+        let rows = Tensor::new(rows, device)?;
+        let pooled = Pooled {
+            rows: &rows,
+            mask: Some(&row_mask),
+        };
+        let (x, _) = self
             .encoder
-            .forward_pooled(&x, Some(&mask), &rows, Some(&row_mask))?;
+            .forward(&x, Some(&mask), past.as_deref(), false, Some(pooled))?;
         // layer norm is per token: normalising only the pooled rows gives the same values
         Ok(self.final_layer_norm.forward(&x)?)
     }
+}
+
+/// How [`TextTransformer::forward`] computes one batch, and how many token positions that
+/// costs: the [`prefix_groups`] (each shared prefix, padded to the longest, once; then every
+/// row's suffix, padded to the longest) when that is fewer positions than sharing nothing
+/// (every row padded to the longest), else nothing shared.
+fn batch_plan(seqs: &[&[u32]], pooled: &[usize]) -> (Vec<(std::ops::Range<usize>, usize)>, usize) {
+    let positions = |groups: &[(std::ops::Range<usize>, usize)]| {
+        let prefixes = groups.iter().filter(|(_, p)| *p > 0).count();
+        let width = groups.iter().map(|(_, p)| *p).max().unwrap_or(0);
+        let len = groups
+            .iter()
+            .flat_map(|(rows, p)| rows.clone().map(move |r| seqs[r].len() - p))
+            .max()
+            .unwrap_or(0);
+        prefixes * width + seqs.len() * len
+    };
+    let shared = prefix_groups(seqs, pooled);
+    let plain = vec![(0..seqs.len(), 0)];
+    let (a, b) = (positions(&shared), positions(&plain));
+    if a < b {
+        (shared, a)
+    } else {
+        (plain, b)
+    }
+}
+
+/// Fewest shared tokens for which a group's prefix is computed once: below that, the extra
+/// pass and the longer key rows cost more than the prefix saves.
+const MIN_SHARED_PREFIX: usize = 4;
+
+/// Splits `seqs` (in order) into runs of neighbours sharing a token prefix, each with the length
+/// `p` of the prefix computed once (0: not shared). `p` stays at or before every member's pooled
+/// position `pooled[r]`, so that each member's pooled token is in its own suffix. A row joins
+/// the current run when the shortened prefix still saves at least what it costs the members.
+fn prefix_groups(seqs: &[&[u32]], pooled: &[usize]) -> Vec<(std::ops::Range<usize>, usize)> {
+    let group = |rows: std::ops::Range<usize>, p: usize| {
+        let p = if rows.len() > 1 { p } else { 0 };
+        (rows, p)
+    };
+    let mut groups = Vec::new();
+    let (mut start, mut p) = (0, pooled.first().copied().unwrap_or(0));
+    for r in 1..seqs.len() {
+        let common = seqs[r - 1]
+            .iter()
+            .zip(seqs[r])
+            .take_while(|(a, b)| a == b)
+            .count();
+        let joined = p.min(common).min(pooled[r]);
+        if joined >= MIN_SHARED_PREFIX && joined >= (p - joined) * (r - start) {
+            p = joined;
+        } else {
+            groups.push(group(start..r, p));
+            (start, p) = (r, pooled[r]);
+        }
+    }
+    if !seqs.is_empty() {
+        groups.push(group(start..seqs.len(), p));
+    }
+    groups
 }
 
 /// Additive causal mask `(s, s)`: 0 on and below the diagonal, -inf above.
@@ -689,7 +887,11 @@ impl VisionTransformer {
         let s = x.dim(1)?;
         let class_rows: Vec<u32> = (0..b).map(|i| (i * s) as u32).collect();
         let class_rows = Tensor::new(class_rows, x.device())?;
-        let cls = self.encoder.forward_pooled(&x, None, &class_rows, None)?;
+        let pooled = Pooled {
+            rows: &class_rows,
+            mask: None,
+        };
+        let (cls, _) = self.encoder.forward(&x, None, None, false, Some(pooled))?;
         Ok(self.post_layernorm.forward(&cls)?)
     }
 }
@@ -708,6 +910,39 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    #[test]
+    fn prefix_groups_share_long_enough_prefixes_before_the_pooled_token() {
+        let seqs: [&[u32]; 6] = [
+            &[1, 5, 6, 7, 8, 9, 2],
+            &[1, 5, 6, 7, 8, 9, 2],
+            &[1, 5, 6, 7, 9, 9, 2],
+            &[1, 5, 6, 8, 2],
+            &[1, 7, 2],
+            &[1, 7, 3, 2],
+        ];
+        let pooled: Vec<usize> = seqs.iter().map(|s| s.len() - 1).collect();
+        let groups = prefix_groups(&seqs, &pooled);
+        // the duplicates share all but the pooled token, then the third joins at 4 tokens
+        // (saves 4, costs 2 × 2); the fourth shares only 3; the last two only 2
+        assert_eq!(groups, vec![(0..3, 4), (3..4, 0), (4..5, 0), (5..6, 0)]);
+        // the prefix stops at the earliest pooled position of the members
+        assert_eq!(prefix_groups(&seqs[..2], &[6, 5]), vec![(0..2, 5)]);
+        assert_eq!(
+            prefix_groups(&seqs[..2], &[6, 3]),
+            vec![(0..1, 0), (1..2, 0)]
+        );
+        assert!(prefix_groups(&[], &[]).is_empty());
+        // shared: one prefix of 4, then six suffixes padded to 5 (34 positions, 42 unshared)
+        assert_eq!(batch_plan(&seqs, &pooled), (groups, 34));
+        // a long unrelated row pads every suffix: sharing (4 + 3 × 11) loses to 3 × 11
+        let seqs: [&[u32]; 3] = [
+            &[1, 5, 6, 7, 8, 2],
+            &[1, 5, 6, 7, 9, 2],
+            &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 2],
+        ];
+        assert_eq!(batch_plan(&seqs, &[5, 5, 10]), (vec![(0..3, 0)], 33));
     }
 
     #[test]

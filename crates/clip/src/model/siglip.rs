@@ -24,7 +24,7 @@ use serde::Deserialize;
 use super::weights::{Scope, WeightFiles};
 use super::{
     attend, check_ids, check_pixels, keep_freed_memory, layer_norm, linear, split_heads, Encoder,
-    Geometry, Mlp,
+    Geometry, Mlp, Pooled,
 };
 use crate::config::{HiddenAct, TextConfig, VisionConfig};
 use crate::error::{Error, Result};
@@ -370,9 +370,13 @@ impl TextTower {
         // the last position is pooled; its query masks the same keys as every other query
         let last: Vec<u32> = (0..b).map(|i| (i * s + s - 1) as u32).collect();
         let last = Tensor::new(last, x.device())?;
-        let last = self
+        let pooled = Pooled {
+            rows: &last,
+            mask: Some(mask),
+        };
+        let (last, _) = self
             .encoder
-            .forward_pooled(&x, Some(mask), &last, Some(mask))?;
+            .forward(&x, Some(mask), None, false, Some(pooled))?;
         // layer norm is per token: normalising only the pooled (last) position is the same
         let last = self.final_layer_norm.forward(&last)?;
         Ok(self.head.forward(&last)?)
@@ -425,7 +429,7 @@ impl VisionTower {
             .broadcast_add(&self.patch_bias)?
             .reshape((b, g * g, h))?
             .broadcast_add(&self.position_embedding)?;
-        let x = self.encoder.forward(&x, None)?;
+        let (x, _) = self.encoder.forward(&x, None, None, false, None)?;
         let x = self.post_layernorm.forward(&x)?;
         self.head.forward(&x)
     }

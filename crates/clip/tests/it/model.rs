@@ -126,6 +126,44 @@ fn tokens_after_the_pooled_token_do_not_matter() -> TestResult {
     Ok(())
 }
 
+#[test]
+fn shared_prefixes_give_what_separate_passes_give() -> TestResult {
+    // a caption, edits of it at depth 1 and 3, a duplicate, a longer continuation and an
+    // unrelated text: neighbours share prefixes of 4+ tokens, which text_features computes once
+    // (keys and values reused); each must equal its own full pass, which shares nothing
+    let ids: Vec<Vec<u32>> = vec![
+        vec![998, 10, 11, 12, 13, 14, 15, 999],
+        vec![998, 10, 11, 12, 13, 20, 15, 999],
+        vec![998, 10, 11, 12, 30, 31, 32, 999],
+        vec![998, 50, 999],
+        vec![998, 10, 11, 12, 13, 14, 15, 999],
+        vec![998, 10, 11, 12, 13, 14, 15, 16, 17, 999],
+        vec![998, 10, 11, 12, 13, 20, 21, 999],
+    ];
+    for name in ["tiny-argmax", "tiny-eos"] {
+        let model = ClipModel::load(&fixture(name), &Device::Cpu, DType::F32)?;
+        // lexicographic groups {5, 0, 4} (7 shared tokens), {3}, {1, 6, 2} (4 shared) compute
+        // 2 × 7 + 7 × 4 = 42 positions; by length one group of six sharing 4 tokens, 46
+        let order = model.text_order(&ids, 64);
+        assert_eq!(
+            order,
+            [5, 0, 4, 3, 1, 6, 2],
+            "{name}: not grouped by prefix"
+        );
+        let batch: Vec<Vec<u32>> = order.iter().map(|&i| ids[i].clone()).collect();
+        let together = model.text_features(&batch)?;
+        for (row, &i) in order.iter().enumerate() {
+            let alone = model.text_features(std::slice::from_ref(&ids[i]))?;
+            let d = rel_max_diff(&together.narrow(0, row, 1)?, &alone)?;
+            assert!(
+                d < 1e-5,
+                "{name}: text {i} with shared prefixes differs by {d}"
+            );
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn copy_fixture(name: &str) -> Result<tempfile::TempDir, Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     for entry in std::fs::read_dir(fixture(name))? {
