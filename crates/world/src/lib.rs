@@ -29,8 +29,6 @@ pub const MAX_DEPTH: u32 = 5;
 pub const IMAGES_DIR: &str = "world";
 /// Value of [`BenchRecord::source`] for world rows.
 pub const SOURCE: &str = clipprobe_probe::report::WORLD_SOURCE;
-/// Tries per (scene, op) before the pair is skipped as not applicable.
-const TRIES: usize = 4;
 
 /// Errors of the world generator.
 #[derive(Debug, thiserror::Error)]
@@ -158,7 +156,7 @@ pub fn scene_of(cfg: &WorldConfig, i: usize) -> (Scene, Template) {
 pub fn chain_of(cfg: &WorldConfig, i: usize, op: Op) -> Option<ops::Chain> {
     let (s, _) = scene_of(cfg, i);
     let mut rng = stream(cfg.seed, i, Some(op));
-    (0..TRIES).find_map(|_| ops::chain(&s, op, &cfg.ops, cfg.depth, &mut rng))
+    ops::chain(&s, op, &cfg.ops, cfg.depth, &mut rng)
 }
 
 /// Span of `slot` in `c`; an object the caption does not have yet is inserted at the end.
