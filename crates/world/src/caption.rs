@@ -9,8 +9,10 @@
 //! np       := "a " SIZE " " COLOR " " [PATTERN_ADJ " "] SHAPE        (adjective form)
 //!           | "a " SIZE " " COLOR " " SHAPE [" with " PATTERN_NOUN]  (with-form)
 //! PREFIX   := "" | "a picture of " | "a drawing of " | "an image of "
-//! REL      := "to the left of" | "to the right of" | "above" | "below"   (long form)
-//!           | "left of" | "right of" | "over" | "under"                   (short form)
+//! REL      := "to the left of" | "to the right of" | "above" | "below"
+//!             | "next to" | "on top of" | "inside"                           (long form)
+//!           | "left of" | "right of" | "over" | "under"
+//!             | "beside" | "on" | "in"                                       (short form)
 //! ```
 //!
 //! A solid pattern is not said, so ADD_ATT adds a word. A caption and its negative always use the
@@ -58,6 +60,12 @@ impl Template {
             (Relation::RightOf, false) => "right of",
             (Relation::Above, false) => "over",
             (Relation::Below, false) => "under",
+            (Relation::NextTo, true) => "next to",
+            (Relation::OnTopOf, true) => "on top of",
+            (Relation::Inside, true) => "inside",
+            (Relation::NextTo, false) => "beside",
+            (Relation::OnTopOf, false) => "on",
+            (Relation::Inside, false) => "in",
         }
     }
 }

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `replace_obj` | one object's shape becomes another shape | `Shape(i)` |
 //! | `replace_att` | one object's colour or size becomes another value, or its pattern striped ↔ dotted | one attribute slot |
-//! | `replace_rel` | one relation becomes another; its object moves to a free cell where the new one holds | `Relation(k)` |
+//! | `replace_rel` | one relation becomes another, incompatible one; its object moves to a cell where the new one holds | `Relation(k)` |
 //! | `swap_obj` | two objects of different shapes exchange shapes | `Shape(i)`, `Shape(j)` |
 //! | `swap_att` | two objects exchange differing colours, sizes or patterns | two attribute slots |
 //! | `add_obj` | a random object joins on a free cell, in no relation | `Object(n)` |
@@ -18,6 +18,12 @@
 //! overwrite). Hence [`diff`]`(original, final)` is exactly the disjoint union of the K steps'
 //! slots: the result differs from the original in exactly K atomic edits. [`verify_chain`]
 //! checks this on every generated chain.
+//!
+//! **Validity.** Every step yields a valid scene ([`Scene::valid`]): an edit that would break a
+//! relation's preconditions (a size or shape edit on an `inside` pair) is not among the
+//! candidates. `replace_rel` is a Metropolis–Hastings step ([`replace_rel`]) and never swaps a
+//! relation for one the same drawing could also make true (`above` / `on top of`, `left of` /
+//! `next to`).
 
 use std::collections::BTreeSet;
 
@@ -25,7 +31,9 @@ use clipprobe_probe::bench::Op;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
-use crate::scene::{diff, pick, Attribute, Object, Pattern, Scene, Slot, MAX_OBJECTS};
+use crate::scene::{
+    diff, pick, Attribute, Color, Object, Pattern, Relation, Scene, Shape, Size, Slot, MAX_OBJECTS,
+};
 
 /// One applied operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +53,90 @@ fn free(locked: &BTreeSet<Slot>, slots: &[Slot]) -> bool {
     slots.iter().all(|s| !locked.contains(s))
 }
 
-/// Applies `op` to `scene` at random among its applicable edits whose slots are not `locked`.
-/// Returns the new scene and the step, or `None` when `op` has no applicable edit.
+/// One possible edit: the scene after it, its slots and its category.
+type Outcome = (Scene, Vec<Slot>, &'static str);
+
+/// Picks a site (an object, attribute or pair to edit) uniformly among those with at least
+/// one valid outcome ([`Scene::valid`]), then one of its valid outcomes uniformly.
+fn choose<R: Rng>(rng: &mut R, sites: Vec<Vec<Outcome>>) -> Option<Outcome> {
+    let mut sites: Vec<Vec<Outcome>> = sites
+        .into_iter()
+        .map(|v| v.into_iter().filter(|o| o.0.valid()).collect::<Vec<_>>())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if sites.is_empty() {
+        return None;
+    }
+    let k = rng.random_range(0..sites.len());
+    let mut site = sites.swap_remove(k);
+    let j = rng.random_range(0..site.len());
+    Some(site.swap_remove(j))
+}
+
+/// `scene` with `edit` applied to a copy.
+fn edited(scene: &Scene, edit: impl FnOnce(&mut Scene)) -> Scene {
+    let mut s = scene.clone();
+    edit(&mut s);
+    s
+}
+
+/// The outcomes of setting one value of object `i` to each of `values`.
+fn site<T: Copy>(
+    scene: &Scene,
+    i: usize,
+    values: Vec<T>,
+    (slot, category): (Slot, &'static str),
+    set: fn(&mut Object, T),
+) -> Vec<Outcome> {
+    values
+        .into_iter()
+        .map(|v| {
+            (
+                edited(scene, |s| set(&mut s.objects[i], v)),
+                vec![slot],
+                category,
+            )
+        })
+        .collect()
+}
+
+/// REPLACE_REL as a Metropolis–Hastings step, so that a negative's relation is distributed
+/// as an original's: pick an unlocked relation `r` and propose one of the other relations
+/// `r'` uniformly; reject it when it is compatible with `r` ([`Relation::compatible`]), does
+/// not fit the two objects, or has no free cell for the object; else accept it with
+/// probability `min(1, w(r') / w(r))` ([`Relation::weight`]) and move the object to a
+/// uniformly chosen cell where `r'` holds. The proposal is symmetric and the acceptance
+/// balances the scene generator's `inside` pairs, so (caption, negative) pairs are as likely
+/// as (negative, caption) pairs and the relation word tells a blind reader nothing.
+fn replace_rel<R: Rng>(scene: &Scene, locked: &BTreeSet<Slot>, rng: &mut R) -> Option<Outcome> {
+    let ks: Vec<usize> = (0..scene.relations.len())
+        .filter(|&k| free(locked, &[Slot::Relation(k)]))
+        .collect();
+    let k = *ks.get(rng.random_range(0..ks.len().max(1)))?;
+    let l = &scene.relations[k];
+    let proposal = pick(rng, &others(Relation::ALL, l.relation));
+    let accept = (proposal.weight() / l.relation.weight()).min(1.0);
+    let u: f64 = rng.random();
+    let (subject, object) = (&scene.objects[l.subject], &scene.objects[l.object]);
+    if l.relation.compatible(proposal) || !proposal.fits(subject, object) || u >= accept {
+        return None;
+    }
+    let cells = scene.cells_for(proposal, subject.cell, Some(l.object));
+    if cells.is_empty() {
+        return None;
+    }
+    let cell = pick(rng, &cells);
+    let s = edited(scene, |s| {
+        s.relations[k].relation = proposal;
+        s.objects[l.object].cell = cell;
+    });
+    s.valid().then_some((s, vec![Slot::Relation(k)], "spatial"))
+}
+
+/// Applies `op` to `scene` at random among its applicable edits whose slots are not `locked`
+/// and whose result is a valid scene ([`Scene::valid`]: e.g. an object inside another stays
+/// small, its container large and hollow). Returns the new scene and the step, or `None`
+/// when `op` has no applicable edit (or, for `replace_rel`, its proposal is rejected).
 pub fn apply<R: Rng>(
     scene: &Scene,
     op: Op,
@@ -54,113 +144,116 @@ pub fn apply<R: Rng>(
     rng: &mut R,
 ) -> Option<(Scene, Step)> {
     let n = scene.objects.len();
-    let mut s = scene.clone();
-    let step = |slots: Vec<Slot>, category: &'static str| Step {
-        op,
-        slots,
-        category,
-    };
-    match op {
-        Op::ReplaceObj => {
-            let c: Vec<usize> = (0..n)
+    let objs = &scene.objects;
+    let outcome = match op {
+        Op::ReplaceObj => choose(
+            rng,
+            (0..n)
                 .filter(|&i| free(locked, &[Slot::Shape(i)]))
-                .collect();
-            let i = *c.get(rng.random_range(0..c.len().max(1)))?;
-            s.objects[i].shape = pick(rng, &others(crate::scene::Shape::ALL, s.objects[i].shape));
-            Some((s, step(vec![Slot::Shape(i)], "shape")))
-        }
-        Op::ReplaceAtt => {
-            let c: Vec<(usize, Attribute)> = (0..n)
+                .map(|i| {
+                    let values = others(Shape::ALL, objs[i].shape);
+                    site(scene, i, values, (Slot::Shape(i), "shape"), |o, v| {
+                        o.shape = v
+                    })
+                })
+                .collect(),
+        ),
+        Op::ReplaceAtt => choose(
+            rng,
+            (0..n)
                 .flat_map(|i| Attribute::ALL.map(|a| (i, a)))
                 .filter(|&(i, a)| {
                     free(locked, &[Slot::attribute(a, i)])
-                        && (a != Attribute::Pattern || s.objects[i].pattern != Pattern::Solid)
+                        && (a != Attribute::Pattern || objs[i].pattern != Pattern::Solid)
                 })
-                .collect();
-            let (i, a) = *c.get(rng.random_range(0..c.len().max(1)))?;
-            let o = &mut s.objects[i];
-            match a {
-                Attribute::Color => o.color = pick(rng, &others(crate::scene::Color::ALL, o.color)),
-                Attribute::Size => o.size = pick(rng, &others(crate::scene::Size::ALL, o.size)),
-                Attribute::Pattern => {
-                    let patterned = others(Pattern::ALL, Pattern::Solid);
-                    o.pattern = pick(rng, &others(&patterned, o.pattern));
-                }
-            }
-            Some((s, step(vec![Slot::attribute(a, i)], a.name())))
-        }
-        Op::ReplaceRel => {
-            let mut c: Vec<usize> = (0..s.relations.len())
-                .filter(|&k| free(locked, &[Slot::Relation(k)]))
-                .collect();
-            c.shuffle(rng);
-            for k in c {
-                let l = s.relations[k].clone();
-                let subject_cell = s.objects[l.subject].cell;
-                let options: Vec<_> = others(crate::scene::Relation::ALL, l.relation)
-                    .into_iter()
-                    .map(|r| (r, s.cells_for(r, subject_cell, Some(l.object))))
-                    .filter(|(_, cells)| !cells.is_empty())
-                    .collect();
-                if options.is_empty() {
-                    continue;
-                }
-                let (r, cells) = &options[rng.random_range(0..options.len())];
-                s.relations[k].relation = *r;
-                s.objects[l.object].cell = pick(rng, cells);
-                return Some((s, step(vec![Slot::Relation(k)], "spatial")));
-            }
-            None
-        }
-        Op::SwapObj => {
-            let c: Vec<(usize, usize)> = pairs(n)
+                .map(|(i, a)| {
+                    let o = &objs[i];
+                    let key = (Slot::attribute(a, i), a.name());
+                    match a {
+                        Attribute::Color => {
+                            site(scene, i, others(Color::ALL, o.color), key, |o, v| {
+                                o.color = v
+                            })
+                        }
+                        Attribute::Size => {
+                            site(scene, i, others(Size::ALL, o.size), key, |o, v| o.size = v)
+                        }
+                        Attribute::Pattern => {
+                            let patterned = others(Pattern::ALL, Pattern::Solid);
+                            let values = others(&patterned, o.pattern);
+                            site(scene, i, values, key, |o, v| o.pattern = v)
+                        }
+                    }
+                })
+                .collect(),
+        ),
+        Op::ReplaceRel => replace_rel(scene, locked, rng),
+        Op::SwapObj => choose(
+            rng,
+            pairs(n)
                 .filter(|&(i, j)| {
                     free(locked, &[Slot::Shape(i), Slot::Shape(j)])
-                        && s.objects[i].shape != s.objects[j].shape
+                        && objs[i].shape != objs[j].shape
                 })
-                .collect();
-            let (i, j) = *c.get(rng.random_range(0..c.len().max(1)))?;
-            let (a, b) = (s.objects[i].shape, s.objects[j].shape);
-            s.objects[i].shape = b;
-            s.objects[j].shape = a;
-            Some((s, step(vec![Slot::Shape(i), Slot::Shape(j)], "shape")))
-        }
-        Op::SwapAtt => {
-            let c: Vec<(usize, usize, Attribute)> = pairs(n)
+                .map(|(i, j)| {
+                    let s = edited(scene, |s| {
+                        s.objects[i].shape = objs[j].shape;
+                        s.objects[j].shape = objs[i].shape;
+                    });
+                    vec![(s, vec![Slot::Shape(i), Slot::Shape(j)], "shape")]
+                })
+                .collect(),
+        ),
+        Op::SwapAtt => choose(
+            rng,
+            pairs(n)
                 .flat_map(|(i, j)| Attribute::ALL.map(|a| (i, j, a)))
                 .filter(|&(i, j, a)| {
                     free(locked, &[Slot::attribute(a, i), Slot::attribute(a, j)])
-                        && s.objects[i].attribute_word(a) != s.objects[j].attribute_word(a)
+                        && objs[i].attribute_word(a) != objs[j].attribute_word(a)
                 })
-                .collect();
-            let (i, j, a) = *c.get(rng.random_range(0..c.len().max(1)))?;
-            let (left, right) = s.objects.split_at_mut(j);
-            left[i].swap_attribute(&mut right[0], a);
-            Some((
-                s,
-                step(vec![Slot::attribute(a, i), Slot::attribute(a, j)], a.name()),
-            ))
-        }
+                .map(|(i, j, a)| {
+                    let s = edited(scene, |s| {
+                        let (left, right) = s.objects.split_at_mut(j);
+                        left[i].swap_attribute(&mut right[0], a);
+                    });
+                    let slots = vec![Slot::attribute(a, i), Slot::attribute(a, j)];
+                    vec![(s, slots, a.name())]
+                })
+                .collect(),
+        ),
         Op::AddObj => {
-            let cells = s.free_cells(None);
+            let cells = scene.free_cells(None);
             if n >= MAX_OBJECTS || cells.is_empty() || !free(locked, &[Slot::Object(n)]) {
                 return None;
             }
             let cell = pick(rng, &cells);
-            s.objects.push(Object::random(rng, cell));
-            Some((s, step(vec![Slot::Object(n)], "object")))
+            let o = Object::random(rng, cell);
+            let s = edited(scene, |s| s.objects.push(o));
+            Some((s, vec![Slot::Object(n)], "object"))
         }
-        Op::AddAtt => {
-            let c: Vec<usize> = (0..n)
-                .filter(|&i| {
-                    free(locked, &[Slot::Pattern(i)]) && s.objects[i].pattern == Pattern::Solid
+        Op::AddAtt => choose(
+            rng,
+            (0..n)
+                .filter(|&i| free(locked, &[Slot::Pattern(i)]) && objs[i].pattern == Pattern::Solid)
+                .map(|i| {
+                    let values = others(Pattern::ALL, Pattern::Solid);
+                    site(scene, i, values, (Slot::Pattern(i), "pattern"), |o, v| {
+                        o.pattern = v
+                    })
                 })
-                .collect();
-            let i = *c.get(rng.random_range(0..c.len().max(1)))?;
-            s.objects[i].pattern = pick(rng, &others(Pattern::ALL, Pattern::Solid));
-            Some((s, step(vec![Slot::Pattern(i)], "pattern")))
-        }
-    }
+                .collect(),
+        ),
+    };
+    let (s, slots, category) = outcome?;
+    Some((
+        s,
+        Step {
+            op,
+            slots,
+            category,
+        },
+    ))
 }
 
 fn pairs(n: usize) -> impl Iterator<Item = (usize, usize)> {
@@ -191,8 +284,13 @@ pub struct Chain {
     pub steps: Vec<Step>,
 }
 
-/// Applies `depth` operators to `scene`: `first`, then operators drawn from `pool` (in random
-/// order until one applies). `None` when some step finds no applicable edit.
+/// Attempts at steps 2…K of a chain before it is given up.
+const TRIES: usize = 4;
+
+/// Applies `depth` operators to `scene`: `first` (once: a rejected `replace_rel` proposal
+/// is not retried, which would bias its distribution), then operators drawn from `pool` (in
+/// random order until one applies; the later steps are redrawn up to [`TRIES`] times when
+/// some step finds no edit). `None` when the chain cannot be built.
 pub fn chain<R: Rng>(
     scene: &Scene,
     first: Op,
@@ -200,23 +298,28 @@ pub fn chain<R: Rng>(
     depth: u32,
     rng: &mut R,
 ) -> Option<Chain> {
-    let mut locked = BTreeSet::new();
-    let mut c = Chain {
-        scenes: vec![scene.clone()],
-        steps: Vec::new(),
+    let (next, step) = apply(scene, first, &BTreeSet::new(), rng)?;
+    let locked: BTreeSet<Slot> = locks(&step).into_iter().collect();
+    let start = Chain {
+        scenes: vec![scene.clone(), next],
+        steps: vec![step],
     };
-    for k in 0..depth {
-        let mut order: Vec<Op> = if k == 0 { vec![first] } else { pool.to_vec() };
-        order.shuffle(rng);
-        let cur = c.scenes.last()?;
-        let (next, step) = order
-            .into_iter()
-            .find_map(|op| apply(cur, op, &locked, rng))?;
-        locked.extend(locks(&step));
-        c.scenes.push(next);
-        c.steps.push(step);
-    }
-    Some(c)
+    (0..TRIES).find_map(|_| {
+        let mut c = start.clone();
+        let mut locked = locked.clone();
+        for _ in 1..depth {
+            let mut order = pool.to_vec();
+            order.shuffle(rng);
+            let cur = c.scenes.last()?;
+            let (next, step) = order
+                .into_iter()
+                .find_map(|op| apply(cur, op, &locked, rng))?;
+            locked.extend(locks(&step));
+            c.scenes.push(next);
+            c.steps.push(step);
+        }
+        Some(c)
+    })
 }
 
 /// Checks the depth proof on a chain: the steps' slots are pairwise disjoint and non-empty,

@@ -3,11 +3,15 @@
 //! The canvas is [`CANVAS`] px square (CLIP preprocessors resize and crop it as any photo),
 //! split into a 3 × 3 grid of [`CELL`] px cells. An object is drawn centred in its cell (plus
 //! its jitter) with a radius of at most [`LARGE_RADIUS`] + [`crate::scene::MAX_JITTER`] < half
-//! a cell, so objects never overlap and never leave the frame.
+//! a cell, so objects in different cells never overlap and never leave the frame. The subject
+//! of a contact relation is drawn against its object instead ([`centres`]): beside it or on
+//! its top with a gap of [`CONTACT_GAP`] px between the outlines' boxes, or centred inside it,
+//! after the other objects and ringed by a background-coloured halo so it stays visible on
+//! a container of its own colour.
 
 use tiny_skia::{FillRule, Mask, Paint, Path, PathBuilder, Pixmap, Rect, Transform};
 
-use crate::scene::{Color, Object, Pattern, Scene, Shape, Size, GRID};
+use crate::scene::{Color, Object, Pattern, Relation, Scene, Shape, Size, GRID};
 
 /// Width and height of a rendered scene, pixels.
 pub const CANVAS: u32 = 336;
@@ -19,6 +23,10 @@ pub const SMALL_RADIUS: f32 = 22.0;
 pub const LARGE_RADIUS: f32 = 40.0;
 /// Background colour (plain light grey).
 pub const BACKGROUND: [u8; 3] = [236, 236, 232];
+/// Gap between the outline boxes of objects in contact (`next to`, `on top of`), pixels.
+pub const CONTACT_GAP: f32 = 2.0;
+/// Width of the halo stroked around an object drawn inside another, pixels.
+pub const HALO: f32 = 4.0;
 
 /// The fill colour of each [`Color`].
 pub fn rgb(c: Color) -> [u8; 3] {
@@ -42,12 +50,52 @@ pub fn radius(s: Size) -> f32 {
     }
 }
 
-/// Centre of an object, pixels.
-pub fn centre(o: &Object) -> (f32, f32) {
+/// Centre of an object at its own cell (cell centre plus jitter), pixels.
+pub fn cell_centre(o: &Object) -> (f32, f32) {
     (
         (o.cell[0] as f32 + 0.5) * CELL + o.jitter[0] as f32,
         (o.cell[1] as f32 + 0.5) * CELL + o.jitter[1] as f32,
     )
+}
+
+/// The box of an object's outline relative to its centre: `[left, top, right, bottom]`.
+pub fn extent(o: &Object) -> [f32; 4] {
+    outline(o, (0.0, 0.0)).map_or([0.0; 4], |p| {
+        let b = p.bounds();
+        [b.left(), b.top(), b.right(), b.bottom()]
+    })
+}
+
+/// Where each object of a scene is drawn (centres, pixels): at its cell, except the subject of
+/// a contact relation, placed against its object (whose own place is its cell): `next to`
+/// on the side of the subject's cell with the boxes [`CONTACT_GAP`] apart and the centres
+/// level, `on top of` above it, centred, [`CONTACT_GAP`] apart, `inside` at its centre.
+pub fn centres(scene: &Scene) -> Vec<(f32, f32)> {
+    let mut c: Vec<(f32, f32)> = scene.objects.iter().map(cell_centre).collect();
+    for l in &scene.relations {
+        let (s, o) = (&scene.objects[l.subject], &scene.objects[l.object]);
+        let (ox, oy) = c[l.object];
+        let (es, eo) = (extent(s), extent(o));
+        c[l.subject] = match l.relation {
+            Relation::NextTo if s.cell[0] < o.cell[0] => (ox + eo[0] - CONTACT_GAP - es[2], oy),
+            Relation::NextTo => (ox + eo[2] + CONTACT_GAP - es[0], oy),
+            Relation::OnTopOf => (ox, oy + eo[1] - CONTACT_GAP - es[3]),
+            Relation::Inside => (ox, oy),
+            _ => continue,
+        };
+    }
+    c
+}
+
+/// Objects drawn inside another: drawn last, with a halo.
+fn inner(scene: &Scene) -> Vec<bool> {
+    let mut v = vec![false; scene.objects.len()];
+    for l in &scene.relations {
+        if l.relation == Relation::Inside {
+            v[l.subject] = true;
+        }
+    }
+    v
 }
 
 fn polygon(cx: f32, cy: f32, points: impl IntoIterator<Item = (f32, f32)>) -> Option<Path> {
@@ -71,9 +119,8 @@ fn ring(n: usize, r: f32, phase: f32) -> impl Iterator<Item = (f32, f32)> {
     })
 }
 
-/// The outline of an object.
-fn outline(o: &Object) -> Option<Path> {
-    let (cx, cy) = centre(o);
+/// The outline of an object centred at `(cx, cy)`.
+fn outline(o: &Object, (cx, cy): (f32, f32)) -> Option<Path> {
     let r = radius(o.size);
     match o.shape {
         Shape::Circle => PathBuilder::from_circle(cx, cy, r * 0.9),
@@ -146,9 +193,24 @@ fn pattern_marks(p: Pattern, cx: f32, cy: f32, r: f32) -> Option<(Path, Transfor
     }
 }
 
-/// Draws one object onto `pixmap` (source-over, anti-aliased).
-pub fn draw_object(pixmap: &mut Pixmap, o: &Object) {
-    let Some(path) = outline(o) else { return };
+/// Draws one object centred at `at` onto `pixmap` (source-over, anti-aliased); `halo`
+/// strokes a background-coloured ring around it first.
+fn draw_object(pixmap: &mut Pixmap, o: &Object, at: (f32, f32), halo: bool) {
+    let Some(path) = outline(o, at) else { return };
+    if halo {
+        let stroke = tiny_skia::Stroke {
+            width: HALO,
+            line_join: tiny_skia::LineJoin::Round,
+            ..Default::default()
+        };
+        pixmap.stroke_path(
+            &path,
+            &paint(BACKGROUND),
+            &stroke,
+            Transform::identity(),
+            None,
+        );
+    }
     pixmap.fill_path(
         &path,
         &paint(rgb(o.color)),
@@ -156,8 +218,7 @@ pub fn draw_object(pixmap: &mut Pixmap, o: &Object) {
         Transform::identity(),
         None,
     );
-    let (cx, cy) = centre(o);
-    if let Some((marks, t)) = pattern_marks(o.pattern, cx, cy, radius(o.size)) {
+    if let Some((marks, t)) = pattern_marks(o.pattern, at.0, at.1, radius(o.size)) {
         if let Some(mut clip) = Mask::new(pixmap.width(), pixmap.height()) {
             clip.fill_path(&path, FillRule::Winding, true, Transform::identity());
             pixmap.fill_path(
@@ -176,6 +237,14 @@ fn canvas() -> Pixmap {
     Pixmap::new(CANVAS, CANVAS).expect("non-zero canvas")
 }
 
+/// The order objects are drawn in: objects inside others last, each group in index order.
+pub fn draw_order(scene: &Scene) -> Vec<usize> {
+    let inner = inner(scene);
+    let mut order: Vec<usize> = (0..scene.objects.len()).filter(|&i| !inner[i]).collect();
+    order.extend((0..scene.objects.len()).filter(|&i| inner[i]));
+    order
+}
+
 /// Renders a scene: RGB8, row-major, `CANVAS × CANVAS`.
 pub fn render(scene: &Scene) -> Vec<u8> {
     let mut pm = canvas();
@@ -185,8 +254,9 @@ pub fn render(scene: &Scene) -> Vec<u8> {
         BACKGROUND[2],
         255,
     ));
-    for o in &scene.objects {
-        draw_object(&mut pm, o);
+    let (at, inner) = (centres(scene), inner(scene));
+    for i in draw_order(scene) {
+        draw_object(&mut pm, &scene.objects[i], at[i], inner[i]);
     }
     // opaque everywhere, so the premultiplied RGBA is plain RGBA
     pm.data()
@@ -195,11 +265,17 @@ pub fn render(scene: &Scene) -> Vec<u8> {
         .collect()
 }
 
-/// One object drawn alone on a transparent canvas: premultiplied RGBA8, row-major. Its alpha
-/// channel is the object's pixel mask (coverage; 0 = not touched).
-pub fn object_layer(o: &Object) -> Vec<u8> {
+/// Object `i` of a scene drawn alone, where the scene draws it, on a transparent canvas:
+/// premultiplied RGBA8, row-major. Its alpha channel is the object's pixel mask (coverage;
+/// 0 = not touched; an inner object's halo included).
+pub fn object_layer(scene: &Scene, i: usize) -> Vec<u8> {
     let mut pm = canvas();
-    draw_object(&mut pm, o);
+    draw_object(
+        &mut pm,
+        &scene.objects[i],
+        centres(scene)[i],
+        inner(scene)[i],
+    );
     pm.take()
 }
 

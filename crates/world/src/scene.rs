@@ -79,32 +79,92 @@ vocab!(
 );
 
 vocab!(
-    /// Spatial relation `subject REL object`, read on the grid: left/right of share a row,
-    /// above/below share a column.
+    /// Spatial relation `subject REL object`. The four directions are read on the grid (left
+    /// / right of share a row, above / below share a column, with a clear gap); the three
+    /// contact relations place the subject against its object when drawn: `next to` touches
+    /// it on the side (neighbouring cell of the row), `on top of` rests on its top (cell
+    /// above), `inside` sits within it (same cell; a small object in a large circle, square or
+    /// hexagon, see [`Relation::fits`]).
     Relation {
         LeftOf => "left of",
         RightOf => "right of",
         Above => "above",
         Below => "below",
+        NextTo => "next to",
+        OnTopOf => "on top of",
+        Inside => "inside",
     }
 );
 
+/// Shapes that can hold a small object inside them (their inner circle is wider than any
+/// small object; checked on pixels by the tests).
+pub const CONTAINERS: [Shape; 3] = [Shape::Circle, Shape::Square, Shape::Hexagon];
+
 impl Relation {
-    /// The grid step from subject to object that makes the relation true: `(dcol, drow)` signs.
-    fn direction(self) -> (i8, i8) {
+    /// True when `object_cell` is where the relation puts the object, seen from `subject_cell`.
+    pub fn holds_on_grid(self, subject_cell: [u8; 2], object_cell: [u8; 2]) -> bool {
+        let sgn = |a: u8, b: u8| (b as i16 - a as i16).signum() as i8;
+        let (dc, dr) = (
+            object_cell[0] as i16 - subject_cell[0] as i16,
+            object_cell[1] as i16 - subject_cell[1] as i16,
+        );
+        let signs = (
+            sgn(subject_cell[0], object_cell[0]),
+            sgn(subject_cell[1], object_cell[1]),
+        );
         match self {
-            Relation::LeftOf => (1, 0),
-            Relation::RightOf => (-1, 0),
-            Relation::Above => (0, 1),
-            Relation::Below => (0, -1),
+            Relation::LeftOf => signs == (1, 0),
+            Relation::RightOf => signs == (-1, 0),
+            Relation::Above => signs == (0, 1),
+            Relation::Below => signs == (0, -1),
+            Relation::NextTo => dr == 0 && dc.abs() == 1,
+            Relation::OnTopOf => dc == 0 && dr == 1,
+            Relation::Inside => dc == 0 && dr == 0,
         }
     }
 
-    /// True when `object_cell` is where the relation puts the object, seen from `subject_cell`.
-    pub fn holds_on_grid(self, subject_cell: [u8; 2], object_cell: [u8; 2]) -> bool {
-        let (dc, dr) = self.direction();
-        let sgn = |a: u8, b: u8| (b as i16 - a as i16).signum() as i8;
-        sgn(subject_cell[0], object_cell[0]) == dc && sgn(subject_cell[1], object_cell[1]) == dr
+    /// True for the contact relations, whose subject is drawn against its object rather than
+    /// at its own cell ([`crate::render::centres`]).
+    pub fn is_contact(self) -> bool {
+        matches!(
+            self,
+            Relation::NextTo | Relation::OnTopOf | Relation::Inside
+        )
+    }
+
+    /// True when one drawing can make both relations true in plain English (`on top of` is
+    /// also `above`; `next to` is also `left of` or `right of`). A relation is compatible
+    /// with itself. REPLACE_REL never replaces a relation with a compatible one, so the
+    /// original caption is always false of the negative image.
+    pub fn compatible(self, other: Relation) -> bool {
+        use Relation::*;
+        self == other
+            || matches!(
+                (self.min(other), self.max(other)),
+                (Above, OnTopOf) | (LeftOf, NextTo) | (RightOf, NextTo)
+            )
+    }
+
+    /// Whether the relation can hold between these two objects: `inside` needs a small
+    /// subject and a large [`CONTAINERS`] object; the others hold between any two.
+    pub fn fits(self, subject: &Object, object: &Object) -> bool {
+        self != Relation::Inside
+            || (subject.size == Size::Small
+                && object.size == Size::Large
+                && CONTAINERS.contains(&object.shape))
+    }
+
+    /// `1 / P(fits)` for two uniformly random objects: how much more likely a pair of fitting
+    /// objects is in a scene drawn with this relation than in one drawn with a relation that
+    /// fits any pair (used by REPLACE_REL's acceptance step, see [`crate::ops`]).
+    pub fn weight(self) -> f64 {
+        match self {
+            Relation::Inside => {
+                let sizes = Size::ALL.len() as f64;
+                sizes * sizes * Shape::ALL.len() as f64 / CONTAINERS.len() as f64
+            }
+            _ => 1.0,
+        }
     }
 }
 
@@ -130,7 +190,8 @@ pub struct Link {
 }
 
 /// A scene graph. Each object takes part in at most one relation; objects in none are listed
-/// on their own in the caption.
+/// on their own in the caption. A contact relation's subject shares or neighbours its
+/// object's cell and is drawn against it; every other object has a cell of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scene {
     pub objects: Vec<Object>,
@@ -268,7 +329,9 @@ impl Scene {
 
     /// A random scene of `n` objects (`1..=MAX_OBJECTS`): objects 0–1 and 2–3 are related by a
     /// uniform relation, a third object of three stands alone; attributes are uniform and
-    /// independent, so no value or pairing is more likely in a caption than in its negative.
+    /// independent, except that an `inside` pair is drawn from the pairs it fits (small
+    /// subject, large container), so no value or pairing is more likely in a caption than in
+    /// its negative.
     pub fn random<R: Rng>(rng: &mut R, n: usize) -> Scene {
         let mut scene = Scene {
             objects: Vec::new(),
@@ -285,9 +348,15 @@ impl Scene {
                     .filter(|&s| !scene.cells_for(relation, s, None).is_empty())
                     .collect();
                 let s = pick(rng, &subjects);
-                scene.objects.push(Object::random(rng, s));
                 let o = pick(rng, &scene.cells_for(relation, s, None));
-                scene.objects.push(Object::random(rng, o));
+                let mut subject = Object::random(rng, s);
+                let mut object = Object::random(rng, o);
+                if relation == Relation::Inside {
+                    subject.size = Size::Small;
+                    object.size = Size::Large;
+                    object.shape = pick(rng, &CONTAINERS);
+                }
+                scene.objects.extend([subject, object]);
                 scene.relations.push(Link {
                     subject: i,
                     relation,
@@ -303,18 +372,30 @@ impl Scene {
         scene
     }
 
-    /// Free cells (ignoring object `except`) where an object makes `relation` true of a subject
-    /// at `subject_cell`.
+    /// Cells (free but for object `except`) where an object makes `relation` true of a
+    /// subject at `subject_cell`: for `inside`, the subject's own cell.
     pub fn cells_for(
         &self,
         relation: Relation,
         subject_cell: [u8; 2],
         except: Option<usize>,
     ) -> Vec<[u8; 2]> {
+        if relation == Relation::Inside {
+            return vec![subject_cell];
+        }
         self.free_cells(except)
             .into_iter()
             .filter(|&c| relation.holds_on_grid(subject_cell, c))
             .collect()
+    }
+
+    /// Whether every relation holds on the grid and fits its objects ([`Relation::fits`]):
+    /// the scenes the generator and the operators may produce.
+    pub fn valid(&self) -> bool {
+        self.relations.iter().all(|l| {
+            let (a, b) = (&self.objects[l.subject], &self.objects[l.object]);
+            l.relation.holds_on_grid(a.cell, b.cell) && l.relation.fits(a, b)
+        })
     }
 }
 
@@ -360,35 +441,73 @@ mod tests {
     #[test]
     fn random_scenes_respect_the_grid_and_relations() {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut seen = std::collections::BTreeSet::new();
         for n in 1..=MAX_OBJECTS {
-            for _ in 0..200 {
+            for _ in 0..300 {
                 let s = Scene::random(&mut rng, n);
                 assert_eq!(s.objects.len(), n);
                 assert_eq!(s.relations.len(), n / 2);
+                assert!(s.valid(), "{s:?}");
+                // one object per cell, except an inside pair that shares one
                 let mut cells: Vec<_> = s.objects.iter().map(|o| o.cell).collect();
                 cells.sort();
                 cells.dedup();
-                assert_eq!(cells.len(), n, "one object per cell");
-                for l in &s.relations {
-                    let (a, b) = (&s.objects[l.subject], &s.objects[l.object]);
-                    assert!(l.relation.holds_on_grid(a.cell, b.cell), "{l:?}");
-                }
+                let shared = s
+                    .relations
+                    .iter()
+                    .filter(|l| l.relation == Relation::Inside)
+                    .count();
+                assert_eq!(cells.len(), n - shared, "{s:?}");
+                seen.extend(s.relations.iter().map(|l| l.relation));
             }
         }
+        assert_eq!(seen.len(), Relation::ALL.len(), "{seen:?}");
     }
 
     #[test]
-    fn grid_relations_are_exclusive() {
+    fn relations_true_of_the_same_cells_are_compatible() {
         for a in cells() {
             for b in cells() {
-                let n = Relation::ALL
+                let hold: Vec<Relation> = Relation::ALL
                     .iter()
+                    .copied()
                     .filter(|r| r.holds_on_grid(a, b))
-                    .count();
+                    .collect();
+                for x in &hold {
+                    for y in &hold {
+                        assert!(x.compatible(*y), "{a:?} {b:?}: {x:?} and {y:?}");
+                    }
+                }
                 let aligned = (a[0] == b[0]) != (a[1] == b[1]);
-                assert_eq!(n, usize::from(aligned), "{a:?} {b:?}");
+                assert_eq!(hold.is_empty(), !aligned && a != b, "{a:?} {b:?}: {hold:?}");
             }
         }
+        assert!(Relation::NextTo.compatible(Relation::LeftOf));
+        assert!(!Relation::NextTo.compatible(Relation::Above));
+        assert!(!Relation::Inside.compatible(Relation::OnTopOf));
+    }
+
+    #[test]
+    fn inside_fits_small_objects_in_large_containers_only() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let (mut fit, mut all) = (0u32, 0u32);
+        for _ in 0..8000 {
+            let a = Object::random(&mut rng, [0, 0]);
+            let b = Object::random(&mut rng, [0, 0]);
+            all += 1;
+            if Relation::Inside.fits(&a, &b) {
+                fit += 1;
+                assert!(a.size == Size::Small && b.size == Size::Large);
+                assert!(CONTAINERS.contains(&b.shape));
+            }
+            assert!(Relation::LeftOf.fits(&a, &b));
+        }
+        // weight = 1 / P(fits): 8 for inside
+        let rate = f64::from(fit) / f64::from(all);
+        assert!(
+            (rate * Relation::Inside.weight() - 1.0).abs() < 0.1,
+            "{rate}"
+        );
     }
 
     #[test]

@@ -42,6 +42,7 @@ fn write_one(dir: &Path, model: &str, sha: &str, cos: &[f64]) {
         label: String::new(),
         groups: BTreeMap::new(),
         published: None,
+        world: None,
         model: model.into(),
         revision: "0123456789abcdef".into(),
         benchmark_sha256: sha.into(),

@@ -1,5 +1,6 @@
 //! End to end: `clipprobe world` → `clipprobe eval` on the tiny fixture checkpoint. The
-//! report's Winoground text / image / group scores are recomputed here from `clipprobe embed`
+//! report's Winoground text / image / group scores, per op and in the world splits (by
+//! concept kind, scene size and depth, with ITM), are recomputed here from `clipprobe embed`
 //! outputs with straightforward code.
 
 use std::collections::BTreeMap;
@@ -88,6 +89,8 @@ fn world_then_eval_reports_group_scores_that_match_embeddings() {
     };
 
     let mut by_op: BTreeMap<&str, Vec<[bool; 3]>> = BTreeMap::new();
+    // the report's world splits: (dimension, key) -> [ITM, text, image, group] outcomes
+    let mut splits: BTreeMap<(&str, String), Vec<[bool; 4]>> = BTreeMap::new();
     for r in &rows {
         let (c0, c1, i0, i1) = (
             t(&r.caption),
@@ -101,7 +104,38 @@ fn world_then_eval_reports_group_scores_that_match_embeddings() {
             .entry(r.op.as_str())
             .or_default()
             .push([text, image, text && image]);
+        let itm = dot(c0, i0) > dot(c1, i0);
+        let kind = serde_json::to_value(r.edits[0].kind).expect("kind");
+        assert!(r.edits.iter().all(|e| e.kind == r.edits[0].kind));
+        for key in [
+            ("by_kind", kind.as_str().expect("kind").to_string()),
+            ("by_objects", r.extra["objects"].to_string()),
+            ("by_depth", r.depth.to_string()),
+        ] {
+            splits
+                .entry(key)
+                .or_default()
+                .push([itm, text, image, text && image]);
+        }
     }
+    let world_splits = &report["results"][0]["world"];
+    assert_eq!(world_splits["pairs"], rows.len());
+    for ((dim, key), outcomes) in &splits {
+        let got = &world_splits[*dim][key.as_str()];
+        let reported = [
+            &got["itm_accuracy"],
+            &got["winoground"]["text"],
+            &got["winoground"]["image"],
+            &got["winoground"]["group"],
+        ];
+        for (k, v) in reported.iter().enumerate() {
+            let want = outcomes.iter().filter(|o| o[k]).count() as f64 / outcomes.len() as f64;
+            let v = v.as_f64().unwrap_or_else(|| panic!("{dim} {key}: {got}"));
+            assert!((want - v).abs() < 1e-12, "{dim} {key} [{k}]: {want} vs {v}");
+        }
+        assert_eq!(got["pairs"], outcomes.len(), "{dim} {key}");
+    }
+    assert!(splits.keys().any(|(d, _)| *d == "by_kind"));
     let ops = report["results"][0]["ops"].as_object().expect("ops");
     assert_eq!(ops.len(), by_op.len(), "{:?}", ops.keys());
     for (op, outcomes) in &by_op {

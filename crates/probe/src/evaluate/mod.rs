@@ -11,6 +11,7 @@
 mod select;
 #[cfg(test)]
 mod tests;
+mod world;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use select::{default_images_root, resolve_image, select, Selected, Selection, SkippedRow};
+pub use world::{concept_kind, world_splits};
 
 use crate::bench::{BenchRecord, ConceptKind, Op, Scoring};
 use crate::concepts;
@@ -309,6 +311,7 @@ pub fn evaluate(
         ops.insert(op.clone(), result);
     }
     let groups = groups(&ops, &correct_by_op, seed)?;
+    let world = world_splits(prep, texts, images, seed)?;
     let mut settings = BTreeMap::new();
     settings.insert("seed".into(), serde_json::json!(seed));
     settings.insert(
@@ -336,6 +339,7 @@ pub fn evaluate(
         projection,
         groups,
         published: None,
+        world,
     })
 }
 

@@ -24,7 +24,7 @@ fn pct(v: Option<f64>) -> String {
 }
 
 /// Percent with its bootstrap interval: `80.1 [76.3, 83.9]`.
-fn pct_ci(v: Option<f64>, ci: Option<Interval>) -> String {
+pub(super) fn pct_ci(v: Option<f64>, ci: Option<Interval>) -> String {
     match (v, ci) {
         (Some(v), Some(c)) => format!(
             "{:.1} [{:.1}, {:.1}]",
@@ -138,10 +138,10 @@ pub(super) fn render(r: &Report) -> String {
     out
 }
 
-struct Tables(Vec<Table>);
+pub(super) struct Tables(Vec<Table>);
 
 impl Tables {
-    fn push(
+    pub(super) fn push(
         &mut self,
         title: Option<&str>,
         note: Option<&str>,
@@ -254,6 +254,7 @@ pub(super) fn tables(r: &Report) -> Vec<Table> {
             rows,
         );
     }
+    super::world::world_tables(r, &names, &mut out);
 
     let mut rows = Vec::new();
     for op in &ops {

@@ -33,7 +33,10 @@
 //!   // schema 2 adds: models[].label, results[].label, results[].groups
 //!   //   ({"REPLACE"|"SWAP"|"ADD": {"subsets", "pairs", "text_cosine_mean", "itm_accuracy",
 //!   //   "itm_accuracy_ci": {"lo","hi"}}}), results[].published, and per op "itm_pairs",
-//!   //   "itm_accuracy_ci", "itm_accuracy_gap_removed_ci", "winoground_ci", "worst"
+//!   //   "itm_accuracy_ci", "itm_accuracy_gap_removed_ci", "winoground_ci", "worst",
+//!   //   results[].world ({"pairs", "by_op"|"by_kind"|"by_depth"|"by_objects": {<key>:
+//!   //   {"pairs", "text_cosine_mean", "itm_accuracy", "itm_accuracy_ci", "winoground",
+//!   //   "winoground_ci"}}}|null: the synthetic world's rows, see docs/world.md)
 //!   "comparison": null | {                      // present with two or more results
 //!     "baseline": {"model", "revision"},        // results[0]
 //!     "deltas": [{"model", "revision", "anisotropy_baseline",
@@ -55,6 +58,8 @@ mod html;
 mod md;
 pub use md::WORLD_PREFIX;
 mod svg;
+mod world;
+pub use world::{SplitResult, WorldSplits, WORLD_SOURCE};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -166,6 +171,10 @@ pub struct ModelResult {
     /// Published ITM accuracies for this model id on this benchmark, when known
     /// ([`crate::published`]); `null` otherwise.
     pub published: Option<PublishedResult>,
+    /// The synthetic world's rows split by op, concept kind, depth and scene size; `null`
+    /// when the benchmark has no world rows with images.
+    #[serde(default)]
+    pub world: Option<WorldSplits>,
 }
 
 /// An average over subsets (SugarCrepe's REPLACE / SWAP / ADD columns): each subset weighs

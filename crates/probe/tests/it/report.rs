@@ -113,6 +113,7 @@ fn model_result(name: &str, seed: u64, with_images: bool) -> ModelResult {
         label: String::new(),
         groups: BTreeMap::new(),
         published: None,
+        world: None,
         model: name.into(),
         revision: format!("{seed:040x}"),
         benchmark_sha256: "ab".repeat(32),

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use clipprobe_probe::bench::{read_bench, Op, Scoring};
-use clipprobe_world::render::{object_layer, render, CANVAS};
+use clipprobe_world::render::{centres, draw_order, object_layer, render, CANVAS};
 use clipprobe_world::scene::{Object, Relation, Scene, Size, Slot};
 use clipprobe_world::{chain_of, ops, scene_of, write_benchmark, WorldConfig};
 
@@ -36,63 +36,122 @@ fn bbox(layer: &[u8]) -> Option<([usize; 4], usize)> {
     (count > 0).then_some((b, count))
 }
 
-/// The relation read off the rendered boxes: strictly beside or above, overlapping on the
-/// other axis.
-fn holds_on_pixels(r: Relation, a: [usize; 4], b: [usize; 4]) -> bool {
-    let overlap_y = a[1] <= b[3] && b[1] <= a[3];
-    let overlap_x = a[0] <= b[2] && b[0] <= a[2];
-    match r {
-        Relation::LeftOf => a[2] < b[0] && overlap_y,
-        Relation::RightOf => b[2] < a[0] && overlap_y,
-        Relation::Above => a[3] < b[1] && overlap_x,
-        Relation::Below => b[3] < a[1] && overlap_x,
+/// Most pixels between two objects in contact (`next to`, `on top of`); objects related by a
+/// direction (`left of`, ...) are further apart than this.
+const CONTACT_PX: i64 = 4;
+
+/// A rendered scene's objects: each one's layer (drawn alone where the scene draws it) and
+/// pixel box.
+struct Drawn {
+    layers: Vec<Vec<u8>>,
+    boxes: Vec<[usize; 4]>,
+}
+
+impl Drawn {
+    fn of(s: &Scene, what: &str) -> Drawn {
+        let layers: Vec<Vec<u8>> = (0..s.objects.len()).map(|i| object_layer(s, i)).collect();
+        let boxes = layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                bbox(l)
+                    .unwrap_or_else(|| panic!("{what}: object {i} drew nothing"))
+                    .0
+            })
+            .collect();
+        Drawn { layers, boxes }
+    }
+
+    /// The relation read off the pixels: the four directions on the boxes (strictly beside
+    /// or above, overlapping on the other axis); `next to` and `on top of` the same with at
+    /// most [`CONTACT_PX`] pixels between the boxes; `inside` when every pixel of the subject
+    /// lies where the object is fully opaque.
+    fn holds(&self, r: Relation, s: usize, o: usize) -> bool {
+        let (a, b) = (self.boxes[s], self.boxes[o]);
+        let overlap_y = a[1] <= b[3] && b[1] <= a[3];
+        let overlap_x = a[0] <= b[2] && b[0] <= a[2];
+        let gap = |lo: usize, hi: usize| hi as i64 - lo as i64 - 1;
+        match r {
+            Relation::LeftOf => a[2] < b[0] && overlap_y,
+            Relation::RightOf => b[2] < a[0] && overlap_y,
+            Relation::Above => a[3] < b[1] && overlap_x,
+            Relation::Below => b[3] < a[1] && overlap_x,
+            Relation::NextTo => {
+                overlap_y
+                    && ((a[2] < b[0] && gap(a[2], b[0]) <= CONTACT_PX)
+                        || (b[2] < a[0] && gap(b[2], a[0]) <= CONTACT_PX))
+            }
+            Relation::OnTopOf => a[3] < b[1] && overlap_x && gap(a[3], b[1]) <= CONTACT_PX,
+            Relation::Inside => {
+                let (ls, lo) = (&self.layers[s], &self.layers[o]);
+                (0..W * W).all(|k| ls[4 * k + 3] == 0 || lo[4 * k + 3] == 255)
+            }
+        }
     }
 }
 
-/// Every object is visible (not covered by any other), inside the frame with a margin, and
-/// every relation holds on the pixels. Returns the layers.
-fn check_geometry(s: &Scene, what: &str) -> Vec<Vec<u8>> {
-    let layers: Vec<Vec<u8>> = s.objects.iter().map(object_layer).collect();
-    let boxes: Vec<[usize; 4]> = layers
+/// Every object is visible (enough of it is not covered by objects drawn after it), inside
+/// the frame with a margin, overlaps no other object except the one it is inside, and every
+/// relation holds on the pixels while no incompatible relation does. Returns the drawing.
+fn check_geometry(s: &Scene, what: &str) -> Drawn {
+    let d = Drawn::of(s, what);
+    let inside: Vec<(usize, usize)> = s
+        .relations
         .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let (b, count) = bbox(l).unwrap_or_else(|| panic!("{what}: object {i} drew nothing"));
-            let min = if s.objects[i].size == Size::Small {
-                400
-            } else {
-                1400
-            };
-            assert!(count >= min, "{what}: object {i} has {count} px");
-            assert!(
-                b[0] > 0 && b[1] > 0 && b[2] < W - 1 && b[3] < W - 1,
-                "{what}: object {i} touches the frame: {b:?}"
-            );
-            b
-        })
+        .filter(|l| l.relation == Relation::Inside)
+        .flat_map(|l| [(l.subject, l.object), (l.object, l.subject)])
         .collect();
-    for k in 0..W * W {
-        let covering = layers.iter().filter(|l| l[4 * k + 3] > 0).count();
+    let order = draw_order(s);
+    for (rank, &i) in order.iter().enumerate() {
+        let later = &order[rank + 1..];
+        let visible = (0..W * W)
+            .filter(|&k| {
+                d.layers[i][4 * k + 3] == 255 && later.iter().all(|&j| d.layers[j][4 * k + 3] == 0)
+            })
+            .count();
+        let min = if s.objects[i].size == Size::Small {
+            400
+        } else {
+            1400
+        };
+        assert!(visible >= min, "{what}: object {i} shows {visible} px");
+        let b = d.boxes[i];
         assert!(
-            covering <= 1,
-            "{what}: pixel {k} covered by {covering} objects"
+            b[0] > 0 && b[1] > 0 && b[2] < W - 1 && b[3] < W - 1,
+            "{what}: object {i} touches the frame: {b:?}"
         );
     }
-    for l in &s.relations {
-        assert!(
-            holds_on_pixels(l.relation, boxes[l.subject], boxes[l.object]),
-            "{what}: {l:?} false on {:?} {:?}",
-            boxes[l.subject],
-            boxes[l.object]
-        );
-        for other in Relation::ALL.iter().filter(|&&r| r != l.relation) {
+    for k in 0..W * W {
+        let covering: Vec<usize> = (0..s.objects.len())
+            .filter(|&i| d.layers[i][4 * k + 3] > 0)
+            .collect();
+        if let [x, y] = covering[..] {
             assert!(
-                !holds_on_pixels(*other, boxes[l.subject], boxes[l.object]),
-                "{what}: {other:?} also true"
+                inside.contains(&(x, y)),
+                "{what}: pixel {k} covered by {x} and {y}"
+            );
+        } else {
+            assert!(
+                covering.len() <= 1,
+                "{what}: pixel {k} covered by {covering:?}"
             );
         }
     }
-    layers
+    for l in &s.relations {
+        assert!(
+            d.holds(l.relation, l.subject, l.object),
+            "{what}: {l:?} false on {:?} {:?}",
+            d.boxes[l.subject],
+            d.boxes[l.object]
+        );
+        for other in Relation::ALL.iter().filter(|r| !r.compatible(l.relation)) {
+            assert!(
+                !d.holds(*other, l.subject, l.object),
+                "{what}: {other:?} also true of {l:?}"
+            );
+        }
+    }
+    d
 }
 
 fn edited_objects(c: &ops::Chain, slots: &BTreeSet<Slot>) -> BTreeSet<usize> {
@@ -103,10 +162,27 @@ fn edited_objects(c: &ops::Chain, slots: &BTreeSet<Slot>) -> BTreeSet<usize> {
             e.insert(a.relations[*k].object); // replace_rel moves its object
         }
     }
-    // nothing else moved
+    // nothing else changed in the graph
     for (i, (x, y)) in a.objects.iter().zip(&b.objects).enumerate() {
         if !e.contains(&i) {
             assert_eq!(x, y, "object {i} changed but was not edited");
+        }
+    }
+    // and only objects in contact with an edited one may have moved on the canvas
+    let (ca, cb) = (centres(a), centres(b));
+    for (i, (p, q)) in ca.iter().zip(&cb).enumerate() {
+        if p != q && !e.contains(&i) {
+            // the subject of a contact relation whose object was edited, or of a replaced one
+            let moves_with = |s: &Scene| {
+                s.relations.iter().enumerate().any(|(k, l)| {
+                    l.subject == i
+                        && ((l.relation.is_contact() && e.contains(&l.object))
+                            || slots.contains(&Slot::Relation(k)))
+                })
+            };
+            let anchored = moves_with(a) || moves_with(b);
+            assert!(anchored, "object {i} moved but nothing it rests on changed");
+            e.insert(i);
         }
     }
     e
@@ -174,6 +250,44 @@ fn objects_are_visible_in_frame_and_relations_hold_on_pixels() {
         }
     }
     assert!(checked > 150, "{checked}");
+    // every relation appears, and a replaced relation is false of the other image both ways
+    let cfg = config(300, 1, 2);
+    let (mut seen, mut replaced) = (BTreeSet::new(), BTreeSet::new());
+    for i in 0..cfg.n {
+        let (s, _) = scene_of(&cfg, i);
+        seen.extend(s.relations.iter().map(|l| l.relation));
+        let Some(c) = chain_of(&cfg, i, Op::ReplaceRel) else {
+            continue;
+        };
+        let (a, b) = (&c.scenes[0], &c.scenes[1]);
+        let what = format!("scene {i} replace_rel");
+        let (da, db) = (check_geometry(a, &what), check_geometry(b, &what));
+        for (la, lb) in a.relations.iter().zip(&b.relations) {
+            if la.relation != lb.relation {
+                replaced.insert((la.relation, lb.relation));
+                assert!(!la.relation.compatible(lb.relation), "{what}");
+                assert!(
+                    !db.holds(la.relation, la.subject, la.object),
+                    "{what}: {la:?} still true"
+                );
+                assert!(
+                    !da.holds(lb.relation, lb.subject, lb.object),
+                    "{what}: {lb:?} already true"
+                );
+            }
+        }
+    }
+    assert_eq!(seen.len(), Relation::ALL.len(), "{seen:?}");
+    for r in Relation::ALL {
+        assert!(
+            replaced.iter().any(|p| p.0 == *r),
+            "{r:?} never replaced: {replaced:?}"
+        );
+        assert!(
+            replaced.iter().any(|p| p.1 == *r),
+            "{r:?} never a negative: {replaced:?}"
+        );
+    }
 }
 
 #[test]
@@ -195,7 +309,7 @@ fn negatives_differ_in_exactly_the_edited_concepts_on_graphs_and_pixels() {
                 // pixels: outside the edited objects' masks (before and after) nothing changes
                 let edited = edited_objects(&c, &slots);
                 let (ra, rb) = (render(a), render(b));
-                let layer = |s: &Scene, i: usize| s.objects.get(i).map(object_layer);
+                let layer = |s: &Scene, i: usize| (i < s.objects.len()).then(|| object_layer(s, i));
                 let mut inside = vec![false; W * W];
                 for &e in &edited {
                     for l in [layer(a, e), layer(b, e)].into_iter().flatten() {
@@ -232,7 +346,7 @@ fn negatives_differ_in_exactly_the_edited_concepts_on_graphs_and_pixels() {
                         Slot::Color(o) | Slot::Pattern(o) => {
                             let reshaped = slots.contains(&Slot::Shape(*o))
                                 || slots.contains(&Slot::Size(*o))
-                                || a.objects[*o].cell != b.objects[*o].cell;
+                                || centres(a)[*o] != centres(b)[*o];
                             if !reshaped {
                                 assert!(alpha(&la) == alpha(&lb), "{what}: {s:?} changed the mask");
                             }
