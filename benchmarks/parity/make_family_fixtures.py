@@ -1,7 +1,8 @@
 """Random-weight checkpoints of the open_clip and SigLIP families in their published layouts, and
 the reference implementations' embeddings of them.
 
-    python make_family_fixtures.py tiny          # -> crates/clip/tests/fixtures/families/ (committed)
+    python make_family_fixtures.py tiny [openclip|siglip|siglip2 ...]
+                                                 # -> crates/clip/tests/fixtures/families/ (committed)
     python make_family_fixtures.py full OUT_DIR  # full-size geometries, for local parity only
 
 Needs the reference venv (../shared/tools/reference/setup.sh) plus
@@ -20,6 +21,15 @@ Layouts written:
 - `siglip/`: transformers `SiglipModel` (`config.json`, `model.safetensors`), a SentencePiece
   unigram model trained here on COCO captions turned into `tokenizer.json`, and the
   `SiglipImageProcessor` `preprocessor_config.json`.
+- `siglip2/`: a fixed-resolution SigLIP 2 checkpoint as `google/siglip2-base-patch16-224` is laid
+  out: `SiglipModel` weights (`model_type` `siglip`), a Gemma-style tokenizer (SentencePiece
+  BPE with byte fallback, trained here; `<pad>` 0, `<eos>` 1, `<bos>` 2, `<unk>` 3, `<mask>` 4)
+  saved by transformers' `GemmaTokenizer` as `tokenizer.json`, with the `tokenizer_config.json`
+  settings of transformers' SigLIP 2 conversion (`add_bos_token` false, `add_eos_token` true,
+  `padding_side` right, `model_input_names` `["input_ids"]`, so no attention mask: the model
+  attends to the padding, as transformers runs it). Its `expected.json` also holds the ids
+  transformers gives when `tokenizer_config.json` names `Siglip2Tokenizer` (which lowercases)
+  and when `tokenizer.json` carries a normalizer the class replaces.
 
 Tokenizers: open_clip's `SimpleTokenizer` reads a gzipped merges list; it is built from the
 project-made vocabulary of `crates/clip/tests/fixtures/bpe-files/make_fixture.py` (never the real
@@ -282,10 +292,114 @@ def siglip_family(root, tiny, tmp, paths, texts):
     print("siglip written; processor keys:", list(enc.keys()))
 
 
+GEMMA_SPECIALS = dict(pad_id=0, eos_id=1, bos_id=2, unk_id=3, pad_piece="<pad>", eos_piece="<eos>",
+                      bos_piece="<bos>", unk_piece="<unk>", user_defined_symbols=["<mask>"])
+
+
+def gemma_tokenizer(tmp, vocab_size, max_len, out_dir):
+    """A Gemma-style SentencePiece BPE model (byte fallback, no dummy prefix, digits split,
+    Gemma's special ids) trained on COCO captions, loaded by transformers' `GemmaTokenizer` with
+    SigLIP 2's settings and saved as `tokenizer.json` + `tokenizer_config.json` in `out_dir`.
+    Returns the tokenizer reloaded from `out_dir` alone (as transformers reads the checkpoint)."""
+    from transformers import AutoTokenizer
+    texts = [json.loads(line)["caption"] for line in COCO.open(encoding="utf-8")]
+    corpus = Path(tmp) / "gemma-captions.txt"
+    corpus.write_text("\n".join(texts) + "\n", "utf-8")
+    prefix = Path(tmp) / "gemma"
+    spm.SentencePieceTrainer.train(
+        input=str(corpus), model_prefix=str(prefix), vocab_size=vocab_size, model_type="bpe",
+        byte_fallback=True, split_digits=True, allow_whitespace_only_pieces=True,
+        add_dummy_prefix=False, remove_extra_whitespaces=False, normalization_rule_name="identity",
+        character_coverage=1.0, num_threads=2, minloglevel=2, **GEMMA_SPECIALS)
+    src = Path(tmp) / "gemma-src"
+    src.mkdir(exist_ok=True)
+    (src / "tokenizer.model").write_bytes(Path(str(prefix) + ".model").read_bytes())
+    settings = {"tokenizer_class": "GemmaTokenizer", "add_bos_token": False,
+                "add_eos_token": True, "padding_side": "right", "model_input_names": ["input_ids"],
+                "pad_token": "<pad>", "eos_token": "<eos>", "bos_token": "<bos>",
+                "unk_token": "<unk>", "mask_token": "<mask>", "model_max_length": max_len}
+    (src / "tokenizer_config.json").write_text(json.dumps(settings))
+    AutoTokenizer.from_pretrained(str(src)).save_pretrained(str(out_dir))
+    cfg_path = out_dir / "tokenizer_config.json"
+    cfg = json.loads(cfg_path.read_text())
+    for k in ("vocab_file", "is_local", "local_files_only"):  # where it was made, not what
+        cfg.pop(k, None)
+    for k in ("add_bos_token", "add_eos_token"):  # as the Hub repositories spell them out
+        cfg[k] = settings[k]
+    cfg_path.write_text(json.dumps(cfg, indent=2) + "\n")
+    return AutoTokenizer.from_pretrained(str(out_dir))
+
+
+def siglip2_family(root, tiny, tmp, paths, texts):
+    from transformers import AutoProcessor, AutoTokenizer
+    import shutil
+    max_len = 16 if tiny else 64
+    d = root / "siglip2"
+    d.mkdir(parents=True, exist_ok=True)
+    # the config is written first: AutoTokenizer reads model_type from it
+    if tiny:
+        text = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                    num_attention_heads=4, max_position_embeddings=max_len)
+        vision = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                      num_attention_heads=4, image_size=32, patch_size=8)
+    else:  # google/siglip2-base-patch16-224 geometry (its vocabulary has 256000 entries)
+        text = dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
+                    num_attention_heads=12, max_position_embeddings=64)
+        vision = dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
+                      num_attention_heads=12, image_size=224, patch_size=16)
+    (d / "config.json").write_text(json.dumps({"model_type": "siglip"}))
+    tok = gemma_tokenizer(tmp, 700 if tiny else 4000, max_len, d)
+    assert type(tok).__name__ == "GemmaTokenizer", type(tok)
+    # pad_token_id in the model config (SiglipTextConfig's default 1) is not what the
+    # processor pads with (<pad> = 0): transformers never reads it
+    text["vocab_size"] = len(tok)
+    torch.manual_seed(11)
+    model = SiglipModel(SiglipConfig(text_config=text, vision_config=vision)).eval()
+    perturb(model, 11)
+    model.save_pretrained(str(d))
+    size = vision["image_size"]
+    SiglipImageProcessorPil(size={"height": size, "width": size}, resample=2).save_pretrained(str(d))
+    processor = AutoProcessor.from_pretrained(str(d))
+    enc = processor(text=texts, padding="max_length", max_length=max_len, truncation=True,
+                    return_tensors="pt")
+    assert "attention_mask" not in enc, list(enc.keys())
+    with torch.no_grad():
+        tf = model.get_text_features(**enc).pooler_output
+        px = processor(images=[Image.open(p) for p in paths], return_tensors="pt")["pixel_values"]
+        imf = model.get_image_features(pixel_values=px).pooler_output
+    exp = {"texts": texts, "images": [p.name for p in paths],
+           "ids": enc["input_ids"].tolist(), "attention_mask": None,
+           "text_features": rows(tf), "image_features": rows(imf),
+           "logit_scale": float(model.logit_scale), "logit_bias": float(model.logit_bias)}
+    # what transformers does with two variants of the same files
+    variants = {}
+    for name, edit in {
+        "tokenizer_class_siglip2": lambda c, j: c.update(tokenizer_class="Siglip2Tokenizer"),
+        "lowercase_in_tokenizer_json": lambda c, j: j.update(normalizer={
+            "type": "Sequence", "normalizers": [{"type": "Lowercase"}, j["normalizer"]]}),
+    }.items():
+        v = Path(tmp) / name
+        shutil.rmtree(v, ignore_errors=True)
+        shutil.copytree(d, v)
+        c = json.loads((v / "tokenizer_config.json").read_text())
+        j = json.loads((v / "tokenizer.json").read_text())
+        edit(c, j)
+        (v / "tokenizer_config.json").write_text(json.dumps(c))
+        (v / "tokenizer.json").write_text(json.dumps(j))
+        vt = AutoTokenizer.from_pretrained(str(v))
+        variants[name] = {"class": type(vt).__name__,
+                          "ids": vt(texts, truncation=True, max_length=max_len)["input_ids"]}
+    exp["tokenizer_variants"] = variants
+    (d / "expected.json").write_text(json.dumps(exp) + "\n")
+    write_refs(d, exp, tiny)
+    print("siglip2 written; variants:", {k: v["class"] for k, v in variants.items()})
+
+
 def main():
     mode = sys.argv[1]
     tiny = mode == "tiny"
     root = FIXTURES if tiny else Path(sys.argv[2])
+    only = set(sys.argv[2:]) if tiny else set()
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         if tiny:
@@ -294,8 +408,10 @@ def main():
             paths = [Path(p) for p in Path(sys.argv[3]).read_text().split()]
         texts = CAPTIONS if tiny else [l for l in (TOP / "benchmarks/parity/captions.txt")
                                       .read_text().splitlines()]
-        openclip_family(root, tiny, tmp, paths, texts)
-        siglip_family(root, tiny, tmp, paths, texts)
+        for name, make in (("openclip", openclip_family), ("siglip", siglip_family),
+                           ("siglip2", siglip2_family)):
+            if not only or name in only:
+                make(root, tiny, tmp, paths, texts)
 
 
 if __name__ == "__main__":

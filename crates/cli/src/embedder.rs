@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clipprobe_clip::config::HiddenAct;
-use clipprobe_clip::embed::{Clip, LoadOptions};
+use clipprobe_clip::embed::{Clip, LoadOptions, TextPadding};
 use clipprobe_clip::source::{self, HubOptions, ModelSource, ResolvedModel};
 use clipprobe_probe::cache::{self, EmbeddingCache, Key};
 use clipprobe_probe::formats::sha256_hex;
@@ -298,6 +298,26 @@ pub fn load_source(
         cache_root,
         max_image_bytes: args.max_image_bytes,
     })
+}
+
+impl Loaded {
+    /// The family, activation, logit scale and bias, text padding and batch size, for
+    /// reports.
+    pub fn meta(&self) -> clipprobe_probe::report::ModelMeta {
+        let (act, source) = self.clip.hidden_act();
+        clipprobe_probe::report::ModelMeta {
+            family: self.clip.family().name().into(),
+            activation: act.name().into(),
+            activation_source: source.into(),
+            logit_scale: self.clip.logit_scale(),
+            logit_bias: self.clip.logit_bias(),
+            text_padding: match self.clip.text_padding() {
+                TextPadding::Fixed(n) => Some(n),
+                TextPadding::Bucketed => None,
+            },
+            batch_size: self.batch_size,
+        }
+    }
 }
 
 fn default_cache_dir() -> PathBuf {

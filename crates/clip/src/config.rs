@@ -29,6 +29,18 @@ pub enum HiddenAct {
     GeluPytorchTanh,
 }
 
+impl HiddenAct {
+    /// The `hidden_act` name, as in `config.json` (`quick_gelu`, `gelu`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            HiddenAct::QuickGelu => "quick_gelu",
+            HiddenAct::Gelu => "gelu",
+            HiddenAct::GeluNew => "gelu_new",
+            HiddenAct::GeluPytorchTanh => "gelu_pytorch_tanh",
+        }
+    }
+}
+
 /// Which token's final hidden state becomes the text embedding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextPooling {

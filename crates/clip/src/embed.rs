@@ -42,7 +42,8 @@ use crate::tokenizer::Tokenizer;
 const IMPL_VERSION: [(Family, u32); 3] = [
     (Family::HfClip, 1),
     (Family::OpenClip, 1),
-    (Family::Siglip, 1),
+    // 2: the padding id and mask come from the tokenizer (SigLIP 2)
+    (Family::Siglip, 2),
 ];
 
 /// Where, in which precision and (for raw checkpoints) as which architecture the model runs.
@@ -245,9 +246,12 @@ impl Clip {
                 )
             }
             Family::Siglip => {
-                let model = SiglipModel::load(path, &opts.device, opts.dtype)?;
+                let mut model = SiglipModel::load(path, &opts.device, opts.dtype)?;
                 let tokenizer =
                     Tokenizer::siglip_from_dir(path, model.config().text.max_position_embeddings)?;
+                if let Some(p) = tokenizer.padding() {
+                    model.set_text_padding(p.pad_id, p.mask)?;
+                }
                 let side = model.config().vision.image_size;
                 let pre = Preprocessor::from_dir(path)?;
                 (
@@ -292,6 +296,17 @@ impl Clip {
     /// The open_clip activation and where it came from (open_clip only).
     pub fn activation(&self) -> Option<Activation> {
         self.activation
+    }
+
+    /// The activation of the text tower's MLP blocks (the vision tower's is the same in every
+    /// supported checkpoint but HF CLIP configs, which name both) and where it came from:
+    /// open_clip's [`Activation`] source, else `config` (`config.json`'s `hidden_act`).
+    pub fn hidden_act(&self) -> (HiddenAct, &'static str) {
+        match (&self.towers, self.activation) {
+            (_, Some(a)) => (a.act, a.source.name()),
+            (Towers::Clip(m), None) => (m.config().text.hidden_act, "config"),
+            (Towers::Siglip(m), None) => (m.config().text.hidden_act, "config"),
+        }
     }
 
     /// `logit_scale` as stored (`logits = exp(logit_scale) · cos [+ logit_bias]`).

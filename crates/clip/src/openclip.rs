@@ -92,6 +92,26 @@ pub enum ActSource {
     Explicit,
 }
 
+impl ActSource {
+    /// Stable name, used in reports: `config`, `arch_name`, `explicit`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ActSource::Config => "config",
+            ActSource::ArchName => "arch_name",
+            ActSource::Explicit => "explicit",
+        }
+    }
+
+    /// For messages: `from the config`, ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            ActSource::Config => "from the config",
+            ActSource::ArchName => "from the architecture name",
+            ActSource::Explicit => "given explicitly",
+        }
+    }
+}
+
 /// The activation used, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Activation {
@@ -101,16 +121,7 @@ pub struct Activation {
 
 impl std::fmt::Display for Activation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let act = match self.act {
-            HiddenAct::QuickGelu => "quick_gelu",
-            _ => "gelu",
-        };
-        let source = match self.source {
-            ActSource::Config => "from the config",
-            ActSource::ArchName => "from the architecture name",
-            ActSource::Explicit => "given explicitly",
-        };
-        write!(f, "{act} ({source})")
+        write!(f, "{} ({})", self.act.name(), self.source.describe())
     }
 }
 

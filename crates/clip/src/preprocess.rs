@@ -121,20 +121,31 @@ impl Default for PreprocessConfig {
     }
 }
 
-/// `size` / `crop_size` as written in the JSON: an integer (legacy), `[h, w]`, or a dict.
+/// `size` / `crop_size` as written in the JSON: an integer (legacy), `[h, w]`, or a dict;
+/// anything else (a negative number, a string) is kept as `Other` so that the error can say
+/// what was found instead of serde's "did not match any variant".
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum RawSize {
-    Int(usize),
-    Pair(Vec<usize>),
+    Int(i64),
+    Pair(Vec<i64>),
     Dict {
-        shortest_edge: Option<usize>,
-        longest_edge: Option<usize>,
-        height: Option<usize>,
-        width: Option<usize>,
-        max_height: Option<usize>,
-        max_width: Option<usize>,
+        shortest_edge: Option<i64>,
+        longest_edge: Option<i64>,
+        height: Option<i64>,
+        width: Option<i64>,
+        max_height: Option<i64>,
+        max_width: Option<i64>,
     },
+    Other(serde_json::Value),
+}
+
+/// A size in pixels: a positive integer.
+fn pixels(v: i64) -> std::result::Result<usize, String> {
+    usize::try_from(v)
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("{v} is not a size in pixels (a positive integer)"))
 }
 
 /// `image_mean` / `image_std`: one number for every channel, or one per channel.
@@ -341,12 +352,19 @@ fn resize_target(
 ) -> std::result::Result<ResizeTarget, String> {
     match raw {
         RawSize::Int(n) if default_to_square => Ok(ResizeTarget::Exact {
-            height: n,
-            width: n,
+            height: pixels(n)?,
+            width: pixels(n)?,
         }),
-        RawSize::Int(n) => Ok(ResizeTarget::ShortestEdge(n)),
+        RawSize::Int(n) => Ok(ResizeTarget::ShortestEdge(pixels(n)?)),
+        RawSize::Other(v) => Err(format!(
+            "expected an integer, [height, width] or an object with `shortest_edge` or \
+             `height` and `width`; got {v}"
+        )),
         RawSize::Pair(v) => match v[..] {
-            [height, width] => Ok(ResizeTarget::Exact { height, width }),
+            [height, width] => Ok(ResizeTarget::Exact {
+                height: pixels(height)?,
+                width: pixels(width)?,
+            }),
             _ => Err(format!(
                 "a list needs two entries [height, width], got {}",
                 v.len()
@@ -366,8 +384,11 @@ fn resize_target(
                 );
             }
             match (shortest_edge, height, width) {
-                (Some(n), None, None) => Ok(ResizeTarget::ShortestEdge(n)),
-                (None, Some(height), Some(width)) => Ok(ResizeTarget::Exact { height, width }),
+                (Some(n), None, None) => Ok(ResizeTarget::ShortestEdge(pixels(n)?)),
+                (None, Some(height), Some(width)) => Ok(ResizeTarget::Exact {
+                    height: pixels(height)?,
+                    width: pixels(width)?,
+                }),
                 _ => Err("needs either `shortest_edge` or both `height` and `width`".into()),
             }
         }
@@ -823,7 +844,17 @@ mod tests {
             (r#"{"image_mean": [0.5, 0.5]}"#, "image_mean"),
             (r#"{"image_std": [0.5, 0.0, 0.5]}"#, "image_std"),
             (r#"{"do_center_crop": false}"#, "fixed size"),
-            (r#"{"size": "big"}"#, ""),
+            (r#"{"size": "big"}"#, "size: expected an integer"),
+            // issue 9, finding 12: was "untagged enum RawSize"
+            (
+                r#"{"crop_size": -5}"#,
+                "crop_size: -5 is not a size in pixels",
+            ),
+            (
+                r#"{"crop_size": {"height": 224, "width": -1}}"#,
+                "crop_size: -1 is not a size",
+            ),
+            (r#"{"size": [0, 224]}"#, "size: 0 is not a size"),
             ("{", ""),
         ] {
             match parse(json) {

@@ -42,6 +42,15 @@ struct SiglipText {
     /// `SiglipTokenizer` does it in Python, so a converted `tokenizer.json` lacks it.
     canonicalize: bool,
     lowercase: bool,
+    padding: Padding,
+}
+
+/// How transformers' processor pads a SigLIP text: with which id, and whether it passes an
+/// attention mask (when it does not, the bidirectional text tower attends to the padding).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Padding {
+    pub pad_id: u32,
+    pub mask: bool,
 }
 
 /// The ids of one text.
@@ -115,23 +124,36 @@ impl Tokenizer {
         })
     }
 
-    /// The tokenizer of a SigLIP folder: `tokenizer.json`, with `tokenizer_config.json` saying
-    /// whether it is SigLIP's SentencePiece tokenizer (`tokenizer_class` `SiglipTokenizer`:
-    /// [`canonicalize_siglip`] first, with `do_lower_case`, default true) or another one used
-    /// as stored (e.g. SigLIP 2's Gemma tokenizer, whose `tokenizer.json` lowercases itself).
-    /// Texts longer than `max_len` are cut as transformers' `truncation=True` cuts them,
-    /// keeping room for the special tokens the post-processor adds.
+    /// The tokenizer of a SigLIP folder, as transformers 5.24's `AutoTokenizer` builds it from
+    /// `tokenizer.json` and `tokenizer_config.json`'s `tokenizer_class`:
+    ///
+    /// - `SiglipTokenizer` (SigLIP): `tokenizer.json` as stored (a converted SentencePiece
+    ///   unigram model) after [`canonicalize_siglip`] (with `do_lower_case`, default true),
+    ///   which transformers does in Python;
+    /// - `GemmaTokenizer` (SigLIP 2, whose checkpoints have `model_type` `siglip`) and
+    ///   `Siglip2Tokenizer`: the vocabulary, merges, added tokens and post-processor of
+    ///   `tokenizer.json` in the pipeline the class builds ([`gemma_pipeline`]): spaces to `▁`,
+    ///   BPE with byte fallback; `Siglip2Tokenizer` lowercases first, `GemmaTokenizer` does not,
+    ///   whatever normalizer `tokenizer.json` holds;
+    /// - any other class: `tokenizer.json` as stored.
+    ///
+    /// The padding token (`pad_token`, else the class's default) and whether an attention mask
+    /// goes with the ids (`model_input_names`, else the class's default, which has one) are
+    /// recorded for the model ([`Tokenizer::padding`]). Padding on the left (`padding_side`,
+    /// else the class's default: left for the Gemma classes) is refused. Texts longer than
+    /// `max_len` are cut as transformers' `truncation=True` cuts them, keeping room for the
+    /// special tokens the post-processor adds.
     pub fn siglip_from_dir(dir: &Path, max_len: usize) -> Result<Self> {
         let path = dir.join(TOKENIZER_JSON);
         if !path.is_file() {
             return Err(Error::MissingFile {
                 path,
                 what: "SigLIP tokenizer.json (for a checkpoint that ships only spiece.model, \
-                       save one with benchmarks/parity/siglip_tokenizer_json.py)"
+                       make one as docs/models.md shows)"
                     .into(),
             });
         }
-        let mut tok = Self::from_file(&path, max_len)?;
+        check_max_len(&path, max_len)?;
         let cfg_path = dir.join("tokenizer_config.json");
         let cfg: Value = if cfg_path.is_file() {
             serde_json::from_str(&read_text(&cfg_path)?).map_err(|e| Error::Tokenizer {
@@ -141,19 +163,72 @@ impl Tokenizer {
         } else {
             Value::Null
         };
-        if cfg.get("padding_side").and_then(Value::as_str) == Some("left") {
+        let class = cfg
+            .get("tokenizer_class")
+            .and_then(Value::as_str)
+            .unwrap_or("SiglipTokenizer")
+            .trim_end_matches("Fast");
+        let gemma = matches!(class, "GemmaTokenizer" | "Siglip2Tokenizer");
+        let side = cfg.get("padding_side").and_then(Value::as_str);
+        if side.unwrap_or(if gemma { "left" } else { "right" }) != "right" {
             return Err(Error::Tokenizer {
                 path: cfg_path,
-                message: "padding_side \"left\" is not supported".into(),
+                message: format!(
+                    "padding_side is {}: SigLIP pools the last position, so clipprobe pads on \
+                     the right only (set \"padding_side\": \"right\" if the model was \
+                     trained that way, as SigLIP 2 was)",
+                    side.map_or_else(
+                        || format!("not set, and {class} pads on the left"),
+                        |s| format!("\"{s}\"")
+                    )
+                ),
             });
         }
-        let class = cfg.get("tokenizer_class").and_then(Value::as_str);
+        let mut tok = if gemma {
+            let bad = |message: String| Error::Tokenizer {
+                path: path.clone(),
+                message,
+            };
+            let mut json: Value = serde_json::from_str(&read_text(&path)?)
+                .map_err(|e| bad(format!("not valid JSON: {e}")))?;
+            let unk = cfg
+                .get("unk_token")
+                .and_then(Value::as_str)
+                .unwrap_or("<unk>");
+            gemma_pipeline(&mut json, unk, class == "Siglip2Tokenizer").map_err(bad)?;
+            let inner: tokenizers::Tokenizer = serde_json::to_string(&json)
+                .map_err(|e| bad(e.to_string()))?
+                .parse()
+                .map_err(|e| bad(format!("{e}")))?;
+            Self::with_inner(inner, &path, max_len)?
+        } else {
+            Self::from_file(&path, max_len)?
+        };
+        let pad_token = cfg
+            .get("pad_token")
+            .and_then(|t| {
+                t.as_str()
+                    .or_else(|| t.get("content").and_then(Value::as_str))
+            })
+            .unwrap_or(if gemma { "<pad>" } else { "</s>" });
+        let pad_id = tok
+            .inner
+            .token_to_id(pad_token)
+            .ok_or_else(|| Error::Tokenizer {
+                path: path.clone(),
+                message: format!("the padding token {pad_token:?} is not in the vocabulary"),
+            })?;
+        let mask = match cfg.get("model_input_names").and_then(Value::as_array) {
+            Some(names) => names.iter().any(|n| n.as_str() == Some("attention_mask")),
+            None => true,
+        };
         tok.siglip = Some(SiglipText {
-            canonicalize: class == Some("SiglipTokenizer"),
+            canonicalize: class == "SiglipTokenizer",
             lowercase: cfg
                 .get("do_lower_case")
                 .and_then(Value::as_bool)
                 .unwrap_or(true),
+            padding: Padding { pad_id, mask },
         });
         tok.inner
             .with_truncation(Some(tokenizers::TruncationParams {
@@ -165,6 +240,36 @@ impl Tokenizer {
                 message: e.to_string(),
             })?;
         Ok(tok)
+    }
+
+    /// How many special tokens the tokenizer puts before and after a text's own tokens:
+    /// `(1, 1)` for CLIP (BOS … EOS), `(0, 1)` for SigLIP's SentencePiece tokenizers (… EOS,
+    /// no BOS). Found by encoding a probe text with and without the post-processor.
+    pub fn special_counts(&self) -> Result<(usize, usize)> {
+        let enc = |special: bool| {
+            self.inner
+                .encode("a", special)
+                .map(|e| e.get_ids().to_vec())
+                .map_err(|e| Error::Tokenizer {
+                    path: self.path.clone(),
+                    message: format!("cannot encode a probe text: {e}"),
+                })
+        };
+        let (plain, full) = (enc(false)?, enc(true)?);
+        let lead = full
+            .windows(plain.len().max(1))
+            .position(|w| w == plain.as_slice())
+            .ok_or_else(|| Error::Tokenizer {
+                path: self.path.clone(),
+                message: "the post-processor changes a text's own tokens".into(),
+            })?;
+        Ok((lead, full.len() - lead - plain.len()))
+    }
+
+    /// How a fixed-length (SigLIP) tokenizer pads: `None` for CLIP tokenizers, whose batches
+    /// the model pads itself.
+    pub fn padding(&self) -> Option<Padding> {
+        self.siglip.map(|s| s.padding)
     }
 
     /// The context window (`max_position_embeddings`).
@@ -309,6 +414,48 @@ pub fn clip_tokenizer_json(vocab_json: &Path, merges_txt: &Path) -> Result<Value
             "ignore_merges": false, "vocab": vocab, "merges": merges
         }
     }))
+}
+
+/// Puts the vocabulary, merges, added tokens and post-processor of a Gemma `tokenizer.json`
+/// into the pipeline transformers 5.24's `GemmaTokenizer.__init__`
+/// (`models/gemma/tokenization_gemma.py`) builds, replacing the stored normalizer,
+/// pre-tokenizer and model settings (checked: transformers ignores a `Lowercase` added to the
+/// stored normalizer): normalizer `" "` → `"▁"` (preceded by `Lowercase` for
+/// `Siglip2Tokenizer`, `models/siglip2/tokenization_siglip2.py`), pre-tokenizer split on `" "`
+/// merged with the previous piece, BPE with byte fallback, unknown-token fusing and
+/// the configured unknown token (`<unk>`), no dropout.
+pub fn gemma_pipeline(
+    json: &mut Value,
+    unk: &str,
+    lowercase: bool,
+) -> std::result::Result<(), String> {
+    let model = json
+        .get_mut("model")
+        .and_then(Value::as_object_mut)
+        .filter(|m| m.get("type").and_then(Value::as_str) == Some("BPE"))
+        .ok_or("not a BPE tokenizer (a Gemma tokenizer.json has a BPE model)")?;
+    for (key, value) in [
+        ("dropout", Value::Null),
+        ("unk_token", json!(unk)),
+        ("continuing_subword_prefix", Value::Null),
+        ("end_of_word_suffix", Value::Null),
+        ("fuse_unk", json!(true)),
+        ("byte_fallback", json!(true)),
+        ("ignore_merges", json!(false)),
+    ] {
+        model.insert(key.into(), value);
+    }
+    let replace = json!({"type": "Replace", "pattern": {"String": " "}, "content": "▁"});
+    json["normalizer"] = if lowercase {
+        json!({"type": "Sequence", "normalizers": [{"type": "Lowercase"}, replace]})
+    } else {
+        replace
+    };
+    json["pre_tokenizer"] = json!({
+        "type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious",
+        "invert": false
+    });
+    Ok(())
 }
 
 /// The pre-tokenizer regex of transformers' `CLIPTokenizer` (`tokenization_clip.py`).

@@ -508,6 +508,29 @@ mod tests {
         v
     }
 
+    /// The rename of the third file fails after the first two were renamed (its temporary
+    /// vanished after the checks): the first two are put back, the one that did not exist
+    /// before is removed again, and no temporary or backup is left.
+    #[test]
+    fn a_rename_failing_midway_puts_the_earlier_files_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = |n: &str| dir.path().join(n);
+        std::fs::write(p("a.json"), "old a").expect("old");
+        std::fs::write(p("c.json"), "old c").expect("old");
+        let mut set = OutputSet::new();
+        for n in ["a.json", "b.json", "c.json"] {
+            set.stage_bytes(&p(n), format!("new {n}").as_bytes())
+                .expect("stage");
+        }
+        let tmp = p(&format!(".c.json.{}{TMP_SUFFIX}", std::process::id()));
+        std::fs::remove_file(&tmp).expect("the staged temporary of c.json");
+        let err = set.commit().expect_err("the third rename fails");
+        assert!(err.to_string().contains("c.json"), "{err}");
+        assert_eq!(std::fs::read_to_string(p("a.json")).expect("a"), "old a");
+        assert_eq!(std::fs::read_to_string(p("c.json")).expect("c"), "old c");
+        assert_eq!(listing(dir.path()), ["a.json", "c.json"]);
+    }
+
     #[test]
     fn a_set_is_replaced_whole_or_not_at_all() {
         let dir = tempfile::tempdir().expect("tempdir");

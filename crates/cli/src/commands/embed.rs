@@ -154,6 +154,8 @@ impl RunPlan {
         }
         let mut sidecar = out.clone().into_os_string();
         sidecar.push(".json");
+        let sidecar = PathBuf::from(sidecar);
+        clipprobe_probe::formats::check_output(&sidecar)?;
         args.model_args.device.candle()?;
         let input = match (args.texts, args.images) {
             (Some(t), None) => read_texts(&t)?,
@@ -166,7 +168,7 @@ impl RunPlan {
             model_args: args.model_args,
             input,
             out,
-            sidecar: PathBuf::from(sidecar),
+            sidecar,
             normalize: args.normalize,
         })
     }

@@ -110,13 +110,24 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
     for spec in &args.models {
         spec.parse_source()?;
     }
+    // a folder this run creates is removed again when the run fails, so that an early
+    // failure (a missing benchmark, a model that does not load) leaves nothing behind
+    let created = !args.out.exists();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating output folder {}", args.out.display()))?;
+    let result = run_in_folder(&args, printer);
+    if result.is_err() && created {
+        let _ = std::fs::remove_dir_all(&args.out);
+    }
+    result
+}
+
+fn run_in_folder(args: &Args, printer: &Printer) -> Result<()> {
     let bench_path = match &args.bench {
         Some(p) => p.clone(),
-        None => build_default_bench(&args, printer)?,
+        None => build_default_bench(args, printer)?,
     };
-    let (prep, info) = prepare(&args, &bench_path)?;
+    let (prep, info) = prepare(args, &bench_path)?;
     for s in &info.skipped {
         printer.warn(format_args!(
             "skipped row {:?}: {} {} {}",
@@ -205,6 +216,7 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
             revision,
             dtype: model.dtype.name().into(),
             device: model.device.name().into(),
+            meta: Some(model.meta()),
         });
         results.push(result);
     }

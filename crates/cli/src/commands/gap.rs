@@ -87,6 +87,7 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
         None => clipprobe_probe::evaluate::default_images_root(&args.pairs),
     };
     let (images, captions) = read_pairs(&args.pairs, &root)?;
+    formats::check_output(&args.out)?;
     let bytes =
         std::fs::read(&args.pairs).with_context(|| format!("reading {}", args.pairs.display()))?;
     let model = embedder::load(&args.model, &args.model_args, Some(&args.cache), printer)?;

@@ -1,10 +1,12 @@
 //! `clipprobe tokens`: how much the text embedding of one caption moves when each token is
 //! removed or masked — which words the model actually reads.
 //!
-//! For token position i (BOS and EOS excluded) two ablations are embedded: *remove* (the
-//! token is deleted) and *mask* (its id is replaced by the tokenizer's start token, which the
-//! text tower never pools, so the sequence length is kept). Movement is `1 − cos(t, t')` of
-//! the L2-normalised embeddings: 0 means the model ignored the token.
+//! For token position i (special tokens excluded: CLIP's BOS and EOS, SigLIP's EOS; SigLIP's
+//! SentencePiece tokenizers add no BOS, so their first token is analysed too) two ablations
+//! are embedded: *remove* (the token is deleted) and *mask* (its id is replaced, keeping the
+//! sequence length: by CLIP's start token, which the causal text tower never pools, or by
+//! SigLIP's padding token, what the rest of the fixed-length input holds). Movement is
+//! `1 − cos(t, t')` of the L2-normalised embeddings: 0 means the model ignored the token.
 
 use anyhow::{Context, Result};
 use clipprobe_probe::metrics::{cosine, Matrix};
@@ -42,23 +44,27 @@ pub struct TokenMovement {
     pub mask: f64,
 }
 
-/// Per-token movements for `caption` (BOS/EOS excluded), in position order.
+/// Per-token movements for `caption` (special tokens excluded), in position order.
 pub fn token_movements(model: &embedder::Loaded, caption: &str) -> Result<Vec<TokenMovement>> {
     let clip = &model.clip;
     let ids = clip
         .tokenize(caption)
         .with_context(|| format!("tokenizing {caption:?}"))?;
-    if ids.len() < 3 {
-        anyhow::bail!("caption {caption:?} has no tokens between the start and end tokens");
+    let (lead, trail) = clip.tokenizer().special_counts()?;
+    if ids.len() <= lead + trail {
+        anyhow::bail!("caption {caption:?} has no tokens besides the special tokens");
     }
-    let bos = ids[0];
-    let inner = 1..ids.len() - 1;
+    let filler = match clip.tokenizer().padding() {
+        Some(p) => p.pad_id,
+        None => ids[0],
+    };
+    let inner = lead..ids.len() - trail;
     let mut batch = vec![ids.clone()];
     for i in inner.clone() {
         let mut removed = ids.clone();
         removed.remove(i);
         let mut masked = ids.clone();
-        masked[i] = bos;
+        masked[i] = filler;
         batch.push(removed);
         batch.push(masked);
     }

@@ -12,20 +12,25 @@ fn embed_texts(dir: &Path, texts: &[&str]) -> Vec<Vec<f64>> {
     embed(dir, "t", "--texts", &items)
 }
 
-#[test]
-fn token_removal_matches_embedding_the_shortened_caption() {
-    // the fixture tokenizer is word-level, so removing token k = removing word k
-    let caption = "a red cube on top of a blue sphere";
+/// `clipprobe tokens --json` of `caption` with `model`.
+fn tokens_json(model: &Path, caption: &str) -> serde_json::Value {
     let out = ok(
         bin()
             .args(["--quiet", "tokens", "--json", "--no-cache", "--model"])
-            .arg(model())
+            .arg(model)
             .args(["--caption", caption])
             .output()
             .expect("tokens"),
         "tokens",
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn token_removal_matches_embedding_the_shortened_caption() {
+    // the fixture tokenizer is word-level, so removing token k = removing word k
+    let caption = "a red cube on top of a blue sphere";
+    let v = tokens_json(&model(), caption);
     let toks = v["tokens"].as_array().expect("tokens");
     let words: Vec<&str> = caption.split(' ').collect();
     assert_eq!(toks.len(), words.len());
@@ -154,4 +159,70 @@ fn gap_command_matches_hand_computed_l2m_and_names_bad_lines() {
         "{err}"
     );
     assert!(!bad.exists());
+}
+
+/// Issue 9, finding 12: `gap` checks where its output goes before it loads the model (here a
+/// folder that does not exist, which would fail with another message).
+#[test]
+fn gap_checks_the_output_before_the_model() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::copy(
+        fixtures().join("preprocess/images/rgb_97x41.png"),
+        dir.join("a.png"),
+    )
+    .expect("copy");
+    std::fs::write(
+        dir.join("pairs.jsonl"),
+        "{\"image\": \"a.png\", \"caption\": \"a cat\"}\n\
+         {\"image\": \"a.png\", \"caption\": \"a dog\"}\n",
+    )
+    .expect("write");
+    let out = bin()
+        .args([
+            "--quiet",
+            "gap",
+            "--no-cache",
+            "--model",
+            "dir:no-such-model",
+        ])
+        .arg("--pairs")
+        .arg(dir.join("pairs.jsonl"))
+        .arg("--out")
+        .arg(dir.join("nowhere/gap.json"))
+        .output()
+        .expect("gap");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("nowhere") && err.contains("does not exist"),
+        "{err}"
+    );
+    assert!(!err.contains("no-such-model"), "{err}");
+}
+
+/// `tokens` on SigLIP 2's Gemma tokenizer (no BOS): every token but the final EOS is
+/// analysed, the first one included, and every removal and masking moves the embedding.
+#[test]
+fn tokens_on_a_sentencepiece_tokenizer_without_bos() {
+    let siglip2 = fixtures().join("families/siglip2");
+    let caption = "a cat on the mat";
+    let v = tokens_json(&siglip2, caption);
+    let toks = v["tokens"].as_array().expect("tokens");
+    // the ids end with <eos> (1) and start with a text token: the token strings spell the
+    // caption
+    assert_eq!(toks[0]["position"], 0, "{v}");
+    let text: String = toks
+        .iter()
+        .map(|t| t["token"].as_str().expect("token").replace('\u{2581}', " "))
+        .collect();
+    assert_eq!(text, caption, "{v}");
+    assert!(toks.iter().all(|t| t["id"] != 1), "EOS analysed: {v}");
+    for t in toks {
+        let (r, m) = (t["remove"].as_f64(), t["mask"].as_f64());
+        assert!(
+            matches!((r, m), (Some(r), Some(m)) if r > 0.0 && m > 0.0),
+            "{t}"
+        );
+    }
 }

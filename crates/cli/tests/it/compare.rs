@@ -59,6 +59,7 @@ fn write_one(dir: &Path, model: &str, sha: &str, cos: &[f64]) {
         revision: result.revision.clone(),
         dtype: "f32".into(),
         device: "cpu".into(),
+        meta: None,
     };
     let bench = BenchmarkInfo {
         path: "bench.jsonl".into(),

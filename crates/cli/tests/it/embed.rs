@@ -210,6 +210,34 @@ fn missing_image_in_a_list_is_named_with_its_line() {
     assert_clean_failure(&out, tmp.path(), &["list.txt:2", "absent.png"]);
 }
 
+/// Issue 9, finding 12: the sidecar's place is checked with the `.npy`'s, before the model
+/// (here a folder that does not exist) is looked at.
+#[test]
+fn a_folder_in_the_sidecars_place_is_refused_before_the_model() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(tmp.path(), "caps.txt", b"a red cube\n");
+    std::fs::create_dir(tmp.path().join("o.npy.json")).expect("mkdir");
+    let out = embed(
+        tmp.path(),
+        &[
+            "-m",
+            "dir:no-such-model",
+            "--texts",
+            "caps.txt",
+            "-o",
+            "o.npy",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("o.npy.json") && stderr.contains("is a folder"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("no-such-model"), "{stderr}");
+    assert!(!tmp.path().join("o.npy").exists());
+}
+
 #[test]
 fn missing_output_folder_and_conflicting_revision() {
     let tmp = tempfile::tempdir().expect("tempdir");

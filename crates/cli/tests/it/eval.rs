@@ -193,7 +193,8 @@ fn missing_image_fails_before_any_output() {
         err.contains("rgb_97x41.png") && err.contains("does not exist"),
         "{err}"
     );
-    assert!(!out.join("report.json").exists());
+    // issue 9, finding 12: the folder this run created is not left behind, empty
+    assert!(!out.exists(), "{} left behind", out.display());
 }
 
 #[test]
@@ -493,25 +494,106 @@ fn hf_clip_open_clip_and_siglip_side_by_side_in_one_report() {
     let fam = fixtures().join("families");
     let s = |p: PathBuf| p.to_str().expect("utf8").to_string();
     let (hub, siglip) = (s(fam.join("openclip-hub")), s(fam.join("siglip")));
+    let siglip2 = s(fam.join("siglip2"));
     let (raw, arch) = (
         s(fam.join("openclip-raw/negclip-tiny.pt")),
         s(fam.join("openclip-raw/arch.json")),
     );
     let extra = [
-        "--model", &hub, "--model", &siglip, "--model", &raw, "--arch", &arch, "--act", "gelu",
+        "--model",
+        &hub,
+        "--model",
+        &siglip,
+        "--model",
+        &siglip2,
+        "--model",
+        &raw,
+        "--arch",
+        &arch,
+        "--act",
+        "gelu",
+        "--batch-size",
+        "3",
     ];
     ok(
         eval(&bench, &out, &dir.join("cache"), &extra),
-        "eval four models",
+        "eval five models",
     );
     let r: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read"))
             .expect("json");
-    assert_eq!(r["results"].as_array().map(Vec::len), Some(4));
+    assert_eq!(r["results"].as_array().map(Vec::len), Some(5));
     let md = std::fs::read_to_string(out.join("report.md")).expect("md");
-    for name in ["tiny-argmax", "openclip-hub", "siglip", "negclip-tiny.pt"] {
+    for name in ["tiny-argmax", "openclip-hub", "siglip2", "negclip-tiny.pt"] {
         assert!(md.contains(name), "{name} missing from the report:\n{md}");
     }
+    // each model's family, activation and its source, scoring scalars, padding, batch size
+    let reference = |name: &str, key: &str| {
+        let e: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(fam.join(name).join("expected.json")).expect("expected.json"),
+        )
+        .expect("json");
+        e[key].clone()
+    };
+    let want = [
+        (
+            "hf-clip",
+            "quick_gelu",
+            "config",
+            None,
+            serde_json::Value::Null,
+        ),
+        (
+            "open_clip",
+            "quick_gelu",
+            "config",
+            Some("openclip-hub"),
+            serde_json::Value::Null,
+        ),
+        (
+            "siglip",
+            "gelu_pytorch_tanh",
+            "config",
+            Some("siglip"),
+            16.into(),
+        ),
+        (
+            "siglip",
+            "gelu_pytorch_tanh",
+            "config",
+            Some("siglip2"),
+            16.into(),
+        ),
+        (
+            "open_clip",
+            "gelu",
+            "explicit",
+            None,
+            serde_json::Value::Null,
+        ),
+    ];
+    for (i, (family, act, source, fixture, padding)) in want.into_iter().enumerate() {
+        let m = &r["models"][i]["meta"];
+        assert_eq!(m["family"], family, "model {i}: {m}");
+        assert_eq!(m["activation"], act, "model {i}: {m}");
+        assert_eq!(m["activation_source"], source, "model {i}: {m}");
+        assert_eq!(m["text_padding"], padding, "model {i}: {m}");
+        assert_eq!(m["batch_size"], 3, "model {i}: {m}");
+        assert_eq!(
+            m["logit_bias"].is_null(),
+            family != "siglip",
+            "model {i}: {m}"
+        );
+        if let Some(f) = fixture {
+            let close = |key: &str| {
+                let (got, want) = (m[key].as_f64(), reference(f, key).as_f64());
+                matches!((got, want), (Some(g), Some(w)) if (g - w).abs() < 1e-6)
+            };
+            assert!(close("logit_scale"), "model {i}: {m}");
+            assert!(family != "siglip" || close("logit_bias"), "model {i}: {m}");
+        }
+    }
+    assert!(md.contains("open_clip, gelu (explicit)"), "{md}");
     // the families give different embeddings: their text cosines differ
     let mean = |i: usize| r["results"][i]["ops"]["replace_obj"]["text_cosine"]["mean"].as_f64();
     assert_ne!(mean(1), mean(2));

@@ -228,6 +228,9 @@ pub struct SiglipModel {
     vision: VisionTower,
     logit_scale: f64,
     logit_bias: f64,
+    /// The processor's padding id and whether it sends an attention mask (set from the
+    /// tokenizer by [`SiglipModel::set_text_padding`]; default `pad_token_id`, masked).
+    pad: (u32, bool),
     device: Device,
     dtype: DType,
 }
@@ -262,6 +265,7 @@ impl SiglipModel {
             vision: VisionTower::load(&config.vision, &root.pp("vision_model"))?,
             logit_scale: scalar(&root, "logit_scale")?,
             logit_bias: scalar(&root, "logit_bias")?,
+            pad: (config.text.pad_token_id, true),
             config,
             device: device.clone(),
             dtype,
@@ -288,8 +292,23 @@ impl SiglipModel {
         self.logit_bias
     }
 
+    /// Pads texts as the tokenizer does: with `pad_id` (transformers pads with the tokenizer's
+    /// padding token, never reading `text_config.pad_token_id`), and with the padded keys
+    /// masked only when the tokenizer returns an attention mask (SigLIP 2's does not).
+    pub fn set_text_padding(&mut self, pad_id: u32, mask: bool) -> Result<()> {
+        if pad_id as usize >= self.config.text.vocab_size {
+            return Err(Error::Input(format!(
+                "the tokenizer pads with id {pad_id}, outside the model's vocabulary of {}",
+                self.config.text.vocab_size
+            )));
+        }
+        self.pad = (pad_id, mask);
+        Ok(())
+    }
+
     /// Text features `(n, dim)` in f32 of unpadded id sequences (…, EOS), each at most
-    /// `max_position_embeddings` long; padded here to exactly that length with `pad_token_id`.
+    /// `max_position_embeddings` long; padded here to exactly that length
+    /// ([`SiglipModel::set_text_padding`]).
     pub fn text_features(&self, ids: &[Vec<u32>]) -> Result<Tensor> {
         let t = &self.config.text;
         if ids.is_empty() {
@@ -304,9 +323,9 @@ impl SiglipModel {
             }
             check_ids(row, seq, width, t.vocab_size)?;
             flat.extend_from_slice(seq);
-            flat.resize((row + 1) * width, t.pad_token_id);
+            flat.resize((row + 1) * width, self.pad.0);
             mask.extend((0..width).map(|j| {
-                if j < seq.len() {
+                if j < seq.len() || !self.pad.1 {
                     0f32
                 } else {
                     f32::NEG_INFINITY

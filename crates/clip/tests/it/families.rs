@@ -226,17 +226,105 @@ fn shape_mismatch_names_the_open_clip_tensor() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn siglip_pads_to_the_fixed_length_and_pools_the_last_position() -> TestResult {
-    let dir = families().join("siglip");
+/// A SigLIP-family fixture folder (16-token texts) against its reference, the reference's
+/// ids padded with `pad`.
+fn check_siglip(name: &str, pad: u32) -> TestResult {
+    let dir = families().join(name);
     let clip = Clip::load(&dir, &LoadOptions::default())?;
     assert_eq!(clip.family(), Family::Siglip);
     assert_eq!(clip.text_padding(), TextPadding::Fixed(16));
     let exp = expected(&dir)?;
     let bias = clip.logit_bias().ok_or("no logit_bias")?;
     assert!((bias - exp.logit_bias.ok_or("no reference bias")?).abs() < 1e-5);
-    // the reference ids are padded with SigLIP's pad id (1, also its EOS)
-    check("siglip", &clip, &exp, Some(1))
+    check(name, &clip, &exp, Some(pad))
+}
+
+#[test]
+fn siglip_pads_to_the_fixed_length_and_pools_the_last_position() -> TestResult {
+    // SigLIP's pad id is 1, also its EOS
+    check_siglip("siglip", 1)
+}
+
+#[derive(serde::Deserialize)]
+struct TokenizerVariant {
+    class: String,
+    ids: Vec<Vec<u32>>,
+}
+
+/// SigLIP 2 (fixed resolution): `SiglipModel` weights with a Gemma tokenizer saved by
+/// transformers' `GemmaTokenizer`, as `google/siglip2-base-patch16-224` is laid out. The
+/// processor pads with `<pad>` (0, not `text_config.pad_token_id`) and sends no attention
+/// mask, so the tower attends to the padding; texts are not lowercased.
+#[test]
+fn siglip2_gemma_tokenizer_pads_with_its_own_id_and_no_mask() -> TestResult {
+    check_siglip("siglip2", 0)
+}
+
+/// What transformers does with two edits of the SigLIP 2 tokenizer files: naming
+/// `Siglip2Tokenizer` lowercases; a `Lowercase` put into `tokenizer.json`'s normalizer is
+/// ignored by `GemmaTokenizer`, which builds its own pipeline.
+#[test]
+fn siglip2_tokenizer_variants_match_transformers() -> TestResult {
+    let src = families().join("siglip2");
+    let raw = std::fs::read_to_string(src.join("expected.json"))?;
+    let v: serde_json::Value = serde_json::from_str(&raw)?;
+    let texts: Vec<String> = serde_json::from_value(v["texts"].clone())?;
+    let variants: std::collections::BTreeMap<String, TokenizerVariant> =
+        serde_json::from_value(v["tokenizer_variants"].clone())?;
+    assert_eq!(variants.len(), 2);
+    for (name, want) in &variants {
+        let tmp = tempfile::tempdir()?;
+        for f in ["tokenizer.json", "tokenizer_config.json"] {
+            std::fs::copy(src.join(f), tmp.path().join(f))?;
+        }
+        let cfg_path = tmp.path().join("tokenizer_config.json");
+        let mut cfg: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&cfg_path)?)?;
+        let tj_path = tmp.path().join("tokenizer.json");
+        let mut tj: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&tj_path)?)?;
+        match name.as_str() {
+            "tokenizer_class_siglip2" => cfg["tokenizer_class"] = want.class.clone().into(),
+            "lowercase_in_tokenizer_json" => {
+                let n = tj["normalizer"].take();
+                tj["normalizer"] = serde_json::json!({"type": "Sequence", "normalizers": [{"type": "Lowercase"}, n]});
+            }
+            other => return Err(format!("unknown variant {other}").into()),
+        }
+        std::fs::write(&cfg_path, cfg.to_string())?;
+        std::fs::write(&tj_path, tj.to_string())?;
+        let tok = clipprobe_clip::tokenizer::Tokenizer::siglip_from_dir(tmp.path(), 16)?;
+        for (text, ids) in texts.iter().zip(&want.ids) {
+            assert_eq!(&tok.encode(text)?.ids, ids, "{name}: ids of {text:?}");
+        }
+    }
+    Ok(())
+}
+
+/// A Gemma tokenizer without `padding_side` pads on the left in transformers; clipprobe
+/// refuses it rather than embed differently.
+#[test]
+fn gemma_tokenizer_without_padding_side_is_refused() -> TestResult {
+    let src = families().join("siglip2");
+    let tmp = tempfile::tempdir()?;
+    std::fs::copy(
+        src.join("tokenizer.json"),
+        tmp.path().join("tokenizer.json"),
+    )?;
+    let mut cfg: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(src.join("tokenizer_config.json"))?)?;
+    cfg.as_object_mut()
+        .ok_or("not an object")?
+        .remove("padding_side");
+    std::fs::write(tmp.path().join("tokenizer_config.json"), cfg.to_string())?;
+    let err = match clipprobe_clip::tokenizer::Tokenizer::siglip_from_dir(tmp.path(), 16) {
+        Ok(_) => return Err("accepted".into()),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("padding_side") && err.contains("left"),
+        "{err}"
+    );
+    Ok(())
 }
 
 #[test]

@@ -157,6 +157,20 @@ impl Tables {
     }
 }
 
+/// `open_clip, quick_gelu (explicit), scale 4.6052` / `siglip, gelu_pytorch_tanh, scale
+/// 4.7, bias -16.5`: what was loaded, for the Models table.
+fn family_cell(m: &super::ModelMeta) -> String {
+    let mut s = format!("{}, {}", m.family, m.activation);
+    if m.activation_source != "config" {
+        s.push_str(&format!(" ({})", m.activation_source));
+    }
+    s.push_str(&format!(", scale {}", f4(m.logit_scale)));
+    if let Some(b) = m.logit_bias {
+        s.push_str(&format!(", bias {}", f4(b)));
+    }
+    s
+}
+
 /// The report's tables, in order.
 pub(super) fn tables(r: &Report) -> Vec<Table> {
     let mut out = Tables(Vec::new());
@@ -174,6 +188,7 @@ pub(super) fn tables(r: &Report) -> Vec<Table> {
                 m.revision.clone(),
                 m.dtype.clone(),
                 m.device.clone(),
+                m.meta.as_ref().map_or_else(|| "—".to_string(), family_cell),
                 f4(res.anisotropy_baseline),
                 res.benchmark_sha256.chars().take(12).collect(),
             ]
@@ -187,6 +202,7 @@ pub(super) fn tables(r: &Report) -> Vec<Table> {
             "revision",
             "dtype",
             "device",
+            "family",
             "b",
             "benchmark sha256",
         ],

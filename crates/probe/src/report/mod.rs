@@ -30,7 +30,9 @@
 //!     "token_sensitivity": {"object", "attribute", "relation": Summary|null}|null,
 //!     "projection": {"image": [[x, y]], "text": [[x, y]], "explained_variance": [a, b]}|null
 //!   }],
-//!   // schema 2 adds: models[].label, results[].label, results[].groups
+//!   // schema 2 adds: models[].label, models[].meta ({"family", "activation",
+//!   //   "activation_source", "logit_scale", "logit_bias": number|null,
+//!   //   "text_padding": number|null, "batch_size"}), results[].label, results[].groups
 //!   //   ({"REPLACE"|"SWAP"|"ADD": {"subsets", "pairs", "text_cosine_mean", "itm_accuracy",
 //!   //   "itm_accuracy_ci": {"lo","hi"}}}), results[].published, and per op "itm_pairs",
 //!   //   "itm_accuracy_ci", "itm_accuracy_gap_removed_ci", "winoground_ci", "worst",
@@ -135,7 +137,7 @@ pub struct SelectionInfo {
 }
 
 /// A model's provenance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelInfo {
     /// Display label: `--model LABEL=ID`'s label, else a short name derived from the id.
     pub label: String,
@@ -145,6 +147,29 @@ pub struct ModelInfo {
     pub revision: String,
     pub dtype: String,
     pub device: String,
+    /// What the model is, beyond its files (absent in reports written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<ModelMeta>,
+}
+
+/// The family, activation and scoring of a model, as loaded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelMeta {
+    /// `hf-clip`, `open_clip` or `siglip`.
+    pub family: String,
+    /// The text tower's MLP activation (`quick_gelu`, `gelu`, `gelu_pytorch_tanh`, ...).
+    pub activation: String,
+    /// Where it came from: `config`, `arch_name` (a `-quickgelu` name) or `explicit` (`--act`).
+    pub activation_source: String,
+    /// `logit_scale` as stored: logits are `exp(logit_scale) · cosine [+ logit_bias]`.
+    pub logit_scale: f64,
+    /// SigLIP's `logit_bias` (`null` for CLIP families): a pair's sigmoid probability is
+    /// `sigmoid(exp(logit_scale) · cosine + logit_bias)`.
+    pub logit_bias: Option<f64>,
+    /// Texts are padded to this many tokens (SigLIP); `null`: per batch (CLIP families).
+    pub text_padding: Option<usize>,
+    /// Texts (and images) per forward pass.
+    pub batch_size: usize,
 }
 
 /// One model's results.

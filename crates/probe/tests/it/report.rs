@@ -139,6 +139,7 @@ fn model_info(r: &ModelResult) -> ModelInfo {
         revision: r.revision.clone(),
         dtype: "f32".into(),
         device: "cpu".into(),
+        meta: None,
     }
 }
 
