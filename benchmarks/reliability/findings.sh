@@ -120,3 +120,37 @@ mkdir -p s.npy.json
 q embed --model dir:no-such-model --texts caps.txt --out s.npy
 present() { ! grep -q "s.npy.json" err.log; }
 report 12 "embed: sidecar's place checked only after the model" "$(verdict present)"
+
+# 8: a negatives run killed (SIGKILL) while writing leaves a temporary that no later run removes
+mkdir -p kill
+"$py" - "$bin" kill <<'PY'
+import os, signal, subprocess, sys, time
+binary, d = sys.argv[1], sys.argv[2]
+def temps():
+    return [n for n in os.listdir(d) if "clipprobe" in n and n.endswith(".tmp")]
+colours = ["red", "blue", "green", "yellow", "black", "white", "brown"]
+objects = ["cube", "dog", "car", "table", "cat", "horse", "ball", "chair"]
+for n in (20000, 40000, 80000, 160000):
+    caps = os.path.join(d, f"caps-{n}.txt")
+    with open(caps, "w") as f:
+        for i in range(n):
+            f.write(f"a {colours[i % 7]} {objects[(i // 3) % 8]} next to a {colours[(i // 7) % 7]} {objects[(i // 5) % 8]} #{i}\n")
+    p = subprocess.Popen([binary, "--quiet", "negatives", "--per-caption", "4", "--captions", caps,
+                          "--out", os.path.join(d, "neg.jsonl")],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while p.poll() is None and not temps():
+        time.sleep(0.0002)
+    if p.poll() is None:
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        break
+print("caught" if temps() else "missed", file=open(os.path.join(d, "kill.log"), "w"))
+PY
+printf 'a red cube on a table\na blue ball\n' > kill/small.txt
+q negatives --captions kill/small.txt --out kill/neg.jsonl
+if grep -q caught kill/kill.log; then
+  present() { ls -a kill | grep -q 'clipprobe.*\.tmp$'; }
+  report 8 "temporary of a SIGKILLed negatives run left after the next run" "$(verdict present)"
+else
+  report 8 "temporary of a SIGKILLed negatives run left after the next run" "no run caught while writing"
+fi
