@@ -3,7 +3,8 @@
 # inputs, same machine, one run. Prints a Markdown table for docs/performance.md.
 #   usage: benchmarks/embed/run.sh [REFERENCE_DIR] [MODEL_NAMES...]
 # REFERENCE_DIR (default /tmp/clip-reference) comes from ../shared/tools/reference/setup.sh.
-# Inputs: the project's 247 COCO-style captions ×2 (494 captions, typical caption lengths) and
+# Inputs: the project's 247 COCO-style captions ×2 (494 captions, typical caption lengths; the
+# repeats let clipprobe's prefix sharing skip most of the second copy, see docs/performance.md) and
 # 48 images (the synthetic parity images, plus scikit-image's sample photos when installed).
 # Both sides: model load excluded, tokenisation / decoding / preprocessing included, best of 3.
 set -euo pipefail
