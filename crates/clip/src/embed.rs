@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::model::siglip::SiglipModel;
 use crate::model::ClipModel;
 use crate::openclip::{self, Activation};
-use crate::preprocess::Preprocessor;
+use crate::preprocess::{Crop, Preprocessor};
 use crate::tokenizer::Tokenizer;
 
 /// Version of each family's implementation, part of [`Clip::cache_identity`]: bump it when a
@@ -464,11 +464,23 @@ impl Clip {
         batch_size: usize,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<f32>> {
+        let whole: Vec<(PathBuf, Option<Crop>)> = paths.iter().map(|p| (p.clone(), None)).collect();
+        self.embed_image_regions(&whole, batch_size, progress)
+    }
+
+    /// [`Clip::embed_images`] of image regions: `(file, crop)` pairs, each file cropped (see
+    /// [`crate::preprocess::crop_rgb8`]) before preprocessing.
+    pub fn embed_image_regions(
+        &self,
+        items: &[(PathBuf, Option<Crop>)],
+        batch_size: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<f32>> {
         check_batch_size(batch_size)?;
         let dim = self.projection_dim();
-        let mut out = Vec::with_capacity(paths.len() * dim);
-        for chunk in paths.chunks(batch_size) {
-            let pixels = self.preprocessor.load_batch(chunk)?;
+        let mut out = Vec::with_capacity(items.len() * dim);
+        for chunk in items.chunks(batch_size) {
+            let pixels = self.preprocessor.load_regions(chunk)?;
             out.extend(self.embed_pixels(pixels, chunk.len())?);
             progress(chunk.len());
         }
