@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clipprobe_clip::config::HiddenAct;
 use clipprobe_clip::embed::{Clip, LoadOptions, TextPadding};
+use clipprobe_clip::preprocess::Crop;
 use clipprobe_clip::source::{self, HubOptions, ModelSource, ResolvedModel};
 use clipprobe_probe::cache::{self, EmbeddingCache, Key};
+use clipprobe_probe::evaluate::ImageRef;
 use clipprobe_probe::formats::sha256_hex;
 use clipprobe_probe::metrics::Matrix;
 
@@ -425,11 +427,25 @@ impl Loaded {
     /// Projected, unnormalised embeddings of the images at `paths` (row i = paths[i]), keyed
     /// by file content.
     pub fn images(&self, paths: &[PathBuf], printer: &Printer) -> Result<Matrix> {
-        let keys = paths
+        let whole: Vec<ImageRef> = paths
             .iter()
-            .map(|p| {
-                cache::file_key(p, self.max_image_bytes)
-                    .with_context(|| format!("cannot read image {}", p.display()))
+            .map(|p| ImageRef {
+                path: p.clone(),
+                crop: None,
+            })
+            .collect();
+        self.image_regions(&whole, printer)
+    }
+
+    /// [`Loaded::images`] of image regions (row i = images[i]), each file cropped to its
+    /// `crop` before preprocessing; keyed by file content and crop.
+    pub fn image_regions(&self, images: &[ImageRef], printer: &Printer) -> Result<Matrix> {
+        let keys = images
+            .iter()
+            .map(|im| {
+                let file = cache::file_key(&im.path, self.max_image_bytes)
+                    .with_context(|| format!("cannot read image {}", im.path.display()))?;
+                Ok(cache::region_key(file, im.crop))
             })
             .collect::<Result<Vec<_>>>()?;
         let batch = self.batch_size;
@@ -439,8 +455,19 @@ impl Loaded {
             keys,
             chunk: 64,
             embed: Box::new(|idx: &[usize], progress: &mut dyn FnMut(usize)| {
-                let chunk: Vec<PathBuf> = idx.iter().map(|&i| paths[i].clone()).collect();
-                Ok(self.clip.embed_images(&chunk, batch, progress)?)
+                let chunk: Vec<(PathBuf, Option<Crop>)> = idx
+                    .iter()
+                    .map(|&i| {
+                        let crop = images[i].crop.map(|[left, top, right, bottom]| Crop {
+                            left,
+                            top,
+                            right,
+                            bottom,
+                        });
+                        (images[i].path.clone(), crop)
+                    })
+                    .collect();
+                Ok(self.clip.embed_image_regions(&chunk, batch, progress)?)
             }),
         };
         self.run(job, printer)

@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::model::siglip::SiglipModel;
 use crate::model::ClipModel;
 use crate::openclip::{self, Activation};
-use crate::preprocess::Preprocessor;
+use crate::preprocess::{Crop, Preprocessor};
 use crate::tokenizer::Tokenizer;
 
 /// Version of each family's implementation, part of [`Clip::cache_identity`]: bump it when a
@@ -482,13 +482,25 @@ impl Clip {
         batch_size: usize,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<f32>> {
+        let whole: Vec<(PathBuf, Option<Crop>)> = paths.iter().map(|p| (p.clone(), None)).collect();
+        self.embed_image_regions(&whole, batch_size, progress)
+    }
+
+    /// [`Clip::embed_images`] of image regions: `(file, crop)` pairs, each file cropped (see
+    /// [`crate::preprocess::crop_rgb8`]) before preprocessing.
+    pub fn embed_image_regions(
+        &self,
+        items: &[(PathBuf, Option<Crop>)],
+        batch_size: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<f32>> {
         check_batch_size(batch_size)?;
         let dim = self.projection_dim();
-        let mut out = Vec::with_capacity(paths.len() * dim);
-        let chunks: Vec<&[PathBuf]> = paths.chunks(batch_size).collect();
+        let mut out = Vec::with_capacity(items.len() * dim);
+        let chunks: Vec<&[(PathBuf, Option<Crop>)]> = items.chunks(batch_size).collect();
         // the next batch is decoded and preprocessed while the current one runs the model
         std::thread::scope(|scope| -> Result<()> {
-            let load = |chunk| scope.spawn(move || self.preprocessor.load_batch(chunk));
+            let load = |chunk| scope.spawn(move || self.preprocessor.load_regions(chunk));
             let mut next = chunks.first().map(|&c| load(c));
             for (i, chunk) in chunks.iter().enumerate() {
                 let Some(pending) = next.take() else { break };

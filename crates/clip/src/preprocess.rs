@@ -498,6 +498,42 @@ pub fn to_rgb8(img: &DynamicImage, composite_alpha: bool) -> (Vec<u8>, usize, us
     (out, w, h)
 }
 
+/// A pixel region `[left, right) × [top, bottom)` of an image, as Pillow's `Image.crop` takes
+/// it; it may extend past the image (the outside is black). ARO scores each image cropped to
+/// its bounding box this way before the model's preprocessing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Crop {
+    pub left: i64,
+    pub top: i64,
+    pub right: i64,
+    pub bottom: i64,
+}
+
+/// Pillow's `image.convert("RGB").crop(box)`: the RGB8 pixels of `img` inside `c`, black
+/// where `c` lies outside the image. The image is first converted as [`to_rgb8`] does
+/// (`composite_alpha` as there). A crop with no area yields an empty image
+/// ([`Preprocessor::load_region`] refuses one).
+pub fn crop_rgb8(img: &DynamicImage, composite_alpha: bool, c: Crop) -> DynamicImage {
+    let (rgb, w, h) = to_rgb8(img, composite_alpha);
+    let cw = (c.right - c.left).max(0) as usize;
+    let ch = (c.bottom - c.top).max(0) as usize;
+    let mut out = vec![0u8; cw * ch * 3];
+    // the part of the crop inside the image, in image coordinates
+    let (x0, x1) = (c.left.clamp(0, w as i64), c.right.clamp(0, w as i64));
+    let (y0, y1) = (c.top.clamp(0, h as i64), c.bottom.clamp(0, h as i64));
+    if x0 < x1 {
+        let len = (x1 - x0) as usize * 3;
+        for y in y0..y1 {
+            let src = (y as usize * w + x0 as usize) * 3;
+            let dst = ((y - c.top) as usize * cw + (x0 - c.left) as usize) * 3;
+            out[dst..dst + len].copy_from_slice(&rgb[src..src + len]);
+        }
+    }
+    let buf = image::RgbImage::from_raw(cw as u32, ch as u32, out)
+        .expect("buffer length is width * height * 3");
+    DynamicImage::ImageRgb8(buf)
+}
+
 /// The CLIP image preprocessor: decoded image → normalised CHW `f32` pixels.
 #[derive(Debug, Clone)]
 pub struct Preprocessor {
@@ -671,20 +707,52 @@ impl Preprocessor {
     /// non-image files, and images with zero width or height, are [`Error::Image`] naming the
     /// file.
     pub fn load(&self, path: &Path) -> Result<Vec<f32>> {
+        self.load_region(path, None)
+    }
+
+    /// [`Preprocessor::load`] of the region `crop` of the image (see [`crop_rgb8`]), or of the
+    /// whole image when `crop` is `None`. A crop with no area, or of more pixels than
+    /// [`crate::decode::max_pixels`] allows, is an [`Error::Image`] naming the file.
+    pub fn load_region(&self, path: &Path, crop: Option<Crop>) -> Result<Vec<f32>> {
         let img = decode(path)?;
-        Ok(self.process(&img))
+        let Some(c) = crop else {
+            return Ok(self.process(&img));
+        };
+        let (w, h) = (c.right - c.left, c.bottom - c.top);
+        let area = (w.max(0) as u64).saturating_mul(h.max(0) as u64);
+        if w <= 0 || h <= 0 || area > crate::decode::max_pixels() {
+            return Err(Error::Image {
+                path: path.to_path_buf(),
+                message: format!(
+                    "crop box [{}, {}, {}, {}] is {w} x {h} pixels: empty, or more than the {} \
+                     pixels accepted",
+                    c.left,
+                    c.top,
+                    c.right,
+                    c.bottom,
+                    crate::decode::max_pixels()
+                ),
+            });
+        }
+        Ok(self.process(&crop_rgb8(&img, self.cfg.do_convert_rgb, c)))
     }
 
     /// [`Preprocessor::load`] for many files in parallel (rayon). The outputs are concatenated
     /// in input order (`paths.len() * 3 * height * width` values). On failure, returns the
     /// error of the first failing path by index.
     pub fn load_batch(&self, paths: &[PathBuf]) -> Result<Vec<f32>> {
+        let whole: Vec<(PathBuf, Option<Crop>)> = paths.iter().map(|p| (p.clone(), None)).collect();
+        self.load_regions(&whole)
+    }
+
+    /// [`Preprocessor::load_batch`] of image regions: `(file, crop)` pairs.
+    pub fn load_regions(&self, items: &[(PathBuf, Option<Crop>)]) -> Result<Vec<f32>> {
         let (h, w) = self.output_size();
         let per = 3 * h * w;
-        let parts: Vec<Result<Vec<f32>>> = paths
+        let parts: Vec<Result<Vec<f32>>> = items
             .par_iter()
-            .map(|p| {
-                let v = self.load(p)?;
+            .map(|(p, crop)| {
+                let v = self.load_region(p, *crop)?;
                 if v.len() != per {
                     return Err(Error::Image {
                         path: p.clone(),
@@ -698,7 +766,7 @@ impl Preprocessor {
                 Ok(v)
             })
             .collect();
-        let mut out = Vec::with_capacity(paths.len() * per);
+        let mut out = Vec::with_capacity(items.len() * per);
         for part in parts {
             out.extend_from_slice(&part?);
         }
@@ -780,6 +848,75 @@ pub fn decode(path: &Path) -> Result<DynamicImage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Expected pixels printed by Pillow 13 (`im.crop(box).getdata()`) for a 3 × 2 RGB image
+    /// whose pixel `i` (row-major) is `(10i, 10i + 1, 10i + 2)`.
+    #[test]
+    fn crop_matches_pillow_inside_and_past_the_edges() {
+        let px: Vec<u8> = (0..6u8)
+            .flat_map(|i| [10 * i, 10 * i + 1, 10 * i + 2])
+            .collect();
+        let img = DynamicImage::ImageRgb8(image::RgbImage::from_raw(3, 2, px).expect("3x2"));
+        let crop = |left, top, right, bottom| {
+            let c = crop_rgb8(
+                &img,
+                true,
+                Crop {
+                    left,
+                    top,
+                    right,
+                    bottom,
+                },
+            );
+            (c.width(), c.height(), c.to_rgb8().into_raw())
+        };
+        // past the left and bottom edges: black there
+        assert_eq!(
+            crop(-1, 1, 2, 3),
+            (
+                3,
+                2,
+                vec![0, 0, 0, 30, 31, 32, 40, 41, 42, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+            )
+        );
+        // inside
+        assert_eq!(
+            crop(1, 0, 3, 2),
+            (2, 2, vec![10, 11, 12, 20, 21, 22, 40, 41, 42, 50, 51, 52])
+        );
+        // wholly outside: all black
+        assert_eq!(crop(5, 5, 6, 6), (1, 1, vec![0, 0, 0]));
+    }
+
+    #[test]
+    fn load_region_refuses_empty_and_oversized_crops() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("a.png");
+        image::RgbImage::from_pixel(4, 3, image::Rgb([9, 9, 9]))
+            .save(&path)
+            .expect("png");
+        let p = Preprocessor::new(parse("{}").expect("config"));
+        let c = |left, top, right, bottom| Crop {
+            left,
+            top,
+            right,
+            bottom,
+        };
+        assert_eq!(
+            p.load_region(&path, Some(c(0, 0, 4, 3)))
+                .expect("whole box"),
+            p.load(&path).expect("whole image")
+        );
+        for bad in [c(1, 0, 1, 3), c(0, 2, 4, 1), c(0, 0, 1 << 31, 1 << 31)] {
+            match p.load_region(&path, Some(bad)) {
+                Err(Error::Image { path: q, message }) => {
+                    assert_eq!(q, path);
+                    assert!(message.contains("crop box"), "{message}");
+                }
+                other => panic!("{bad:?}: expected an image error, got {other:?}"),
+            }
+        }
+    }
 
     fn parse(json: &str) -> Result<PreprocessConfig> {
         PreprocessConfig::from_json(json, Path::new("preprocessor_config.json"))

@@ -17,6 +17,7 @@
 //! | `scoring` | string | `itm` (SugarCrepe: cos(image, caption) > cos(image, negative)) or `winoground` |
 //! | `alt_captions` | array? | further true captions (SugarCrepe++'s second positive) |
 //! | `source` | string? | the benchmark it came from (`sugarcrepe`, `aro`, ...) |
+//! | `bbox` | [x, y, w, h]? | score only this pixel region of `image` (ARO's bounding box; see [`BenchRecord::crop`]) |
 //!
 //! Any other field is kept as it is ([`BenchRecord::extra`]).
 
@@ -195,9 +196,49 @@ impl BenchRecord {
     }
 }
 
+/// A pixel region `[left, top, right, bottom)` of an image (see [`BenchRecord::crop`]).
+pub type CropBox = [i64; 4];
+
+/// Largest coordinate accepted in a `bbox`.
+const MAX_COORD: f64 = 1e9;
+
+impl BenchRecord {
+    /// The region of `image` this row scores, from its optional field `bbox: [x, y, w, h]`
+    /// (ARO's bounding boxes): `[x, y, x + w, y + h]`, each rounded half to even, as Pillow's
+    /// `Image.crop` rounds the box ARO gives it. `Ok(None)` without `bbox`; an error naming
+    /// the field when it is not 4 finite numbers, the row has no `image`, or the box holds no
+    /// pixel.
+    pub fn crop(&self) -> std::result::Result<Option<CropBox>, String> {
+        let Some(v) = self.extra.get("bbox") else {
+            return Ok(None);
+        };
+        let bad = |why: &str| format!("field `bbox` {why} (expected [x, y, width, height])");
+        let nums: Vec<f64> = match v.as_array() {
+            Some(a) if a.len() == 4 => a
+                .iter()
+                .map(|x| x.as_f64().filter(|x| x.abs() <= MAX_COORD))
+                .collect::<Option<_>>()
+                .ok_or_else(|| bad("must hold numbers of at most 1e9 in magnitude"))?,
+            _ => return Err(bad("must be an array of 4 numbers")),
+        };
+        if self.image.is_none() {
+            return Err("field `bbox` needs an `image` to crop".into());
+        }
+        let (x, y, w, h) = (nums[0], nums[1], nums[2], nums[3]);
+        let b = [x, y, x + w, y + h].map(|c| c.round_ties_even() as i64);
+        if b[2] <= b[0] || b[3] <= b[1] {
+            return Err(bad(&format!(
+                "{v} leaves no pixel (rounded box [{}, {}, {}, {}])",
+                b[0], b[1], b[2], b[3]
+            )));
+        }
+        Ok(Some(b))
+    }
+}
+
 /// Reads and validates a benchmark file. Errors name the line: bad JSON, a missing field,
 /// an unsupported `schema_version`, an empty caption/negative, a duplicate `id`, a
-/// `winoground` row without both images.
+/// `winoground` row without both images, a malformed `bbox`.
 pub fn read_bench(path: &Path) -> Result<Vec<BenchRecord>> {
     let mut seen = std::collections::HashMap::new();
     let mut out = Vec::new();
@@ -224,6 +265,7 @@ pub fn read_bench(path: &Path) -> Result<Vec<BenchRecord>> {
                 "`winoground` scoring needs `image` and `negative_image`".into(),
             ));
         }
+        r.crop().map_err(bad)?;
         if let Some(prev) = seen.insert(r.id.clone(), line) {
             return Err(bad(format!(
                 "duplicate id {:?} (first on line {prev})",
@@ -249,6 +291,50 @@ pub fn write_bench(path: &Path, rows: &[BenchRecord]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with_bbox(v: serde_json::Value) -> BenchRecord {
+        let mut r = BenchRecord::new("r", "a", "b", "vg_relation");
+        r.image = Some("x.jpg".into());
+        r.extra.insert("bbox".into(), v);
+        r
+    }
+
+    #[test]
+    fn crop_is_the_box_rounded_half_to_even_as_pillow_does() {
+        let crop = |v| with_bbox(v).crop();
+        // Pillow: (0.5, 0.5, 2.5, 1.5) → (0, 0, 2, 2); (1.5, 2.5) → (2, 2)
+        assert_eq!(
+            crop(serde_json::json!([0.5, 0.5, 2.0, 1.0])),
+            Ok(Some([0, 0, 2, 2]))
+        );
+        assert_eq!(
+            crop(serde_json::json!([1.5, 2.5, 3, 4])),
+            Ok(Some([2, 2, 4, 6]))
+        );
+        assert_eq!(
+            crop(serde_json::json!([-3, 4, 10, 20])),
+            Ok(Some([-3, 4, 7, 24]))
+        );
+        assert_eq!(BenchRecord::new("r", "a", "b", "op").crop(), Ok(None));
+        for (bad, why) in [
+            (serde_json::json!([1, 2, 3]), "array of 4 numbers"),
+            (serde_json::json!("1,2,3,4"), "array of 4 numbers"),
+            (serde_json::json!([1, 2, "3", 4]), "numbers of at most"),
+            (serde_json::json!([1, 2, 3e10, 4]), "numbers of at most"),
+            (serde_json::json!([1.5, 0, 0.9, 4]), "leaves no pixel"),
+            (serde_json::json!([0, 0, 4, 0]), "leaves no pixel"),
+            (serde_json::json!([0, 0, -4, 4]), "leaves no pixel"),
+        ] {
+            let e = crop(bad.clone()).expect_err("bad bbox");
+            assert!(e.contains("`bbox`") && e.contains(why), "{bad}: {e}");
+        }
+        let mut no_image = with_bbox(serde_json::json!([0, 0, 4, 4]));
+        no_image.image = None;
+        assert!(no_image
+            .crop()
+            .expect_err("no image")
+            .contains("needs an `image`"));
+    }
 
     #[test]
     fn op_names_round_trip() {

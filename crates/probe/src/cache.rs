@@ -52,6 +52,23 @@ pub fn bytes_key(bytes: &[u8]) -> Key {
     sha2::Sha256::digest(bytes).into()
 }
 
+/// Key of an image region: the file's content key alone for the whole image (so whole-image
+/// entries stay valid), else SHA-256 of that key and the crop box `[left, top, right,
+/// bottom]`, so each crop of a file is embedded and cached on its own.
+pub fn region_key(file: Key, crop: Option<[i64; 4]>) -> Key {
+    match crop {
+        None => file,
+        Some(b) => {
+            let mut bytes = file.to_vec();
+            bytes.extend_from_slice(b"crop");
+            for c in b {
+                bytes.extend_from_slice(&c.to_le_bytes());
+            }
+            bytes_key(&bytes)
+        }
+    }
+}
+
 /// Key of a file's content, hashed while streaming it (never read whole). A folder, a device or
 /// other non-regular file, or a file larger than `max_bytes`, is an error naming it.
 pub fn file_key(path: &Path, max_bytes: u64) -> Result<Key> {
@@ -336,6 +353,17 @@ impl EmbeddingCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn region_keys_keep_the_whole_image_key_and_tell_crops_apart() {
+        let file = bytes_key(b"jpeg bytes");
+        assert_eq!(region_key(file, None), file);
+        let a = region_key(file, Some([0, 0, 10, 10]));
+        assert_ne!(a, file);
+        assert_eq!(a, region_key(file, Some([0, 0, 10, 10])));
+        assert_ne!(a, region_key(file, Some([0, 0, 10, 11])));
+        assert_ne!(a, region_key(bytes_key(b"other"), Some([0, 0, 10, 10])));
+    }
 
     #[test]
     fn round_trip_and_resume_after_torn_write() {

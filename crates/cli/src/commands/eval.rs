@@ -84,9 +84,12 @@ pub fn prepare(args: &Args, bench_path: &Path) -> Result<(Prepared, BenchmarkInf
         skip_missing_images: args.skip_missing_images,
     };
     let selected = evaluate::select(rows, &selection, bench_path, &root)?;
-    let prep = Prepared::new(selected.rows, formats::sha256_hex(&bytes), |rel| {
-        evaluate::resolve_image(rel, &root)
-    });
+    let prep = Prepared::new(
+        selected.rows,
+        bench_path,
+        formats::sha256_hex(&bytes),
+        |rel| evaluate::resolve_image(rel, &root),
+    )?;
     let info = BenchmarkInfo {
         path: bench_path.display().to_string(),
         sha256: prep.sha256.clone(),
@@ -172,7 +175,9 @@ fn run_in_folder(args: &Args, printer: &Printer) -> Result<()> {
         let images = if prep.images.is_empty() {
             None
         } else {
-            Some(l2_normalize_rows(&model.images(&prep.images, printer)?)?)
+            Some(l2_normalize_rows(
+                &model.image_regions(&prep.images, printer)?,
+            )?)
         };
         let sensitivity = if ablations.is_empty() {
             None

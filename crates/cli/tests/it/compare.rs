@@ -22,6 +22,7 @@ fn write_one(dir: &Path, model: &str, sha: &str, cos: &[f64]) {
         itm_pairs: cos.len(),
         itm_accuracy_ci: None,
         itm_accuracy_gap_removed_ci: None,
+        macro_accuracy: None,
         winoground_ci: None,
         worst: Vec::new(),
         itm_margin: None,

@@ -628,3 +628,120 @@ fn unsafe_or_underspecified_checkpoints_exit_2_without_output() {
         assert!(!out.join("report.json").exists(), "{file}: report written");
     }
 }
+
+/// A 24-bit uncompressed BMP of `w × h` RGB pixels (row-major, top row first).
+fn write_bmp(path: &Path, w: usize, h: usize, rgb: &[u8]) {
+    let row = (3 * w).div_ceil(4) * 4;
+    let size = 54 + row * h;
+    let mut b = Vec::with_capacity(size);
+    b.extend_from_slice(b"BM");
+    for v in [size as u32, 0, 54, 40, w as u32, h as u32] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&24u16.to_le_bytes());
+    for v in [0u32, (row * h) as u32, 2835, 2835, 0, 0] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    for y in (0..h).rev() {
+        for x in 0..w {
+            let p = &rgb[3 * (y * w + x)..3 * (y * w + x) + 3];
+            b.extend_from_slice(&[p[2], p[1], p[0]]);
+        }
+        b.resize(b.len() + row - 3 * w, 0);
+    }
+    std::fs::write(path, b).expect("write bmp");
+}
+
+/// ARO rows are scored on the image cropped to their `bbox`: each row's cosines in
+/// `pairs.jsonl` equal those of `clipprobe embed` on a file holding just that region (cut
+/// here by slicing pixels), two boxes on one file get two embeddings (the crop is part of the
+/// cache key), and the report has ARO's macro accuracy.
+#[test]
+fn aro_rows_are_scored_on_their_bounding_box() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let (w, h) = (40, 30);
+    let rgb: Vec<u8> = (0..w * h)
+        .flat_map(|i| {
+            let (x, y) = (i % w, i / w);
+            [(x * 6) as u8, (y * 8) as u8, ((x * y) % 251) as u8]
+        })
+        .collect();
+    write_bmp(&dir.join("full.bmp"), w, h, &rgb);
+    // (x, y, w, h) boxes, both inside the image
+    let boxes = [(5, 4, 20, 15), (12, 10, 25, 12)];
+    // per row: caption, negative (two distinct captions: the anisotropy baseline needs them)
+    let texts: Vec<String> = [
+        "the dog is on the mat",
+        "the mat is on the dog",
+        "the cat is on the rug",
+        "the rug is on the cat",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut crops = Vec::new();
+    let mut lines = String::new();
+    for (k, &(bx, by, bw, bh)) in boxes.iter().enumerate() {
+        let part: Vec<u8> = (by..by + bh)
+            .flat_map(|y| rgb[3 * (y * w + bx)..3 * (y * w + bx + bw)].to_vec())
+            .collect();
+        let p = dir.join(format!("crop{k}.bmp"));
+        write_bmp(&p, bw, bh, &part);
+        crops.push(p.display().to_string());
+        lines.push_str(&format!(
+            "{{\"schema_version\": 1, \"id\": \"aro/vg_relation/{k}\", \"caption\": \"{}\", \
+             \"negative\": \"{}\", \"op\": \"vg_relation\", \"image\": \"full.bmp\", \
+             \"source\": \"aro\", \"aro_subset\": \"on\", \"bbox\": [{bx}, {by}, {bw}, {bh}]}}\n",
+            texts[2 * k],
+            texts[2 * k + 1]
+        ));
+    }
+    let bench = dir.join("aro.jsonl");
+    std::fs::write(&bench, lines).expect("write bench");
+    let out = dir.join("report");
+    ok(
+        eval(&bench, &out, &dir.join("cache"), &[]),
+        "eval of ARO rows",
+    );
+    let temb = embed(dir, "texts", "--texts", &texts);
+    let iemb = embed(dir, "crops", "--images", &crops);
+    let pairs: Vec<serde_json::Value> = std::fs::read_to_string(out.join("pairs.jsonl"))
+        .expect("pairs.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(pairs.len(), 2);
+    for (k, p) in pairs.iter().enumerate() {
+        for (field, t) in [
+            ("cos_image_caption", 2 * k),
+            ("cos_image_negative", 2 * k + 1),
+        ] {
+            let got = p[field].as_f64().expect("cosine");
+            let want = dot(&iemb[k], &temb[t]);
+            assert!(
+                (got - want).abs() < 1e-5,
+                "row {k}: {field} {got} vs {want}"
+            );
+        }
+    }
+    // the two crops embed apart, so row 1 scored with row 0's crop would fail above
+    let apart = (dot(&iemb[0], &temb[2]) - dot(&iemb[1], &temb[2])).abs();
+    assert!(apart > 1e-3, "the crops embed alike ({apart})");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read"))
+            .expect("json");
+    let m = &report["results"][0]["ops"]["vg_relation"]["macro_accuracy"];
+    assert_eq!(
+        (m["classes"].as_u64(), m["pairs"].as_u64()),
+        (Some(1), Some(2)),
+        "{m}"
+    );
+    let micro = report["results"][0]["ops"]["vg_relation"]["itm_accuracy"].as_f64();
+    assert_eq!(m["accuracy"].as_f64(), micro, "one class: macro = micro");
+    let md = std::fs::read_to_string(out.join("report.md")).expect("md");
+    assert!(
+        md.contains("ARO macro accuracy (%)"),
+        "macro table in the report"
+    );
+}

@@ -8,20 +8,21 @@
 //! `Prepared::texts` / `Prepared::images` (and [`word_ablations`]) → [`evaluate`] and
 //! [`pairs`] compute everything.
 
+pub mod aro;
 mod select;
 #[cfg(test)]
 mod tests;
 mod world;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 pub use select::{default_images_root, resolve_image, select, Selected, Selection, SkippedRow};
 pub use world::{concept_kind, world_splits};
 
-use crate::bench::{BenchRecord, ConceptKind, Op, Scoring};
+use crate::bench::{BenchRecord, ConceptKind, CropBox, Op, Scoring};
 use crate::concepts;
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
@@ -44,8 +45,8 @@ pub struct Prepared {
     pub rows: Vec<BenchRecord>,
     /// Unique texts (captions, negatives, alternative captions) in first-seen order.
     pub texts: Vec<String>,
-    /// Unique resolved image paths in first-seen order.
-    pub images: Vec<PathBuf>,
+    /// Unique images (resolved path and crop) in first-seen order.
+    pub images: Vec<ImageRef>,
     /// Per row: index into `texts` of the caption and of the negative.
     pub caption_ix: Vec<usize>,
     pub negative_ix: Vec<usize>,
@@ -58,6 +59,15 @@ pub struct Prepared {
     pub by_op: BTreeMap<String, Vec<usize>>,
 }
 
+/// An image as a row scores it: the resolved file and the region of it kept (the row's
+/// [`BenchRecord::crop`], ARO's bounding box), or the whole image. Two rows share an
+/// embedding only when both match, so the crop is part of the image's cache key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ImageRef {
+    pub path: PathBuf,
+    pub crop: Option<CropBox>,
+}
+
 fn intern<T: Clone + Ord>(map: &mut BTreeMap<T, usize>, list: &mut Vec<T>, v: &T) -> usize {
     if let Some(&i) = map.get(v) {
         return i;
@@ -68,13 +78,15 @@ fn intern<T: Clone + Ord>(map: &mut BTreeMap<T, usize>, list: &mut Vec<T>, v: &T
 }
 
 impl Prepared {
-    /// Indexes `rows`; `resolve` turns a row's image string into the path it names (see
-    /// [`select`], which has already checked that each exists).
+    /// Indexes the rows of the benchmark at `bench` (for messages); `resolve` turns a row's image string into the path it names (see
+    /// [`select`], which has already checked that each exists). A row's `bbox` crops its
+    /// `image` (not its `negative_image`); a malformed one is an [`Error::Row`].
     pub fn new(
         rows: Vec<BenchRecord>,
+        bench: &Path,
         sha256: String,
         resolve: impl Fn(&str) -> PathBuf,
-    ) -> Prepared {
+    ) -> Result<Prepared> {
         let (mut tmap, mut imap) = (BTreeMap::new(), BTreeMap::new());
         let (mut texts, mut images) = (Vec::new(), Vec::new());
         let mut p = Prepared {
@@ -100,18 +112,29 @@ impl Prepared {
                 .collect();
             p.alt_ix
                 .push(alts.first().copied().unwrap_or(p.caption_ix[i]));
-            let mut image = |rel: &Option<String>| {
-                rel.as_ref()
-                    .map(|rel| intern(&mut imap, &mut images, &resolve(rel)))
+            let crop = r.crop().map_err(|message| Error::Row {
+                path: bench.to_path_buf(),
+                row: r.id.clone(),
+                field: "bbox".into(),
+                message,
+            })?;
+            let mut image = |rel: &Option<String>, crop: Option<CropBox>| {
+                rel.as_ref().map(|rel| {
+                    let img = ImageRef {
+                        path: resolve(rel),
+                        crop,
+                    };
+                    intern(&mut imap, &mut images, &img)
+                })
             };
-            p.image_ix.push(image(&r.image));
-            p.negative_image_ix.push(image(&r.negative_image));
+            p.image_ix.push(image(&r.image, crop));
+            p.negative_image_ix.push(image(&r.negative_image, None));
             p.by_op.entry(r.op.clone()).or_default().push(i);
         }
         p.rows = rows;
         p.texts = texts;
         p.images = images;
-        p
+        Ok(p)
     }
 
     /// True when row `row` is scored SugarCrepe-style and has an image.
@@ -371,6 +394,7 @@ fn evaluate_op(
         (None, None, None, None, None);
     let mut margins_by_row = BTreeMap::new();
     let mut correct = None;
+    let mut macro_accuracy = None;
     let mut worst = Vec::new();
     if let (Some(img), false) = (images, itm_rows.is_empty()) {
         let i = select_rows(img, itm_rows.iter().filter_map(|&r| prep.image_ix[r]))?;
@@ -405,6 +429,17 @@ fn evaluate_op(
                 }
             })
             .collect();
+        let recs: Vec<&BenchRecord> = itm_rows.iter().map(|&r| &prep.rows[r]).collect();
+        if let Some(p) = aro::protocol(op, &recs) {
+            let classes: Vec<&str> = recs.iter().filter_map(|r| aro::class(r)).collect();
+            let exclude = if p.exclude_symmetric {
+                aro::excluded_relations()
+            } else {
+                Vec::new()
+            };
+            macro_accuracy = metrics::macro_accuracy(&classes, &m, p.min_pairs, &exclude)
+                .map_err(metric("ARO macro accuracy"))?;
+        }
         margins_by_row = itm_rows.iter().copied().zip(m).collect();
         correct = Some(ok);
     }
@@ -510,6 +545,7 @@ fn evaluate_op(
             itm_margin: margin,
             itm_accuracy_gap_removed: acc_gap_removed,
             itm_accuracy_gap_removed_ci: acc_gap_removed_ci,
+            macro_accuracy,
             edit_gap_alignment: alignment,
             by_depth,
             winoground,

@@ -15,6 +15,14 @@ fn with_image(mut r: BenchRecord, image: &str) -> BenchRecord {
     r
 }
 
+/// ITM row `k` of `op`: caption `ck`, negative `nk`, `image`.
+fn itm_row(k: usize, op: &str, image: &str) -> BenchRecord {
+    with_image(
+        rec(&format!("r{k}"), &format!("c{k}"), &format!("n{k}"), op),
+        image,
+    )
+}
+
 fn unit(v: &[f32]) -> Vec<f32> {
     let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
     v.iter().map(|x| x / n).collect()
@@ -34,7 +42,7 @@ fn embed(
         let v: Vec<Vec<f32>> = prep
             .images
             .iter()
-            .map(|p| unit(&image(&p.display().to_string())))
+            .map(|p| unit(&image(&p.path.display().to_string())))
             .collect();
         Some(Matrix::from_rows(&v).expect("images"))
     };
@@ -56,7 +64,10 @@ fn two_way(s: &str) -> Vec<f32> {
 }
 
 fn prepared(rows: Vec<BenchRecord>) -> Prepared {
-    Prepared::new(rows, "sha".into(), |s: &str| PathBuf::from(s))
+    Prepared::new(rows, Path::new("bench.jsonl"), "sha".into(), |s: &str| {
+        PathBuf::from(s)
+    })
+    .expect("prepared")
 }
 
 fn cos(a: &[f64], b: &[f64]) -> f64 {
@@ -139,10 +150,24 @@ fn winoground_scores_follow_the_two_images() {
     r.negative_image = Some("i0".into());
     let prep2 = prepared(vec![r, other]);
     let (t2, i2) = embed(&prep2, text, image);
-    let w = evaluate(&prep2, &t2, i2.as_ref(), 0).expect("eval").ops["wino"]
+    assert_eq!(wino_scores(&prep2, &t2, i2.as_ref()), (0.0, 0.0, 0.0));
+}
+
+/// Winoground row `k` of op `wino`: captions `ck` / `dk`, images `ik` / `jk`.
+fn wino_row(k: usize) -> BenchRecord {
+    let mut r = rec(&format!("w{k}"), &format!("c{k}"), &format!("d{k}"), "wino");
+    r.scoring = Scoring::Winoground;
+    r.image = Some(format!("i{k}"));
+    r.negative_image = Some(format!("j{k}"));
+    r
+}
+
+/// Winoground's (text, image, group) scores of op `wino`.
+fn wino_scores(prep: &Prepared, t: &Matrix, i: Option<&Matrix>) -> (f64, f64, f64) {
+    let w = evaluate(prep, t, i, 0).expect("eval").ops["wino"]
         .winoground
         .expect("scores");
-    assert_eq!((w.text, w.image, w.group), (0.0, 0.0, 0.0));
+    (w.text, w.image, w.group)
 }
 
 #[test]
@@ -331,6 +356,14 @@ fn groups_average_their_subsets_with_equal_weight() {
     let ci = g.itm_accuracy_ci.expect("ci");
     assert!(ci.lo <= g.itm_accuracy.expect("acc") && g.itm_accuracy.expect("acc") <= ci.hi);
     assert!(!r.groups.contains_key("SWAP"));
+    // the group's text cosine is the mean of its subsets' means (not of its pairs)
+    let (o, a) = (&r.ops["replace_obj"], &r.ops["replace_att"]);
+    let want = (o.text_cosine.mean + a.text_cosine.mean) / 2.0;
+    assert!(
+        (g.text_cosine_mean - want).abs() < 1e-12,
+        "{} {want}",
+        g.text_cosine_mean
+    );
     // deterministic for a seed
     assert_eq!(evaluate(&prep, &t, i.as_ref(), 5).expect("eval"), r);
 }
@@ -341,17 +374,7 @@ fn accuracy_interval_agrees_with_the_normal_approximation() {
     // p ± 1.96·sqrt(p(1−p)/n) (independent of the bootstrap code)
     let n = 2000;
     let rows: Vec<BenchRecord> = (0..n)
-        .map(|k| {
-            with_image(
-                rec(
-                    &format!("r{k}"),
-                    &format!("c{k}"),
-                    &format!("n{k}"),
-                    "swap_att",
-                ),
-                if k < 1400 { "good" } else { "bad" },
-            )
-        })
+        .map(|k| itm_row(k, "swap_att", if k < 1400 { "good" } else { "bad" }))
         .collect();
     let prep = prepared(rows);
     let (t, i) = embed(&prep, two_way, |p| {
@@ -382,6 +405,18 @@ fn shape_mismatches_are_errors() {
         "images are required when the rows have them"
     );
     assert!(pairs(&prep, "m", &short, i.as_ref()).is_err());
+    // one image embedding too many or too few: named, not silently ignored
+    let img = i.as_ref().expect("images");
+    let extra = img.select(&[0, 1, 2, 3, 0]).expect("m");
+    for m in [extra, img.select(&[0, 1, 2]).expect("m")] {
+        for e in [
+            evaluate(&prep, &t, Some(&m), 0).map(|_| ()),
+            pairs(&prep, "m", &t, Some(&m)).map(|_| ()),
+        ] {
+            let e = e.expect_err("wrong image count").to_string();
+            assert!(e.contains("unique images"), "{e}");
+        }
+    }
 }
 
 mod selection {
@@ -451,6 +486,36 @@ mod selection {
         );
         assert_eq!(s.skipped.len(), 2);
         assert_eq!(s.skipped[1].reason, "is a folder, not an image file");
+    }
+
+    #[test]
+    fn unreadable_and_special_files_are_told_apart_from_missing_ones() {
+        let d = dir();
+        let rows = vec![
+            // a path through a regular file: not "missing" but unreadable (ENOTDIR)
+            with_image(rec("under-file", "c", "n", "swap_att"), "a.png/x.png"),
+            // a character device: exists, not a regular file
+            with_image(rec("device", "c", "n", "swap_att"), "/dev/null"),
+            with_image(rec("ok", "c", "n", "swap_att"), "a.png"),
+        ];
+        let sel = Selection {
+            skip_missing_images: true,
+            ..Selection::default()
+        };
+        let s = select(rows, &sel, Path::new("b.jsonl"), d.path()).expect("sel");
+        let why: Vec<(&str, &str)> = s
+            .skipped
+            .iter()
+            .map(|k| (k.id.as_str(), k.reason.as_str()))
+            .collect();
+        assert_eq!(
+            why,
+            [
+                ("under-file", "cannot be read"),
+                ("device", "is not a regular file")
+            ]
+        );
+        assert_eq!(s.rows.len(), 1);
     }
 
     #[test]
@@ -594,9 +659,13 @@ fn word_ablations_remove_one_concept_per_text_for_the_first_captions() {
         rec("a", "a white towel in a blue bathroom", "x", "replace_att"),
         rec("b", "a white towel in a blue bathroom", "y", "replace_att"),
         rec("c", "a dog on a red couch", "z", "replace_att"),
+        // one concept and nothing else: removing it leaves no text, so no ablation
+        rec("d", "dog", "cat", "replace_att"),
     ];
     let prep = prepared(rows);
     let all = word_ablations(&prep, 10);
+    let dog = prep.texts.iter().position(|t| t == "dog").expect("dog");
+    assert!(!all.iter().any(|a| a.text_ix == dog), "{all:?}");
     let first: Vec<&Ablation> = all.iter().filter(|a| a.text_ix == 0).collect();
     assert!(
         first
@@ -631,11 +700,7 @@ fn winoground_pair_outcomes_agree_with_the_metric() {
     let n = 40;
     let mut rows = Vec::new();
     for k in 0..n {
-        let mut r = rec(&format!("w{k}"), &format!("c{k}"), &format!("d{k}"), "wino");
-        r.scoring = Scoring::Winoground;
-        r.image = Some(format!("i{k}"));
-        r.negative_image = Some(format!("j{k}"));
-        rows.push(r);
+        rows.push(wino_row(k));
     }
     let prep = prepared(rows);
     let noise = |s: &str| -> Vec<f32> {
@@ -677,4 +742,229 @@ fn winoground_pair_outcomes_agree_with_the_metric() {
     );
     // and some rows hold the text side only / the image side only
     assert!(o.iter().any(|x| x.text && !x.image) && o.iter().any(|x| x.image && !x.text));
+}
+
+fn aro_row(i: usize, op: &str, class: &str, image: &str, bbox: [f64; 4]) -> BenchRecord {
+    let mut r = with_image(
+        rec(
+            &format!("aro/{op}/{i}"),
+            &format!("c{i}"),
+            &format!("n{i}"),
+            op,
+        ),
+        image,
+    );
+    r.source = Some("aro".into());
+    r.extra
+        .insert(aro::CLASS_FIELD.into(), serde_json::json!(class));
+    r.extra.insert("bbox".into(), serde_json::json!(bbox));
+    r
+}
+
+/// Image embeddings: `ok…` files prefer the caption (`c…`), others the negative.
+fn ok_or_bad(s: &str) -> Vec<f32> {
+    if s.starts_with("ok") {
+        vec![1.0, 0.0, 0.0, 0.0]
+    } else {
+        vec![0.0, 1.0, 0.0, 0.0]
+    }
+}
+
+#[test]
+fn aro_rows_are_cropped_and_scored_by_macro_accuracy() {
+    let b = [0.0, 0.0, 10.0, 10.0];
+    let rows = vec![
+        aro_row(0, "vg_relation", "on", "ok.jpg", b),
+        aro_row(1, "vg_relation", "on", "ok.jpg", [1.0, 0.0, 10.0, 10.0]),
+        aro_row(2, "vg_relation", "on", "bad.jpg", b),
+        aro_row(3, "vg_relation", "holding", "ok.jpg", [0.0, 0.0, 5.0, 5.0]),
+        // `near` is one of ARO's symmetric relations: left out of the macro accuracy
+        aro_row(4, "vg_relation", "near", "bad.jpg", b),
+        // x = 0.5 rounds half to even (Pillow): the same crop as row 2, one embedding
+        aro_row(5, "vg_relation", "near", "bad.jpg", [0.5, 0.0, 10.0, 10.0]),
+    ];
+    let prep = prepared(rows);
+    let crops: Vec<(String, Option<CropBox>)> = prep
+        .images
+        .iter()
+        .map(|i| (i.path.display().to_string(), i.crop))
+        .collect();
+    assert_eq!(
+        crops,
+        [
+            ("ok.jpg".to_string(), Some([0, 0, 10, 10])),
+            ("ok.jpg".to_string(), Some([1, 0, 11, 10])),
+            ("bad.jpg".to_string(), Some([0, 0, 10, 10])),
+            ("ok.jpg".to_string(), Some([0, 0, 5, 5])),
+        ]
+    );
+    assert_eq!(prep.image_ix[5], prep.image_ix[2]);
+    let (t, i) = embed(&prep, two_way, ok_or_bad);
+    let r = evaluate(&prep, &t, i.as_ref(), 1).expect("evaluate");
+    let o = &r.ops["vg_relation"];
+    // on: 2 of 3, holding: 1 of 1 → (2/3 + 1) / 2; micro: 3 of 6
+    let m = o.macro_accuracy.as_ref().expect("macro accuracy");
+    assert_eq!((m.classes, m.pairs, m.excluded_classes), (2, 4, 1));
+    assert!((m.accuracy - 5.0 / 6.0).abs() < 1e-12, "{m:?}");
+    assert_eq!(o.itm_accuracy, Some(0.5));
+}
+
+#[test]
+fn aro_attribution_keeps_pairs_with_25_cases_and_other_sources_get_none() {
+    // 25 cases of one attribute pair (all right), 24 of another (all wrong, left out)
+    let mut rows: Vec<BenchRecord> = (0..25)
+        .map(|i| {
+            aro_row(
+                i,
+                "vg_attribution",
+                "red_blue",
+                "ok.jpg",
+                [0.0, 0.0, 4.0, 4.0],
+            )
+        })
+        .collect();
+    let b = [0.0, 0.0, 3.0, 3.0];
+    rows.extend((25..49).map(|i| aro_row(i, "vg_attribution", "big_small", "bad.jpg", b)));
+    let prep = prepared(rows.clone());
+    let (t, i) = embed(&prep, two_way, ok_or_bad);
+    let o = &evaluate(&prep, &t, i.as_ref(), 1).expect("evaluate").ops["vg_attribution"];
+    let m = o.macro_accuracy.as_ref().expect("macro accuracy");
+    assert_eq!(
+        (m.classes, m.pairs, m.excluded_classes, m.accuracy),
+        (1, 25, 1, 1.0)
+    );
+    assert!((o.itm_accuracy.expect("micro") - 25.0 / 49.0).abs() < 1e-12);
+
+    // the same rows not imported from ARO: no ARO protocol
+    for r in &mut rows {
+        r.source = Some("elsewhere".into());
+    }
+    let prep = prepared(rows);
+    let (t, i) = embed(&prep, two_way, ok_or_bad);
+    let o = &evaluate(&prep, &t, i.as_ref(), 1).expect("evaluate").ops["vg_attribution"];
+    assert_eq!(o.macro_accuracy, None);
+}
+
+#[test]
+fn a_bad_bbox_is_an_error_naming_the_row_and_field() {
+    let r = aro_row(7, "vg_relation", "on", "ok.jpg", [3.0, 0.0, 0.4, 5.0]);
+    let prep = Prepared::new(vec![r], Path::new("b.jsonl"), "sha".into(), |s: &str| {
+        PathBuf::from(s)
+    });
+    match prep {
+        Err(Error::Row {
+            row,
+            field,
+            message,
+            ..
+        }) => {
+            assert_eq!(
+                (row.as_str(), field.as_str()),
+                ("aro/vg_relation/7", "bbox")
+            );
+            assert!(message.contains("leaves no pixel"), "{message}");
+        }
+        other => panic!("expected a row error, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_op_of_exact_ties_has_zero_accuracy_and_zero_intervals() {
+    // each negative embeds exactly like its caption: every margin is 0, before and after gap
+    // removal (both texts get the same shift), and a tie is a failure in the intervals too
+    let rows: Vec<BenchRecord> = (0..4)
+        .map(|k| itm_row(k, "swap_obj", &format!("i{k}")))
+        .collect();
+    let prep = prepared(rows);
+    let by_index = |s: &str| {
+        let k = f32::from(s.as_bytes()[1] - b'0');
+        vec![1.0, k, 0.5 * k * k, 0.3]
+    };
+    let (t, i) = embed(&prep, by_index, |s| {
+        let mut v = by_index(s);
+        v[3] = 2.0;
+        v
+    });
+    let o = &evaluate(&prep, &t, i.as_ref(), 3).expect("eval").ops["swap_obj"];
+    let zero = Interval { lo: 0.0, hi: 0.0 };
+    assert_eq!(o.itm_accuracy, Some(0.0));
+    assert_eq!(o.itm_accuracy_ci, Some(zero));
+    assert_eq!(o.itm_accuracy_gap_removed, Some(0.0));
+    assert_eq!(o.itm_accuracy_gap_removed_ci, Some(zero));
+    // no row carries a second true caption: no SugarCrepe++ scores
+    assert_eq!(o.sugarcrepe_pp, None);
+}
+
+#[test]
+fn winoground_pair_ties_are_failures_on_each_side() {
+    // four rows, each with exactly one tie among the four comparisons and the other three
+    // strict: (caption, negative, image, negative image); 0.6 / 0.8 components make the two
+    // tied cosines equal bit for bit
+    let cases: [[[f32; 3]; 4]; 4] = [
+        // cos(i, c) = cos(i, n): text side tied
+        [
+            [0.6, 0.8, 0.0],
+            [0.6, 0.0, 0.8],
+            [1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0],
+        ],
+        // cos(j, n) = cos(j, c): text side tied
+        [
+            [0.8, 0.0, 0.6],
+            [0.0, 0.8, 0.6],
+            [1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0],
+        ],
+        // cos(i, c) = cos(j, c): image side tied
+        [
+            [1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0],
+            [0.6, 0.8, 0.0],
+            [0.6, 0.0, 0.8],
+        ],
+        // cos(j, n) = cos(i, n): image side tied
+        [
+            [0.0, 1.0, 0.0],
+            [1.0, 0.0, 0.0],
+            [0.6, 0.8, 0.0],
+            [0.6, 0.0, 0.8],
+        ],
+    ];
+    let rows: Vec<BenchRecord> = (0..4).map(wino_row).collect();
+    let prep = prepared(rows);
+    let slot = |s: &str| match s.as_bytes()[0] {
+        b'c' => 0,
+        b'd' => 1,
+        b'i' => 2,
+        _ => 3,
+    };
+    let v = |s: &str| cases[usize::from(s.as_bytes()[1] - b'0')][slot(s)].to_vec();
+    let (t, i) = embed(&prep, v, v);
+    let p = pairs(&prep, "m", &t, i.as_ref()).expect("pairs");
+    for (k, row) in p.iter().enumerate() {
+        assert_eq!(row.correct, Some(false), "case {k}: {row:?}");
+    }
+    let tied = |a: Option<f64>, b: Option<f64>| a.is_some() && a == b;
+    assert!(tied(p[0].cos_image_caption, p[0].cos_image_negative));
+    assert!(tied(
+        p[1].cos_negative_image_negative,
+        p[1].cos_negative_image_caption
+    ));
+    assert!(tied(
+        p[2].cos_image_caption,
+        p[2].cos_negative_image_caption
+    ));
+    assert!(tied(
+        p[3].cos_negative_image_negative,
+        p[3].cos_image_negative
+    ));
+    assert_eq!(wino_scores(&prep, &t, i.as_ref()), (0.5, 0.5, 0.0));
+}
+
+#[test]
+fn aro_excluded_relations_are_aros_list() {
+    let l = aro::excluded_relations();
+    assert_eq!(l.len(), 157);
+    assert!(l.contains(&"near") && l.contains(&"on the side of") && l.contains(&"adjusting"));
+    assert!(!l.contains(&"on") && !l.contains(&"holding"));
 }

@@ -9,9 +9,10 @@
 //!
 //! The subset is chosen by the file name. ARO reports macro accuracy over relations (and over
 //! attribute pairs); the fine-grained name is kept in `extra.aro_subset` (the relation name, or
-//! the two attributes joined by `_`). ARO scores the image **cropped to the bounding box**;
-//! clipprobe does not crop: the box is kept in `extra.bbox` as `[x, y, w, h]` and the whole
-//! image is scored, which is not ARO's protocol.
+//! the two attributes joined by `_`). ARO scores the image **cropped to the bounding box**: the
+//! box is kept in the row's `bbox` field as `[x, y, w, h]`, and `clipprobe eval` crops each
+//! image to it before preprocessing ([`BenchRecord::crop`]), as ARO's `VG_Relation` /
+//! `VG_Attribution` datasets do; `evaluate` reports ARO's macro accuracy for these subsets.
 
 use std::path::Path;
 
@@ -92,6 +93,7 @@ impl Importer for Aro {
         r.image = Some(image.to_string());
         r.extra.insert("aro_subset".into(), Value::String(fine));
         r.extra.insert("bbox".into(), json!(bbox));
+        r.crop()?;
         Ok(vec![r])
     }
 }

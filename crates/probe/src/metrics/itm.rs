@@ -39,6 +39,66 @@ pub fn accuracy(margins: &[f64]) -> Result<f64> {
     Ok(margins.iter().filter(|&&m| m > 0.0).count() as f64 / margins.len() as f64)
 }
 
+/// Macro accuracy over classes, as ARO reports VG-Relation and VG-Attribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MacroAccuracy {
+    /// Mean over the kept classes of each class's [`accuracy`].
+    pub accuracy: f64,
+    /// Classes kept (averaged).
+    pub classes: usize,
+    /// Pairs in the kept classes.
+    pub pairs: usize,
+    /// Classes left out: named in the exclusion list, or with fewer than the minimum pairs.
+    pub excluded_classes: usize,
+}
+
+/// Macro accuracy: pairs are grouped by `classes[i]`; classes in `exclude` or with fewer than
+/// `min_pairs` pairs are left out; the result is the unweighted mean of the remaining classes'
+/// accuracies (margin `> 0` correct, as in [`accuracy`]). `None` when no class is left (a
+/// run limited to a few rows); errors on differing lengths or a non-finite margin.
+pub fn macro_accuracy(
+    classes: &[&str],
+    margins: &[f64],
+    min_pairs: usize,
+    exclude: &[&str],
+) -> Result<Option<MacroAccuracy>> {
+    if classes.len() != margins.len() {
+        return Err(Error::Input(format!(
+            "macro accuracy: {} classes but {} margins",
+            classes.len(),
+            margins.len()
+        )));
+    }
+    if let Some(i) = margins.iter().position(|m| !m.is_finite()) {
+        return Err(Error::Input(format!(
+            "macro accuracy: margin {i} is not finite"
+        )));
+    }
+    let mut by_class: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+    for (c, &m) in classes.iter().zip(margins) {
+        by_class.entry(c).or_default().push(m);
+    }
+    let total = by_class.len();
+    let kept: Vec<&Vec<f64>> = by_class
+        .iter()
+        .filter(|(c, m)| m.len() >= min_pairs && !exclude.contains(c))
+        .map(|(_, m)| m)
+        .collect();
+    if kept.is_empty() {
+        return Ok(None);
+    }
+    let mut sum = 0.0;
+    for m in &kept {
+        sum += accuracy(m)?;
+    }
+    Ok(Some(MacroAccuracy {
+        accuracy: sum / kept.len() as f64,
+        classes: kept.len(),
+        pairs: kept.iter().map(|m| m.len()).sum(),
+        excluded_classes: total - kept.len(),
+    }))
+}
+
 /// [`itm_margins`] after removing the modality gap (see `docs/metrics.md`, "gap removal"):
 /// images are centred on the mean of `images`, captions *and* negatives on the mean of
 /// `captions` (the matched texts, so both candidate texts get the same shift), then every
@@ -228,6 +288,30 @@ mod tests {
             None
         );
         assert!(sugarcrepe_pp(None, &p1, &m(&[[1., 0.]]), &n).is_err());
+    }
+
+    #[test]
+    fn macro_accuracy_by_hand() {
+        // a: +1, −1 → 1/2; b: one pair (< 2, left out); c: 0 (a tie: wrong), −0.2, +0.3 → 1/3
+        let classes = ["a", "a", "b", "c", "c", "c"];
+        let margins = [1.0, -1.0, 0.5, 0.0, -0.2, 0.3];
+        let check = |min_pairs, exclude: &[&str], want: (usize, usize, usize), acc: f64| {
+            let m = macro_accuracy(&classes, &margins, min_pairs, exclude)
+                .expect("ok")
+                .expect("classes left");
+            assert_eq!((m.classes, m.pairs, m.excluded_classes), want, "{m:?}");
+            assert!((m.accuracy - acc).abs() < 1e-15, "{m:?}");
+        };
+        check(2, &["x"], (2, 5, 1), (0.5 + 1.0 / 3.0) / 2.0);
+        // a class with exactly the minimum is kept; excluded by name is left out
+        check(1, &["a"], (2, 4, 1), (1.0 + 1.0 / 3.0) / 2.0);
+        check(3, &[], (1, 3, 2), 1.0 / 3.0);
+        assert_eq!(
+            macro_accuracy(&classes, &margins, 4, &[]).expect("ok"),
+            None
+        );
+        assert!(macro_accuracy(&classes[..5], &margins, 1, &[]).is_err());
+        assert!(macro_accuracy(&["a"], &[f64::NAN], 1, &[]).is_err());
     }
 
     #[test]

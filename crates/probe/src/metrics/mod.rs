@@ -23,8 +23,8 @@ pub use gap::{
     EditGapAlignment, ModalityGap, LINEAR_PROBE_FOLDS, LINEAR_PROBE_RIDGE,
 };
 pub use itm::{
-    accuracy, itm_margins, itm_margins_gap_removed, sugarcrepe_pp, winoground, SugarCrepePpScores,
-    WinogroundOutcome, WinogroundScores,
+    accuracy, itm_margins, itm_margins_gap_removed, macro_accuracy, sugarcrepe_pp, winoground,
+    MacroAccuracy, SugarCrepePpScores, WinogroundOutcome, WinogroundScores,
 };
 pub use pca::{pca_projection, Projection};
 pub use stats::{percentile, Histogram, Summary};

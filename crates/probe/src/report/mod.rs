@@ -36,6 +36,8 @@
 //!   //   ({"REPLACE"|"SWAP"|"ADD": {"subsets", "pairs", "text_cosine_mean", "itm_accuracy",
 //!   //   "itm_accuracy_ci": {"lo","hi"}}}), results[].published, and per op "itm_pairs",
 //!   //   "itm_accuracy_ci", "itm_accuracy_gap_removed_ci", "winoground_ci", "worst",
+//!   //   "macro_accuracy" ({"accuracy", "classes", "pairs", "excluded_classes"}|null:
+//!   //   ARO's VG-Relation / VG-Attribution macro accuracy, see `evaluate::aro`),
 //!   //   results[].world ({"pairs", "by_op"|"by_kind"|"by_depth"|"by_objects": {<key>:
 //!   //   {"pairs", "text_cosine_mean", "itm_accuracy", "itm_accuracy_ci", "winoground",
 //!   //   "winoground_ci"}}}|null: the synthetic world's rows, see docs/world.md)
@@ -73,8 +75,8 @@ use crate::error::{Error, Result};
 use crate::evaluate::{PairResult, SkippedRow, PAIRS_CSV_HEADER};
 use crate::formats;
 use crate::metrics::{
-    EditGapAlignment, Histogram, Interval, ModalityGap, Projection, SugarCrepePpScores, Summary,
-    WinogroundScores,
+    EditGapAlignment, Histogram, Interval, MacroAccuracy, ModalityGap, Projection,
+    SugarCrepePpScores, Summary, WinogroundScores,
 };
 
 /// Version of `report.json`; bump on any breaking change.
@@ -258,6 +260,10 @@ pub struct OpResult {
     pub itm_margin: Option<Summary>,
     pub itm_accuracy_gap_removed: Option<f64>,
     pub itm_accuracy_gap_removed_ci: Option<Interval>,
+    /// ARO's macro accuracy over relations / attribute pairs (VG-Relation, VG-Attribution
+    /// rows imported from ARO; see `evaluate::aro`); `null` for other subsets.
+    #[serde(default)]
+    pub macro_accuracy: Option<MacroAccuracy>,
     pub edit_gap_alignment: Option<EditGapAlignment>,
     /// Keyed by depth (number of operators applied).
     pub by_depth: BTreeMap<u32, DepthResult>,

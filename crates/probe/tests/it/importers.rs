@@ -155,6 +155,27 @@ fn aro_bad_bbox_names_file_and_item() {
 }
 
 #[test]
+fn aro_box_without_pixels_names_file_and_item() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = write(
+        dir.path(),
+        "visual_genome_relation.json",
+        r#"[{"image_path":"a.jpg","true_caption":"x","false_caption":"y","relation_name":"on",
+             "bbox_x":1,"bbox_y":2,"bbox_w":0,"bbox_h":4}]"#,
+    );
+    let e = import(Benchmark::Aro, &[p], &ImportOptions::default())
+        .expect_err("empty box")
+        .to_string();
+    assert!(
+        e.contains("visual_genome_relation.json")
+            && e.contains("index 0")
+            && e.contains("`bbox`")
+            && e.contains("leaves no pixel"),
+        "{e}"
+    );
+}
+
+#[test]
 fn valse_one_row_per_foil_and_validation_filter() {
     let all = run(
         Benchmark::Valse,

@@ -89,6 +89,7 @@ fn model_result(name: &str, seed: u64, with_images: bool) -> ModelResult {
                 itm_pairs: if with_images { PAIRS } else { 0 },
                 itm_accuracy_ci: with_images.then_some(Interval { lo: 0.1, hi: 0.9 }),
                 itm_accuracy_gap_removed_ci: None,
+                macro_accuracy: None,
                 winoground_ci: None,
                 worst: Vec::new(),
                 itm_margin: margins.as_ref().map(|m| Summary::of(m).expect("s")),
