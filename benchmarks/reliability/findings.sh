@@ -37,7 +37,8 @@ q eval --model "$model" --bench bench.jsonl --out r1 --cache-dir c1
 cf=$(find c1 -type f -size +2k | head -1)
 if [[ -n $cf ]]; then
   size=$(stat -c %s "$cf")
-  "$py" -c "import sys;f=open(sys.argv[1],'r+b');f.seek(int(sys.argv[2])//2);f.write(bytes(range(256))*3)" "$cf" "$size"
+  # 64 bytes of plausible floats (16 x 0.5) in the middle: a value region, so no parse error
+  "$py" -c "import sys,struct;f=open(sys.argv[1],'r+b');f.seek(int(sys.argv[2])//2);f.write(struct.pack('<16f',*[0.5]*16))" "$cf" "$size"
   q eval --model "$model" --bench bench.jsonl --out r2 --cache-dir c1; rc=$?
   present() { [[ $rc == 0 ]] && ! cmp -s r1/report.json r2/report.json && ! grep -qi damaged err.log; }
   report 6 "mid-file cache corruption changes the report silently" "$(verdict present)"
@@ -94,7 +95,7 @@ report 11 "92-megapixel PNG accepted (no pixel cap)" "$(verdict present)"
 # 12: a folder given as an image is reported as missing
 mkdir -p adir; echo adir > adir.txt
 q embed --model "$model" --images adir.txt --out adir.npy
-present() { grep -q "does not exist" err.log; }
+present() { grep -Eq "does not exist|no such image file" err.log; }
 report 12 "a folder as an image: \"does not exist\"" "$(verdict present)"
 
 # 12: a negative crop_size reads "untagged enum RawSize"
