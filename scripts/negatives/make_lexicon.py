@@ -58,11 +58,24 @@ ROOTS = [
     ("device", 1, "household"),
     ("structure", 1, "street"),
     ("location", 1, "place"),
+    ("body_part", 1, "other"),  # "head", "hand": parsed, never edited nor added
 ]
+
+# The sense COCO captions use when it is not the one WordNet gives ("bat": baseball bat; "head":
+# a body part, not a head of cattle; "controller", "speaker", "comforter": things, not people).
+CATEGORY_OVERRIDE = {
+    "bat": "sports", "head": "other", "controller": "electronics", "speaker": "electronics",
+    "comforter": "household", "cutter": "household", "hanger": "household",
+    "pacifier": "household", "planter": "household", "washer": "household", "trailer": "vehicle",
+    "diner": "building", "quiche": "food", "shrimp": "food", "decker": "other", "fed": "other",
+    "hood": "other", "japanese": "other", "madison": "other", "marks": "other", "waters": "other",
+    "buddha": "other", "maker": "other",
+}
 
 # Words WordNet lists as nouns that captions use otherwise.
 NOT_NOUNS = set("here there now us who while may much self past left right third single upside "
-                "semi para bent fancy fast classic dark".split())
+                "semi para bent fancy fast classic dark someone somebody anyone anybody everyone "
+                "everybody nobody".split())
 # Parsed as nouns but never edited: parts and regions ("the top of"), names, WordNet senses that are
 # not the caption sense.
 FIXED = set("front side top bottom edge end corner direction position center midst place area spot "
@@ -119,11 +132,22 @@ def exceptions(path):
     return inv
 
 
+# Irregular plural endings WordNet's exception list leaves to its morphology rules.
+SUFFIX_PLURALS = (("woman", "women"), ("man", "men"), ("child", "children"), ("knife", "knives"),
+                  ("leaf", "leaves"), ("shelf", "shelves"), ("loaf", "loaves"), ("half", "halves"),
+                  ("wolf", "wolves"), ("calf", "calves"), ("foot", "feet"), ("tooth", "teeth"),
+                  ("mouse", "mice"))
+NOT_MAN = ("human", "german", "shaman", "caiman", "talisman", "ottoman")
+
+
 def pluralise(word, exc):
     head = word.split(" ")[-1]
     pre = word[: len(word) - len(head)]
     if head in exc:
         return pre + exc[head]
+    for sg, pl in SUFFIX_PLURALS:
+        if head.endswith(sg) and not head.endswith(NOT_MAN):
+            return pre + head[: len(head) - len(sg)] + pl
     if re.search(r"(s|x|z|ch|sh)$", head):
         return pre + head + "es"
     if re.search(r"[^aeiou]y$", head):
@@ -253,8 +277,8 @@ def main():
                 continue
             if lemma in ridx and ridx[lemma][0] >= n_tag:
                 continue
-        cat = "other" if lemma in FIXED else category(offs[0])
-        if lemma not in FIXED and cat == "other" and len(offs) > 1 and category(offs[1]) in ("food", "animal", "plant"):
+        cat = "other" if lemma in FIXED else CATEGORY_OVERRIDE.get(lemma) or category(offs[0])
+        if lemma not in FIXED and lemma not in CATEGORY_OVERRIDE and cat == "other" and len(offs) > 1 and category(offs[1]) in ("food", "animal", "plant"):
             cat = category(offs[1])
         plural = pluralise(lemma, noun_exc)
         countable = uni[plural] + bi[plural] > 0 or with_a[lemma] >= 2

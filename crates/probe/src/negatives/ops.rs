@@ -9,7 +9,9 @@ use crate::bench::{Change, Edit, Op};
 use crate::concepts::{ItemKind, Object, Parse};
 use crate::lexicon::{AttrId, FuncRole, Lexicon, NounId, RelId};
 
-use super::plausibility::Plausibility;
+use super::plausibility::{
+    predicate_item, third_person, verb_after, verb_at, verb_before, Plausibility,
+};
 use super::Model;
 
 /// Why an operator does not apply to a caption (summary reason names).
@@ -95,9 +97,10 @@ pub fn weight(c: Cand, pl: &Plausibility) -> f64 {
 const MIN_SLOT: u32 = 2;
 
 /// Whether noun `n` could stand in object `oi`'s slot: every attribute of the object has
-/// described `n` in the corpus, `n` has been the subject / object of each relation the object
-/// is the subject / object of, and `n` has appeared with every other object of the caption
-/// (`except` is left out: the object being swapped with).
+/// described `n` in the corpus, `n` has been the subject / object of each relation and of the
+/// `-ing` verb the object is the subject / object of ("a train is flying", "swinging a man"
+/// never), and `n` has appeared with every other object of the caption (`except` is left out:
+/// the object being swapped with).
 fn fits_slot(
     p: &Parse<'_>,
     lex: &Lexicon,
@@ -113,11 +116,18 @@ fn fits_slot(
     }) && p.relations.iter().all(|r| {
         (r.subject != oi || pl.sr(n, r.rel) >= MIN_SLOT)
             && (r.object != oi || pl.ro(r.rel, n) >= MIN_SLOT)
-    }) && p
-        .objects
-        .iter()
-        .enumerate()
-        .all(|(j, m)| j == oi || Some(j) == except || pl.nn(n, m.noun) > 0)
+    }) && verb_after(p, oi).is_none_or(|v| pl.sv(n, v) >= MIN_SLOT)
+        && verb_before(p, oi).is_none_or(|v| pl.vo(v, n) >= MIN_SLOT)
+        && p.objects
+            .iter()
+            .enumerate()
+            .all(|(j, m)| j == oi || Some(j) == except || pl.nn(n, m.noun) > 0)
+}
+
+/// A head noun after a modifier noun ("police dog") or right after a word the lexicon does not
+/// know ("Dixie cups", "grand piano"): it may be part of a compound, so it is not replaced.
+fn compound_head(p: &Parse<'_>, o: &Object) -> bool {
+    o.has_modifier || (o.item > 0 && p.items[o.item - 1].kind == ItemKind::Other)
 }
 
 /// "X of Y" ("a plate of pasta", "a herd of sheep" is a determiner): X or Y.
@@ -157,7 +167,9 @@ fn replace_obj(
     let senses = noun_senses(p, lex);
     for (oi, o) in p.objects.iter().enumerate() {
         let old = &lex.nouns[o.noun as usize];
-        if old.hypernym {
+        // a head after a modifier noun or an unknown word: "copier machine" → "copier luggage",
+        // "toddler boy" → "toddler man", "Wii controller" → "Wii cellphone"
+        if old.hypernym || compound_head(p, o) {
             continue;
         }
         for &ni in lex.same_category(o.noun) {
@@ -199,7 +211,10 @@ fn swap_obj(
             if na.sense == nb.sense
                 || na.word == nb.word
                 || na.countable() != nb.countable()
-                || swap_class(&na.category) != swap_class(&nb.category)
+                || swap_class(&na.category) != ANIMATE
+                || swap_class(&nb.category) != ANIMATE
+                || compound_head(p, oa)
+                || compound_head(p, ob)
                 || na.hypernym
                 || nb.hypernym
                 || coordinated(p, oa, ob)
@@ -216,9 +231,22 @@ fn swap_obj(
     done(out, Skip::NoSwappablePair)
 }
 
-/// Objects are swapped only within one class, so that a swap reads as a plausible scene
-/// with the roles exchanged ("a dog chasing a cat" → "a cat chasing a dog") rather than as
-/// nonsense a text-only model spots ("a kitchen in a sink").
+/// People and animals: the only objects swapped. A swap then reads as a plausible scene with the
+/// roles exchanged ("a dog chasing a cat" → "a cat chasing a dog"); swapping things or places
+/// mostly gives nonsense a text-only model spots ("a kitchen in a sink", "a table topped with
+/// broccoli on a plate", "a table at a laptop").
+const ANIMATE: u8 = 0;
+
+/// What an added object must share with the one it joins: people ("person", "role") or the
+/// noun category.
+fn add_group(category: &str) -> &str {
+    match category {
+        "person" | "role" => "person",
+        c => c,
+    }
+}
+
+/// The class of a noun category: animate (people, animals), places, things.
 fn swap_class(category: &str) -> u8 {
     match category {
         "person" | "role" | "animal" => 0,
@@ -227,15 +255,36 @@ fn swap_class(category: &str) -> u8 {
     }
 }
 
-/// "X and Y" (or "X, Y"): swapping coordinated objects does not change the meaning.
+/// Objects of one list ("X and Y", "X, Y and Z", "X & Y", "a tub a toilet and a sink"): only
+/// "and", commas, "&", determiners, attributes and nouns lie between them. Swapping them does not change
+/// the meaning.
 fn coordinated(p: &Parse<'_>, a: &Object, b: &Object) -> bool {
     let b_start = b.det.unwrap_or(b.first).min(b.first);
-    b_start == a.item + 2
-        && match p.items[a.item + 1].kind {
-            ItemKind::Func(FuncRole::And) => true,
-            ItemKind::Punct => p.item_text(a.item + 1) == ",",
-            _ => false,
-        }
+    (a.item + 1..b_start).all(|i| match p.items[i].kind {
+        ItemKind::Func(FuncRole::And | FuncRole::DetSg | FuncRole::DetPl | FuncRole::DetAny)
+        | ItemKind::Attr(_)
+        | ItemKind::Noun { .. } => true,
+        ItemKind::Punct => matches!(p.item_text(i), "," | "&"),
+        _ => false,
+    })
+}
+
+/// Verbs after which "on" is a particle, not a place ("talking on a phone", "typing on a
+/// laptop"): replacing it gives "talking next to a phone".
+const ON_PARTICLE_VERBS: &[&str] = &[
+    "talking", "talks", "typing", "types", "working", "works", "writing", "writes", "texting",
+    "chatting", "talk", "type", "work", "write",
+];
+
+fn particle_on(p: &Parse<'_>, lex: &Lexicon, item: usize) -> bool {
+    lex.rels[match p.items[item].kind {
+        ItemKind::Rel(r) => r as usize,
+        _ => return false,
+    }]
+    .sense
+        == "on"
+        && item > 0
+        && ON_PARTICLE_VERBS.contains(&p.tokens[p.items[item - 1].tok_start].lower.as_str())
 }
 
 /// Vertical relations make no sense against a place or the ground ("a dog under a beach").
@@ -345,7 +394,9 @@ fn replace_rel(
         // "a man in a green shirt": the "in" of clothing is not spatial
         let worn = lex.nouns[p.objects[r.object].noun as usize].category == "clothing"
             && lex.rels[r.rel as usize].sense == "in";
-        if worn {
+        // parts and pictures ("on the side of a road" → "next to the side"; "in this picture")
+        let part = lex.nouns[p.objects[r.object].noun as usize].category == "other";
+        if worn || part || particle_on(p, lex, r.item) {
             continue;
         }
         let (subj, obj) = (p.objects[r.subject].noun, p.objects[r.object].noun);
@@ -379,13 +430,22 @@ fn add_obj(
     if p.objects.is_empty() {
         return Err(Skip::NoObject);
     }
-    let Some((_, _, appended, joined)) = add_obj_site(p, lex) else {
+    let Some(site) = add_obj_site(p, lex) else {
         return Err(Skip::NoInsertionPoint);
     };
-    // a new co-subject must be able to do what the subject does: "a man and a dog riding a
-    // horse", never "a man and a parking meter riding a horse"
-    let class =
-        (!appended).then(|| swap_class(&lex.nouns[p.objects[joined].noun as usize].category));
+    let joined = site.joined;
+    // a new object has the class of the one it joins: "a man and a dog riding a horse", never
+    // "a man and a parking meter riding a horse"
+    // people join people, animals animals, things things of their own category ("a plate with
+    // a fork and a knife", "an airplane and a truck parked"), never "a clock and a train on a
+    // pole" or "a person and a bear are sitting at a keyboard"
+    let group = add_group(&lex.nouns[p.objects[joined].noun as usize].category);
+    // a co-subject must share a predicate: a verb it has been the subject of, or a relation
+    // other than "with" ("a plate and a table with a cake" describes nothing)
+    let verb = site.with.is_none().then(|| verb_after(p, joined)).flatten();
+    if site.with.is_none() && verb.is_none() && !relation_follows(p, lex, joined) {
+        return Err(Skip::NoInsertionPoint);
+    }
     let senses = noun_senses(p, lex);
     // "people and a woman": never add a member of a class a generic word of the caption covers
     let generic: Vec<&str> = p
@@ -393,7 +453,7 @@ fn add_obj(
         .iter()
         .map(|o| &lex.nouns[o.noun as usize])
         .filter(|n| n.hypernym)
-        .map(|n| n.category.as_str())
+        .map(|n| add_group(&n.category))
         .collect();
     // only nouns seen with the first object can be seen with all of them
     let pool: Vec<NounId> = match pl.neighbours(p.objects[0].noun) {
@@ -402,20 +462,23 @@ fn add_obj(
     };
     for &ni in &pool {
         let n = &lex.nouns[ni as usize];
-        if generic.contains(&n.category.as_str()) {
+        if generic.contains(&add_group(&n.category)) {
             continue;
         }
         // seen with every object of the caption; a co-subject has been the subject of each
         // relation the joined object is the subject of ("a man and a dog riding a horse")
         let fits = p.objects.iter().all(|o| pl.nn(ni, o.noun) > 0)
-            && (appended
-                || p.relations
-                    .iter()
-                    .all(|r| r.subject != joined || pl.sr(ni, r.rel) > 0));
-        if senses.contains(&n.sense_id)
-            || !fits
-            || class.is_some_and(|c| c != swap_class(&n.category))
-        {
+            && match site.with {
+                // "a plate with a fork and a knife": the new noun has been "with" something
+                Some(w) => pl.ro(w, ni) >= MIN_SLOT,
+                None => {
+                    p.relations
+                        .iter()
+                        .all(|r| r.subject != joined || pl.sr(ni, r.rel) > 0)
+                        && verb.is_none_or(|v| pl.sv(ni, v) >= MIN_SLOT)
+                }
+            };
+        if senses.contains(&n.sense_id) || !fits || add_group(&n.category) != group {
             continue;
         }
         out.push(Cand::AddObj { noun: ni });
@@ -423,51 +486,117 @@ fn add_obj(
     done(out, Skip::NoSceneCompatibleObject)
 }
 
-/// Where add_obj inserts: `(byte offset, verb item to pluralise, appended at the end, index
-/// of the object joined)`, or `None`. The new object
-/// joins the first noun phrase (the subject: "a man and a dog riding a horse"); a following
-/// "is"/"was"/"has" becomes "are"/"were"/"have". When a verb that cannot be made to agree
-/// follows ("a man rides ..."), the object is appended at the end: "... with a dog".
-fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<(usize, Option<usize>, bool, usize)> {
-    let mut oi = 0;
-    let mut had_and = false;
-    // move over "X and Y" so the new object ends the conjunction, and over "X of Y" so that it
-    // never lands inside an "of" phrase ("two plates of pasta and a fork")
+/// Whether a relation other than "with" follows object `oi` (after an optional "is"/"are"):
+/// "a toilet *in* a bathroom", "a man is *riding* a horse".
+fn relation_follows(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
+    let i = predicate_item(p, oi);
+    matches!(p.items.get(i).map(|it| it.kind), Some(ItemKind::Rel(r)) if lex.rels[r as usize].sense != "with")
+}
+
+/// Where add_obj inserts "and a Y".
+struct AddSite {
+    /// Byte offset of the insertion: the end of the joined noun.
+    at: usize,
+    /// A verb item to make plural: "is" → "are", "sits" → "sit".
+    verb: Option<usize>,
+    /// The object the new one is coordinated with.
+    joined: usize,
+    /// The "with" relation the joined object is the object of ("a plate with a fork"), or
+    /// `None` when the joined object is the subject.
+    with: Option<RelId>,
+}
+
+/// The last object of "X of Y of Z" starting at `oi` (so that a new object never lands inside
+/// an "of" phrase: "two plates of pasta and a fork"), or `None` when `oi` starts a list ("X and
+/// Y", "X, Y", "X a Y"): adding to it would make "X and Y and Z".
+fn end_of_np(p: &Parse<'_>, mut oi: usize) -> Option<usize> {
     loop {
         let o = &p.objects[oi];
         let next = p.items.get(o.item + 1);
-        let and_next = matches!(next.map(|i| i.kind), Some(ItemKind::Func(FuncRole::And)));
-        let of_next = next.is_some_and(|i| p.tokens[i.tok_start].lower == "of");
-        match p.objects.get(oi + 1) {
-            Some(n)
-                if (and_next || of_next) && n.det.unwrap_or(n.first).min(n.first) == o.item + 2 =>
-            {
-                had_and |= and_next;
-                oi += 1
-            }
-            _ => break,
+        let word = next.map(|i| p.tokens[i.tok_start].lower.as_str());
+        let start = p
+            .objects
+            .get(oi + 1)
+            .map(|n| n.det.unwrap_or(n.first).min(n.first));
+        match word {
+            Some("of") if start == Some(o.item + 2) => oi += 1,
+            Some("and" | ",") if start == Some(o.item + 2) => return None,
+            // "a laptop a monitor and a chair"
+            _ if start == Some(o.item + 1) => return None,
+            _ => return Some(oi),
         }
     }
+}
+
+/// The plural form of a singular verb: "is" → "are", "sits" → "sit", "flies" → "fly",
+/// "watches" → "watch".
+fn plural_verb(w: &str) -> String {
+    let l = w.to_ascii_lowercase();
+    let stem = match l.as_str() {
+        "is" => "are".to_string(),
+        "was" => "were".to_string(),
+        "has" => "have".to_string(),
+        _ if l.ends_with("ies") && l.len() > 4 => format!("{}y", &l[..l.len() - 3]),
+        _ if ["ches", "shes", "sses", "xes", "zes", "oes"]
+            .iter()
+            .any(|e| l.ends_with(e)) =>
+        {
+            l[..l.len() - 2].to_string()
+        }
+        _ => l[..l.len() - 1].to_string(),
+    };
+    match_case(w, &stem)
+}
+
+/// Where add_obj inserts, or `None`. The new object joins the subject ("a man and a dog riding
+/// a horse"; a following "is"/"was"/"has" or "sits" agrees: "are", "sit"), or, when "with"
+/// follows the subject, the object of "with" ("a plate with a fork and a knife").
+fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
+    // the first object is the subject only when no verb or relation precedes it ("a jockey
+    // rides a horse": "jockey" is unknown, "horse" is no subject)
+    let o0 = &p.objects[0];
+    let start = o0.det.unwrap_or(o0.first).min(o0.first);
+    if (0..start).any(|i| matches!(p.items[i].kind, ItemKind::Rel(_)) || verb_at(p, i).is_some()) {
+        return None;
+    }
+    let oi = end_of_np(p, 0)?;
     let o = &p.objects[oi];
-    let end = p.bytes(o.item).1;
-    let next = p.items.get(o.item + 1);
-    let singular_subject = !p.objects[0].plural && !had_and;
-    match next.map(|i| i.kind) {
-        Some(ItemKind::Func(FuncRole::BeSg)) if singular_subject => {
-            Some((end, Some(o.item + 1), false, oi))
-        }
-        Some(ItemKind::Other) if singular_subject => {
-            let w = &p.tokens[next.map(|i| i.tok_start).unwrap_or(0)].lower;
-            if w.ends_with('s') && !w.ends_with("ss") && lex.lookup(w).is_empty() {
-                // a verb like "sits": append at the end instead
-                let last = p.tokens.iter().rposition(|t| t.word)?;
-                Some((p.tokens[last].end, None, true, oi))
-            } else {
-                Some((end, None, false, oi))
-            }
-        }
-        _ => Some((end, None, false, oi)),
+    if let Some(r) = p
+        .relations
+        .iter()
+        .find(|r| r.item == o.item + 1 && lex.rels[r.rel as usize].sense == "with")
+    {
+        let j = end_of_np(p, r.object)?;
+        return Some(AddSite {
+            at: p.bytes(p.objects[j].item).1,
+            verb: None,
+            joined: j,
+            with: Some(r.rel),
+        });
     }
+    let next = p.items.get(o.item + 1);
+    let singular = !p.objects[0].plural;
+    let verb = match next.map(|i| (i.kind, p.tokens[i.tok_start].lower.as_str())) {
+        Some((ItemKind::Func(FuncRole::BeSg), _)) if singular => Some(o.item + 1),
+        Some((ItemKind::Other, w)) if singular && third_person(w) => Some(o.item + 1),
+        // "a bus in China is parked", "a boy in a jersey holds": a later verb would not agree
+        // with "a bus and a car"
+        _ if singular
+            && p.items[o.item + 1..].iter().any(|i| {
+                i.kind == ItemKind::Func(FuncRole::BeSg)
+                    || (i.kind == ItemKind::Other && third_person(&p.tokens[i.tok_start].lower))
+            }) =>
+        {
+            return None
+        }
+        _ => None,
+    };
+    Some(AddSite {
+        at: p.bytes(o.item).1,
+        verb,
+        joined: oi,
+        with: None,
+    })
 }
 
 fn add_att(
@@ -621,38 +750,30 @@ pub fn materialise(op: Op, c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Ed
             let n = &lex.nouns[noun as usize];
             let phrase = format!("{} {}", lex.article_for(&n.word), n.word);
             let piece = match add_obj_site(p, lex) {
-                Some((at, verb, true, _)) => {
-                    let _ = verb;
-                    Piece {
-                        start: at,
-                        end: at,
-                        text: format!(" with {phrase}"),
-                    }
-                }
-                Some((at, Some(v), false, _)) => {
-                    let (_, ve) = p.bytes(v);
-                    let verb = match p.item_text(v).to_ascii_lowercase().as_str() {
-                        "was" => "were",
-                        "has" => "have",
-                        _ => "are",
-                    };
-                    let verb = match_case(p.item_text(v), verb);
-                    let (vs, _) = p.bytes(v);
+                Some(AddSite {
+                    at, verb: Some(v), ..
+                }) => {
+                    let (vs, ve) = p.bytes(v);
                     Piece {
                         start: at,
                         end: ve,
-                        text: format!(" and {phrase}{}{verb}", &p.text[at..vs]),
+                        text: format!(
+                            " and {phrase}{}{}",
+                            &p.text[at..vs],
+                            plural_verb(p.item_text(v))
+                        ),
                     }
                 }
-                Some((at, None, false, _)) => Piece {
+                Some(AddSite { at, .. }) => Piece {
                     start: at,
                     end: at,
                     text: format!(" and {phrase}"),
                 },
+                // candidates exist only where there is a site
                 None => Piece {
                     start: p.text.len(),
                     end: p.text.len(),
-                    text: format!(" with {phrase}"),
+                    text: String::new(),
                 },
             };
             (n.category.clone(), vec![piece])

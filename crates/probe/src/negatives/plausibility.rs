@@ -6,14 +6,58 @@
 //!
 //! Table format, one count a line, tab-separated: `kind  word1  word2  count` with kinds
 //! `n` (noun, -), `a` (attribute, -), `r` (relation, -), `an` (attribute, noun),
-//! `nn` (noun, noun; alphabetical), `sr` (subject noun, relation), `ro` (relation, object noun).
+//! `nn` (noun, noun; alphabetical), `sr` (subject noun, relation), `ro` (relation, object noun),
+//! `sv` (subject noun, `-ing`/`-ed`/`-s` verb: "a dog *running*", "a train is *flying*", "a truck
+//! *parked*", "a cat *sits*"), `vo` (verb, object noun: "*eating* a banana"). Verbs are the words as written; they need no lexicon entry.
 //! Nouns are singular lexicon words. Rows whose words the lexicon does not know are ignored.
 
 use std::collections::BTreeMap;
 
-use crate::concepts::parse;
+use crate::concepts::{parse, ItemKind, Parse};
 use crate::error::{Error, Result};
-use crate::lexicon::{AttrId, Entry, FxHashMap, Lexicon, NounId, RelId};
+use crate::lexicon::{AttrId, Entry, FuncRole, FxHashMap, Lexicon, NounId, RelId};
+
+/// An `-ing`, `-ed` or third-person `-s` word that the lexicon does not know or lists as a
+/// relation, as a verb ("running", "parked", "sits", "flying").
+pub fn verb_at<'t>(p: &'t Parse<'_>, item: usize) -> Option<&'t str> {
+    let it = p.items.get(item)?;
+    let w = p.tokens[it.tok_start].lower.as_str();
+    // a relation word without its object is a verb too ("a plane is *flying* over a city")
+    (matches!(it.kind, ItemKind::Other | ItemKind::Rel(_))
+        && it.tok_end == it.tok_start + 1
+        && w.len() > 3
+        && (w.ends_with("ing") || w.ends_with("ed") || third_person(w)))
+    .then_some(w)
+}
+
+/// A third-person singular verb form ("sits", "rides"; not "glass").
+pub fn third_person(w: &str) -> bool {
+    w.len() > 3 && w.ends_with('s') && !w.ends_with("ss")
+}
+
+/// The item after object `oi`'s head and an optional "is"/"are": where its predicate starts.
+pub fn predicate_item(p: &Parse<'_>, oi: usize) -> usize {
+    let i = p.objects[oi].item + 1;
+    match p.items.get(i).map(|it| it.kind) {
+        Some(ItemKind::Func(FuncRole::BeSg | FuncRole::BePl)) => i + 1,
+        _ => i,
+    }
+}
+
+/// The verb object `oi` is the subject of: a verb word right after its noun phrase, after an
+/// optional "is"/"are" ("a train *flying*", "a man is *eating*", "a truck *parked*", "a cat
+/// *sits*").
+pub fn verb_after<'t>(p: &'t Parse<'_>, oi: usize) -> Option<&'t str> {
+    verb_at(p, predicate_item(p, oi))
+}
+
+/// The verb object `oi` is the object of: a verb word right before its noun phrase
+/// ("*eating* a banana").
+pub fn verb_before<'t>(p: &'t Parse<'_>, oi: usize) -> Option<&'t str> {
+    let o = &p.objects[oi];
+    let start = o.det.unwrap_or(o.first).min(o.first);
+    start.checked_sub(1).and_then(|i| verb_at(p, i))
+}
 
 /// Co-occurrence counts keyed by lexicon ids.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +69,11 @@ pub struct Plausibility {
     nn: FxHashMap<(NounId, NounId), u32>,
     sr: FxHashMap<(NounId, RelId), u32>,
     ro: FxHashMap<(RelId, NounId), u32>,
+    /// Verb words by id (interned: `sv` / `vo` keys use the id).
+    verbs: FxHashMap<String, u32>,
+    verb_names: Vec<String>,
+    sv: FxHashMap<(NounId, u32), u32>,
+    vo: FxHashMap<(u32, NounId), u32>,
     /// Nouns seen with each noun, sorted (built by [`Plausibility::index`]).
     neighbours: FxHashMap<NounId, Vec<NounId>>,
     /// Added to every count: a large floor makes every pairing plausible
@@ -59,8 +108,28 @@ impl Plausibility {
         pl.index()
     }
 
+    fn verb_id(&mut self, w: &str) -> u32 {
+        if let Some(&v) = self.verbs.get(w) {
+            return v;
+        }
+        let v = self.verb_names.len() as u32;
+        self.verbs.insert(w.to_string(), v);
+        self.verb_names.push(w.to_string());
+        v
+    }
+
     fn add_caption(&mut self, caption: &str, lex: &Lexicon) {
         let p = parse(caption, lex);
+        for (oi, o) in p.objects.iter().enumerate() {
+            if let Some(v) = verb_after(&p, oi) {
+                let v = self.verb_id(v);
+                *self.sv.entry((o.noun, v)).or_default() += 1;
+            }
+            if let Some(v) = verb_before(&p, oi) {
+                let v = self.verb_id(v);
+                *self.vo.entry((v, o.noun)).or_default() += 1;
+            }
+        }
         for o in &p.objects {
             *self.noun.entry(o.noun).or_default() += 1;
         }
@@ -128,6 +197,14 @@ impl Plausibility {
         add(&mut self.nn, &other.nn);
         add(&mut self.sr, &other.sr);
         add(&mut self.ro, &other.ro);
+        for (&(n, v), &c) in &other.sv {
+            let v = self.verb_id(&other.verb_names[v as usize]);
+            *self.sv.entry((n, v)).or_default() += c;
+        }
+        for (&(v, n), &c) in &other.vo {
+            let v = self.verb_id(&other.verb_names[v as usize]);
+            *self.vo.entry((v, n)).or_default() += c;
+        }
         *self = std::mem::take(self).index();
     }
 
@@ -160,6 +237,21 @@ impl Plausibility {
         self.get(&self.ro, (r, n))
     }
 
+    /// Captions where noun `n` is the subject of the verb `v` ([`verb_after`]).
+    pub fn sv(&self, n: NounId, v: &str) -> u32 {
+        match self.verbs.get(v) {
+            Some(&v) => self.get(&self.sv, (n, v)),
+            None => self.floor,
+        }
+    }
+    /// Captions where noun `n` is the object of the verb `v` ([`verb_before`]).
+    pub fn vo(&self, v: &str, n: NounId) -> u32 {
+        match self.verbs.get(v) {
+            Some(&v) => self.get(&self.vo, (v, n)),
+            None => self.floor,
+        }
+    }
+
     /// The table as text (sorted rows: same counts give the same bytes).
     pub fn to_tsv(&self, lex: &Lexicon) -> String {
         let n = |i: NounId| lex.nouns[i as usize].word.as_str();
@@ -190,6 +282,13 @@ impl Plausibility {
         }
         for (&(x, y), &c) in &self.ro {
             put("ro", r(x), n(y), c);
+        }
+        let v = |i: u32| self.verb_names[i as usize].as_str();
+        for (&(x, y), &c) in &self.sv {
+            put("sv", n(x), v(y), c);
+        }
+        for (&(x, y), &c) in &self.vo {
+            put("vo", v(x), n(y), c);
         }
         let mut out = String::from(
             "# clipprobe plausibility table: kind\tword1\tword2\tcount (see negatives/plausibility.rs)\n",
@@ -251,6 +350,14 @@ impl Plausibility {
                 "ro" => rel(x)
                     .zip(noun(y))
                     .map(|k| *pl.ro.entry(k).or_default() += c),
+                "sv" => noun(x).map(|n| {
+                    let v = pl.verb_id(y);
+                    *pl.sv.entry((n, v)).or_default() += c
+                }),
+                "vo" => noun(y).map(|n| {
+                    let v = pl.verb_id(x);
+                    *pl.vo.entry((v, n)).or_default() += c
+                }),
                 other => return Err(bad(&format!("unknown kind {other:?}"))),
             };
             let _ = hit;

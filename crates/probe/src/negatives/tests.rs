@@ -156,16 +156,24 @@ fn add_obj_joins_the_subject_and_fixes_agreement() {
             .any(|o| o.contains("pillow") || o.contains("lamp")),
         "{out:?}"
     );
+    // a third-person verb agrees with the new plural subject
     let out = all(Op::AddObj, "a man rides a horse");
     assert!(
-        out.contains(&"a man rides a horse with a cow".to_string()),
+        out.contains(&"a man and a woman ride a horse".to_string()),
         "{out:?}"
     );
-    let out = all(Op::AddObj, "a cat and a dog on a couch");
-    assert!(
-        out.iter().all(|o| o.starts_with("a cat and a dog and ")),
-        "{out:?}"
+    assert!(all(Op::AddObj, "A bird flies over a lake.")
+        .iter()
+        .all(|o| o.contains(" fly over")));
+    // a subject that is already a list gets no third member ("a cat and a dog and a ...")
+    assert_eq!(
+        skip(Op::AddObj, "a cat and a dog on a couch"),
+        Skip::NoInsertionPoint
     );
+    // "X with Y": the new object joins Y
+    assert!(all(Op::AddObj, "A plate with a fork on a table.")
+        .iter()
+        .all(|o| o.starts_with("A plate with a fork and ")));
     // scene-compatible: nothing from the kitchen or the sea is added to a farm scene
     let out = all(Op::AddObj, "a cow in a barn");
     assert!(
@@ -250,7 +258,9 @@ fn builtin_captions_are_a_hundred_and_ten_and_mostly_usable() {
     // the default benchmark needs a usable swap_att subset (9 since the corpus statistics
     // reject colours never seen on the other noun)
     assert!(stats["swap_att"].captions_applied >= 8, "{stats:?}");
-    assert!(rows.len() > 400);
+    // 370 rows since add_obj needs a co-subject that can do the verb and swap_obj swaps only
+    // people and animals (none of these captions has two)
+    assert!(rows.len() > 300, "{}", rows.len());
 }
 
 /// Every negative an operator can make from `text` with the built-in lexicon and table.
@@ -387,5 +397,256 @@ fn issue7_caption_words_are_in_the_lexicon() {
         "baby blue",
     ] {
         assert!(!lex.lookup(w).is_empty(), "{w}");
+    }
+}
+
+// Failure classes found in the held-out sample of the v2 generator (issue 7); docs/negatives.md
+// says which outputs were reproduced with main's release binary before the fix.
+
+/// Each `(op, caption, bad)`: no negative of `op` on `caption` contains `bad`; `builtin` uses
+/// the built-in plausibility table, else every pairing counts as seen.
+fn never(builtin: bool, cases: &[(Op, &str, &str)]) {
+    for &(op, text, bad) in cases {
+        let out = if builtin {
+            builtin_all(op, text)
+        } else {
+            all(op, text)
+        };
+        none_contains(&out, bad);
+    }
+}
+
+/// Each `(op, caption)`: `op` does not apply, for `why`.
+fn skips(why: Skip, cases: &[(Op, &str)]) {
+    for &(op, text) in cases {
+        assert_eq!(skip(op, text), why, "{text}");
+    }
+}
+
+#[test]
+fn swap_obj_never_swaps_things_lists_or_compound_heads() {
+    // things and places: "a table at a laptop", "a table topped with broccoli ... on a plate"
+    skips(
+        Skip::NoSwappablePair,
+        &[
+            (Op::SwapObj, "A couple of people with a laptop at a table."),
+            (
+                Op::SwapObj,
+                "A plate topped with broccoli and vegetables on a table.",
+            ),
+            (
+                Op::SwapObj,
+                "A refrigerator up against a wall with a mirror.",
+            ),
+        ],
+    );
+    never(
+        false,
+        &[
+            // members of one list, with or without commas: the meaning does not change
+            (
+                Op::SwapObj,
+                "A batter swings while the catcher & umpire look on.",
+                "umpire & catcher",
+            ),
+            (
+                Op::SwapObj,
+                "A man, a woman and a boy on a beach.",
+                "a boy, a woman and a man",
+            ),
+            // a head after a modifier noun: the modifier would stay behind ("a police man")
+            (Op::SwapObj, "A police dog chasing a man.", "police man"),
+        ],
+    );
+    // people and animals are still swapped
+    assert_eq!(
+        all(Op::SwapObj, "A giraffe standing next to a zebra."),
+        vec!["A zebra standing next to a giraffe."]
+    );
+    // "bat" in captions is the baseball bat, not the animal: not swapped with a man
+    never(
+        true,
+        &[(
+            Op::SwapObj,
+            "A man leans back, preparing to swing a bat.",
+            "swing a man",
+        )],
+    );
+}
+
+#[test]
+fn add_obj_co_subject_shares_a_predicate_it_can_do() {
+    skips(
+        Skip::NoInsertionPoint,
+        &[
+            // "with ..." describes the subject, and its object is a list
+            (Op::AddObj, "A plate with an orange cake and a fork."),
+            // a later verb would not agree: "a bus and a car in China is parked"
+            (Op::AddObj, "A bus in China is parked along a curb."),
+            (
+                Op::AddObj,
+                "boy in a sports jersey holds skateboard in right hand",
+            ),
+            // a subject that is already a list gets no third member
+            (Op::AddObj, "a cat and a dog on a couch"),
+            // "jockey" is unknown: "horse" is the object of "rides", not a subject to join
+            (Op::AddObj, "A jockey rides a horse in a field"),
+        ],
+    );
+    never(
+        false,
+        &[
+            (Op::AddObj, "A plate with a fork.", "plate and"),
+            // things join things of their own category: no "a big clock and a train on a pole"
+            (Op::AddObj, "A big clock on a blue pole.", "and a train"),
+            // a generic word covers its group: no "some people and a skier"
+            (
+                Op::AddObj,
+                "Some people are standing next to a train.",
+                "people and a",
+            ),
+            // people join people, animals animals: no "a man and a bear are sitting ..."
+            (
+                Op::AddObj,
+                "A man is sitting at a keyboard near a microphone.",
+                "and a bear",
+            ),
+            // a list without commas is still a list: no "a laptop and a lamp a monitor"
+            (
+                Op::AddObj,
+                "a desk with a laptop a monitor and a chair",
+                "laptop and a",
+            ),
+        ],
+    );
+    for text in [
+        "A big clock on a blue pole.",
+        "A man is sitting at a keyboard near a microphone.",
+    ] {
+        assert!(!all(Op::AddObj, text).is_empty(), "{text}");
+    }
+    // a verb the added noun has been the subject of in the corpus; body parts and pronouns
+    // are never added
+    never(
+        true,
+        &[
+            (
+                Op::AddObj,
+                "A long train is driving down the tracks.",
+                "tree are",
+            ),
+            (
+                Op::AddObj,
+                "A long train is driving down the tracks.",
+                "house are",
+            ),
+            (
+                Op::AddObj,
+                "A long train is driving down the tracks.",
+                "mirror are",
+            ),
+            (
+                Op::AddObj,
+                "A large clock mounted to the side of a building.",
+                "bike mounted",
+            ),
+            (
+                Op::AddObj,
+                "A large clock mounted to the side of a building.",
+                "train mounted",
+            ),
+            (Op::AddObj, "a cat sitting in a chair looking up", "a head"),
+            (Op::AddObj, "a dog is smelling a bat on a field", "someone"),
+        ],
+    );
+}
+
+#[test]
+fn replaced_objects_can_do_the_verb_and_keep_their_number() {
+    // "a passenger train is flying": the new noun must have been the subject of the verb, and
+    // the object of it: "swinging an elephant" never
+    never(
+        true,
+        &[
+            (
+                Op::ReplaceObj,
+                "A plane is flying over a city.",
+                "train is flying",
+            ),
+            (
+                Op::ReplaceObj,
+                "A boy swinging a bat at a ball.",
+                "swinging an elephant",
+            ),
+        ],
+    );
+    assert!(!builtin_all(Op::ReplaceObj, "A plane is flying over a city.").is_empty());
+    // plurals of compounds: "young women", never "young womans"
+    let lex = Lexicon::builtin();
+    assert!(lex
+        .lookup("young women")
+        .iter()
+        .any(|e| matches!(e, crate::lexicon::Entry::Noun { plural: true, .. })));
+    assert!(lex.lookup("young womans").is_empty());
+}
+
+#[test]
+fn relations_that_are_particles_parts_or_nonsense_are_not_replaced() {
+    never(
+        false,
+        &[
+            // "on" after "typing", "talking": not a place
+            (
+                Op::ReplaceRel,
+                "A man typing on a laptop computer next to a bicycle.",
+                "typing next to",
+            ),
+            (
+                Op::ReplaceRel,
+                "A man typing on a laptop computer next to a bicycle.",
+                "typing under",
+            ),
+            // "holding" / "carrying" → "dropping" read as nonsense ("one dropping a baby")
+            (
+                Op::ReplaceRel,
+                "Two men, one holding a baby, at a bar.",
+                "dropping",
+            ),
+            (
+                Op::ReplaceRel,
+                "Two people carrying surfboards on a beach.",
+                "dropping",
+            ),
+            // "next to this picture" is nonsense
+            (
+                Op::ReplaceRel,
+                "A clock and a crane are in this picture.",
+                "this picture",
+            ),
+        ],
+    );
+    // "next to a bicycle" is still replaced
+    assert!(!all(
+        Op::ReplaceRel,
+        "A man typing on a laptop computer next to a bicycle."
+    )
+    .is_empty());
+    // parts: "next to the side of a road" means the same
+    skips(
+        Skip::NoReplacementCandidate,
+        &[(Op::ReplaceRel, "A hydrant on the side of a road.")],
+    );
+}
+
+#[test]
+fn heads_of_unknown_compounds_are_not_replaced() {
+    // "Wii controller", "Dixie cups": the head after an unknown word stays
+    for (text, keep) in [
+        ("A man holding a Wii controller.", "Wii controller"),
+        ("People at a table with Dixie cups.", "Dixie cups"),
+    ] {
+        let out = all(Op::ReplaceObj, text);
+        assert!(out.iter().all(|o| o.contains(keep)), "{out:?}");
+        assert!(!out.is_empty());
     }
 }
