@@ -259,6 +259,14 @@ fn read_images(path: &Path) -> Result<Input> {
             continue;
         }
         let full = embedder::resolve_image(entry, base);
+        if full.exists() && !full.is_file() {
+            // issue 9, finding 12: not "no such file" for a folder or a device
+            bail!(
+                "{}:{n}: {} is not a regular file (a folder or a device), not an image",
+                path.display(),
+                full.display()
+            );
+        }
         if !full.is_file() {
             bail!(
                 "{}:{n}: no such image file {}",
@@ -624,5 +632,13 @@ mod tests {
         std::fs::write(&list, "img/x.png\nimg/missing.png\n").expect("w");
         let e = format!("{:#}", read_images(&list).err().expect("missing"));
         assert!(e.contains("list.txt:2") && e.contains("missing.png"), "{e}");
+        // a folder is named as one, not as missing
+        std::fs::write(&list, "img\n").expect("w");
+        let e = format!("{:#}", read_images(&list).err().expect("folder"));
+        assert!(
+            e.contains("list.txt:1") && e.contains("not a regular file"),
+            "{e}"
+        );
+        assert!(!e.contains("no such"), "{e}");
     }
 }
