@@ -144,7 +144,7 @@ mod tests {
     //! on axes `2r` (its caption) and `2r + 1` (its negative), and its two images are chosen
     //! from three patterns whose ITM / text / image / group outcomes are worked out below.
 
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
     use super::*;
     use crate::bench::{Edit, Op, Scoring};
@@ -200,7 +200,10 @@ mod tests {
                 b
             })
             .collect();
-        let prep = Prepared::new(rows, "sha".into(), |s: &str| PathBuf::from(s));
+        let prep = Prepared::new(rows, Path::new("b.jsonl"), "sha".into(), |s: &str| {
+            PathBuf::from(s)
+        })
+        .expect("prepared");
         let dim = 2 * spec.len();
         let vec_at = |r: usize, xy: [f32; 2]| {
             let mut v = vec![0.0; dim];
@@ -222,7 +225,7 @@ mod tests {
             .images
             .iter()
             .map(|p| {
-                let s = p.display().to_string();
+                let s = p.path.display().to_string();
                 let which = usize::from(s.starts_with('j'));
                 vec_at(ix(&s), spec[ix(&s)].2[which])
             })
@@ -310,6 +313,7 @@ mod tests {
             revision: "local".into(),
             dtype: "f32".into(),
             device: "cpu".into(),
+            meta: None,
         };
         let rep = Report::new(bench, vec![model], vec![res]).expect("report");
         let files = report::render_files(&rep, None).expect("files");
