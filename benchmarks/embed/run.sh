@@ -3,8 +3,8 @@
 # inputs, same machine, one run. Prints a Markdown table for docs/performance.md.
 #   usage: benchmarks/embed/run.sh [REFERENCE_DIR] [MODEL_NAMES...]
 # REFERENCE_DIR (default /tmp/clip-reference) comes from ../shared/tools/reference/setup.sh.
-# Inputs: the project's 247 COCO-style captions ×2 (494 captions, typical caption lengths; the
-# repeats let clipprobe's prefix sharing skip most of the second copy, see docs/performance.md) and
+# Inputs: the project's 247 COCO-style captions, each once (unique: repeated captions would let
+# clipprobe's prefix sharing skip the copies, see docs/performance.md) and
 # 48 images (the synthetic parity images, plus scikit-image's sample photos when installed).
 # Both sides: model load excluded, tokenisation / decoding / preprocessing included, best of 3.
 set -euo pipefail
@@ -22,8 +22,7 @@ bin=$top/target/release/examples/parity
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 caps=$work/captions.txt
-cat "$top/crates/probe/tests/data/captions/coco_style.txt" "$top/crates/probe/tests/data/captions/coco_style.txt" \
-  | grep -v '^\s*$' > "$caps"
+grep -v '^\s*$' "$top/crates/probe/tests/data/captions/coco_style.txt" | awk '!seen[$0]++' > "$caps"
 "$py" "$top/benchmarks/parity/make_images.py" "$work/img" > "$work/all.txt"
 for i in 1 2 3 4 5; do cat "$work/all.txt"; done > "$work/repeated.txt"
 head -48 "$work/repeated.txt" > "$work/images.txt"
