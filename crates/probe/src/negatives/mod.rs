@@ -511,7 +511,7 @@ pub fn stage_records(
     set.stage(path, |w| parts.iter().try_for_each(|p| w.write_all(p)))
 }
 
-/// The built-in caption set (110 captions written for clipprobe, distinct from the test
+/// The built-in caption set (114 captions written for clipprobe, distinct from the test
 /// set), used by `eval` to build a default benchmark without user data.
 pub fn builtin_captions() -> Vec<String> {
     include_str!("../../lexicon/builtin_captions.txt")
