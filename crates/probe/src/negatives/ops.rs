@@ -218,6 +218,7 @@ fn swap_obj(
                 || na.hypernym
                 || nb.hypernym
                 || coordinated(p, oa, ob)
+                || interchangeable(p, lex, a, b)
                 || in_of_phrase(p, oa)
                 || in_of_phrase(p, ob)
                 || !fits_slot(p, lex, pl, a, ob.noun, Some(b))
@@ -229,6 +230,40 @@ fn swap_obj(
         }
     }
     done(out, Skip::NoSwappablePair)
+}
+
+/// Relations whose two sides can be exchanged without changing the meaning ("next to",
+/// "beside", "near", "far from", "playing with").
+const SYMMETRIC_SENSES: &[&str] = &["next to", "far from", "playing with"];
+
+/// Objects `a` and `b` that a symmetric relation links and that nothing else tells apart: no
+/// attributes on either, and no relation of either to a third object other than a place.
+/// Swapping them gives the same scene ("a giraffe next to a zebra" → "a zebra next to a
+/// giraffe"), so it is not a negative; attributes or other relations bound to one of them
+/// ("a small dog next to a large horse", "a man in a red shirt next to a woman") keep the
+/// swap meaningful.
+fn interchangeable(p: &Parse<'_>, lex: &Lexicon, a: usize, b: usize) -> bool {
+    let links = |r: &crate::concepts::Relation, x: usize, y: usize| {
+        (r.subject == x && r.object == y) || (r.subject == y && r.object == x)
+    };
+    let symmetric = p.relations.iter().any(|r| {
+        links(r, a, b) && SYMMETRIC_SENSES.contains(&lex.rels[r.rel as usize].sense.as_str())
+    });
+    if !symmetric || !p.objects[a].attrs.is_empty() || !p.objects[b].attrs.is_empty() {
+        return false;
+    }
+    !p.relations.iter().any(|r| {
+        if links(r, a, b) {
+            return false;
+        }
+        let other = match (r.subject, r.object) {
+            (s, o) if s == a || s == b => o,
+            (s, o) if o == a || o == b => s,
+            _ => return false,
+        };
+        let category = &lex.nouns[p.objects[other].noun as usize].category;
+        swap_class(category) != 1
+    })
 }
 
 /// People and animals: the only objects swapped. A swap then reads as a plausible scene with the

@@ -207,14 +207,10 @@ fn hand_labelled_operator_sets() {
             ],
         ),
         (
+            // no swap_obj: "next to" is symmetric and nothing else tells the two apart, so
+            // "A zebra standing next to a giraffe." is the same scene
             "A giraffe standing next to a zebra.",
-            &[
-                "replace_obj",
-                "replace_rel",
-                "swap_obj",
-                "add_obj",
-                "add_att",
-            ],
+            &["replace_obj", "replace_rel", "add_obj", "add_att"],
         ),
         (
             "A red apple next to an orange.",
