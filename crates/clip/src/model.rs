@@ -234,6 +234,17 @@ fn check_ids(row: usize, seq: &[u32], max_len: usize, vocab: usize) -> Result<()
 }
 
 /// Pixels of shape `(n > 0, channels, size, size)`, moved to `device` in `dtype`.
+/// Pixels `(b, c, g·p, g·p)` as one row per `p`×`p` patch, `(b·g·g, c·p·p)`, in the order of a
+/// patch convolution's weight `(hidden, c, p, p)`: the convolution becomes one matmul.
+fn patch_rows(px: &Tensor, p: usize, g: usize) -> candle_core::Result<Tensor> {
+    let (b, c, _, _) = px.dims4()?;
+    // (b, c, g, p, g, p) → (b, g, g, c, p, p)
+    px.reshape((b, c, g, p, g, p))?
+        .permute((0, 2, 4, 1, 3, 5))?
+        .contiguous()?
+        .reshape((b * g * g, c * p * p))
+}
+
 fn check_pixels(
     pixel_values: &Tensor,
     channels: usize,
@@ -866,16 +877,9 @@ impl VisionTransformer {
 
     /// `px`: `(b, c, H, W)` → `(b, hidden)`.
     fn forward(&self, px: &Tensor) -> Result<Tensor> {
-        let (b, c, _, _) = px.dims4()?;
-        let (p, g) = (self.patch, self.grid);
-        let h = self.patch_weight.dim(0)?;
-        // (b, c, g, p, g, p) → (b, g, g, c, p, p): one row per patch, in conv weight order
-        let patches = px
-            .reshape((b, c, g, p, g, p))?
-            .permute((0, 2, 4, 1, 3, 5))?
-            .contiguous()?
-            .reshape((b * g * g, c * p * p))?;
-        let patches = patches
+        let b = px.dim(0)?;
+        let (g, h) = (self.grid, self.patch_weight.dim(0)?);
+        let patches = patch_rows(px, self.patch, g)?
             .matmul(&self.patch_weight.t()?)?
             .reshape((b, g * g, h))?;
         let class = self

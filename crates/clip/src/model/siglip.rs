@@ -23,8 +23,8 @@ use serde::Deserialize;
 
 use super::weights::{Scope, WeightFiles};
 use super::{
-    attend, check_ids, check_pixels, keep_freed_memory, layer_norm, linear, split_heads, Encoder,
-    Geometry, Mlp, Pooled,
+    attend, check_ids, check_pixels, keep_freed_memory, layer_norm, linear, patch_rows,
+    split_heads, Encoder, Geometry, Mlp, Pooled,
 };
 use crate::config::{HiddenAct, TextConfig, VisionConfig};
 use crate::error::{Error, Result};
@@ -435,15 +435,9 @@ impl VisionTower {
     }
 
     fn forward(&self, px: &Tensor) -> Result<Tensor> {
-        let (b, c, _, _) = px.dims4()?;
-        let (p, g) = (self.patch, self.grid);
-        let h = self.patch_weight.dim(0)?;
-        let patches = px
-            .reshape((b, c, g, p, g, p))?
-            .permute((0, 2, 4, 1, 3, 5))?
-            .contiguous()?
-            .reshape((b * g * g, c * p * p))?;
-        let x = patches
+        let b = px.dim(0)?;
+        let (g, h) = (self.grid, self.patch_weight.dim(0)?);
+        let x = patch_rows(px, self.patch, g)?
             .matmul(&self.patch_weight.t()?)?
             .broadcast_add(&self.patch_bias)?
             .reshape((b, g * g, h))?
