@@ -63,6 +63,16 @@ fn two_way(s: &str) -> Vec<f32> {
     vec![x, y, 0.05 * h.sin(), 0.05 * h.cos()]
 }
 
+/// The image "good" lies near the captions' direction of [`two_way`], any other near the
+/// negatives'.
+fn good_or_bad(image: &str) -> Vec<f32> {
+    if image == "good" {
+        vec![1.0, 0.1, 0.0, 0.0]
+    } else {
+        vec![0.1, 1.0, 0.0, 0.0]
+    }
+}
+
 fn prepared(rows: Vec<BenchRecord>) -> Prepared {
     Prepared::new(rows, Path::new("bench.jsonl"), "sha".into(), |s: &str| {
         PathBuf::from(s)
@@ -341,13 +351,7 @@ fn groups_average_their_subsets_with_equal_weight() {
         ));
     }
     let prep = prepared(rows);
-    let (t, i) = embed(&prep, two_way, |p| {
-        if p == "good" {
-            vec![1.0, 0.1, 0.0, 0.0]
-        } else {
-            vec![0.1, 1.0, 0.0, 0.0]
-        }
-    });
+    let (t, i) = embed(&prep, two_way, good_or_bad);
     let r = evaluate(&prep, &t, i.as_ref(), 5).expect("eval");
     let g = &r.groups["REPLACE"];
     assert_eq!(g.subsets, ["replace_obj", "replace_att"]);
@@ -377,13 +381,7 @@ fn accuracy_interval_agrees_with_the_normal_approximation() {
         .map(|k| itm_row(k, "swap_att", if k < 1400 { "good" } else { "bad" }))
         .collect();
     let prep = prepared(rows);
-    let (t, i) = embed(&prep, two_way, |p| {
-        if p == "good" {
-            vec![1.0, 0.1, 0.0, 0.0]
-        } else {
-            vec![0.1, 1.0, 0.0, 0.0]
-        }
-    });
+    let (t, i) = embed(&prep, two_way, good_or_bad);
     let r = evaluate(&prep, &t, i.as_ref(), 0).expect("eval");
     let op = &r.ops["swap_att"];
     assert_eq!(op.itm_pairs, n);
