@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use super::common::{bin, dot, embed, fixtures, model, ok};
-use clipprobe_probe::bench::read_bench;
+use clipprobe_probe::bench::{read_bench, BenchRecord};
 
 const CAPTIONS: [(&str, &str); 6] = [
     ("a white towel in a blue bathroom", "rgb_160x120.png"),
@@ -62,6 +62,51 @@ fn eval(bench: &Path, out: &Path, cache: &Path, extra: &[&str]) -> Output {
         .expect("run eval")
 }
 
+/// Embeddings made by `clipprobe embed`, independently of `eval`: every caption and negative
+/// of `rows`, and the images of [`CAPTIONS`].
+struct Independent {
+    texts: Vec<String>,
+    temb: Vec<Vec<f64>>,
+    iemb: Vec<Vec<f64>>,
+}
+
+impl Independent {
+    fn new(dir: &Path, rows: &[BenchRecord]) -> Independent {
+        let mut texts: Vec<String> = Vec::new();
+        for r in rows {
+            for t in [&r.caption, &r.negative] {
+                if !texts.contains(t) {
+                    texts.push(t.clone());
+                }
+            }
+        }
+        let temb = embed(dir, "texts", "--texts", &texts);
+        let images: Vec<String> = CAPTIONS
+            .iter()
+            .map(|(_, i)| dir.join("images").join(i).display().to_string())
+            .collect();
+        let iemb = embed(dir, "images", "--images", &images);
+        Independent { texts, temb, iemb }
+    }
+
+    fn text(&self, s: &str) -> &Vec<f64> {
+        &self.temb[self.texts.iter().position(|x| x == s).expect("text")]
+    }
+
+    /// The embedding of the image whose file name `p` ends in.
+    fn image(&self, p: &str) -> &Vec<f64> {
+        let name = Path::new(p)
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .to_string();
+        &self.iemb[CAPTIONS
+            .iter()
+            .position(|(_, i)| *i == name)
+            .expect("image")]
+    }
+}
+
 #[test]
 fn generator_eval_report_end_to_end() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -84,32 +129,8 @@ fn generator_eval_report_end_to_end() {
             .expect("json");
 
     // independent embeddings and metrics
-    let mut texts: Vec<String> = Vec::new();
-    for r in &rows {
-        for t in [&r.caption, &r.negative] {
-            if !texts.contains(t) {
-                texts.push(t.clone());
-            }
-        }
-    }
-    let temb = embed(dir, "texts", "--texts", &texts);
-    let images: Vec<String> = CAPTIONS
-        .iter()
-        .map(|(_, i)| dir.join("images").join(i).display().to_string())
-        .collect();
-    let iemb = embed(dir, "images", "--images", &images);
-    let t = |s: &str| &temb[texts.iter().position(|x| x == s).expect("text")];
-    let img = |p: &str| {
-        let name = Path::new(p)
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .to_string();
-        &iemb[CAPTIONS
-            .iter()
-            .position(|(_, i)| *i == name)
-            .expect("image")]
-    };
+    let emb = Independent::new(dir, &rows);
+    let (t, img) = (|s: &str| emb.text(s), |p: &str| emb.image(p));
 
     let result = &report["results"][0];
     let ops = result["ops"].as_object().expect("ops");
@@ -145,11 +166,11 @@ fn generator_eval_report_end_to_end() {
         assert_eq!(got["itm_accuracy"].as_f64(), Some(acc), "{op} ITM accuracy");
     }
     // the modality gap over the 6 matched pairs: L2M by hand
-    let d = iemb[0].len();
+    let d = emb.iemb[0].len();
     let mut diff = vec![0.0; d];
     for (k, (caption, _)) in CAPTIONS.iter().enumerate() {
         for (j, v) in diff.iter_mut().enumerate() {
-            *v += (iemb[k][j] - t(caption)[j]) / CAPTIONS.len() as f64;
+            *v += (emb.iemb[k][j] - t(caption)[j]) / CAPTIONS.len() as f64;
         }
     }
     let l2m = dot(&diff, &diff).sqrt();
@@ -317,32 +338,8 @@ fn pairs_match_embed_outputs_row_by_row() {
             .expect("run eval"),
         "eval",
     );
-    let mut texts: Vec<String> = Vec::new();
-    for r in &rows {
-        for t in [&r.caption, &r.negative] {
-            if !texts.contains(t) {
-                texts.push(t.clone());
-            }
-        }
-    }
-    let temb = embed(dir, "texts", "--texts", &texts);
-    let images: Vec<String> = CAPTIONS
-        .iter()
-        .map(|(_, i)| dir.join("images").join(i).display().to_string())
-        .collect();
-    let iemb = embed(dir, "images", "--images", &images);
-    let t = |s: &str| &temb[texts.iter().position(|x| x == s).expect("text")];
-    let img = |p: &str| {
-        let name = Path::new(p)
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .to_string();
-        &iemb[CAPTIONS
-            .iter()
-            .position(|(_, i)| *i == name)
-            .expect("image")]
-    };
+    let emb = Independent::new(dir, &rows);
+    let (t, img) = (|s: &str| emb.text(s), |p: &str| emb.image(p));
     let lines = std::fs::read_to_string(out.join("pairs.jsonl")).expect("pairs.jsonl");
     let pairs: Vec<serde_json::Value> = lines
         .lines()
