@@ -311,7 +311,7 @@ fn group(
     let mut acc: BTreeMap<String, (usize, f64)> = BTreeMap::new();
     let (mut n, mut s) = (0usize, 0.0);
     for ((r, &m), _) in records.iter().zip(margins).zip(keep).filter(|(_, &k)| k) {
-        let e = acc.entry(r.op.clone()).or_default();
+        let e = acc.entry(r.op.to_string()).or_default();
         e.0 += 1;
         e.1 += credit(m);
         n += 1;

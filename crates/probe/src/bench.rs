@@ -90,6 +90,127 @@ impl std::fmt::Display for Op {
     }
 }
 
+/// A row's subset (`op` on the wire): one of the generator's operators, or a public
+/// benchmark's own subset name (ARO's `VG-Relation`, Winoground's `winoground`, a
+/// `world:`-prefixed synthetic op, ...). Written and read as the plain string; a string that
+/// names an [`Op`] always reads as [`Subset::Generated`], so the two cannot disagree.
+/// Ordered by name, as reports list subsets.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Subset {
+    /// A generator operator (SugarCrepe's subset names are the same seven).
+    Generated(Op),
+    /// Any other non-empty subset name, kept as written.
+    Named(String),
+}
+
+impl Subset {
+    /// The name as written in JSON Lines and reports.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Subset::Generated(op) => op.name(),
+            Subset::Named(s) => s,
+        }
+    }
+
+    /// The operator, when the subset is one.
+    pub fn op(&self) -> Option<Op> {
+        match self {
+            Subset::Generated(op) => Some(*op),
+            Subset::Named(_) => None,
+        }
+    }
+}
+
+impl From<Op> for Subset {
+    fn from(op: Op) -> Self {
+        Subset::Generated(op)
+    }
+}
+
+impl From<String> for Subset {
+    fn from(s: String) -> Self {
+        match Op::from_name(&s) {
+            Some(op) => Subset::Generated(op),
+            None => Subset::Named(s),
+        }
+    }
+}
+
+impl From<&str> for Subset {
+    fn from(s: &str) -> Self {
+        Subset::from(s.to_owned())
+    }
+}
+
+impl From<Subset> for String {
+    fn from(s: Subset) -> Self {
+        match s {
+            Subset::Generated(op) => op.name().to_owned(),
+            Subset::Named(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for Subset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialOrd for Subset {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Subset {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialEq<str> for Subset {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Subset {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Subset {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<Subset> for &str {
+    fn eq(&self, other: &Subset) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<Subset> for String {
+    fn eq(&self, other: &Subset) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl Serialize for Subset {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Subset {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(d).map(Subset::from)
+    }
+}
+
 /// Kind of atomic concept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -146,7 +267,7 @@ pub struct BenchRecord {
     pub id: String,
     pub caption: String,
     pub negative: String,
-    pub op: String,
+    pub op: Subset,
     #[serde(default = "one")]
     pub depth: u32,
     #[serde(default)]
@@ -176,7 +297,7 @@ impl BenchRecord {
         id: impl Into<String>,
         caption: impl Into<String>,
         negative: impl Into<String>,
-        op: impl Into<String>,
+        op: impl Into<Subset>,
     ) -> Self {
         BenchRecord {
             schema_version: BENCH_SCHEMA_VERSION,
@@ -257,7 +378,7 @@ pub fn read_bench(path: &Path) -> Result<Vec<BenchRecord>> {
         if r.caption.trim().is_empty() || r.negative.trim().is_empty() {
             return Err(bad("empty `caption` or `negative`".into()));
         }
-        if r.op.trim().is_empty() {
+        if r.op.as_str().trim().is_empty() {
             return Err(bad("empty `op`".into()));
         }
         if r.scoring == Scoring::Winoground && (r.image.is_none() || r.negative_image.is_none()) {
@@ -346,6 +467,40 @@ mod tests {
             );
         }
         assert_eq!(Op::from_name("swap_rel"), None);
+    }
+
+    #[test]
+    fn subsets_read_op_names_as_ops_and_keep_other_names() {
+        let read = |s: &str| -> Subset { serde_json::from_str(s).expect("subset") };
+        for op in Op::ALL {
+            let s = read(&format!("\"{}\"", op.name()));
+            assert_eq!(s, Subset::Generated(op));
+            assert_eq!(s.op(), Some(op));
+            assert_eq!(serde_json::to_string(&s).expect("ser"), format!("\"{op}\""));
+        }
+        let named = read("\"VG-Relation\"");
+        assert_eq!(named, Subset::Named("VG-Relation".into()));
+        assert_eq!(named.op(), None);
+        assert_eq!(named, "VG-Relation");
+        assert_eq!(
+            serde_json::to_string(&named).expect("ser"),
+            "\"VG-Relation\""
+        );
+        // one spelling, one value: "replace_obj" built from a string is the op
+        assert_eq!(Subset::from("replace_obj"), Subset::from(Op::ReplaceObj));
+        // ordered by name, as reports list subsets (not by variant)
+        let mut v = vec![
+            Subset::from("world:swap_att"),
+            Subset::from(Op::SwapAtt),
+            Subset::from("VG-Relation"),
+            Subset::from(Op::AddObj),
+        ];
+        v.sort();
+        let names: Vec<&str> = v.iter().map(Subset::as_str).collect();
+        assert_eq!(
+            names,
+            ["VG-Relation", "add_obj", "swap_att", "world:swap_att"]
+        );
     }
 
     #[test]

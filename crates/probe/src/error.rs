@@ -41,6 +41,17 @@ pub enum Error {
         field: String,
         message: String,
     },
+    /// A formula refused its input (`clipprobe-metrics`' typed error).
+    #[error(transparent)]
+    Metrics(#[from] clipprobe_metrics::Error),
+    /// A formula refused one op's rows (`op` is the op or subset, `metric` what was computed).
+    #[error("op {op}: {metric}: {source}")]
+    Metric {
+        op: String,
+        metric: &'static str,
+        #[source]
+        source: clipprobe_metrics::Error,
+    },
     /// Bad arguments or inconsistent inputs (shapes, empty sets, ...).
     #[error("{0}")]
     Input(String),

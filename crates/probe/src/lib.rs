@@ -11,8 +11,8 @@
 //! - [`evaluate`]: benchmark rows + embeddings → one model's results and per-pair results
 //!   (no IO beyond checking that images exist); [`published`]: published numbers to show
 //!   beside measured ones.
-//! - [`metrics`]: every formula (cosine, insensitivity, image-text accuracy, modality gap);
-//!   [`report`]: `report.json`, `report.md`, `report.html`.
+//! - [`metrics`] (the `clipprobe-metrics` crate, re-exported): every formula (cosine,
+//!   insensitivity, image-text accuracy, modality gap, bootstrap); [`report`]: `report.json`, `report.md`, `report.html`.
 //! - [`formats`]: file formats and safe writing (atomic rename, `.npy`, caption files);
 //!   [`cache`]: the on-disk embedding cache.
 //!
@@ -29,9 +29,11 @@ pub mod formats;
 pub mod importers;
 pub mod lexicon;
 pub mod manifests;
-pub mod metrics;
 pub mod negatives;
 pub mod published;
 pub mod report;
+
+/// Every formula (its own crate, `clipprobe-metrics`: no IO, its own typed error).
+pub use clipprobe_metrics as metrics;
 
 pub use error::{Error, Result};

@@ -270,7 +270,7 @@ fn build_default_bench(args: &Args, printer: &Printer) -> Result<PathBuf> {
             format!("rendering the synthetic world into {}", args.out.display())
         })?;
         for mut r in world {
-            r.op = format!("{WORLD_PREFIX}{}", r.op);
+            r.op = format!("{WORLD_PREFIX}{}", r.op).into();
             r.id = format!("{WORLD_PREFIX}{}", r.id);
             rows.push(r);
         }

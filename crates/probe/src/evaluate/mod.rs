@@ -129,7 +129,7 @@ impl Prepared {
             };
             p.image_ix.push(image(&r.image, crop));
             p.negative_image_ix.push(image(&r.negative_image, None));
-            p.by_op.entry(r.op.clone()).or_default().push(i);
+            p.by_op.entry(r.op.to_string()).or_default().push(i);
         }
         p.rows = rows;
         p.texts = texts;
@@ -230,7 +230,7 @@ pub fn token_sensitivity(
 
 fn select_rows(m: &Matrix, ix: impl IntoIterator<Item = usize>) -> Result<Matrix> {
     let ix: Vec<usize> = ix.into_iter().collect();
-    m.select(&ix)
+    Ok(m.select(&ix)?)
 }
 
 fn check_shapes(prep: &Prepared, texts: &Matrix, images: Option<&Matrix>) -> Result<()> {
@@ -260,7 +260,11 @@ fn outcomes(v: impl Iterator<Item = bool>) -> Vec<f64> {
 }
 
 fn ci(values: &[f64], seed: u64, name: &str) -> Result<Interval> {
-    bootstrap_mean_ci(&[values], BOOTSTRAP_RESAMPLES, derive_seed(seed, name))
+    Ok(bootstrap_mean_ci(
+        &[values],
+        BOOTSTRAP_RESAMPLES,
+        derive_seed(seed, name),
+    )?)
 }
 
 /// The names and member subsets of SugarCrepe's three averages.
@@ -378,7 +382,13 @@ fn evaluate_op(
     baseline: f64,
     seed: u64,
 ) -> Result<(OpResult, Option<Vec<f64>>)> {
-    let metric = |what: &'static str| move |e: Error| Error::Input(format!("op {op}: {what}: {e}"));
+    let metric = |metric: &'static str| {
+        move |source: metrics::Error| Error::Metric {
+            op: op.to_string(),
+            metric,
+            source,
+        }
+    };
     let cap = select_rows(texts, rows.iter().map(|&r| prep.caption_ix[r]))?;
     let neg = select_rows(texts, rows.iter().map(|&r| prep.negative_ix[r]))?;
     let cos = metrics::pair_cosines(&cap, &neg).map_err(metric("text cosine"))?;
@@ -658,7 +668,7 @@ pub fn pairs(
         let mut p = PairResult {
             model: label.to_string(),
             id: r.id.clone(),
-            op: r.op.clone(),
+            op: r.op.to_string(),
             depth: r.depth,
             scoring: r.scoring,
             caption: r.caption.clone(),

@@ -89,7 +89,7 @@ pub fn select(
                 continue;
             }
         }
-        let n = per_op.entry(r.op.clone()).or_default();
+        let n = per_op.entry(r.op.to_string()).or_default();
         if sel.limit.is_some_and(|l| *n >= l) {
             continue;
         }

@@ -117,7 +117,7 @@ pub fn world_splits(
         |keys: Vec<Option<String>>, dim: &str| splits_by(&keys, &cos, &margins, &wino, seed, dim);
     Ok(Some(WorldSplits {
         pairs: rows.len(),
-        by_op: by(recs.iter().map(|r| Some(r.op.clone())).collect(), "op")?,
+        by_op: by(recs.iter().map(|r| Some(r.op.to_string())).collect(), "op")?,
         by_kind: by(recs.iter().map(|r| Some(concept_kind(r))).collect(), "kind")?,
         by_depth: splits_by(
             &recs.iter().map(|r| Some(r.depth)).collect::<Vec<_>>(),

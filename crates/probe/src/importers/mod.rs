@@ -236,7 +236,7 @@ impl ImportOutcome {
     pub fn rows_per_subset(&self) -> BTreeMap<String, usize> {
         let mut m = BTreeMap::new();
         for r in &self.rows {
-            *m.entry(r.op.clone()).or_insert(0) += 1;
+            *m.entry(r.op.to_string()).or_insert(0) += 1;
         }
         m
     }

@@ -467,7 +467,7 @@ fn record(
         id: format!("{}/{}/{k}", inp.id, op.name()),
         caption: inp.caption.clone(),
         negative,
-        op: op.name().to_string(),
+        op: op.into(),
         depth: chain.len() as u32,
         edits,
         image: inp.image.clone(),

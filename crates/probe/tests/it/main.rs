@@ -1,4 +1,3 @@
 mod importers;
-mod metrics;
 mod negatives;
 mod report;

@@ -55,7 +55,9 @@ fn captions() -> Vec<InputCaption> {
 fn ops_applied(rows: &[BenchRecord]) -> BTreeMap<String, BTreeSet<String>> {
     let mut m: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for r in rows {
-        m.entry(r.caption.clone()).or_default().insert(r.op.clone());
+        m.entry(r.caption.clone())
+            .or_default()
+            .insert(r.op.to_string());
     }
     m
 }
@@ -574,7 +576,11 @@ fn bad_input_is_reported_not_panicked() {
     for r in long_rows {
         assert_eq!(
             r.edits[0].changes.len(),
-            if r.op.starts_with("swap") { 2 } else { 1 }
+            if r.op.as_str().starts_with("swap") {
+                2
+            } else {
+                1
+            }
         );
     }
     // bad options are errors, not panics

@@ -5,7 +5,7 @@ expected outputs, computed here with plain matrix formulas (full cosine matrices
 np.histogram, np.linalg.solve, np.linalg.eigh) rather than the Rust code's shortcuts.
 The Rust test `tests/it/metrics.rs` reads the JSON. Re-run with:
 
-    python crates/probe/tests/it/data/metrics_reference.py
+    python crates/metrics/tests/data/metrics_reference.py
 """
 
 import json

@@ -18,9 +18,10 @@ pub fn pair_cosines(a: &Matrix, b: &Matrix) -> Result<Vec<f64>> {
             if c.is_finite() {
                 Ok(c)
             } else {
-                Err(Error::Input(format!(
-                    "pair {i}: cosine undefined (a zero or non-finite embedding)"
-                )))
+                Err(Error::NotFinite {
+                    what: "cosine of pair".into(),
+                    index: i,
+                })
             }
         })
         .collect()
@@ -36,15 +37,17 @@ pub fn pair_cosines(a: &Matrix, b: &Matrix) -> Result<Vec<f64>> {
 /// `max_pairs == 0` or a row is not normalised.
 pub fn anisotropy_baseline(texts: &Matrix, max_pairs: usize, seed: u64) -> Result<f64> {
     if texts.rows < 2 {
-        return Err(Error::Input(format!(
-            "anisotropy baseline needs at least 2 distinct captions, got {}",
-            texts.rows
-        )));
+        return Err(Error::TooFew {
+            what: "anisotropy baseline: distinct captions".into(),
+            needed: 2,
+            got: texts.rows,
+        });
     }
     if max_pairs == 0 {
-        return Err(Error::Input(
-            "anisotropy baseline: max_pairs must be > 0".into(),
-        ));
+        return Err(Error::Parameter {
+            what: "anisotropy baseline".into(),
+            reason: "max_pairs must be > 0".into(),
+        });
     }
     super::check_normalized(texts, "anisotropy baseline")?;
     let pairs = baseline_pairs(texts.rows, max_pairs, seed);
@@ -83,9 +86,12 @@ fn baseline_pairs(n: usize, max_pairs: usize, seed: u64) -> Vec<(usize, usize)> 
 /// close as unrelated captions, 1 when their embeddings coincide. Errors if `b ≥ 1`.
 pub fn normalized_insensitivity(cos: f64, baseline: f64) -> Result<f64> {
     if !(baseline < 1.0) || !baseline.is_finite() || !cos.is_finite() {
-        return Err(Error::Input(format!(
-            "normalised insensitivity needs a finite cosine and a baseline < 1 (got cos {cos}, baseline {baseline})"
-        )));
+        return Err(Error::Parameter {
+            what: "normalised insensitivity".into(),
+            reason: format!(
+                "needs a finite cosine and a baseline < 1 (got cos {cos}, baseline {baseline})"
+            ),
+        });
     }
     Ok((cos - baseline) / (1.0 - baseline))
 }

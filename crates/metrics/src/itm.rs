@@ -23,9 +23,10 @@ pub fn itm_margins(images: &Matrix, captions: &Matrix, negatives: &Matrix) -> Re
             if m.is_finite() {
                 Ok(m)
             } else {
-                Err(Error::Input(format!(
-                    "pair {i}: cosine undefined (a zero or non-finite embedding)"
-                )))
+                Err(Error::NotFinite {
+                    what: "image-text margin of pair".into(),
+                    index: i,
+                })
             }
         })
         .collect()
@@ -34,7 +35,11 @@ pub fn itm_margins(images: &Matrix, captions: &Matrix, negatives: &Matrix) -> Re
 /// Accuracy: the fraction of margins `> 0`. Errors on an empty set.
 pub fn accuracy(margins: &[f64]) -> Result<f64> {
     if margins.is_empty() {
-        return Err(Error::Input("accuracy of an empty set".into()));
+        return Err(Error::TooFew {
+            what: "accuracy: margins".into(),
+            needed: 1,
+            got: 0,
+        });
     }
     Ok(margins.iter().filter(|&&m| m > 0.0).count() as f64 / margins.len() as f64)
 }
@@ -63,16 +68,17 @@ pub fn macro_accuracy(
     exclude: &[&str],
 ) -> Result<Option<MacroAccuracy>> {
     if classes.len() != margins.len() {
-        return Err(Error::Input(format!(
-            "macro accuracy: {} classes but {} margins",
-            classes.len(),
-            margins.len()
-        )));
+        return Err(Error::ShapeMismatch {
+            what: "macro accuracy (classes vs margins)".into(),
+            left: (classes.len(), 1),
+            right: (margins.len(), 1),
+        });
     }
     if let Some(i) = margins.iter().position(|m| !m.is_finite()) {
-        return Err(Error::Input(format!(
-            "macro accuracy: margin {i} is not finite"
-        )));
+        return Err(Error::NotFinite {
+            what: "macro accuracy: margin".into(),
+            index: i,
+        });
     }
     let mut by_class: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
     for (c, &m) in classes.iter().zip(margins) {
@@ -167,9 +173,10 @@ pub fn winoground(
             let s01 = cosine(c0.row(k), i1.row(k));
             let s11 = cosine(c1.row(k), i1.row(k));
             if ![s00, s10, s01, s11].iter().all(|s| s.is_finite()) {
-                return Err(Error::Input(format!(
-                    "winoground item {k}: cosine undefined (a zero or non-finite embedding)"
-                )));
+                return Err(Error::NotFinite {
+                    what: "winoground: a cosine of item".into(),
+                    index: k,
+                });
             }
             let text = s00 > s10 && s11 > s01;
             let image = s00 > s01 && s11 > s10;
@@ -206,9 +213,10 @@ pub fn sugarcrepe_pp(
         if v.iter().all(|s| s.is_finite()) {
             Ok(())
         } else {
-            Err(Error::Input(format!(
-                "SugarCrepe++ item {k}: cosine undefined (a zero or non-finite embedding)"
-            )))
+            Err(Error::NotFinite {
+                what: "SugarCrepe++: a cosine of item".into(),
+                index: k,
+            })
         }
     };
     let n = p1.rows as f64;
@@ -249,7 +257,11 @@ impl WinogroundScores {
     /// Means of the outcomes; errors on an empty set.
     pub fn of(outcomes: &[WinogroundOutcome]) -> Result<WinogroundScores> {
         if outcomes.is_empty() {
-            return Err(Error::Input("winoground scores of an empty set".into()));
+            return Err(Error::TooFew {
+                what: "winoground scores: outcomes".into(),
+                needed: 1,
+                got: 0,
+            });
         }
         let n = outcomes.len() as f64;
         let frac =

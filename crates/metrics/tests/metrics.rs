@@ -2,7 +2,7 @@
 //! `data/metrics_reference.py` (full cosine matrices, `np.percentile`, `np.histogram`,
 //! `np.linalg.solve`, `np.linalg.eigh`).
 
-use clipprobe_probe::metrics::{
+use clipprobe_metrics::{
     accuracy, anisotropy_baseline, edit_gap_alignment, gap_direction, itm_margins,
     itm_margins_gap_removed, modality_gap, pair_cosines, pca_projection, remove_gap, winoground,
     Histogram, Matrix, Summary, WinogroundOutcome,
@@ -12,7 +12,7 @@ use serde_json::Value;
 fn reference() -> Value {
     let p = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/it/data/metrics_reference.json"
+        "/tests/data/metrics_reference.json"
     );
     serde_json::from_slice(&std::fs::read(p).expect("reference file")).expect("reference json")
 }

@@ -30,7 +30,9 @@ pub use pca::{pca_projection, Projection};
 pub use stats::{percentile, Histogram, Summary};
 pub use text::{anisotropy_baseline, normalized_insensitivity, pair_cosines};
 
-use crate::error::{Error, Result};
+mod error;
+
+pub use error::{Error, Result};
 
 /// Largest allowed `| ‖x‖ − 1 |` for a row to count as L2-normalised (f32 rounding of a
 /// normalised 1024-d vector stays far below this).
@@ -48,11 +50,12 @@ impl Matrix {
     /// A matrix from row-major data; errors unless `data.len() == rows * cols`.
     pub fn new(rows: usize, cols: usize, data: Vec<f32>) -> Result<Matrix> {
         if rows.checked_mul(cols) != Some(data.len()) {
-            return Err(Error::Input(format!(
-                "matrix of shape ({rows}, {cols}) needs {} values, got {}",
-                rows.saturating_mul(cols),
-                data.len()
-            )));
+            return Err(Error::DataLength {
+                rows,
+                cols,
+                needed: rows.saturating_mul(cols),
+                got: data.len(),
+            });
         }
         Ok(Matrix { rows, cols, data })
     }
@@ -63,10 +66,11 @@ impl Matrix {
         let mut data = Vec::with_capacity(rows.len() * cols);
         for (i, r) in rows.iter().enumerate() {
             if r.len() != cols {
-                return Err(Error::Input(format!(
-                    "row {i} has {} values, row 0 has {cols}",
-                    r.len()
-                )));
+                return Err(Error::RaggedRow {
+                    row: i,
+                    got: r.len(),
+                    expected: cols,
+                });
             }
             data.extend_from_slice(r);
         }
@@ -83,10 +87,10 @@ impl Matrix {
         let mut data = Vec::with_capacity(idx.len() * self.cols);
         for &i in idx {
             if i >= self.rows {
-                return Err(Error::Input(format!(
-                    "row index {i} out of range for a matrix of {} rows",
-                    self.rows
-                )));
+                return Err(Error::RowIndex {
+                    index: i,
+                    rows: self.rows,
+                });
             }
             data.extend_from_slice(self.row(i));
         }
@@ -130,9 +134,11 @@ pub fn l2_normalize_rows(m: &Matrix) -> Result<Matrix> {
     for (i, r) in m.iter_rows().enumerate() {
         let n = norm(r);
         if !(n.is_finite() && n > 0.0) {
-            return Err(Error::Input(format!(
-                "cannot L2-normalise row {i}: its norm is {n}"
-            )));
+            return Err(Error::ZeroRow {
+                what: "L2 normalisation".into(),
+                row: i,
+                norm: n,
+            });
         }
         data.extend(r.iter().map(|&x| (x as f64 / n) as f32));
     }
@@ -145,9 +151,11 @@ pub fn check_normalized(m: &Matrix, what: &str) -> Result<()> {
     for (i, r) in m.iter_rows().enumerate() {
         let n = norm(r);
         if !((n - 1.0).abs() <= NORM_TOLERANCE) {
-            return Err(Error::Input(format!(
-                "{what}: row {i} has norm {n}, expected L2-normalised rows (norm 1)"
-            )));
+            return Err(Error::NotNormalized {
+                what: what.into(),
+                row: i,
+                norm: n,
+            });
         }
     }
     Ok(())
@@ -156,7 +164,11 @@ pub fn check_normalized(m: &Matrix, what: &str) -> Result<()> {
 /// The mean row (centroid) of `m`, in `f64`; errors on an empty matrix.
 pub fn mean_row(m: &Matrix) -> Result<Vec<f64>> {
     if m.rows == 0 {
-        return Err(Error::Input("mean of an empty matrix".into()));
+        return Err(Error::TooFew {
+            what: "mean row: rows".into(),
+            needed: 1,
+            got: 0,
+        });
     }
     let mut s = vec![0.0f64; m.cols];
     for r in m.iter_rows() {
@@ -172,13 +184,18 @@ pub fn mean_row(m: &Matrix) -> Result<Vec<f64>> {
 /// Errors unless `a` and `b` have the same shape and at least one row.
 pub(crate) fn same_shape(a: &Matrix, b: &Matrix, what: &str) -> Result<()> {
     if a.rows != b.rows || a.cols != b.cols {
-        return Err(Error::Input(format!(
-            "{what}: shapes differ: ({}, {}) vs ({}, {})",
-            a.rows, a.cols, b.rows, b.cols
-        )));
+        return Err(Error::ShapeMismatch {
+            what: what.into(),
+            left: (a.rows, a.cols),
+            right: (b.rows, b.cols),
+        });
     }
     if a.rows == 0 {
-        return Err(Error::Input(format!("{what}: no rows")));
+        return Err(Error::TooFew {
+            what: format!("{what}: rows"),
+            needed: 1,
+            got: 0,
+        });
     }
     Ok(())
 }

@@ -20,20 +20,28 @@ pub struct Summary {
     pub max: f64,
 }
 
+/// Errors unless `values` is non-empty and every value is finite; `what` names the caller.
+fn nonempty_finite(values: &[f64], what: &str) -> Result<()> {
+    if values.is_empty() {
+        return Err(Error::TooFew {
+            what: format!("{what}: values"),
+            needed: 1,
+            got: 0,
+        });
+    }
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(Error::NotFinite {
+            what: format!("{what}: value"),
+            index,
+        }),
+        None => Ok(()),
+    }
+}
+
 impl Summary {
     /// Summarises `values`; errors if it is empty or holds a non-finite value.
     pub fn of(values: &[f64]) -> Result<Summary> {
-        if values.is_empty() {
-            return Err(Error::Input(
-                "cannot summarise an empty set of values".into(),
-            ));
-        }
-        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-            return Err(Error::Input(format!(
-                "value {i} is not finite ({}); cannot summarise",
-                values[i]
-            )));
-        }
+        nonempty_finite(values, "summary")?;
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
         let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
@@ -70,13 +78,12 @@ impl Summary {
 /// between the values at `⌊h⌋` and `⌈h⌉`. Errors on an empty set, a non-finite value or `q`
 /// outside `[0, 100]`.
 pub fn percentile(values: &[f64], q: f64) -> Result<f64> {
-    if values.is_empty() || values.iter().any(|v| !v.is_finite()) {
-        return Err(Error::Input(
-            "percentile needs a non-empty set of finite values".into(),
-        ));
-    }
+    nonempty_finite(values, "percentile")?;
     if !(0.0..=100.0).contains(&q) {
-        return Err(Error::Input(format!("percentile {q} is outside [0, 100]")));
+        return Err(Error::Parameter {
+            what: "percentile".into(),
+            reason: format!("{q} is outside [0, 100]"),
+        });
     }
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -108,17 +115,21 @@ impl Histogram {
     /// non-finite bounds or a non-finite value.
     pub fn new(values: &[f64], lo: f64, hi: f64, bins: usize) -> Result<Histogram> {
         if bins == 0 || !(lo.is_finite() && hi.is_finite() && lo < hi) {
-            return Err(Error::Input(format!(
-                "histogram needs bins > 0 and finite lo < hi (got {bins} bins over [{lo}, {hi}])"
-            )));
+            return Err(Error::Parameter {
+                what: "histogram".into(),
+                reason: format!(
+                    "needs bins > 0 and finite lo < hi (got {bins} bins over [{lo}, {hi}])"
+                ),
+            });
         }
         let mut counts = vec![0u64; bins];
         let mut clamped = 0;
         for (i, &v) in values.iter().enumerate() {
             if !v.is_finite() {
-                return Err(Error::Input(format!(
-                    "histogram value {i} is not finite ({v})"
-                )));
+                return Err(Error::NotFinite {
+                    what: "histogram: value".into(),
+                    index: i,
+                });
             }
             if v < lo || v > hi {
                 clamped += 1;

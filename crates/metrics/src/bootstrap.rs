@@ -30,19 +30,27 @@ pub struct Interval {
 /// non-finite value or `resamples == 0`.
 pub fn bootstrap_mean_ci(groups: &[&[f64]], resamples: usize, seed: u64) -> Result<Interval> {
     if groups.is_empty() || groups.iter().any(|g| g.is_empty()) {
-        return Err(Error::Input(
-            "bootstrap interval needs at least one non-empty group".into(),
-        ));
+        return Err(Error::TooFew {
+            what: "bootstrap interval: non-empty groups".into(),
+            needed: 1,
+            got: 0,
+        });
     }
     if resamples == 0 {
-        return Err(Error::Input(
-            "bootstrap interval needs resamples > 0".into(),
-        ));
+        return Err(Error::Parameter {
+            what: "bootstrap interval".into(),
+            reason: "resamples must be > 0".into(),
+        });
     }
-    if groups.iter().flat_map(|g| g.iter()).any(|v| !v.is_finite()) {
-        return Err(Error::Input(
-            "bootstrap interval over a non-finite value".into(),
-        ));
+    if let Some(index) = groups
+        .iter()
+        .flat_map(|g| g.iter())
+        .position(|v| !v.is_finite())
+    {
+        return Err(Error::NotFinite {
+            what: "bootstrap interval: value".into(),
+            index,
+        });
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut reps = Vec::with_capacity(resamples);

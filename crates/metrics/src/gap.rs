@@ -76,10 +76,11 @@ fn sum_rows(rows: &[Vec<f64>], d: usize) -> Vec<f64> {
 fn check_pairs(img: &Matrix, txt: &Matrix, what: &str) -> Result<()> {
     same_shape(img, txt, what)?;
     if img.rows < 2 {
-        return Err(Error::Input(format!(
-            "{what} needs at least 2 matched pairs, got {}",
-            img.rows
-        )));
+        return Err(Error::TooFew {
+            what: format!("{what}: matched pairs"),
+            needed: 2,
+            got: img.rows,
+        });
     }
     check_normalized(img, &format!("{what}: images"))?;
     check_normalized(txt, &format!("{what}: texts"))
@@ -120,18 +121,20 @@ pub fn modality_gap(img: &Matrix, txt: &Matrix) -> Result<ModalityGap> {
     let text_self = (dot64(&sy, &sy) - n) / off;
     let (nx, ny) = (norm64(&mx), norm64(&my));
     if !(nx > 0.0 && ny > 0.0) {
-        return Err(Error::Input(
-            "modality gap: an image or text centroid is zero, its cosine is undefined".into(),
-        ));
+        return Err(Error::Undefined {
+            what: "modality gap".into(),
+            reason: "an image or text centroid is zero, its cosine is undefined",
+        });
     }
     let m = 1.0 - (matched + 1.0) / 2.0;
     let d_img = 1.0 - (image_self + 1.0) / 2.0;
     let d_txt = 1.0 - (text_self + 1.0) / 2.0;
     let denom = m + (d_img + d_txt) / 2.0;
     if !(denom > 0.0) {
-        return Err(Error::Input(
-            "modality gap: every embedding coincides, the relative gap is undefined".into(),
-        ));
+        return Err(Error::Undefined {
+            what: "modality gap".into(),
+            reason: "every embedding coincides, the relative gap is undefined",
+        });
     }
     Ok(ModalityGap {
         pairs: x.len(),
@@ -221,9 +224,10 @@ fn solve_spd(mut a: Vec<f64>, mut b: Vec<f64>, d: usize) -> Result<Vec<f64>> {
             diag -= a[j * d + k] * a[j * d + k];
         }
         if !(diag > 0.0) {
-            return Err(Error::Input(
-                "linear probe: system is not positive definite".into(),
-            ));
+            return Err(Error::Undefined {
+                what: "linear probe".into(),
+                reason: "the system is not positive definite",
+            });
         }
         let l = diag.sqrt();
         a[j * d + j] = l;
@@ -259,9 +263,11 @@ pub(crate) fn center_normalize(m: &Matrix, mean: &[f64], what: &str) -> Result<M
         let c: Vec<f64> = r.iter().zip(mean).map(|(&x, mu)| x as f64 - mu).collect();
         let n = norm64(&c);
         if !(n > 0.0 && n.is_finite()) {
-            return Err(Error::Input(format!(
-                "gap removal: {what} row {i} equals its modality mean (zero after centring)"
-            )));
+            return Err(Error::ZeroRow {
+                what: format!("gap removal: {what} minus its modality mean"),
+                row: i,
+                norm: n,
+            });
         }
         data.extend(c.iter().map(|v| (v / n) as f32));
     }
@@ -287,9 +293,10 @@ pub fn gap_direction(img: &Matrix, txt: &Matrix) -> Result<Vec<f64>> {
     let diff: Vec<f64> = mi.iter().zip(&mt).map(|(a, b)| a - b).collect();
     let n = norm64(&diff);
     if !(n > 0.0) {
-        return Err(Error::Input(
-            "gap direction: the image and text means coincide".into(),
-        ));
+        return Err(Error::Undefined {
+            what: "gap direction".into(),
+            reason: "the image and text means coincide",
+        });
     }
     Ok(diff.into_iter().map(|v| v / n).collect())
 }
@@ -321,10 +328,13 @@ pub fn edit_gap_alignment(
     check_normalized(captions, "edit/gap alignment: captions")?;
     check_normalized(negatives, "edit/gap alignment: negatives")?;
     if g.len() != captions.cols || (norm64(g) - 1.0).abs() > 1e-9 {
-        return Err(Error::Input(format!(
-            "edit/gap alignment: the gap direction must be a unit vector of length {}",
-            captions.cols
-        )));
+        return Err(Error::Parameter {
+            what: "edit/gap alignment".into(),
+            reason: format!(
+                "the gap direction must be a unit vector of length {}",
+                captions.cols
+            ),
+        });
     }
     let (mut cosines, mut shares, mut zero) = (Vec::new(), Vec::new(), 0);
     for i in 0..captions.rows {
@@ -344,9 +354,10 @@ pub fn edit_gap_alignment(
         shares.push(eg * eg / ee);
     }
     if cosines.is_empty() {
-        return Err(Error::Input(
-            "edit/gap alignment: every negative embeds exactly like its caption".into(),
-        ));
+        return Err(Error::Undefined {
+            what: "edit/gap alignment".into(),
+            reason: "every negative embeds exactly like its caption",
+        });
     }
     Ok(EditGapAlignment {
         pairs: cosines.len(),

@@ -33,10 +33,13 @@ pub struct Projection {
 /// or rows that are all equal.
 pub fn pca_projection(img: &Matrix, txt: &Matrix, max_points: usize) -> Result<Projection> {
     if img.rows == 0 || txt.rows == 0 || img.cols != txt.cols || img.cols < 2 || max_points == 0 {
-        return Err(Error::Input(format!(
-            "projection needs image and text rows of the same width ≥ 2 and max_points > 0 (got ({}, {}), ({}, {}), {max_points})",
-            img.rows, img.cols, txt.rows, txt.cols
-        )));
+        return Err(Error::Parameter {
+            what: "projection".into(),
+            reason: format!(
+                "needs image and text rows of the same width ≥ 2 and max_points > 0 (got ({}, {}), ({}, {}), {max_points})",
+                img.rows, img.cols, txt.rows, txt.cols
+            ),
+        });
     }
     check_normalized(img, "projection: images")?;
     check_normalized(txt, "projection: texts")?;
@@ -58,9 +61,10 @@ pub fn pca_projection(img: &Matrix, txt: &Matrix, max_points: usize) -> Result<P
         .collect();
     let total: f64 = centred.iter().map(|r| dot64(r, r)).sum::<f64>() / n;
     if !(total > 0.0) {
-        return Err(Error::Input(
-            "projection: every embedding is the same point".into(),
-        ));
+        return Err(Error::Undefined {
+            what: "projection".into(),
+            reason: "every embedding is the same point",
+        });
     }
     let cov = covariance(&centred);
     let pc1 = top_eigenvector(&cov, d, None)?;
@@ -125,9 +129,10 @@ fn top_eigenvector(cov: &[f64], d: usize, against: Option<&[f64]>) -> Result<Vec
     let unit = |v: &mut Vec<f64>| -> Result<()> {
         let n = norm64(v);
         if !(n > 0.0 && n.is_finite()) {
-            return Err(Error::Input(
-                "projection: the embeddings span fewer than two directions".into(),
-            ));
+            return Err(Error::Undefined {
+                what: "projection".into(),
+                reason: "the embeddings span fewer than two directions",
+            });
         }
         v.iter_mut().for_each(|x| *x /= n);
         Ok(())
