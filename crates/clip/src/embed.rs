@@ -463,11 +463,9 @@ impl Clip {
         };
         for chunk in order.chunks(batch_size) {
             let batch: Vec<Vec<u32>> = chunk.iter().map(|&i| ids[i].clone()).collect();
-            let features = self.text_features(&batch).map_err(|e| match e {
-                // name the caller's row, not the row inside the sorted batch
-                Error::Input(msg) => Error::Input(renumber(&msg, chunk)),
-                e => e,
-            })?;
+            let features = self
+                .text_features(&batch)
+                .map_err(|e| caller_row(e, chunk))?;
             scatter(&features, chunk, dim, &mut out)?;
             progress(chunk.len());
         }
@@ -555,33 +553,33 @@ fn scatter(features: &Tensor, chunk: &[usize], dim: usize, out: &mut [f32]) -> R
 fn check_finite(
     values: &[f32],
     dim: usize,
-    what: &str,
+    what: &'static str,
     row: &dyn Fn(usize) -> usize,
 ) -> Result<()> {
     match values.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
-        Some(at) => Err(Error::Input(format!(
-            "{what} #{}: the model's embedding has a non-finite value ({}); the weights hold \
-             NaN or infinity, or the compute dtype overflows",
-            row(at / dim.max(1)),
-            values[at]
-        ))),
+        Some(at) => Err(Error::InputRow {
+            what,
+            row: row(at / dim.max(1)),
+            message: format!(
+                "the model's embedding has a non-finite value ({}); the weights hold NaN or \
+                 infinity, or the compute dtype overflows",
+                values[at]
+            ),
+        }),
     }
 }
 
-/// Rewrites "text #k" (a row of the sorted batch) to "text #i" (the caller's index).
-fn renumber(msg: &str, chunk: &[usize]) -> String {
-    let Some(rest) = msg.strip_prefix("text #") else {
-        return msg.to_string();
-    };
-    let digits = rest.chars().take_while(char::is_ascii_digit).count();
-    match rest[..digits]
-        .parse::<usize>()
-        .ok()
-        .and_then(|k| chunk.get(k))
-    {
-        Some(i) => format!("text #{i}{}", &rest[digits..]),
-        None => msg.to_string(),
+/// Names the caller's row in a row error of a sorted batch (`chunk[k]` is the caller's index
+/// of batch row `k`).
+fn caller_row(e: Error, chunk: &[usize]) -> Error {
+    match e {
+        Error::InputRow { what, row, message } => Error::InputRow {
+            what,
+            row: chunk.get(row).copied().unwrap_or(row),
+            message,
+        },
+        e => e,
     }
 }
 
@@ -590,10 +588,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn renumber_maps_batch_rows_to_caller_rows() {
-        assert_eq!(renumber("text #1: too long", &[7, 3]), "text #3: too long");
-        assert_eq!(renumber("text batch is empty", &[7]), "text batch is empty");
-        assert_eq!(renumber("text #9: x", &[7]), "text #9: x");
+    fn caller_row_maps_batch_rows_to_caller_rows() {
+        let row = |row| Error::InputRow {
+            what: "text",
+            row,
+            message: "too long".into(),
+        };
+        assert_eq!(caller_row(row(1), &[7, 3]).to_string(), "text #3: too long");
+        let empty = caller_row(Error::Input("text batch is empty".into()), &[7]);
+        assert_eq!(empty.to_string(), "text batch is empty");
     }
 
     #[test]

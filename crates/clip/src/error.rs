@@ -56,6 +56,15 @@ pub enum Error {
     /// Model source resolution (Hub download, offline cache lookup) failed.
     #[error("{0}")]
     Source(String),
+    /// One row of the caller's input is bad (`what` is `text` or `image`, `row` the caller's
+    /// 0-based index: a token sequence too long or outside the vocabulary, nothing to pool, a
+    /// non-finite embedding).
+    #[error("{what} #{row}: {message}")]
+    InputRow {
+        what: &'static str,
+        row: usize,
+        message: String,
+    },
     /// Bad input given by the caller (empty batch, wrong dims, ...).
     #[error("{0}")]
     Input(String),

@@ -149,12 +149,19 @@ impl ClipModel {
         let mut pooled = Vec::with_capacity(ids.len());
         for (row, seq) in ids.iter().enumerate() {
             check_ids(row, seq, t.max_position_embeddings, t.vocab_size)?;
-            pooled.push(self.config.text_pooling.position(seq).ok_or_else(|| {
-                Error::Input(format!(
-                    "text #{row}: no token to pool ({:?} rule; is the EOS token missing?)",
-                    self.config.text_pooling
-                ))
-            })?);
+            pooled.push(
+                self.config
+                    .text_pooling
+                    .position(seq)
+                    .ok_or_else(|| Error::InputRow {
+                        what: "text",
+                        row,
+                        message: format!(
+                            "no token to pool ({:?} rule; is the EOS token missing?)",
+                            self.config.text_pooling
+                        ),
+                    })?,
+            );
         }
         let hidden = self.text.forward(ids, &pooled)?;
         Ok(self
@@ -220,15 +227,21 @@ impl ClipModel {
 /// A token-id sequence fits the context window and the vocabulary; errors name row `row`.
 fn check_ids(row: usize, seq: &[u32], max_len: usize, vocab: usize) -> Result<()> {
     if seq.len() > max_len {
-        return Err(Error::Input(format!(
-            "text #{row}: {} tokens, more than max_position_embeddings ({max_len})",
-            seq.len()
-        )));
+        return Err(Error::InputRow {
+            what: "text",
+            row,
+            message: format!(
+                "{} tokens, more than max_position_embeddings ({max_len})",
+                seq.len()
+            ),
+        });
     }
     if let Some(bad) = seq.iter().find(|&&id| id as usize >= vocab) {
-        return Err(Error::Input(format!(
-            "text #{row}: token id {bad} is outside the vocabulary ({vocab})"
-        )));
+        return Err(Error::InputRow {
+            what: "text",
+            row,
+            message: format!("token id {bad} is outside the vocabulary ({vocab})"),
+        });
     }
     Ok(())
 }

@@ -319,7 +319,11 @@ impl SiglipModel {
         let mut mask = Vec::with_capacity(ids.len() * width);
         for (row, seq) in ids.iter().enumerate() {
             if seq.is_empty() {
-                return Err(Error::Input(format!("text #{row}: no tokens")));
+                return Err(Error::InputRow {
+                    what: "text",
+                    row,
+                    message: "no tokens".into(),
+                });
             }
             check_ids(row, seq, width, t.vocab_size)?;
             flat.extend_from_slice(seq);

@@ -141,8 +141,11 @@ fn a_nan_in_an_embedding_is_refused_naming_the_row() -> TestResult {
     let clip = Clip::load(tmp.path(), &LoadOptions::default())?;
     let ids = vec![vec![998, 5, 6, 999]];
     match clip.embed_token_ids(&ids, 8) {
-        Err(Error::Input(m)) => assert!(m.contains("text #0") && m.contains("non-finite"), "{m}"),
-        Err(other) => panic!("expected an Input error, got {other}"),
+        Err(e @ Error::InputRow { row: 0, .. }) => {
+            let m = e.to_string();
+            assert!(m.starts_with("text #0") && m.contains("non-finite"), "{m}")
+        }
+        Err(other) => panic!("expected a row error naming text #0, got {other}"),
         Ok(v) => panic!("NaN embedding returned: {:?}", &v[..4]),
     }
     Ok(())

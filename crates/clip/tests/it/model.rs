@@ -248,7 +248,10 @@ fn bad_inputs_are_typed_errors() -> TestResult {
     ];
     for (ids, needle) in cases {
         match model.text_features(&ids) {
-            Err(Error::Input(msg)) => assert!(msg.contains(needle), "`{msg}` lacks `{needle}`"),
+            Err(e @ (Error::Input(_) | Error::InputRow { .. })) => {
+                let msg = e.to_string();
+                assert!(msg.contains(needle), "`{msg}` lacks `{needle}`")
+            }
             other => panic!("{ids:?}: expected Input error, got {other:?}"),
         }
     }
