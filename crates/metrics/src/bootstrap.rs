@@ -94,9 +94,38 @@ mod tests {
     }
 
     #[test]
+    fn groups_are_averaged_with_equal_weight() {
+        // group means 0 and 1 whatever the resample: every replicate is (0 + 1) / 2
+        let (zeros, ones) = ([0.0; 5], [1.0; 3]);
+        let i = bootstrap_mean_ci(&[&zeros, &ones], 50, 3).expect("ci");
+        assert_eq!((i.lo, i.hi), (0.5, 0.5));
+    }
+
+    #[test]
+    fn derived_seeds_are_fnv1a_of_the_name_from_the_seed_mixed_basis() {
+        // FNV-1a 64 test vector: "a" -> 0xaf63dc4c8601ec8c (seed 0 leaves the basis as is)
+        assert_eq!(derive_seed(0, "a"), 0xaf63_dc4c_8601_ec8c);
+        // the seed is XORed into the basis: seeds that differ in any bit give other streams
+        let seeds = [0u64, 1, 2, 4, 1 << 40, u64::MAX];
+        let mut got: Vec<u64> = seeds.iter().map(|&s| derive_seed(s, "swap_att")).collect();
+        got.sort();
+        got.dedup();
+        assert_eq!(got.len(), seeds.len());
+        assert_ne!(derive_seed(7, "swap_att"), derive_seed(7, "swap_obj"));
+    }
+
+    #[test]
     fn bad_inputs_are_errors() {
         assert!(bootstrap_mean_ci(&[], 10, 0).is_err());
-        assert!(bootstrap_mean_ci(&[&[]], 10, 0).is_err());
+        for groups in [&[&[] as &[f64]] as &[&[f64]], &[&[1.0], &[]]] {
+            assert!(
+                matches!(
+                    bootstrap_mean_ci(groups, 10, 0),
+                    Err(Error::TooFew { needed: 1, .. })
+                ),
+                "an empty group is refused as such"
+            );
+        }
         assert!(bootstrap_mean_ci(&[&[1.0]], 0, 0).is_err());
         assert!(bootstrap_mean_ci(&[&[f64::NAN]], 10, 0).is_err());
     }

@@ -394,6 +394,24 @@ mod tests {
     }
 
     #[test]
+    fn fields_are_the_serialised_numbers_under_their_json_names() {
+        let g =
+            modality_gap(&m(&[[1., 0.], [0.6, 0.8]]), &m(&[[-1., 0.], [0., -1.]])).expect("gap");
+        let json = serde_json::to_value(&g).expect("json");
+        let obj = json.as_object().expect("object");
+        let fields = g.fields();
+        let reals = obj.values().filter(|v| v.is_f64()).count();
+        assert_eq!(
+            fields.len(),
+            reals,
+            "every real-valued field is listed once"
+        );
+        for (name, v) in fields {
+            assert_eq!(obj[name].as_f64(), Some(v), "{name}");
+        }
+    }
+
+    #[test]
     fn gap_needs_two_normalised_pairs() {
         assert!(modality_gap(&m(&[[1., 0.]]), &m(&[[0., 1.]])).is_err());
         let e = modality_gap(&m(&[[1., 0.], [2., 0.]]), &m(&[[0., 1.], [0., 1.]]))
