@@ -84,7 +84,7 @@ pub struct WorldConfig {
 
 impl WorldConfig {
     /// The world `clipprobe eval` adds to its main job: 200 scenes of 1–4 objects, all seven
-    /// ops, depth 1, seed 0 (1,013 rows and 1,213 images).
+    /// ops, depth 1, seed 0 (1,071 rows and 1,271 images).
     pub fn default_for_main_job() -> Self {
         WorldConfig {
             n: 200,

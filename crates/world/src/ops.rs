@@ -21,9 +21,9 @@
 //!
 //! **Validity.** Every step yields a valid scene ([`Scene::valid`]): an edit that would break a
 //! relation's preconditions (a size or shape edit on an `inside` pair) is not among the
-//! candidates. `replace_rel` is a Metropolis–Hastings step ([`replace_rel`]) and never swaps a
-//! relation for one the same drawing could also make true (`above` / `on top of`, `left of` /
-//! `next to`).
+//! candidates. `replace_rel` is a Metropolis–Hastings step ([`replace_rel`]) in detailed
+//! balance with the scene generator's distribution, and never swaps a relation for one the same
+//! drawing could also make true (`above` / `on top of`, `left of` / `next to`).
 
 use std::collections::BTreeSet;
 
@@ -100,37 +100,60 @@ fn site<T: Copy>(
         .collect()
 }
 
-/// REPLACE_REL as a Metropolis–Hastings step, so that a negative's relation is distributed
-/// as an original's: pick an unlocked relation `r` and propose one of the other relations
-/// `r'` uniformly; reject it when it is compatible with `r` ([`Relation::compatible`]), does
-/// not fit the two objects, or has no free cell for the object; else accept it with
-/// probability `min(1, w(r') / w(r))` ([`Relation::weight`]) and move the object to a
-/// uniformly chosen cell where `r'` holds. The proposal is symmetric and the acceptance
-/// balances the scene generator's `inside` pairs, so (caption, negative) pairs are as likely
-/// as (negative, caption) pairs and the relation word tells a blind reader nothing.
+/// The relations REPLACE_REL may put in place of `scene.relations[k]`, each with the cells
+/// its object may move to: relations incompatible with the current one
+/// ([`Relation::compatible`]) that fit the two objects and have a free cell.
+fn rel_moves(scene: &Scene, k: usize) -> Vec<(Relation, Vec<[u8; 2]>)> {
+    let l = &scene.relations[k];
+    let (subject, object) = (&scene.objects[l.subject], &scene.objects[l.object]);
+    Relation::ALL
+        .iter()
+        .filter(|r| !r.compatible(l.relation) && r.fits(subject, object))
+        .map(|&r| (r, scene.cells_for(r, subject.cell, Some(l.object))))
+        .filter(|(_, cells)| !cells.is_empty())
+        .collect()
+}
+
+/// Probability that REPLACE_REL, once it picked relation `k` of `from`, proposes `to`: a
+/// uniform move of [`rel_moves`], then a uniform cell of it. Zero when `to` is not one.
+fn rel_proposal(from: &Scene, k: usize, to: &Scene) -> f64 {
+    let moves = rel_moves(from, k);
+    let object = to.objects[to.relations[k].object].cell;
+    moves
+        .iter()
+        .find(|(r, cells)| *r == to.relations[k].relation && cells.contains(&object))
+        .map_or(0.0, |(_, cells)| 1.0 / (moves.len() * cells.len()) as f64)
+}
+
+/// REPLACE_REL as a Metropolis–Hastings step whose target is the scene generator's own
+/// distribution ([`Scene::probability`]), so that (original, negative) scene pairs are
+/// exactly as likely as (negative, original) pairs: the relation words, the objects and their
+/// cells tell a blind reader nothing about which caption is true. It picks an unlocked
+/// relation `k` uniformly, proposes a move of [`rel_moves`] and a cell for the object
+/// uniformly (proposal probability `q`, [`rel_proposal`]), and accepts the new scene `t` of
+/// scene `s` with probability `min(1, P(t) q(t → s) / (P(s) q(s → t)))`. Detailed balance
+/// then holds for every pair: `P(s) q(s → t) a(s, t) = P(t) q(t → s) a(t, s)`. A rejected
+/// proposal gives no row (a retry would break the balance).
 fn replace_rel<R: Rng>(scene: &Scene, locked: &BTreeSet<Slot>, rng: &mut R) -> Option<Outcome> {
     let ks: Vec<usize> = (0..scene.relations.len())
         .filter(|&k| free(locked, &[Slot::Relation(k)]))
         .collect();
     let k = *ks.get(rng.random_range(0..ks.len().max(1)))?;
-    let l = &scene.relations[k];
-    let proposal = pick(rng, &others(Relation::ALL, l.relation));
-    let accept = (proposal.weight() / l.relation.weight()).min(1.0);
-    let u: f64 = rng.random();
-    let (subject, object) = (&scene.objects[l.subject], &scene.objects[l.object]);
-    if l.relation.compatible(proposal) || !proposal.fits(subject, object) || u >= accept {
+    let moves = rel_moves(scene, k);
+    if moves.is_empty() {
         return None;
     }
-    let cells = scene.cells_for(proposal, subject.cell, Some(l.object));
-    if cells.is_empty() {
-        return None;
-    }
-    let cell = pick(rng, &cells);
+    let (relation, cells) = &moves[rng.random_range(0..moves.len())];
+    let cell = pick(rng, cells);
+    let object = scene.relations[k].object;
     let s = edited(scene, |s| {
-        s.relations[k].relation = proposal;
-        s.objects[l.object].cell = cell;
+        s.relations[k].relation = *relation;
+        s.objects[object].cell = cell;
     });
-    s.valid().then_some((s, vec![Slot::Relation(k)], "spatial"))
+    let forward = scene.probability() * rel_proposal(scene, k, &s);
+    let backward = s.probability() * rel_proposal(&s, k, scene);
+    let u: f64 = rng.random();
+    (forward > 0.0 && u * forward < backward).then_some((s, vec![Slot::Relation(k)], "spatial"))
 }
 
 /// Applies `op` to `scene` at random among its applicable edits whose slots are not `locked`

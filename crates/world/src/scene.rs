@@ -156,7 +156,7 @@ impl Relation {
 
     /// `1 / P(fits)` for two uniformly random objects: how much more likely a pair of fitting
     /// objects is in a scene drawn with this relation than in one drawn with a relation that
-    /// fits any pair (used by REPLACE_REL's acceptance step, see [`crate::ops`]).
+    /// fits any pair (a factor of [`Scene::probability`]).
     pub fn weight(self) -> f64 {
         match self {
             Relation::Inside => {
@@ -298,6 +298,24 @@ pub fn pick<R: Rng, T: Copy>(rng: &mut R, from: &[T]) -> T {
     from[rng.random_range(0..from.len())]
 }
 
+/// The probability of one of `k` equally likely choices (0 when there are none).
+fn uniform(k: usize) -> f64 {
+    if k == 0 {
+        0.0
+    } else {
+        1.0 / k as f64
+    }
+}
+
+/// `cells.len()` when `cell` is one of `cells`, else 0 (a choice that was not possible).
+fn count(cells: &[[u8; 2]], cell: [u8; 2]) -> usize {
+    if cells.contains(&cell) {
+        cells.len()
+    } else {
+        0
+    }
+}
+
 /// Every grid cell in row-major order.
 pub fn cells() -> impl Iterator<Item = [u8; 2]> {
     (0..GRID).flat_map(|r| (0..GRID).map(move |c| [c, r]))
@@ -341,13 +359,7 @@ impl Scene {
         while i < n {
             if i + 1 < n {
                 let relation = pick(rng, Relation::ALL);
-                // a subject cell with room for the object; the grid is big enough for two pairs
-                let subjects: Vec<[u8; 2]> = scene
-                    .free_cells(None)
-                    .into_iter()
-                    .filter(|&s| !scene.cells_for(relation, s, None).is_empty())
-                    .collect();
-                let s = pick(rng, &subjects);
+                let s = pick(rng, &scene.subject_cells(relation));
                 let o = pick(rng, &scene.cells_for(relation, s, None));
                 let mut subject = Object::random(rng, s);
                 let mut object = Object::random(rng, o);
@@ -370,6 +382,62 @@ impl Scene {
             }
         }
         scene
+    }
+
+    /// Free cells where a new subject of `relation` has room for its object
+    /// ([`Scene::cells_for`]); never empty while at most one pair is placed (the grid is big
+    /// enough for two pairs).
+    pub fn subject_cells(&self, relation: Relation) -> Vec<[u8; 2]> {
+        self.free_cells(None)
+            .into_iter()
+            .filter(|&s| !self.cells_for(relation, s, None).is_empty())
+            .collect()
+    }
+
+    /// The probability that [`Scene::random`]`(rng, n)` draws this scene, `n` being its number
+    /// of objects: its layout ([`Scene::layout_probability`]) times its objects' shapes,
+    /// attributes and jitters (uniform and independent, except that the pair of an `inside`
+    /// relation is uniform among the pairs it fits, so [`Relation::weight`] times as likely).
+    /// Zero for an invalid scene ([`Scene::valid`]). REPLACE_REL's Metropolis–Hastings step
+    /// ([`crate::ops`]) uses it as its target distribution.
+    pub fn probability(&self) -> f64 {
+        let jitter = (2 * MAX_JITTER as usize + 1).pow(2);
+        let object = Shape::ALL.len() * Color::ALL.len() * Size::ALL.len() * Pattern::ALL.len();
+        let weights: f64 = self.relations.iter().map(|l| l.relation.weight()).product();
+        self.layout_probability()
+            * weights
+            * uniform(object * jitter).powi(self.objects.len() as i32)
+    }
+
+    /// The probability that [`Scene::random`]`(rng, n)` lays out this scene's relations and
+    /// cells, replaying the generator's choices: for each relation in order, its word (1/7),
+    /// its subject's cell ([`Scene::subject_cells`]) and its object's ([`Scene::cells_for`]),
+    /// each uniform among the cells left free by the objects placed before; then each object
+    /// in no relation, in index order, uniform among the free cells. A scene the generator does
+    /// not make (e.g. one a later ADD_OBJ step gave a fourth, unrelated object) gets the
+    /// probability of the same choices made in this order. Zero for an invalid scene.
+    pub fn layout_probability(&self) -> f64 {
+        if !self.valid() {
+            return 0.0;
+        }
+        let mut placed = Scene {
+            objects: Vec::new(),
+            relations: Vec::new(),
+        };
+        let mut p = 1.0;
+        for l in &self.relations {
+            let (s, o) = (&self.objects[l.subject], &self.objects[l.object]);
+            p *= uniform(Relation::ALL.len())
+                * uniform(count(&placed.subject_cells(l.relation), s.cell))
+                * uniform(count(&placed.cells_for(l.relation, s.cell, None), o.cell));
+            placed.objects.extend([s.clone(), o.clone()]);
+        }
+        for i in self.singles() {
+            let o = &self.objects[i];
+            p *= uniform(count(&placed.free_cells(None), o.cell));
+            placed.objects.push(o.clone());
+        }
+        p
     }
 
     /// Cells (free but for object `except`) where an object makes `relation` true of a
@@ -508,6 +576,59 @@ mod tests {
             (rate * Relation::Inside.weight() - 1.0).abs() < 0.1,
             "{rate}"
         );
+    }
+
+    /// `layout_probability` is the generator's: over many scenes, each layout (relation words
+    /// and cells) is drawn about as often as it predicts, and the layouts seen carry almost all
+    /// of the probability; `probability` adds the attribute factor and is zero off the
+    /// generator's support.
+    #[test]
+    fn probability_is_the_generators() {
+        let mut rng = ChaCha8Rng::seed_from_u64(8);
+        for n in 1..=MAX_OBJECTS {
+            let draws = 100_000;
+            let mut seen: std::collections::BTreeMap<_, (f64, f64)> = Default::default();
+            for _ in 0..draws {
+                let s = Scene::random(&mut rng, n);
+                let key: (Vec<Relation>, Vec<[u8; 2]>) = (
+                    s.relations.iter().map(|l| l.relation).collect(),
+                    s.objects.iter().map(|o| o.cell).collect(),
+                );
+                let p = s.layout_probability();
+                let e = seen.entry(key).or_insert((0.0, p));
+                assert_eq!(e.1, p, "one layout, two probabilities: {s:?}");
+                e.0 += 1.0;
+            }
+            let mass: f64 = seen.values().map(|v| v.1).sum();
+            assert!(
+                mass > 0.97 && mass < 1.0 + 1e-9,
+                "n = {n}: seen mass {mass}"
+            );
+            for (key, (count, p)) in &seen {
+                let expected = p * f64::from(draws);
+                let sd = (expected * (1.0 - p)).sqrt().max(1.0);
+                assert!(
+                    (count - expected).abs() < 5.0 * sd,
+                    "n = {n}, {key:?}: drawn {count} times, expected {expected:.1}"
+                );
+            }
+        }
+        let mut s = Scene::random(&mut ChaCha8Rng::seed_from_u64(1), 2);
+        let inside = Scene {
+            relations: vec![Link {
+                relation: Relation::Inside,
+                ..s.relations[0].clone()
+            }],
+            ..s.clone()
+        };
+        assert_eq!(inside.probability(), 0.0, "not valid: {inside:?}");
+        let p = s.probability();
+        s.objects[0].color = if s.objects[0].color == Color::Red {
+            Color::Blue
+        } else {
+            Color::Red
+        };
+        assert_eq!(s.probability(), p, "attributes are uniform");
     }
 
     #[test]

@@ -469,12 +469,27 @@ fn main_job_includes_the_synthetic_world() {
         assert!(ops[op]["winoground_ci"]["group"]["lo"].is_number(), "{op}");
     }
     assert!(ops.keys().any(|k| k == "swap_att"), "built-in captions too");
+    // image-text accuracy (ITM) and group scores of the world, by op and concept kind
+    let world = &report["results"][0]["world"];
+    assert!(world["pairs"].as_u64().expect("world pairs") > 0, "{world}");
+    for dim in ["by_op", "by_kind"] {
+        let split = world[dim].as_object().expect(dim);
+        assert!(!split.is_empty(), "{dim}");
+        for (key, s) in split {
+            assert!(s["itm_accuracy"].is_number(), "{dim} {key}: {s}");
+            assert!(s["winoground"]["group"].is_number(), "{dim} {key}: {s}");
+        }
+    }
     assert!(report["results"][0]["modality_gap"]["l2m"].is_number());
     assert!(out.join("world").is_dir());
     let md = std::fs::read_to_string(out.join("report.md")).expect("md");
     assert!(
         md.contains("not photographs"),
         "the report explains the world"
+    );
+    assert!(
+        md.contains("Synthetic world by op, concept kind, depth and scene size"),
+        "the report shows the world's ITM and group scores"
     );
     assert!(
         !md.contains("no images in the benchmark"),

@@ -139,6 +139,11 @@ fn world_then_eval_reports_group_scores_that_match_embeddings() {
     let ops = report["results"][0]["ops"].as_object().expect("ops");
     assert_eq!(ops.len(), by_op.len(), "{:?}", ops.keys());
     for (op, outcomes) in &by_op {
+        // the world's by-op split resamples with the op table's streams: same intervals
+        assert_eq!(
+            ops[*op]["winoground_ci"], world_splits["by_op"][*op]["winoground_ci"],
+            "{op}"
+        );
         let got = &ops[*op]["winoground"];
         for (k, name) in ["text", "image", "group"].iter().enumerate() {
             let want = outcomes.iter().filter(|o| o[k]).count() as f64 / outcomes.len() as f64;

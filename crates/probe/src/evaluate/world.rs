@@ -75,6 +75,12 @@ fn splits_by<K: Ord + Clone + std::fmt::Display>(
     seed: u64,
     dimension: &str,
 ) -> Result<BTreeMap<K, SplitResult>> {
+    // The op split resamples with the per-op tables' bootstrap streams (`{op}/wino_group`,
+    // ...), so an op whose rows all come from the world gets the same intervals in both.
+    let stream = |key: &K| match dimension {
+        "op" => key.to_string(),
+        _ => format!("world/{dimension}/{key}"),
+    };
     let mut groups: BTreeMap<K, Vec<usize>> = BTreeMap::new();
     for (k, key) in keys.iter().enumerate() {
         if let Some(key) = key {
@@ -84,7 +90,7 @@ fn splits_by<K: Ord + Clone + std::fmt::Display>(
     groups
         .into_iter()
         .map(|(key, ks)| {
-            let name = format!("world/{dimension}/{key}");
+            let name = stream(&key);
             Ok((key, split(&ks, cos, margins, wino, seed, &name)?))
         })
         .collect()
@@ -171,17 +177,23 @@ mod tests {
         }
     }
 
-    /// Rows: (kinds of the edits, scene size, pattern, from the world?).
+    /// One row: (kinds of the edits, scene size, pattern, from the world?).
+    type Spec = (&'static [ConceptKind], u64, [[f32; 2]; 2], bool);
+
     fn case() -> (Prepared, Matrix, Matrix) {
         use ConceptKind::*;
-        let spec: [(&[ConceptKind], u64, [[f32; 2]; 2], bool); 6] = [
+        case_of(&[
             (&[Object], 2, ALL, true),
             (&[Object], 3, TEXT_FAILS, true),
             (&[Attribute], 2, NONE, true),
             (&[Relation, Relation], 3, ALL, true),
             (&[Object, Attribute], 4, TEXT_FAILS, true),
             (&[Object], 2, NONE, false), // not a world row: left out
-        ];
+        ])
+    }
+
+    /// A benchmark of rows of op `op` as `spec` says, and its embeddings.
+    fn case_of(spec: &[Spec]) -> (Prepared, Matrix, Matrix) {
         let rows: Vec<BenchRecord> = spec
             .iter()
             .enumerate()
@@ -289,6 +301,25 @@ mod tests {
         assert!(g.lo < g.hi, "{g:?}");
         // no images, or no world rows: no splits
         assert!(world_splits(&prep, &t, None, 3).expect("none").is_none());
+    }
+
+    /// The op split draws its intervals from the per-op table's bootstrap streams: on an op
+    /// whose rows all come from the world, both tables show the same intervals, while the
+    /// kind split (the very same rows and outcomes, another stream) resamples differently.
+    #[test]
+    fn the_op_split_shares_the_op_tables_intervals() {
+        let patterns = [ALL, TEXT_FAILS, NONE, ALL, NONE, TEXT_FAILS, ALL];
+        let spec: Vec<Spec> = (0..60)
+            .map(|r| (&[ConceptKind::Object][..], 2, patterns[r % 7], true))
+            .collect();
+        let (prep, t, i) = case_of(&spec);
+        let res = crate::evaluate::evaluate(&prep, &t, Some(&i), 3).expect("eval");
+        let table = res.ops["op"].winoground_ci.expect("op table intervals");
+        let w = res.world.expect("world splits");
+        assert_eq!(w.by_op["op"].winoground_ci, table);
+        let kind = &w.by_kind["object"];
+        assert_eq!(kind.winoground, w.by_op["op"].winoground, "same outcomes");
+        assert_ne!(kind.winoground_ci, table, "another stream");
     }
 
     #[test]

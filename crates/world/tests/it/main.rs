@@ -462,3 +462,63 @@ fn bad_configs_are_refused_before_any_output() {
     let left: Vec<_> = std::fs::read_dir(tmp.path()).expect("dir").collect();
     assert!(left.is_empty(), "partial output: {left:?}");
 }
+
+/// REPLACE_REL's (original, negative) relation pairs are as frequent one way as the other, so
+/// neither the relation word of the caption nor of the negative tells a blind reader which is
+/// true: over the generator's own scenes, each count `m[a][b]` of rows replacing `a` by `b`
+/// matches `m[b][a]` within a binomial tolerance (under symmetry `m[a][b]` is
+/// Binomial(`m[a][b] + m[b][a]`, 1/2)), and each relation is as often an original as a
+/// negative.
+#[test]
+fn replace_rel_is_as_likely_backwards_as_forwards() {
+    let cfg = WorldConfig {
+        ops: vec![Op::ReplaceRel],
+        ..config(40_000, 1, 0)
+    };
+    let ix = |r: Relation| {
+        Relation::ALL
+            .iter()
+            .position(|&x| x == r)
+            .expect("relation")
+    };
+    let k = Relation::ALL.len();
+    let mut m = vec![vec![0f64; k]; k];
+    for i in 0..cfg.n {
+        let Some(c) = chain_of(&cfg, i, Op::ReplaceRel) else {
+            continue;
+        };
+        for (la, lb) in c.scenes[0].relations.iter().zip(&c.scenes[1].relations) {
+            if la.relation != lb.relation {
+                m[ix(la.relation)][ix(lb.relation)] += 1.0;
+            }
+        }
+    }
+    let rows: f64 = m.iter().flatten().sum();
+    assert!(rows > 5000.0, "{rows} rows");
+    // |z| < 4: a false alarm has probability about 6e-5 per test under symmetry
+    let z = |x: f64, y: f64| {
+        if x + y == 0.0 {
+            0.0
+        } else {
+            (x - y) / (x + y).sqrt()
+        }
+    };
+    let name = |a: usize| Relation::ALL[a].word();
+    for a in 0..k {
+        for b in a + 1..k {
+            let (x, y) = (m[a][b], m[b][a]);
+            assert!(
+                z(x, y).abs() < 4.0,
+                "{} -> {}: {x}, back: {y}; matrix {m:?}",
+                name(a),
+                name(b)
+            );
+        }
+        let (orig, neg) = (m[a].iter().sum(), m.iter().map(|row| row[a]).sum());
+        assert!(
+            z(orig, neg).abs() < 4.0,
+            "{}: {orig} times an original, {neg} times a negative",
+            name(a)
+        );
+    }
+}
