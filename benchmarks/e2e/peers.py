@@ -35,15 +35,18 @@ def main():
         for k, d in json.loads((set_dir / "data" / f"{s}.json").read_text(encoding="utf-8")).items():
             pairs.append((s, d))
 
+    def unit(e):
+        # transformers 5 returns an output object whose pooler_output is the projected feature
+        e = getattr(e, "pooler_output", e)
+        return e / e.norm(dim=-1, keepdim=True)
+
     def text(t):
         tok = proc.tokenizer(t, padding="max_length", max_length=77, truncation=True, return_tensors="pt")
-        e = model.get_text_features(**tok)
-        return e / e.norm(dim=-1, keepdim=True)
+        return unit(model.get_text_features(**tok))
 
     def img(paths):
         px = proc.image_processor([Image.open(p).convert("RGB") for p in paths], return_tensors="pt")
-        e = model.get_image_features(**px)
-        return e / e.norm(dim=-1, keepdim=True)
+        return unit(model.get_image_features(**px))
 
     correct = {s: [0, 0] for s in SUBSETS}
     with torch.no_grad():

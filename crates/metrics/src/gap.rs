@@ -421,6 +421,18 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_centroid_on_either_side_is_undefined() {
+        let opposite = m(&[[1., 0.], [-1., 0.]]); // mean (0, 0)
+        let other = m(&[[0., 1.], [0.6, 0.8]]);
+        for (img, txt) in [(&opposite, &other), (&other, &opposite)] {
+            match modality_gap(img, txt) {
+                Err(Error::Undefined { reason, .. }) => assert!(reason.contains("centroid")),
+                other => panic!("expected an undefined centroid cosine, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn cholesky_solves_by_hand() {
         // [[4,2],[2,3]] x = [2,1] → x = [0.5, 0]
         let x = solve_spd(vec![4., 2., 2., 3.], vec![2., 1.], 2).expect("solve");
