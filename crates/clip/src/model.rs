@@ -10,6 +10,7 @@
 //! function computed: q/k/v are one fused projection whose query part is pre-multiplied by
 //! `head_dim^-1/2`, and the patch convolution (stride = kernel) is a reshape and one matmul.
 
+mod fused;
 pub mod siglip;
 mod weights;
 
@@ -20,6 +21,8 @@ use candle_nn::{LayerNorm, Linear};
 
 use crate::config::{ClipConfig, HiddenAct, TextConfig, VisionConfig};
 use crate::error::{Error, Result};
+pub(crate) use fused::attention;
+use fused::epilogue;
 pub(crate) use weights::{Renamed, Weights};
 use weights::{Scope, WeightFiles};
 
@@ -286,64 +289,6 @@ fn activate(act: HiddenAct, x: &Tensor) -> candle_core::Result<Tensor> {
     }
 }
 
-/// `hidden_act` of one f32 value, the same arithmetic as [`activate`]'s candle ops.
-fn activate_f32(act: HiddenAct) -> fn(f32) -> f32 {
-    use candle_core::op::{Gelu, GeluErf, UnaryOpT};
-    match act {
-        // candle_nn's sigmoid: 1 / (exp(-x) + 1), of x · 1.702
-        HiddenAct::QuickGelu => |v| v * ((-(v * 1.702f32)).exp() + 1.0).recip(),
-        HiddenAct::Gelu => <GeluErf as UnaryOpT>::f32,
-        HiddenAct::GeluNew | HiddenAct::GeluPytorchTanh => <Gelu as UnaryOpT>::f32,
-    }
-}
-
-/// `act(x + bias)` for `x` `(…, n)` and `bias` `(n)`: on the CPU in f32 one parallel pass over
-/// `x` (instead of a pass and a buffer per candle op); elsewhere the same composition of ops.
-fn bias_act(x: &Tensor, bias: &Tensor, act: HiddenAct) -> candle_core::Result<Tensor> {
-    if x.device().is_cpu() && x.dtype() == DType::F32 && bias.dtype() == DType::F32 {
-        x.apply_op2_no_bwd(bias, &BiasAct(act))
-    } else {
-        activate(act, &x.broadcast_add(bias)?)
-    }
-}
-
-struct BiasAct(HiddenAct);
-
-impl candle_core::CustomOp2 for BiasAct {
-    fn name(&self) -> &'static str {
-        "bias-act"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &candle_core::CpuStorage,
-        l1: &candle_core::Layout,
-        s2: &candle_core::CpuStorage,
-        l2: &candle_core::Layout,
-    ) -> candle_core::Result<(candle_core::CpuStorage, candle_core::Shape)> {
-        use rayon::prelude::*;
-        let (Some((x0, x1)), Some((b0, b1))) = (l1.contiguous_offsets(), l2.contiguous_offsets())
-        else {
-            candle_core::bail!("bias-act: non-contiguous input")
-        };
-        let x = &s1.as_slice::<f32>()?[x0..x1];
-        let bias = &s2.as_slice::<f32>()?[b0..b1];
-        if bias.is_empty() || x.len() % bias.len() != 0 || l1.dims().last() != Some(&bias.len()) {
-            candle_core::bail!("bias-act: shapes {:?} and {:?}", l1.dims(), l2.dims())
-        }
-        let f = activate_f32(self.0);
-        let mut out = vec![0f32; x.len()];
-        out.par_chunks_mut(bias.len())
-            .zip(x.par_chunks(bias.len()))
-            .for_each(|(o, row)| {
-                for ((o, &v), &b) in o.iter_mut().zip(row).zip(bias) {
-                    *o = f(v + b);
-                }
-            });
-        Ok((candle_core::CpuStorage::F32(out), l1.shape().clone()))
-    }
-}
-
 /// Tunes glibc's allocator once per process so that the large, short-lived activation buffers of
 /// a forward pass are reused from the heap instead of being `mmap`ed, returned to the OS on free
 /// and page-faulted back on the next batch (exact: only where memory comes from changes).
@@ -376,6 +321,48 @@ fn linear(vb: &Scope, out_dim: usize, in_dim: usize) -> Result<Linear> {
         vb.get("weight", &[out_dim, in_dim])?,
         Some(vb.get("bias", &[out_dim])?),
     ))
+}
+
+/// A Linear whose bias is added by [`epilogue`], together with an optional activation and
+/// residual: `act(x wᵀ + bias) + residual`.
+pub(crate) struct Dense {
+    /// The weight, without the bias.
+    matmul: Linear,
+    bias: Tensor,
+}
+
+impl Dense {
+    pub(crate) fn new(weight: Tensor, bias: Tensor) -> Self {
+        Self {
+            matmul: Linear::new(weight, None),
+            bias,
+        }
+    }
+
+    /// The `weight` / `bias` pair under `vb`, `(out_dim, in_dim)` and `(out_dim)`.
+    fn load(vb: &Scope, out_dim: usize, in_dim: usize) -> Result<Self> {
+        Ok(Self::new(
+            vb.get("weight", &[out_dim, in_dim])?,
+            vb.get("bias", &[out_dim])?,
+        ))
+    }
+
+    /// Output rows `from .. from + len`, as a Dense of their own.
+    fn rows(&self, from: usize, len: usize) -> candle_core::Result<Self> {
+        Ok(Self::new(
+            self.matmul.weight().narrow(0, from, len)?,
+            self.bias.narrow(0, from, len)?,
+        ))
+    }
+
+    pub(crate) fn forward(
+        &self,
+        x: &Tensor,
+        act: Option<HiddenAct>,
+        residual: Option<&Tensor>,
+    ) -> candle_core::Result<Tensor> {
+        epilogue(&self.matmul.forward(x)?, &self.bias, act, residual)
+    }
 }
 
 /// Geometry shared by both towers' encoder layers.
@@ -425,34 +412,13 @@ fn split_heads(x: &Tensor, i: usize, n: usize, heads: usize) -> candle_core::Res
         .contiguous()
 }
 
-/// Multi-head attention `softmax(q kᵀ + mask) v` of pre-scaled `q` `(b, heads, sq, d)` over
-/// `k`, `v` `(b, heads, s, d)`; `mask` additive, broadcast to `(b, heads, sq, s)`. Returns the
-/// heads concatenated: `(b, sq, heads · d)`.
-fn attend(
-    q: &Tensor,
-    k: &Tensor,
-    v: &Tensor,
-    mask: Option<&Tensor>,
-) -> candle_core::Result<Tensor> {
-    let (b, heads, sq, d) = q.dims4()?;
-    let mut scores = q.matmul(&k.t()?)?;
-    if let Some(mask) = mask {
-        scores = scores.broadcast_add(mask)?;
-    }
-    let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-    probs
-        .matmul(v)?
-        .transpose(1, 2)?
-        .reshape((b, sq, heads * d))
-}
-
-/// One layer's attention keys and values, `(b, heads, s, d)` each.
+/// One layer's attention keys and values, `(b, s, heads · d)` each.
 pub(crate) type Kv = (Tensor, Tensor);
 
 /// `CLIPAttention` with q/k/v fused into one projection, the query pre-scaled.
 struct Attention {
-    qkv: Linear,
-    out_proj: Linear,
+    qkv: Dense,
+    out_proj: Dense,
     heads: usize,
 }
 
@@ -470,27 +436,18 @@ impl Attention {
         let weight = Tensor::cat(&[(qw * scale)?, kw, vw], 0)?;
         let bias = Tensor::cat(&[(qb * scale)?, kb, vbias], 0)?;
         Ok(Self {
-            qkv: Linear::new(weight, Some(bias)),
-            out_proj: linear(&vb.pp("out_proj"), h, h)?,
+            qkv: Dense::new(weight, bias),
+            out_proj: Dense::load(&vb.pp("out_proj"), h, h)?,
             heads: g.heads,
         })
     }
 
-    /// Rows `from .. from + len` of the fused projection, as a Linear.
-    fn qkv_part(&self, from: usize, len: usize) -> candle_core::Result<Linear> {
-        let bias = self
-            .qkv
-            .bias()
-            .map(|b| b.narrow(0, from, len))
-            .transpose()?;
-        Ok(Linear::new(self.qkv.weight().narrow(0, from, len)?, bias))
-    }
-
-    /// Attention of the (normed) `x` `(b, s, hidden)`. Keys and values are `past`'s (keys of
-    /// earlier tokens, `(b, heads, sp, d)`) followed by `x`'s own. Queries are every position
-    /// of `x`, or with `rows` (flat indices `row · s + position`, one per sequence) only those
-    /// (`sq = 1`). `mask`: additive, broadcast to `(b, heads, sq, sp + s)`. Returns the output
-    /// `(b, sq, hidden)` and `x`'s own keys and values.
+    /// Attention of the (normed) `x` `(b, s, hidden)`, before the output projection. Keys and
+    /// values are `past`'s (keys of earlier tokens, `(b, sp, hidden)`) followed by `x`'s own.
+    /// Queries are every position of `x`, or with `rows` (flat indices `row · s + position`,
+    /// one per sequence) only those (`sq = 1`). `mask`: additive, broadcast to
+    /// `(b, 1, sq, sp + s)`. Returns the heads concatenated `(b, sq, hidden)` and `x`'s own keys
+    /// and values.
     fn forward(
         &self,
         x: &Tensor,
@@ -499,63 +456,60 @@ impl Attention {
         rows: Option<&Tensor>,
     ) -> candle_core::Result<(Tensor, Kv)> {
         let (b, s, h) = x.dims3()?;
-        let nh = self.heads;
         let (q, k, v) = match rows {
             None => {
-                let qkv = self.qkv.forward(x)?;
-                let part = |i| split_heads(&qkv, i, 3, nh);
-                (part(0)?, part(1)?, part(2)?)
+                let qkv = self.qkv.forward(x, None, None)?;
+                (
+                    qkv.narrow(2, 0, h)?,
+                    qkv.narrow(2, h, h)?,
+                    qkv.narrow(2, 2 * h, h)?,
+                )
             }
             Some(rows) => {
                 let q = self
-                    .qkv_part(0, h)?
-                    .forward(&x.reshape((b * s, h))?.index_select(rows, 0)?)?
+                    .qkv
+                    .rows(0, h)?
+                    .forward(&x.reshape((b * s, h))?.index_select(rows, 0)?, None, None)?
                     .reshape((b, 1, h))?;
-                let kv = self.qkv_part(h, 2 * h)?.forward(x)?;
-                (
-                    split_heads(&q, 0, 1, nh)?,
-                    split_heads(&kv, 0, 2, nh)?,
-                    split_heads(&kv, 1, 2, nh)?,
-                )
+                let kv = self.qkv.rows(h, 2 * h)?.forward(x, None, None)?;
+                (q, kv.narrow(2, 0, h)?, kv.narrow(2, h, h)?)
             }
         };
         let out = match past {
-            None => attend(&q, &k, &v, mask)?,
-            Some((pk, pv)) => attend(
+            None => attention(&q, &k, &v, mask, self.heads)?,
+            Some((pk, pv)) => attention(
                 &q,
-                &Tensor::cat(&[pk, &k], 2)?,
-                &Tensor::cat(&[pv, &v], 2)?,
+                &Tensor::cat(&[pk, &k], 1)?,
+                &Tensor::cat(&[pv, &v], 1)?,
                 mask,
+                self.heads,
             )?,
         };
-        Ok((self.out_proj.forward(&out)?, (k, v)))
+        Ok((out, (k, v)))
     }
 }
 
 /// `CLIPMLP` (and SigLIP's pooling-head MLP): fc1, activation, fc2.
 pub(crate) struct Mlp {
-    /// fc1 without its bias, which [`bias_act`] adds together with the activation.
-    fc1: Linear,
-    fc1_bias: Tensor,
-    fc2: Linear,
+    fc1: Dense,
+    fc2: Dense,
     act: HiddenAct,
 }
 
 impl Mlp {
     /// The `fc1` / `fc2` Linears under `vb` (usually `….mlp`).
     pub(crate) fn load(g: &Geometry, vb: &Scope) -> Result<Self> {
-        let fc1 = vb.pp("fc1");
         Ok(Self {
-            fc1: Linear::new(fc1.get("weight", &[g.intermediate, g.hidden])?, None),
-            fc1_bias: fc1.get("bias", &[g.intermediate])?,
-            fc2: linear(&vb.pp("fc2"), g.hidden, g.intermediate)?,
+            fc1: Dense::load(&vb.pp("fc1"), g.intermediate, g.hidden)?,
+            fc2: Dense::load(&vb.pp("fc2"), g.hidden, g.intermediate)?,
             act: g.act,
         })
     }
 
-    pub(crate) fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let h = bias_act(&self.fc1.forward(x)?, &self.fc1_bias, self.act)?;
-        self.fc2.forward(&h)
+    /// `fc2(act(fc1(x))) + residual`.
+    pub(crate) fn forward(&self, x: &Tensor, residual: &Tensor) -> candle_core::Result<Tensor> {
+        let h = self.fc1.forward(x, Some(self.act), None)?;
+        self.fc2.forward(&h, None, Some(residual))
     }
 }
 
@@ -598,11 +552,8 @@ impl EncoderLayer {
                     .reshape((b, 1, h))?
             }
         };
-        let x = (x + attn)?;
-        Ok((
-            (&x + self.mlp.forward(&self.layer_norm2.forward(&x)?)?)?,
-            kv,
-        ))
+        let x = self.self_attn.out_proj.forward(&attn, None, Some(&x))?;
+        Ok((self.mlp.forward(&self.layer_norm2.forward(&x)?, &x)?, kv))
     }
 }
 
@@ -745,7 +696,7 @@ impl TextTransformer {
                 .encoder
                 .forward(&x, Some(&mask), None, true, Some(only_kv))?;
             let index = Tensor::new(group_of.as_slice(), device)?;
-            let per_row = |t: &Tensor| t.index_select(&index, 0);
+            let per_row = |t: &Tensor| t.contiguous()?.index_select(&index, 0);
             Some(
                 kv.iter()
                     .map(|(k, v)| Ok((per_row(k)?, per_row(v)?)))
@@ -960,27 +911,6 @@ mod tests {
             &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 2],
         ];
         assert_eq!(batch_plan(&seqs, &[5, 5, 10]), (vec![(0..3, 0)], 33));
-    }
-
-    #[test]
-    fn fused_bias_activation_equals_the_ops_it_replaces() -> candle_core::Result<()> {
-        let x = Tensor::new(
-            &[[-3.0f32, -0.5, 0.0, 0.7], [2.5, 1.0, -1.5, 4.0]],
-            &Device::Cpu,
-        )?;
-        let bias = Tensor::new(&[0.25f32, -0.75, 0.5, -2.0], &Device::Cpu)?;
-        for act in [
-            HiddenAct::QuickGelu,
-            HiddenAct::Gelu,
-            HiddenAct::GeluNew,
-            HiddenAct::GeluPytorchTanh,
-        ] {
-            let fused = bias_act(&x, &bias, act)?.to_vec2::<f32>()?;
-            let plain = activate(act, &x.broadcast_add(&bias)?)?.to_vec2::<f32>()?;
-            assert_eq!(fused, plain, "{act:?}");
-        }
-        assert!(bias_act(&x, &bias.narrow(0, 0, 3)?, HiddenAct::Gelu).is_err());
-        Ok(())
     }
 
     #[test]

@@ -23,8 +23,8 @@ use serde::Deserialize;
 
 use super::weights::{Scope, WeightFiles};
 use super::{
-    attend, check_ids, check_pixels, keep_freed_memory, layer_norm, linear, patch_rows,
-    split_heads, Encoder, Geometry, Mlp, Pooled,
+    attention, check_ids, check_pixels, keep_freed_memory, layer_norm, linear, patch_rows, Encoder,
+    Geometry, Mlp, Pooled,
 };
 use crate::config::{HiddenAct, TextConfig, VisionConfig};
 use crate::error::{Error, Result};
@@ -495,15 +495,11 @@ impl PoolingHead {
             .broadcast_as((b, 1, h))?
             .contiguous()?;
         let kv = self.kv.forward(x)?;
-        let pooled = attend(
-            &split_heads(&q, 0, 1, self.heads)?,
-            &split_heads(&kv, 0, 2, self.heads)?,
-            &split_heads(&kv, 1, 2, self.heads)?,
-            None,
-        )?
-        .reshape((b, h))?;
+        let (k, v) = (kv.narrow(2, 0, h)?, kv.narrow(2, h, h)?);
+        let pooled = attention(&q, &k, &v, None, self.heads)?.reshape((b, h))?;
         let pooled = self.out_proj.forward(&pooled)?;
-        let y = self.mlp.forward(&self.layernorm.forward(&pooled)?)?;
-        Ok((pooled + y)?)
+        Ok(self
+            .mlp
+            .forward(&self.layernorm.forward(&pooled)?, &pooled)?)
     }
 }

@@ -71,7 +71,7 @@ impl WeightFiles {
             for (name, _) in reader.tensors() {
                 index.insert(name, i);
             }
-            readers.push((path.as_path(), reader));
+            readers.push((path.as_path(), map, reader));
         }
         Ok(Weights {
             origin: &self.origin,
@@ -115,7 +115,7 @@ fn map_file(path: &Path) -> Result<Mmap> {
 /// ([`Weights::in_memory`]).
 pub(crate) struct Weights<'a> {
     origin: &'a Path,
-    readers: Vec<(&'a Path, SliceSafetensors<'a>)>,
+    readers: Vec<(&'a Path, &'a Mmap, SliceSafetensors<'a>)>,
     index: BTreeMap<String, usize>,
     /// Tensors given under the names the model code asks for, each with the name it has in
     /// the file (`origin`), so that errors name the tensor as the user's file spells it.
@@ -178,7 +178,7 @@ impl Weights<'_> {
                 path: self.origin.to_path_buf(),
             });
         };
-        let (path, reader) = &self.readers[i];
+        let (path, map, reader) = &self.readers[i];
         let bad = |e: candle_core::Error| Error::Weights {
             path: path.to_path_buf(),
             message: format!("tensor `{name}`: {e}"),
@@ -202,10 +202,36 @@ impl Weights<'_> {
                 found: view.shape().to_vec(),
             });
         }
-        reader
+        let tensor = reader
             .load(name, &self.device)
             .and_then(|t| t.to_dtype(self.dtype))
-            .map_err(bad)
+            .map_err(bad)?;
+        release_pages(map, view.data());
+        Ok(tensor)
+    }
+}
+
+/// Drops the pages of `bytes` (a tensor's data in `map`, already copied out) from this
+/// process's resident memory, so that the mapped file and the tensors built from it are not
+/// resident together: without it, peak memory while loading was the checkpoint's size twice.
+/// The map is read-only and file-backed, so a later read of these pages (a tensor shared with
+/// a neighbour's page, or fetched twice) reads them from the file again: same bytes.
+#[allow(unsafe_code)]
+fn release_pages(map: &Mmap, bytes: &[u8]) {
+    #[cfg(unix)]
+    {
+        let offset = (bytes.as_ptr() as usize).wrapping_sub(map.as_ptr() as usize);
+        if offset
+            .checked_add(bytes.len())
+            .is_some_and(|end| end <= map.len())
+        {
+            // SAFETY: MADV_DONTNEED on a read-only, file-backed private map only discards
+            // resident copies of unmodified file pages; nothing can have written to them.
+            // Failing (e.g. an unsupported platform) only leaves the pages resident.
+            let _ = unsafe {
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, bytes.len())
+            };
+        }
     }
 }
 

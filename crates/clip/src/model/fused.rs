@@ -1,0 +1,437 @@
+//! CPU f32 kernels that replace chains of candle ops in the encoder with one parallel pass each,
+//! computing the same values (same scalar arithmetic, same order per element):
+//!
+//! - [`epilogue`]: `act(x + bias) + residual` after a Linear's matmul (bias, activation and
+//!   residual each optional);
+//! - [`attention`]: multi-head attention `softmax(q kᵀ + mask) v` read straight from the
+//!   strided q / k / v views of a fused projection and written straight into the
+//!   heads-concatenated output, without the head-split and head-merge copies.
+//!
+//! Both run on rayon, the pool candle's matmuls use, and never on candle's element-wise
+//! barrier pool: on a machine with few cores, that pool's spinning workers took cores from the
+//! matmuls (measured in docs/performance.md). Other devices and dtypes run the composition of
+//! candle ops these kernels replace.
+#![allow(unsafe_code)]
+
+use candle_core::cpu::kernels::VecOps;
+use candle_core::{CpuStorage, DType, Layout, Shape, Tensor};
+use rayon::prelude::*;
+
+use super::{activate, split_heads};
+use crate::config::HiddenAct;
+
+/// Whether the fused CPU kernels apply to `t`.
+fn f32_cpu(t: &Tensor) -> bool {
+    t.device().is_cpu() && t.dtype() == DType::F32
+}
+
+/// `act(x + bias) + residual` for `x` `(…, n)`, `bias` `(n)` and `residual` shaped as `x`.
+pub(crate) fn epilogue(
+    x: &Tensor,
+    bias: &Tensor,
+    act: Option<HiddenAct>,
+    residual: Option<&Tensor>,
+) -> candle_core::Result<Tensor> {
+    if f32_cpu(x) && f32_cpu(bias) && residual.is_none_or(f32_cpu) {
+        let op = Epilogue(act);
+        return match residual {
+            None => x.apply_op2_no_bwd(bias, &op),
+            Some(r) => x.apply_op3_no_bwd(bias, r, &op),
+        };
+    }
+    let mut y = x.broadcast_add(bias)?;
+    if let Some(act) = act {
+        y = activate(act, &y)?;
+    }
+    match residual {
+        None => Ok(y),
+        Some(r) => r + y,
+    }
+}
+
+struct Epilogue(Option<HiddenAct>);
+
+/// The contiguous f32 values of a CPU tensor.
+fn values<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> candle_core::Result<&'a [f32]> {
+    let Some((a, b)) = l.contiguous_offsets() else {
+        candle_core::bail!("{what}: non-contiguous input")
+    };
+    Ok(&s.as_slice::<f32>()?[a..b])
+}
+
+impl Epilogue {
+    fn run(
+        &self,
+        x: (&CpuStorage, &Layout),
+        bias: (&CpuStorage, &Layout),
+        residual: Option<(&CpuStorage, &Layout)>,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let name = "epilogue";
+        let xs = values(x.0, x.1, name)?;
+        let b = values(bias.0, bias.1, name)?;
+        let r = residual
+            .map(|(s, l)| {
+                if l.dims() != x.1.dims() {
+                    candle_core::bail!("{name}: residual {:?} for {:?}", l.dims(), x.1.dims())
+                }
+                values(s, l, name)
+            })
+            .transpose()?;
+        if b.is_empty() || x.1.dims().last() != Some(&b.len()) {
+            candle_core::bail!("{name}: shapes {:?} and {:?}", x.1.dims(), bias.1.dims())
+        }
+        use candle_core::op::{Gelu, GeluErf, UnaryOpT};
+        // each activation as its own closure, so that it is inlined into the loop; the same
+        // arithmetic as [`activate`]'s candle ops (candle_nn's sigmoid: 1 / (exp(-x) + 1))
+        let out = match self.0 {
+            None => fill(xs, b, r, |v| v),
+            Some(HiddenAct::QuickGelu) => {
+                fill(xs, b, r, |v| v * ((-(v * 1.702f32)).exp() + 1.0).recip())
+            }
+            Some(HiddenAct::Gelu) => fill(xs, b, r, <GeluErf as UnaryOpT>::f32),
+            Some(HiddenAct::GeluNew | HiddenAct::GeluPytorchTanh) => {
+                fill(xs, b, r, <Gelu as UnaryOpT>::f32)
+            }
+        };
+        Ok((CpuStorage::F32(out), x.1.shape().clone()))
+    }
+}
+
+/// `f(x + bias) + residual` row by row, in parallel.
+fn fill(
+    x: &[f32],
+    bias: &[f32],
+    residual: Option<&[f32]>,
+    f: impl Fn(f32) -> f32 + Sync,
+) -> Vec<f32> {
+    let n = bias.len();
+    let mut out = vec![0f32; x.len()];
+    out.par_chunks_mut(n)
+        .zip(x.par_chunks(n))
+        .enumerate()
+        .for_each(|(row, (o, xrow))| {
+            for ((o, &v), &bj) in o.iter_mut().zip(xrow).zip(bias) {
+                *o = f(v + bj);
+            }
+            if let Some(r) = residual {
+                for (o, &rv) in o.iter_mut().zip(&r[row * n..(row + 1) * n]) {
+                    *o = rv + *o;
+                }
+            }
+        });
+    out
+}
+
+impl candle_core::CustomOp2 for Epilogue {
+    fn name(&self) -> &'static str {
+        "epilogue"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        self.run((s1, l1), (s2, l2), None)
+    }
+}
+
+impl candle_core::CustomOp3 for Epilogue {
+    fn name(&self) -> &'static str {
+        "epilogue-residual"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        self.run((s1, l1), (s2, l2), Some((s3, l3)))
+    }
+}
+
+/// Multi-head attention `softmax(q kᵀ + mask) v` of pre-scaled queries `q` `(b, sq, heads · d)`
+/// over keys and values `k`, `v` `(b, s, heads · d)` (any strides with the last dimension
+/// contiguous, e.g. column ranges of a fused projection); `mask` additive, broadcast to
+/// `(b, 1, sq, s)` (or `(sq, s)`). Returns the heads concatenated: `(b, sq, heads · d)`.
+pub(crate) fn attention(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    mask: Option<&Tensor>,
+    heads: usize,
+) -> candle_core::Result<Tensor> {
+    let (b, sq, w) = q.dims3()?;
+    let s = k.dim(1)?;
+    if !(f32_cpu(q) && f32_cpu(k) && f32_cpu(v) && mask.is_none_or(f32_cpu)) {
+        let split = |t: &Tensor| split_heads(t, 0, 1, heads);
+        return attend(&split(q)?, &split(k)?, &split(v)?, mask);
+    }
+    let mask = match mask {
+        None => None,
+        Some(m) => {
+            let m = if m.rank() == 4 {
+                m.squeeze(1)?
+            } else {
+                m.clone()
+            };
+            Some(
+                m.broadcast_as((b, sq, s))?
+                    .contiguous()?
+                    .flatten_all()?
+                    .to_vec1::<f32>()?,
+            )
+        }
+    };
+    if w % heads != 0 {
+        candle_core::bail!("attention: width {w} is not a multiple of {heads} heads")
+    }
+    q.apply_op3_no_bwd(k, v, &Attention { heads, mask })
+}
+
+/// [`attention`] as candle ops, on heads already split: `q` `(b, heads, sq, d)`, `k` and `v`
+/// `(b, heads, s, d)`, `mask` broadcast to `(b, heads, sq, s)`.
+pub(crate) fn attend(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    mask: Option<&Tensor>,
+) -> candle_core::Result<Tensor> {
+    let (b, heads, sq, d) = q.dims4()?;
+    let mut scores = q.matmul(&k.t()?)?;
+    if let Some(mask) = mask {
+        scores = scores.broadcast_add(mask)?;
+    }
+    let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+    probs
+        .matmul(v)?
+        .transpose(1, 2)?
+        .reshape((b, sq, heads * d))
+}
+
+struct Attention {
+    heads: usize,
+    /// `(b, sq, s)` additive values.
+    mask: Option<Vec<f32>>,
+}
+
+/// A `(b, rows, width)` CPU f32 view: its values from the storage's start, and its batch and
+/// row strides (the last dimension must be contiguous).
+fn view<'a>(s: &'a CpuStorage, l: &Layout) -> candle_core::Result<(&'a [f32], usize, usize)> {
+    match l.stride() {
+        [b, r, 1] => Ok((&s.as_slice::<f32>()?[l.start_offset()..], *b, *r)),
+        other => candle_core::bail!("attention: strides {other:?}, last must be 1"),
+    }
+}
+
+impl candle_core::CustomOp3 for Attention {
+    fn name(&self) -> &'static str {
+        "attention"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (b, sq, w) = l1.shape().dims3()?;
+        let (kb, s, kw) = l2.shape().dims3()?;
+        if (kb, kw) != (b, w) || l3.dims() != l2.dims() {
+            candle_core::bail!(
+                "attention: q {:?}, k {:?}, v {:?}",
+                l1.dims(),
+                l2.dims(),
+                l3.dims()
+            )
+        }
+        if let Some(m) = &self.mask {
+            if m.len() != b * sq * s {
+                candle_core::bail!("attention: {} mask values for ({b}, {sq}, {s})", m.len())
+            }
+        }
+        let (q, qb, qr) = view(s1, l1)?;
+        let (k, kb, kr) = view(s2, l2)?;
+        let (v, vb, vr) = view(s3, l3)?;
+        let (heads, d) = (self.heads, w / self.heads);
+        let mut out = vec![0f32; b * sq * w];
+        let out_at = out.as_mut_ptr() as usize;
+        (0..b * heads).into_par_iter().for_each(|task| {
+            let (i, h) = (task / heads, task % heads);
+            let mut scores = vec![0f32; sq * s];
+            // SAFETY: the views' extents were checked by candle's layouts (q, k, v hold
+            // (b, rows, w) elements at these strides from their start offsets); `scores` is
+            // sq × s; task (i, h) writes only rows i·sq .. (i+1)·sq, columns h·d .. (h+1)·d of
+            // `out` (b · sq × w), which no other task writes, and `out` outlives the loop.
+            unsafe {
+                // scores (sq × s) = q_ih (sq × d) · k_ihᵀ (d × s)
+                let q_ih = q.as_ptr().add(i * qb + h * d);
+                let k_ih = k.as_ptr().add(i * kb + h * d);
+                matmul(
+                    (sq, s, d),
+                    (scores.as_mut_ptr(), s),
+                    (q_ih, qr),
+                    (k_ih, 1, kr),
+                );
+            }
+            for (row, sc) in scores.chunks_exact_mut(s).enumerate() {
+                if let Some(m) = &self.mask {
+                    let at = (i * sq + row) * s;
+                    for (x, &mv) in sc.iter_mut().zip(&m[at..at + s]) {
+                        *x += mv;
+                    }
+                }
+                softmax_in_place(sc);
+            }
+            // SAFETY: as above; `scores` is read only.
+            unsafe {
+                // out_ih (sq × d) = probs (sq × s) · v_ih (s × d)
+                let out_ih = (out_at as *mut f32).add(i * sq * w + h * d);
+                let v_ih = v.as_ptr().add(i * vb + h * d);
+                matmul((sq, d, s), (out_ih, w), (scores.as_ptr(), s), (v_ih, vr, 1));
+            }
+        });
+        Ok((CpuStorage::F32(out), Shape::from_dims(&[b, sq, w])))
+    }
+}
+
+/// `dst (m × n) = lhs (m × k) · rhs (k × n)` on this thread, as candle's matmul calls gemm:
+/// `dst` and `lhs` by row stride (columns contiguous), `rhs` by row and column strides.
+///
+/// # Safety
+///
+/// The pointers must be valid for the extents those dimensions and strides give, and `dst`
+/// must not overlap the inputs or be written by anyone else meanwhile.
+unsafe fn matmul(
+    (m, n, k): (usize, usize, usize),
+    (dst, dst_rs): (*mut f32, usize),
+    (lhs, lhs_rs): (*const f32, usize),
+    (rhs, rhs_rs, rhs_cs): (*const f32, usize, usize),
+) {
+    gemm::gemm(
+        m,
+        n,
+        k,
+        dst,
+        1,
+        dst_rs as isize,
+        false,
+        lhs,
+        1,
+        lhs_rs as isize,
+        rhs,
+        rhs_cs as isize,
+        rhs_rs as isize,
+        0f32,
+        1f32,
+        false,
+        false,
+        false,
+        gemm::Parallelism::None,
+    )
+}
+
+/// candle_nn's `softmax_last_dim` of one row, in place, with its arithmetic: max and sum by
+/// candle's f32 vector reductions, `exp(x - max) / sum`.
+fn softmax_in_place(row: &mut [f32]) {
+    let mut max = f32::NEG_INFINITY;
+    // SAFETY: `row` is non-empty (s ≥ 1 keys) and both pointers are valid for its length.
+    unsafe { f32::vec_reduce_max(row.as_ptr(), &mut max, row.len()) };
+    for x in row.iter_mut() {
+        *x = (*x - max).exp();
+    }
+    let mut sum = 0f32;
+    unsafe { f32::vec_reduce_sum(row.as_ptr(), &mut sum, row.len()) };
+    for x in row.iter_mut() {
+        *x /= sum;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    fn seq(shape: &[usize], seed: f32) -> candle_core::Result<Tensor> {
+        let n: usize = shape.iter().product();
+        let v: Vec<f32> = (0..n)
+            .map(|i| (i as f32 * 0.37 + seed).sin() * 1.3)
+            .collect();
+        Tensor::from_vec(v, shape, &Device::Cpu)
+    }
+
+    #[test]
+    fn epilogue_equals_the_ops_it_replaces() -> candle_core::Result<()> {
+        let x = seq(&[2, 3, 4], 0.1)?;
+        let bias = seq(&[4], 0.7)?;
+        let r = seq(&[2, 3, 4], 1.9)?;
+        for act in [
+            None,
+            Some(HiddenAct::QuickGelu),
+            Some(HiddenAct::Gelu),
+            Some(HiddenAct::GeluNew),
+            Some(HiddenAct::GeluPytorchTanh),
+        ] {
+            let mut plain = x.broadcast_add(&bias)?;
+            if let Some(a) = act {
+                plain = activate(a, &plain)?;
+            }
+            let fused = epilogue(&x, &bias, act, None)?;
+            assert_eq!(fused.to_vec3::<f32>()?, plain.to_vec3::<f32>()?, "{act:?}");
+            let fused = epilogue(&x, &bias, act, Some(&r))?;
+            let plain = (&r + plain)?;
+            assert_eq!(
+                fused.to_vec3::<f32>()?,
+                plain.to_vec3::<f32>()?,
+                "{act:?} + r"
+            );
+        }
+        assert!(epilogue(&x, &bias.narrow(0, 0, 3)?, None, None).is_err());
+        assert!(epilogue(&x, &bias, None, Some(&r.narrow(1, 0, 2)?)).is_err());
+        Ok(())
+    }
+
+    fn assert_close(a: &Tensor, b: &Tensor) -> candle_core::Result<()> {
+        let diff = (a - b)?.abs()?.max_all()?.to_scalar::<f32>()?;
+        assert!(diff < 1e-6, "max |Δ| {diff}");
+        Ok(())
+    }
+
+    #[test]
+    fn fused_attention_equals_split_heads_attention() -> candle_core::Result<()> {
+        // q, k, v as column ranges of one (b, s, 3 · heads · d) projection; causal mask
+        let (b, s, heads, d) = (3, 5, 2, 4);
+        let w = heads * d;
+        let qkv = seq(&[b, s, 3 * w], 0.3)?;
+        let (q, k, v) = (
+            qkv.narrow(2, 0, w)?,
+            qkv.narrow(2, w, w)?,
+            qkv.narrow(2, 2 * w, w)?,
+        );
+        let mask = super::super::causal_mask(s, DType::F32, &Device::Cpu)?;
+        let split = |t: &Tensor| split_heads(t, 0, 1, heads);
+        for m in [None, Some(&mask)] {
+            let fused = attention(&q, &k, &v, m, heads)?;
+            let plain = attend(&split(&q)?, &split(&k)?, &split(&v)?, m)?;
+            assert_close(&fused, &plain)?;
+        }
+        // one query row per sequence, a per-row mask (b, 1, 1, s) hiding the last key of row 0
+        let q1 = q.narrow(1, 2, 1)?;
+        let mut m1 = vec![0f32; b * s];
+        m1[s - 1] = f32::NEG_INFINITY;
+        let m1 = Tensor::from_vec(m1, (b, 1, 1, s), &Device::Cpu)?;
+        let fused = attention(&q1, &k, &v, Some(&m1), heads)?;
+        let plain = attend(&split(&q1)?, &split(&k)?, &split(&v)?, Some(&m1))?;
+        assert_close(&fused, &plain)?;
+        Ok(())
+    }
+}
