@@ -162,7 +162,23 @@ pub fn linear_probe_accuracy(img: &Matrix, txt: &Matrix) -> Result<f64> {
     probe(&unit_rows(img), &unit_rows(txt))
 }
 
+/// The linear probe's held-out decision values `w·x + b` (see [`linear_probe_accuracy`]):
+/// row `i` is `[image_i, text_i]`, each scored by the classifier of the fold that held pair
+/// `i` out; "image" iff the value is `> 0`.
+pub fn linear_probe_scores(img: &Matrix, txt: &Matrix) -> Result<Vec<[f64; 2]>> {
+    check_pairs(img, txt, "linear probe")?;
+    probe_scores(&unit_rows(img), &unit_rows(txt))
+}
+
 fn probe(x: &[Vec<f64>], y: &[Vec<f64>]) -> Result<f64> {
+    let correct: usize = probe_scores(x, y)?
+        .iter()
+        .map(|&[i, t]| usize::from(i > 0.0) + usize::from(t <= 0.0))
+        .sum();
+    Ok(correct as f64 / (2 * x.len()) as f64)
+}
+
+fn probe_scores(x: &[Vec<f64>], y: &[Vec<f64>]) -> Result<Vec<[f64; 2]>> {
     let n = x.len();
     let d = x[0].len();
     let k = LINEAR_PROBE_FOLDS.min(n);
@@ -185,7 +201,7 @@ fn probe(x: &[Vec<f64>], y: &[Vec<f64>]) -> Result<f64> {
             xy[f].iter_mut().zip(v).for_each(|(s, t)| *s += label * t);
         }
     }
-    let mut correct = 0usize;
+    let mut scores = vec![[0.0f64; 2]; n];
     for f in 0..k {
         let train_rows = 2.0 * (0..n).filter(|i| i % k != f).count() as f64;
         let mut a = vec![0.0f64; d * d];
@@ -209,11 +225,10 @@ fn probe(x: &[Vec<f64>], y: &[Vec<f64>]) -> Result<f64> {
         let w = solve_spd(a, rhs, d)?;
         let b = -dot64(&mu, &w);
         for i in (0..n).filter(|i| i % k == f) {
-            correct += usize::from(dot64(&w, &x[i]) + b > 0.0);
-            correct += usize::from(dot64(&w, &y[i]) + b <= 0.0);
+            scores[i] = [dot64(&w, &x[i]) + b, dot64(&w, &y[i]) + b];
         }
     }
-    Ok(correct as f64 / (2 * n) as f64)
+    Ok(scores)
 }
 
 /// Solves `A x = b` for a symmetric positive-definite `d × d` `A` (Cholesky).

@@ -19,8 +19,8 @@ mod text;
 
 pub use bootstrap::{bootstrap_mean_ci, derive_seed, Interval, BOOTSTRAP_RESAMPLES};
 pub use gap::{
-    edit_gap_alignment, gap_direction, linear_probe_accuracy, modality_gap, remove_gap,
-    EditGapAlignment, ModalityGap, LINEAR_PROBE_FOLDS, LINEAR_PROBE_RIDGE,
+    edit_gap_alignment, gap_direction, linear_probe_accuracy, linear_probe_scores, modality_gap,
+    remove_gap, EditGapAlignment, ModalityGap, LINEAR_PROBE_FOLDS, LINEAR_PROBE_RIDGE,
 };
 pub use itm::{
     accuracy, itm_margins, itm_margins_gap_removed, macro_accuracy, sugarcrepe_pp, winoground,

@@ -4,8 +4,9 @@
 
 use clipprobe_metrics::{
     accuracy, anisotropy_baseline, edit_gap_alignment, gap_direction, itm_margins,
-    itm_margins_gap_removed, modality_gap, pair_cosines, pca_projection, remove_gap, winoground,
-    Histogram, Matrix, Summary, WinogroundOutcome,
+    itm_margins_gap_removed, linear_probe_accuracy, linear_probe_scores, modality_gap,
+    pair_cosines, pca_projection, remove_gap, winoground, Histogram, Matrix, Summary,
+    WinogroundOutcome,
 };
 use serde_json::Value;
 
@@ -120,6 +121,26 @@ fn modality_gap_matches_numpy() {
     for (k, v) in e {
         close(g[k].as_f64().expect(k), v.as_f64().expect(k), 1e-12, k);
     }
+}
+
+#[test]
+fn linear_probe_matches_numpy_per_held_out_score() {
+    let r = reference();
+    let (img, caps) = (matrix(&r["images"]), matrix(&r["captions"]));
+    let scores = linear_probe_scores(&img, &caps).expect("scores");
+    let want = r["linear_probe_scores"].as_array().expect("scores");
+    assert_eq!(scores.len(), want.len());
+    for (i, (got, w)) in scores.iter().zip(want).enumerate() {
+        let w = floats(w);
+        close(got[0], w[0], 1e-9, &format!("image {i}"));
+        close(got[1], w[1], 1e-9, &format!("text {i}"));
+    }
+    assert_eq!(
+        linear_probe_accuracy(&img, &caps).expect("probe"),
+        r["modality_gap"]["linear_probe_accuracy"]
+            .as_f64()
+            .expect("acc")
+    );
 }
 
 #[test]

@@ -93,6 +93,7 @@ mi, mt = Iu.mean(0), Cu.mean(0)
 # linear probe: 5 folds by index mod 5, ridge λ=1 on centred features, targets ±1
 k = 5
 correct = 0
+probe_scores = np.zeros((n, 2))
 for f in range(k):
     tr = [i for i in range(n) if i % k != f]
     te = [i for i in range(n) if i % k == f]
@@ -103,6 +104,8 @@ for f in range(k):
     w = np.linalg.solve(Xc.T @ Xc + 1.0 * np.eye(d), Xc.T @ (y - y.mean()))
     b = y.mean() - mu @ w
     correct += int(np.sum(Iu[te] @ w + b > 0)) + int(np.sum(Cu[te] @ w + b <= 0))
+    probe_scores[te, 0], probe_scores[te, 1] = Iu[te] @ w + b, Cu[te] @ w + b
+out["linear_probe_scores"] = probe_scores.tolist()
 
 out["modality_gap"] = {
     "pairs": n,
