@@ -18,7 +18,7 @@ trap 'stop_hub; rm -rf "$w"' EXIT
 cd "$w"
 report() {
   printf '%-4s %-66s %s\n' "$1" "$2" "$3"
-  [[ -s $d/err.log ]] && printf '       stderr: %s\n' "$(grep -v '^\s*$' "$d/err.log" | tail -1 | cut -c1-220)"
+  [[ -s $d/err.log ]] && printf '       stderr: %s\n' "$( (grep -m1 panicked "$d/err.log" || grep -v '^\s*$' "$d/err.log" | tail -1) | cut -c1-220)"
 }
 verdict() { if "$@"; then echo PRESENT; else echo fixed; fi; }
 printf 'a red cube\nthe dog is chasing the cat\n' > caps.txt
