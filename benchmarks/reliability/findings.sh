@@ -3,8 +3,7 @@
 # "PRESENT" when the finding's failure shows (expected on c94bcf7) and "fixed" when it does not.
 #   usage: benchmarks/reliability/findings.sh BIN [PYTHON]
 # PYTHON (default: the reference venv's) needs Pillow, to make a 9600x9600 PNG. No network.
-# Findings 1-5 (the hostile Hub) are not here: they need a fake Hub that speaks the old
-# hf-hub 0.4.3 protocol; see docs/reliability.md.
+# Findings 1-5 (the hostile Hub) are in hub_findings.sh, beside this script.
 set -uo pipefail
 bin=$(realpath "$1")
 py=${2:-/tmp/clip-reference/venv/bin/python}
