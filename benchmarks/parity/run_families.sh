@@ -38,6 +38,9 @@ if [[ " $families " == *" openclip "* ]]; then
   run ViT-B-16 "$m/ViT-B-16" "$m/ViT-B-16"
   PARITY_ARCH=ViT-B-16 PARITY_ACT=gelu run "ViT-B-16 raw .pt" "$m/openclip-raw/negclip-tiny.pt" "$m/ViT-B-16"
 fi
-[[ " $families " == *" siglip "* ]] && run siglip-base-patch16-224 "$m/siglip" "$m/siglip"
-[[ " $families " == *" siglip2 "* ]] && run siglip2-base-patch16-224 "$m/siglip2" "$m/siglip2"
-true
+if [[ " $families " == *" siglip "* ]]; then
+  run siglip-base-patch16-224 "$m/siglip" "$m/siglip"
+fi
+if [[ " $families " == *" siglip2 "* ]]; then
+  run siglip2-base-patch16-224 "$m/siglip2" "$m/siglip2"
+fi
