@@ -3,7 +3,8 @@ the reference implementations' embeddings of them.
 
     python make_family_fixtures.py tiny [openclip|siglip|siglip2 ...]
                                                  # -> crates/clip/tests/fixtures/families/ (committed)
-    python make_family_fixtures.py full OUT_DIR  # full-size geometries, for local parity only
+    python make_family_fixtures.py full OUT_DIR IMAGES.txt [openclip|siglip|siglip2 ...]
+                                                 # full-size geometries, for local parity only
 
 Needs the reference venv (../shared/tools/reference/setup.sh) plus
 `pip install open-clip-torch sentencepiece`. Nothing is downloaded: every model is built from a
@@ -206,14 +207,17 @@ def openclip_family(root, tiny, tmp, paths, texts):
         print(name, "written")
 
 
-def write_refs(d, exp, tiny):
-    """Full mode: the reference as .npy matrices and unpadded ids, for compare.py."""
+def write_refs(d, exp, tiny, unpadded=None):
+    """Full mode: the reference as .npy matrices and unpadded ids (`unpadded`, else `ids` cut
+    by the attention mask), for compare.py."""
     if tiny:
         return
     np.save(d / "ref_text.npy", np.asarray(exp["text_features"], dtype=np.float32))
     np.save(d / "ref_image.npy", np.asarray(exp["image_features"], dtype=np.float32))
     ids = exp["ids"]
-    if exp.get("attention_mask"):
+    if unpadded is not None:
+        ids = unpadded
+    elif exp.get("attention_mask"):
         ids = [row[:sum(m)] for row, m in zip(ids, exp["attention_mask"])]
     (d / "ref_ids.json").write_text(json.dumps(ids))
 
@@ -351,8 +355,10 @@ def siglip2_family(root, tiny, tmp, paths, texts):
     tok = gemma_tokenizer(tmp, 700 if tiny else 4000, max_len, d)
     assert type(tok).__name__ == "GemmaTokenizer", type(tok)
     # pad_token_id in the model config (SiglipTextConfig's default 1) is not what the
-    # processor pads with (<pad> = 0): transformers never reads it
-    text["vocab_size"] = len(tok)
+    # processor pads with (<pad> = 0): transformers never reads it. Full size keeps the real
+    # embedding table (256,000 rows; the locally trained tokenizer uses the first few thousand).
+    text["vocab_size"] = len(tok) if tiny else 256000
+    assert len(tok) <= text["vocab_size"], len(tok)
     torch.manual_seed(11)
     model = SiglipModel(SiglipConfig(text_config=text, vision_config=vision)).eval()
     perturb(model, 11)
@@ -391,7 +397,13 @@ def siglip2_family(root, tiny, tmp, paths, texts):
                           "ids": vt(texts, truncation=True, max_length=max_len)["input_ids"]}
     exp["tokenizer_variants"] = variants
     (d / "expected.json").write_text(json.dumps(exp) + "\n")
-    write_refs(d, exp, tiny)
+    # no attention mask to cut the padding with: the ids the tokenizer gives unpadded, checked
+    # to be the processor's ids up to the <pad> run
+    unpadded = processor.tokenizer(texts, truncation=True, max_length=max_len)["input_ids"]
+    pad = processor.tokenizer.pad_token_id
+    for row, padded in zip(unpadded, exp["ids"]):
+        assert padded == row + [pad] * (max_len - len(row)), (row, padded)
+    write_refs(d, exp, tiny, unpadded)
     print("siglip2 written; variants:", {k: v["class"] for k, v in variants.items()})
 
 
@@ -399,7 +411,7 @@ def main():
     mode = sys.argv[1]
     tiny = mode == "tiny"
     root = FIXTURES if tiny else Path(sys.argv[2])
-    only = set(sys.argv[2:]) if tiny else set()
+    only = set(sys.argv[2:] if tiny else sys.argv[4:])
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         if tiny:

@@ -393,6 +393,21 @@ fn model_key(
     Ok(sha256_hex(parts.join("\n").as_bytes())[..24].to_string())
 }
 
+/// The warning for texts in [`TextFlags::mojibake`], after their count or line numbers.
+pub const MOJIBAKE_WARNING: &str = "caption(s) look like mojibake to ftfy's detector: open_clip's \
+    tokenizer may repair them (ftfy.fix_encoding), clipprobe does not, so their ids may differ \
+    from open_clip's (docs/models.md, open_clip text clean-up)";
+
+/// Counts of flagged texts among those [`Loaded::texts`] embedded (not those from the cache).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TextFlags {
+    /// Longer than the model's context, cut (end token kept).
+    pub truncated: usize,
+    /// open_clip: flagged by ftfy's mojibake detector, which open_clip's clean-up may repair
+    /// and clipprobe's does not (`clipprobe_clip::textclean`).
+    pub mojibake: usize,
+}
+
 /// Items of one modality to embed: their cache keys and how to embed a chunk of them.
 struct Job<'a> {
     what: &'static str,
@@ -404,10 +419,10 @@ struct Job<'a> {
 
 impl Loaded {
     /// Projected, unnormalised embeddings of `texts` (row i = texts[i]); each distinct text is
-    /// embedded once and cached. Returns the matrix and the number of truncated texts among
-    /// those embedded now.
-    pub fn texts(&self, texts: &[String], printer: &Printer) -> Result<(Matrix, usize)> {
-        let mut truncated = 0usize;
+    /// embedded once and cached. Returns the matrix and what was flagged among the texts
+    /// embedded now.
+    pub fn texts(&self, texts: &[String], printer: &Printer) -> Result<(Matrix, TextFlags)> {
+        let mut flags = TextFlags::default();
         let job = Job {
             what: "texts",
             file: "texts.f32log",
@@ -416,12 +431,13 @@ impl Loaded {
             embed: Box::new(|idx: &[usize], progress: &mut dyn FnMut(usize)| {
                 let chunk: Vec<String> = idx.iter().map(|&i| texts[i].clone()).collect();
                 let e = self.clip.embed_texts(&chunk, self.batch_size, progress)?;
-                truncated += e.truncated.len();
+                flags.truncated += e.truncated.len();
+                flags.mojibake += e.mojibake.len();
                 Ok(e.data)
             }),
         };
         let m = self.run(job, printer)?;
-        Ok((m, truncated))
+        Ok((m, flags))
     }
 
     /// Projected, unnormalised embeddings of the images at `paths` (row i = paths[i]), keyed

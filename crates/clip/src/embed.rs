@@ -41,7 +41,8 @@ use crate::tokenizer::Tokenizer;
 /// change alters any embedding of that family, so that caches never serve stale vectors.
 const IMPL_VERSION: [(Family, u32); 3] = [
     (Family::HfClip, 1),
-    (Family::OpenClip, 1),
+    // 2: open_clip's text clean-up (ftfy, html.unescape) before the BPE
+    (Family::OpenClip, 2),
     // 2: the padding id and mask come from the tokenizer (SigLIP 2)
     (Family::Siglip, 2),
 ];
@@ -146,6 +147,9 @@ pub struct TextEmbeddings {
     /// Indices of the texts longer than the context window, cut as the reference cuts them
     /// (first tokens kept, EOS kept last).
     pub truncated: Vec<usize>,
+    /// open_clip only: indices of the texts that ftfy's mojibake detector flags, which open_clip's
+    /// clean-up may repair and clipprobe's does not ([`crate::textclean`]).
+    pub mojibake: Vec<usize>,
 }
 
 /// The towers of one family.
@@ -230,7 +234,7 @@ impl Clip {
                     &opts.device,
                     opts.dtype,
                 )?;
-                let tokenizer = Tokenizer::from_dir(
+                let tokenizer = Tokenizer::openclip_from_dir(
                     &folder,
                     loaded.model.config().text.max_position_embeddings,
                 )?;
@@ -425,12 +429,16 @@ impl Clip {
         progress: &mut dyn FnMut(usize),
     ) -> Result<TextEmbeddings> {
         let encoded = self.tokenizer.encode_batch(texts)?;
-        let truncated = encoded
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.truncated)
-            .map(|(i, _)| i)
-            .collect();
+        let which = |flag: fn(&crate::tokenizer::Encoded) -> bool| {
+            encoded
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| flag(e))
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()
+        };
+        let truncated = which(|e| e.truncated);
+        let mojibake = which(|e| e.mojibake);
         let ids: Vec<Vec<u32>> = encoded.into_iter().map(|e| e.ids).collect();
         let data = self.embed_ids(&ids, batch_size, progress)?;
         Ok(TextEmbeddings {
@@ -438,6 +446,7 @@ impl Clip {
             dim: self.projection_dim(),
             data,
             truncated,
+            mojibake,
         })
     }
 

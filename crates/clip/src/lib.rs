@@ -8,7 +8,8 @@
 //!   download with [`hub`] (a client that checks what the server says) into the standard cache, offline resolution.
 //! - [`config`]: `config.json` → architecture (any geometry, `hidden_act`, pooling rule).
 //! - [`model`]: the text and vision towers and their projections.
-//! - [`tokenizer`]: `tokenizer.json` (or `vocab.json` + `merges.txt`), truncation keeping EOS.
+//! - [`tokenizer`]: `tokenizer.json` (or `vocab.json` + `merges.txt`), truncation keeping EOS;
+//!   [`textclean`]: open_clip's text clean-up (ftfy, `html.unescape`) before it.
 //! - [`preprocess`] and [`resize`]: `preprocessor_config.json`, RGB conversion, Pillow-exact
 //!   bicubic resize, centre crop, rescale, normalise.
 //! - [`embed`]: [`embed::Clip`], the batched embedding API for every family
@@ -32,6 +33,7 @@ pub mod pickle;
 pub mod preprocess;
 pub mod resize;
 pub mod source;
+pub mod textclean;
 pub mod tokenizer;
 
 pub use error::{Error, Result};

@@ -33,6 +33,9 @@ pub struct Tokenizer {
     /// SigLIP: text canonicalisation before encoding, and `tokenizers`' own truncation (room
     /// kept for the post-processor's special tokens) instead of CLIP's BOS…EOS rule.
     siglip: Option<SiglipText>,
+    /// open_clip: its `SimpleTokenizer`'s clean-up ([`crate::textclean::openclip_clean`])
+    /// before this pipeline.
+    openclip_clean: bool,
 }
 
 /// `SiglipTokenizer.canonicalize_text` settings.
@@ -60,6 +63,9 @@ pub struct Encoded {
     pub ids: Vec<u32>,
     /// Whether tokens were cut to fit the context window.
     pub truncated: bool,
+    /// open_clip only: ftfy's mojibake detector flags the text, so open_clip's clean-up may
+    /// repair it (and give other ids) where clipprobe's does not ([`crate::textclean`]).
+    pub mojibake: bool,
 }
 
 impl Tokenizer {
@@ -121,7 +127,19 @@ impl Tokenizer {
             path: path.to_path_buf(),
             max_len,
             siglip: None,
+            openclip_clean: false,
         })
+    }
+
+    /// The tokenizer of an open_clip checkpoint: [`Tokenizer::from_dir`] (the CLIP BPE files
+    /// beside it) preceded by open_clip's text clean-up ([`crate::textclean::openclip_clean`]:
+    /// `ftfy.fix_text` without its mojibake repair, `html.unescape` twice, whitespace,
+    /// lowercase), as open_clip's `SimpleTokenizer` does.
+    pub fn openclip_from_dir(dir: &Path, max_len: usize) -> Result<Self> {
+        crate::textclean::check_tables()?;
+        let mut tok = Self::from_dir(dir, max_len)?;
+        tok.openclip_clean = true;
+        Ok(tok)
     }
 
     /// The tokenizer of a SigLIP folder, as transformers 5.24's `AutoTokenizer` builds it from
@@ -295,8 +313,16 @@ impl Tokenizer {
             return Ok(Encoded {
                 ids: enc.get_ids().to_vec(),
                 truncated: !enc.get_overflowing().is_empty(),
+                mojibake: false,
             });
         }
+        let cleaned = if self.openclip_clean {
+            Some(crate::textclean::openclip_clean(text)?)
+        } else {
+            None
+        };
+        let mojibake = cleaned.as_ref().is_some_and(|c| c.mojibake);
+        let text = cleaned.as_ref().map_or(text, |c| c.text.as_str());
         let enc = self
             .inner
             .encode(text, true)
@@ -312,7 +338,11 @@ impl Tokenizer {
             ids.truncate(self.max_len - 1);
             ids.push(eos);
         }
-        Ok(Encoded { ids, truncated })
+        Ok(Encoded {
+            ids,
+            truncated,
+            mojibake,
+        })
     }
 
     /// Encodes many texts in parallel, in input order.

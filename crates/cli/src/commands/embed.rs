@@ -33,7 +33,7 @@ use clipprobe_probe::formats;
 use clipprobe_probe::metrics::{l2_normalize_rows, Matrix};
 use serde::Serialize;
 
-use crate::embedder::{self, Dtype, ModelArgs, ModelSpec};
+use crate::embedder::{self, Dtype, ModelArgs, ModelSpec, MOJIBAKE_WARNING};
 use crate::printer::Printer;
 
 /// Version of the sidecar JSON; bump on any breaking change.
@@ -332,6 +332,19 @@ struct Truncated {
     lines: Vec<usize>,
 }
 
+/// The first [`SHOW_TRUNCATED`] line numbers, and how many more there are.
+fn some_lines(lines: &[usize]) -> String {
+    let shown: Vec<String> = lines
+        .iter()
+        .take(SHOW_TRUNCATED)
+        .map(ToString::to_string)
+        .collect();
+    match lines.len().saturating_sub(SHOW_TRUNCATED) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 pub fn run(args: Args, printer: &Printer) -> Result<()> {
     let plan = RunPlan::new(args)?;
     let loaded = embedder::load_source(
@@ -347,25 +360,25 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
     let n = plan.input.len();
     let mut pb = printer.progress(n as u64, plan.kind());
     let mut tick = |k: usize| pb.inc(k as u64);
-    let (data, truncated_lines) = match &plan.input {
+    let (data, truncated_lines, mojibake_lines) = match &plan.input {
         Input::Texts { captions, .. } => {
             let texts: Vec<String> = captions.captions.iter().map(|(_, c)| c.clone()).collect();
             let e = clip
                 .embed_texts(&texts, batch_size, &mut tick)
                 .context("embedding captions")?;
-            let lines = e
-                .truncated
-                .iter()
-                .filter_map(|&i| captions.captions.get(i).map(|(line, _)| *line))
-                .collect::<Vec<_>>();
-            (e.data, lines)
+            let lines = |rows: &[usize]| {
+                rows.iter()
+                    .filter_map(|&i| captions.captions.get(i).map(|(line, _)| *line))
+                    .collect::<Vec<_>>()
+            };
+            (e.data, lines(&e.truncated), lines(&e.mojibake))
         }
         Input::Images { images, .. } => {
             let paths: Vec<PathBuf> = images.iter().map(|(_, _, p)| p.clone()).collect();
             let data = clip
                 .embed_images(&paths, batch_size, &mut tick)
                 .context("embedding images")?;
-            (data, Vec::new())
+            (data, Vec::new(), Vec::new())
         }
     };
     pb.finish();
@@ -389,23 +402,19 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
         );
     }
     if !truncated_lines.is_empty() {
-        let shown: Vec<String> = truncated_lines
-            .iter()
-            .take(SHOW_TRUNCATED)
-            .map(ToString::to_string)
-            .collect();
-        let more = truncated_lines.len().saturating_sub(SHOW_TRUNCATED);
         printer.warn(format_args!(
-            "{} caption(s) longer than the model's context were truncated: line(s) {}{} (all \
+            "{} caption(s) longer than the model's context were truncated: line(s) {} (all \
              listed in {})",
             truncated_lines.len(),
-            shown.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            },
+            some_lines(&truncated_lines),
             plan.sidecar.display()
+        ));
+    }
+    if !mojibake_lines.is_empty() {
+        printer.warn(format_args!(
+            "{} {MOJIBAKE_WARNING}: line(s) {}",
+            mojibake_lines.len(),
+            some_lines(&mojibake_lines)
         ));
     }
     // the matrix and its provenance are replaced together, or neither

@@ -17,7 +17,7 @@ use clipprobe_probe::published;
 use clipprobe_probe::report::{self, BenchmarkInfo, ModelInfo, Report, WORLD_PREFIX};
 use clipprobe_world::WorldConfig;
 
-use crate::embedder::{self, CacheArgs, ModelArgs, ModelSpec};
+use crate::embedder::{self, CacheArgs, ModelArgs, ModelSpec, MOJIBAKE_WARNING};
 use crate::printer::Printer;
 
 /// Arguments of `clipprobe eval`.
@@ -165,11 +165,15 @@ fn run_in_folder(args: &Args, printer: &Printer) -> Result<()> {
     let mut pairs = Vec::new();
     for spec in &specs {
         let model = embedder::load(spec, &args.model_args, Some(&args.cache), printer)?;
-        let (texts, truncated) = model.texts(&prep.texts, printer)?;
-        if truncated > 0 {
+        let (texts, flags) = model.texts(&prep.texts, printer)?;
+        if flags.truncated > 0 {
             printer.warn(format_args!(
-                "{truncated} texts were longer than the model's context and were truncated (end token kept)"
+                "{} texts were longer than the model's context and were truncated (end token kept)",
+                flags.truncated
             ));
+        }
+        if flags.mojibake > 0 {
+            printer.warn(format_args!("{} {MOJIBAKE_WARNING}", flags.mojibake));
         }
         let texts = l2_normalize_rows(&texts)?;
         let images = if prep.images.is_empty() {

@@ -482,3 +482,31 @@ fn hub_model_from_the_cache_offline_records_the_commit() {
     assert_eq!(side["model"]["revision"], sha);
     assert_eq!(side["count"], 2);
 }
+
+/// An open_clip model: captions ftfy's mojibake detector flags are named by line (clipprobe
+/// does not repair them as open_clip's clean-up may); clean captions are not.
+#[test]
+fn open_clip_mojibake_captions_are_named() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let model =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../clip/tests/fixtures/families/openclip-hub");
+    let caps = "a caf\u{e9} table\nit\u{e2}\u{20ac}\u{2122}s raining &amp; cold\na \u{fb01}sh\n";
+    write(tmp.path(), "caps.txt", caps.as_bytes());
+    let out = embed(
+        tmp.path(),
+        &[
+            "-m",
+            model.to_str().expect("utf-8"),
+            "--texts",
+            "caps.txt",
+            "-o",
+            "o.npy",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("1 caption(s) look like mojibake") && stderr.contains("line(s) 2\n"),
+        "{stderr}"
+    );
+}

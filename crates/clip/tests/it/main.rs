@@ -4,4 +4,5 @@ mod families;
 mod model;
 mod preprocess;
 mod source;
+mod textclean;
 mod tokenizer_files;
