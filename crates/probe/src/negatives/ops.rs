@@ -171,11 +171,13 @@ fn replace_obj(
         return Err(Skip::NoObject);
     }
     let senses = noun_senses(p, lex);
+    let gendered = gendered_pronoun(p);
     for (oi, o) in p.objects.iter().enumerate() {
         let old = &lex.nouns[o.noun as usize];
         // a head after a modifier noun or an unknown word: "copier machine" → "copier luggage",
         // "toddler boy" → "toddler man", "Wii controller" → "Wii cellphone"
-        if old.hypernym || compound_head(p, o) {
+        if old.hypernym || compound_head(p, o) || (add_group(&old.category) == "person" && gendered)
+        {
             continue;
         }
         for &ni in lex.same_category(o.noun) {
@@ -191,6 +193,18 @@ fn replace_obj(
         }
     }
     done(out, Skip::NoReplacementCandidate)
+}
+
+/// A gendered pronoun ("his", "her", ...) may refer to a person of the caption: replacing or
+/// swapping people would break the agreement ("a lady bending down to put her head on a bat" →
+/// "a man ... her head", round 4's hand read), so people are then left alone.
+fn gendered_pronoun(p: &Parse<'_>) -> bool {
+    p.tokens.iter().any(|t| {
+        matches!(
+            t.lower.as_str(),
+            "he" | "she" | "his" | "her" | "hers" | "him" | "himself" | "herself"
+        )
+    })
 }
 
 fn done(out: &[Cand], why: Skip) -> Result<(), Skip> {
@@ -219,6 +233,7 @@ fn swap_obj(
                 || na.countable() != nb.countable()
                 || swap_class(&na.category) != ANIMATE
                 || add_group(&na.category) != add_group(&nb.category)
+                || (add_group(&na.category) == "person" && gendered_pronoun(p))
                 || compound_head(p, oa)
                 || compound_head(p, ob)
                 || na.hypernym
@@ -353,6 +368,18 @@ const PARTICLE_VERBS: &[(&str, &[&str])] = &[
     (
         "in",
         &[
+            "surfing",
+            "surfs",
+            "swimming",
+            "swims",
+            "wading",
+            "wades",
+            "grazing",
+            "grazes",
+            "graze",
+            "floating",
+            "floats",
+            "bathing",
             "covered",
             "filled",
             "dressed",
