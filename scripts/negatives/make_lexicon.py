@@ -72,6 +72,14 @@ CATEGORY_OVERRIDE = {
     "buddha": "other", "maker": "other",
 }
 
+# Generic words captions use for a whole class ("a suit with a blue tie and vest" -> "... and
+# clothes" says nothing new): parsed, never replaced nor used as a replacement (sense
+# "hypernym"). Round 4 of issue 7's hand read.
+GENERIC = set("clothes clothing attire apparel garment outfit gear holder stuff".split())
+# The caption sense of a word that WordNet files under another synset: "bat" is the baseball bat,
+# so it never replaces "baseball bat" (round 3's hand read: "a baseball bat" -> "a bat").
+SENSE_OVERRIDE = {"bat": "baseball bat"}
+
 # Words WordNet lists as nouns that captions use otherwise.
 NOT_NOUNS = set("here there now us who while may much self past left right third single upside "
                 "semi para bent fancy fast classic dark someone somebody anyone anybody everyone "
@@ -287,6 +295,7 @@ def main():
         sense_name, curated_cat = sense(offs[0])
         if curated_cat and lemma not in FIXED:
             cat = curated_cat  # a hyponym of a hand-written word: "kitchen sink" like "sink"
+        sense_name = "hypernym" if lemma in GENERIC else SENSE_OVERRIDE.get(lemma, sense_name)
         print("\t".join([lemma, plural if countable else "-", cat, sense_name, "-"]))
 
 

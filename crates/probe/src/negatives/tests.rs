@@ -132,9 +132,10 @@ fn swap_obj_keeps_slot_number() {
     assert_eq!(skip(Op::SwapObj, "a dog and a cat"), Skip::NoSwappablePair);
     // different classes (animal / furniture) are not swapped
     assert_eq!(skip(Op::SwapObj, "a dog on a couch"), Skip::NoSwappablePair);
+    // a person and an animal are not swapped (round 4): "a horse riding a man"
     assert_eq!(
-        all(Op::SwapObj, "a man riding a horse"),
-        vec!["a horse riding a man"]
+        skip(Op::SwapObj, "a man riding a horse"),
+        Skip::NoSwappablePair
     );
     assert_eq!(skip(Op::SwapObj, "a dog"), Skip::FewerThanTwoObjects);
     // a symmetric relation with nothing else telling the two apart: the same scene
@@ -674,4 +675,223 @@ fn heads_of_unknown_compounds_are_not_replaced() {
         assert!(out.iter().all(|o| o.contains(keep)), "{out:?}");
         assert!(!out.is_empty());
     }
+}
+
+// Round 4: the largest causes of invalid negatives in round 3's hand read (held-out captions,
+// `benchmarks/negatives/handread/labels.tsv`), each a test that fails on round 3's generator.
+
+#[test]
+fn round4_pairs_seen_once_do_not_license_a_replacement_or_an_added_object() {
+    // "sky" has been with "skis" once, "bus" with "track" once, "park bench" with "computer" once
+    never(
+        true,
+        &[
+            (
+                Op::ReplaceObj,
+                "a man on skis goes through the snow",
+                "through the sky",
+            ),
+            (
+                Op::ReplaceObj,
+                "A cat is sitting on a desk next to a computer.",
+                "park bench",
+            ),
+            (
+                Op::AddObj,
+                "A train drives down a narrow track surrounded by trees.",
+                "and a bus",
+            ),
+        ],
+    );
+    assert!(!builtin_all(Op::ReplaceObj, "a man on skis goes through the snow").is_empty());
+}
+
+#[test]
+fn round4_relations_need_two_sightings_with_each_noun() {
+    never(
+        true,
+        &[
+            (
+                Op::ReplaceRel,
+                "A woman is laying on the bed in stockings.",
+                "under the bed",
+            ),
+            (
+                Op::ReplaceRel,
+                "Young couple happily snuggling on their bed together",
+                "under their bed",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn round4_particles_after_verbs_are_not_replaced() {
+    never(
+        false,
+        &[
+            (
+                Op::ReplaceRel,
+                "a couple of zebras graze on some grass",
+                "graze next to",
+            ),
+            (
+                Op::ReplaceRel,
+                "A white cake covered in flowers and white frosting.",
+                "covered next to",
+            ),
+            (
+                Op::ReplaceRel,
+                "A white cake covered in flowers and white frosting.",
+                "covered outside",
+            ),
+            (
+                Op::ReplaceRel,
+                "A pizza topped with cheese on a plate.",
+                "topped without",
+            ),
+        ],
+    );
+    // "on a plate" is still replaced
+    assert!(!all(Op::ReplaceRel, "A pizza topped with cheese on a plate.").is_empty());
+}
+
+#[test]
+fn round4_swap_obj_keeps_people_with_people_and_animals_with_animals() {
+    never(
+        false,
+        &[
+            (
+                Op::SwapObj,
+                "A man sits on the couch with two cats on his lap.",
+                "a cat sits",
+            ),
+            (
+                Op::SwapObj,
+                "Two men look into an enormous roaster at a pig inside.",
+                "two pigs",
+            ),
+        ],
+    );
+    assert_eq!(
+        all(Op::SwapObj, "A girl pushing a boy on a swing."),
+        vec!["A boy pushing a girl on a swing."]
+    );
+}
+
+#[test]
+fn round4_swap_att_needs_each_attribute_seen_on_the_other_noun_and_its_own_head() {
+    never(
+        true,
+        &[
+            (
+                Op::SwapAtt,
+                "A blue dog sitting on a striped couch",
+                "striped dog",
+            ),
+            (
+                Op::SwapAtt,
+                "A brown and gold fire hydrant in front of a brick building.",
+                "brick and gold",
+            ),
+        ],
+    );
+    // "open" may describe the unknown "concept", not "house"
+    never(
+        false,
+        &[
+            (
+                Op::SwapAtt,
+                "A kitchen with stainless steel appliances in an open concept house.",
+                "stainless steel concept",
+            ),
+            (
+                Op::ReplaceAtt,
+                "A kitchen with stainless steel appliances in an open concept house.",
+                "closed concept",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn round4_add_obj_respects_pronouns_and_single_boards() {
+    never(
+        false,
+        &[
+            (
+                Op::AddObj,
+                "A man rides his bike down the street.",
+                "ride his",
+            ),
+            (Op::AddObj, "A man riding a wave on a surfboard.", "man and"),
+            (
+                Op::AddObj,
+                "a man on a skateboard in mid air going over a cone",
+                "man and",
+            ),
+        ],
+    );
+    // plural boards or no board: still added
+    assert!(!all(Op::AddObj, "A man riding a horse on a beach.").is_empty());
+}
+
+#[test]
+fn round4_generic_words_and_the_baseball_bat_are_not_replacements() {
+    never(
+        false,
+        &[
+            (
+                Op::ReplaceObj,
+                "A man in a suit with a blue tie and vest.",
+                "and clothes",
+            ),
+            (
+                Op::ReplaceObj,
+                "A man looking down at a baseball bat that he is holding",
+                "at a bat",
+            ),
+        ],
+    );
+}
+
+// Round 4b: causes from round 4's own hand read (`handread/labels-round4.tsv`), fixed after it;
+// each test fails on commit c9f9108.
+
+#[test]
+fn round4b_gendered_pronouns_and_the_in_of_a_medium() {
+    never(
+        false,
+        &[
+            // a gendered pronoun keeps the people of the caption
+            (
+                Op::ReplaceObj,
+                "A lady bending down to put her head on a baseball bat.",
+                "man bending",
+            ),
+            (
+                Op::SwapObj,
+                "A boy pushing a girl on his bike.",
+                "a girl pushing a boy",
+            ),
+            // "in" is the medium of surfing, swimming, grazing
+            (
+                Op::ReplaceRel,
+                "A person that is surfing in the water.",
+                "surfing next to",
+            ),
+            (
+                Op::ReplaceRel,
+                "a zebra grazes in the grass",
+                "grazes next to",
+            ),
+        ],
+    );
+    // people without a pronoun are still replaced
+    assert!(!all(
+        Op::ReplaceObj,
+        "A lady bending down to touch a baseball bat."
+    )
+    .iter()
+    .all(|o| o.contains("lady")));
 }

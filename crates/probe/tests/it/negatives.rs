@@ -175,14 +175,9 @@ fn hand_labelled_operator_sets() {
             &["replace_obj", "replace_rel", "add_obj", "add_att"],
         ),
         (
+            // round 4: no swap_obj between a person and an animal ("a horse riding a man")
             "A man riding a horse on the beach.",
-            &[
-                "replace_obj",
-                "replace_rel",
-                "swap_obj",
-                "add_obj",
-                "add_att",
-            ],
+            &["replace_obj", "replace_rel", "add_obj", "add_att"],
         ),
         (
             "A black cat sleeping on a white pillow.",
@@ -225,14 +220,9 @@ fn hand_labelled_operator_sets() {
             ],
         ),
         (
+            // round 4: no swap_obj between a person and an animal ("a horse riding a man")
             "A man feeding a giraffe.",
-            &[
-                "replace_obj",
-                "replace_rel",
-                "swap_obj",
-                "add_obj",
-                "add_att",
-            ],
+            &["replace_obj", "replace_rel", "add_obj", "add_att"],
         ),
         // replace_att: "big" and "little" are the two size senses, both already in the caption
         (
@@ -623,7 +613,8 @@ fn blind_audit_and_adversarial_filter_on_the_caption_set() {
             a.pairs,
             before.pairs
         );
-        if before.blind_accuracy > 0.5 && a.pairs * 2 > before.pairs {
+        // the filter keeps at least ceil(n / 2) rows: more than half when n is odd
+        if before.blind_accuracy > 0.5 && a.pairs > before.pairs.div_ceil(2) {
             // the floor did not bind: the filter reached chance
             assert!(
                 a.blind_accuracy <= 0.5 + 1e-12,
