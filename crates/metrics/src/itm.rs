@@ -282,6 +282,49 @@ mod tests {
         Matrix::from_rows(&rows.iter().map(|r| r.to_vec()).collect::<Vec<_>>()).expect("m")
     }
 
+    fn m3(rows: &[[f32; 3]]) -> Matrix {
+        Matrix::from_rows(&rows.iter().map(|r| r.to_vec()).collect::<Vec<_>>()).expect("m3")
+    }
+
+    /// One Winoground item's (text, image) outcome.
+    fn wino(c0: [f32; 3], i0: [f32; 3], c1: [f32; 3], i1: [f32; 3]) -> (bool, bool) {
+        let o = winoground(&m3(&[c0]), &m3(&[i0]), &m3(&[c1]), &m3(&[i1])).expect("wino")[0];
+        assert_eq!(o.group, o.text && o.image);
+        (o.text, o.image)
+    }
+
+    #[test]
+    fn winoground_exact_ties_fail_each_comparison() {
+        let (c0, c1) = ([1., 0., 0.], [0., 1., 0.]);
+        // s00 = s10 (i0 has equal x and y), s11 = 1 > s01 = 0: text fails on the tie alone
+        assert_eq!(wino(c0, [0.6, 0.6, 0.5], c1, [0., 1., 0.]), (false, true));
+        // s00 = s01 = 0.6, s11 = 0.8 > s10 = 0: image fails on the tie alone
+        assert_eq!(wino(c0, [0.6, 0., 0.8], c1, [0.6, 0.8, 0.]).1, false);
+        // s11 = s10 = 0.8, s00 = 0.6 > s01 = 0: image fails on the tie alone
+        assert_eq!(wino(c0, [0.6, 0.8, 0.], c1, [0., 0.8, 0.6]).1, false);
+        // no ties: both hold
+        assert_eq!(wino(c0, [0.8, 0.6, 0.], c1, [0.6, 0.8, 0.]), (true, true));
+    }
+
+    /// One SugarCrepe++ item's (ITI, TOT) correctness.
+    fn pp(i: [f32; 3], p1: [f32; 3], p2: [f32; 3], n: [f32; 3]) -> (bool, bool) {
+        let s = sugarcrepe_pp(Some(&m3(&[i])), &m3(&[p1]), &m3(&[p2]), &m3(&[n])).expect("pp");
+        (s.iti == Some(1.0), s.tot == 1.0)
+    }
+
+    #[test]
+    fn sugarcrepe_pp_exact_ties_fail_each_comparison() {
+        let x = [1., 0., 0.];
+        // TOT: s12 = 0.6 = s1n, s2n = 0.36 -> wrong; s12 = 0.6 = s2n, s1n = 0.36 -> wrong
+        assert!(!pp(x, x, [0.6, 0.8, 0.], [0.6, 0., 0.8]).1);
+        assert!(!pp(x, [0.6, 0.8, 0.], x, [0.6, 0., 0.8]).1);
+        // ITI with image x: s(i,p1) = 0.6 = s(i,n), s(i,p2) = 0.8 -> wrong; and the mirror
+        assert!(!pp(x, [0.6, 0.8, 0.], [0.8, 0.6, 0.], [0.6, 0., 0.8]).0);
+        assert!(!pp(x, [0.8, 0.6, 0.], [0.6, 0.8, 0.], [0.6, 0., 0.8]).0);
+        // strict on both sides: right (0.8, 0.8 > 0; TOT 0.64 > 0, 0)
+        assert_eq!(pp(x, [0.8, 0.6, 0.], [0.8, 0., 0.6], [0., 1., 0.]), (true, true));
+    }
+
     #[test]
     fn sugarcrepe_pp_by_hand() {
         // item 0: p1 = p2 = (1,0), n = (0,1): s12 = 1 > 0 = s1n = s2n → TOT correct;

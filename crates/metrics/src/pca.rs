@@ -203,5 +203,34 @@ mod tests {
         let p = pca_projection(&img, &txt, 4).expect("pca");
         assert_eq!((p.image.len(), p.text.len()), (4, 1));
         assert!(pca_projection(&img, &txt, 0).is_err());
+        // the fit uses every row; the kept rows are ⌊k·n/max_points⌋ = 0, 2, 5, 7
+        let full = pca_projection(&img, &txt, 100).expect("pca");
+        let want: Vec<[f64; 2]> = [0, 2, 5, 7].iter().map(|&i| full.image[i]).collect();
+        assert_eq!(p.image, want);
+    }
+
+    #[test]
+    fn each_bad_shape_alone_is_refused() {
+        let m = |rows: usize, cols: usize| {
+            let data = (0..rows * cols).map(|i| ((i * 7 % 5) as f32) - 2.0).collect();
+            Matrix::new(rows, cols, data).expect("m")
+        };
+        let refused = |img: &Matrix, txt: &Matrix, max: usize| {
+            matches!(
+                pca_projection(img, txt, max),
+                Err(Error::Parameter { .. })
+            )
+        };
+        assert!(refused(&m(0, 3), &m(3, 3), 5), "no images");
+        assert!(refused(&m(3, 3), &m(0, 3), 5), "no texts");
+        assert!(refused(&m(3, 3), &m(3, 4), 5), "widths differ");
+        assert!(refused(&m(3, 1), &m(3, 1), 5), "one dimension");
+        assert!(refused(&m(3, 3), &m(3, 3), 0), "max_points 0");
+        assert!(pca_projection(&m(3, 2), &m(3, 2), 5).is_ok(), "two dimensions suffice");
+        let same = Matrix::new(2, 2, vec![1., 0., 1., 0.]).expect("same");
+        assert!(matches!(
+            pca_projection(&same, &same, 5),
+            Err(Error::Undefined { .. })
+        ));
     }
 }
