@@ -212,21 +212,23 @@ mod tests {
     #[test]
     fn each_bad_shape_alone_is_refused() {
         let m = |rows: usize, cols: usize| {
-            let data = (0..rows * cols).map(|i| ((i * 7 % 5) as f32) - 2.0).collect();
+            let data = (0..rows * cols)
+                .map(|i| ((i * 7 % 5) as f32) - 2.0)
+                .collect();
             Matrix::new(rows, cols, data).expect("m")
         };
         let refused = |img: &Matrix, txt: &Matrix, max: usize| {
-            matches!(
-                pca_projection(img, txt, max),
-                Err(Error::Parameter { .. })
-            )
+            matches!(pca_projection(img, txt, max), Err(Error::Parameter { .. }))
         };
         assert!(refused(&m(0, 3), &m(3, 3), 5), "no images");
         assert!(refused(&m(3, 3), &m(0, 3), 5), "no texts");
         assert!(refused(&m(3, 3), &m(3, 4), 5), "widths differ");
         assert!(refused(&m(3, 1), &m(3, 1), 5), "one dimension");
         assert!(refused(&m(3, 3), &m(3, 3), 0), "max_points 0");
-        assert!(pca_projection(&m(3, 2), &m(3, 2), 5).is_ok(), "two dimensions suffice");
+        let unit_img = Matrix::new(2, 2, vec![1., 0., 0., 1.]).expect("img");
+        let unit_txt = Matrix::new(2, 2, vec![0.6, 0.8, -0.8, 0.6]).expect("txt");
+        let two = pca_projection(&unit_img, &unit_txt, 5);
+        assert!(two.is_ok(), "two dimensions suffice: {two:?}");
         let same = Matrix::new(2, 2, vec![1., 0., 1., 0.]).expect("same");
         assert!(matches!(
             pca_projection(&same, &same, 5),
