@@ -36,6 +36,15 @@ fn matrix(v: &Value) -> Matrix {
     Matrix::from_rows(&rows).expect("matrix")
 }
 
+/// A JSON matrix (array of rows) as one row-major vector.
+fn rows_flat(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .expect("rows")
+        .iter()
+        .flat_map(floats)
+        .collect()
+}
+
 fn close(a: f64, b: f64, tol: f64, what: &str) {
     assert!((a - b).abs() <= tol, "{what}: {a} vs numpy {b}");
 }
@@ -153,22 +162,15 @@ fn gap_removal_and_edit_alignment_match_numpy() {
     );
     let (ri, rt) = remove_gap(&img, &caps).expect("remove");
     let as64 = |m: &Matrix| m.data.iter().map(|&x| x as f64).collect::<Vec<_>>();
-    let flat = |v: &Value| {
-        v.as_array()
-            .expect("rows")
-            .iter()
-            .flat_map(floats)
-            .collect::<Vec<_>>()
-    };
     close_all(
         &as64(&ri),
-        &flat(&r["remove_gap_image"]),
+        &rows_flat(&r["remove_gap_image"]),
         1e-7,
         "centred images",
     );
     close_all(
         &as64(&rt),
-        &flat(&r["remove_gap_text"]),
+        &rows_flat(&r["remove_gap_text"]),
         1e-7,
         "centred texts",
     );
@@ -192,22 +194,15 @@ fn projection_matches_numpy_eigh() {
     let (img, caps) = (matrix(&r["images"]), matrix(&r["captions"]));
     let p = pca_projection(&img, &caps, 500).expect("pca");
     let flat = |v: &[[f64; 2]]| v.iter().flatten().copied().collect::<Vec<_>>();
-    let flat_ref = |v: &Value| {
-        v.as_array()
-            .expect("rows")
-            .iter()
-            .flat_map(floats)
-            .collect::<Vec<_>>()
-    };
     close_all(
         &flat(&p.image),
-        &flat_ref(&r["pca_image"]),
+        &rows_flat(&r["pca_image"]),
         1e-8,
         "image coords",
     );
     close_all(
         &flat(&p.text),
-        &flat_ref(&r["pca_text"]),
+        &rows_flat(&r["pca_text"]),
         1e-8,
         "text coords",
     );
