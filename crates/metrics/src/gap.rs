@@ -448,10 +448,31 @@ mod tests {
     }
 
     #[test]
+    fn coinciding_embeddings_leave_the_relative_gap_undefined() {
+        // every image and text is (1, 0): matched and self cosines are exactly 1, so the
+        // relative gap's denominator is exactly 0
+        let same = m(&[[1., 0.], [1., 0.]]);
+        match modality_gap(&same, &same) {
+            Err(Error::Undefined { reason, .. }) => assert!(reason.contains("coincides")),
+            other => panic!("expected an undefined relative gap, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn cholesky_solves_by_hand() {
         // [[4,2],[2,3]] x = [2,1] → x = [0.5, 0]
         let x = solve_spd(vec![4., 2., 2., 3.], vec![2., 1.], 2).expect("solve");
         assert!((x[0] - 0.5).abs() < 1e-12 && x[1].abs() < 1e-12);
+        // [[4,2,0],[2,5,1],[0,1,3]] x = [2,-1,5] → x = [1,-1,2] (every entry of L and of
+        // both substitutions matters)
+        let a = vec![4., 2., 0., 2., 5., 1., 0., 1., 3.];
+        let x = solve_spd(a, vec![2., -1., 5.], 3).expect("solve 3x3");
+        for (got, want) in x.iter().zip([1., -1., 2.]) {
+            assert!((got - want).abs() < 1e-12, "{x:?}");
+        }
+        // singular (a zero pivot) and indefinite systems are refused
+        assert!(solve_spd(vec![1., 1., 1., 1.], vec![1., 1.], 2).is_err());
+        assert!(solve_spd(vec![1., 2., 2., 1.], vec![1., 1.], 2).is_err());
     }
 
     #[test]

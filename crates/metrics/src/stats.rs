@@ -202,7 +202,23 @@ mod tests {
         assert_eq!(h.counts, vec![2, 1, 1, 3]);
         assert_eq!(h.clamped, 2);
         assert_eq!(h.edges(1), (-0.5, 0.0));
+        assert_eq!(h.edges(2), (0.0, 0.5));
+        assert_eq!(h.edges(3), (0.5, 1.0));
+        assert_eq!(h.total(), 7);
         assert!(Histogram::new(&[0.0], 1.0, 1.0, 4).is_err());
         assert!(Histogram::new(&[f64::INFINITY], -1.0, 1.0, 4).is_err());
+    }
+
+    #[test]
+    fn cosine_histogram_has_200_bins_of_width_a_hundredth_over_minus_one_to_one() {
+        let h = Histogram::cosine(&[-1.0, -0.005, 0.0, 0.995, 1.0]).expect("cosine histogram");
+        assert_eq!(h.counts.len(), 200);
+        assert_eq!((h.lo, h.hi, h.clamped, h.total()), (-1.0, 1.0, 0, 5));
+        assert_eq!(
+            (h.counts[0], h.counts[99], h.counts[100], h.counts[199]),
+            (1, 1, 1, 2)
+        );
+        let (left, right) = h.edges(150);
+        assert!((left - 0.5).abs() < 1e-12 && (right - 0.51).abs() < 1e-12);
     }
 }

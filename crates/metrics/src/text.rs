@@ -118,6 +118,9 @@ mod tests {
         let b = anisotropy_baseline(&t, 3, 0).expect("baseline");
         assert!((b + 1.0 / 3.0).abs() < 1e-7, "{b}");
         assert!(anisotropy_baseline(&unit_circle(&[0.0]), 10, 0).is_err());
+        // two captions are enough: their one pair (angles 0 and 60, cosine 1/2)
+        let two = anisotropy_baseline(&unit_circle(&[0.0, 60.0]), 10, 0).expect("two rows");
+        assert!((two - 0.5).abs() < 1e-7, "{two}");
     }
 
     #[test]
@@ -159,6 +162,11 @@ mod tests {
     fn normalized_insensitivity_by_hand() {
         assert!((normalized_insensitivity(0.9, 0.6).expect("n") - 0.75).abs() < 1e-12);
         assert!(normalized_insensitivity(0.9, 1.0).is_err());
+        // every non-finite input is refused, each on its own (a baseline of -inf passes `< 1`)
+        assert!(normalized_insensitivity(0.9, f64::NEG_INFINITY).is_err());
+        assert!(normalized_insensitivity(0.9, f64::NAN).is_err());
+        assert!(normalized_insensitivity(f64::NAN, 0.5).is_err());
+        assert!(normalized_insensitivity(f64::INFINITY, 0.5).is_err());
     }
 
     #[test]

@@ -303,29 +303,37 @@ fn truncated_image_is_named() {
     assert_clean_failure(&out, tmp.path(), &["cut.png"]);
 }
 
+/// Writes `caps` to `cwd/caps.txt`, embeds it with `model` into `cwd/o.npy` (plus `extra`
+/// flags), asserts success and returns stderr.
+fn embed_captions(cwd: &Path, model: &Path, caps: &str, extra: &[&str]) -> String {
+    write(cwd, "caps.txt", caps.as_bytes());
+    let mut args = vec![
+        "-m",
+        model.to_str().expect("utf-8"),
+        "--texts",
+        "caps.txt",
+        "-o",
+        "o.npy",
+    ];
+    args.extend_from_slice(extra);
+    let out = embed(cwd, &args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    stderr
+}
+
 #[test]
 fn texts_happy_path_writes_npy_and_sidecar() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let model = fixture_model(tmp.path());
     let long = vec!["cube"; 200].join(" ");
     let caps = format!("a red cube\n\na blue sphere left of a cube\n{long}\n");
-    write(tmp.path(), "caps.txt", caps.as_bytes());
-    let out = embed(
+    let stderr = embed_captions(
         tmp.path(),
-        &[
-            "-m",
-            model.to_str().expect("utf-8"),
-            "--texts",
-            "caps.txt",
-            "-o",
-            "o.npy",
-            "--normalize",
-            "--batch-size",
-            "2",
-        ],
+        &model,
+        &caps,
+        &["--normalize", "--batch-size", "2"],
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
         stderr.contains("truncated") && stderr.contains("line(s) 4"),
         "{stderr}"
@@ -491,20 +499,7 @@ fn open_clip_mojibake_captions_are_named() {
     let model =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../clip/tests/fixtures/families/openclip-hub");
     let caps = "a caf\u{e9} table\nit\u{e2}\u{20ac}\u{2122}s raining &amp; cold\na \u{fb01}sh\n";
-    write(tmp.path(), "caps.txt", caps.as_bytes());
-    let out = embed(
-        tmp.path(),
-        &[
-            "-m",
-            model.to_str().expect("utf-8"),
-            "--texts",
-            "caps.txt",
-            "-o",
-            "o.npy",
-        ],
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stderr = embed_captions(tmp.path(), &model, caps, &[]);
     assert!(
         stderr.contains("1 caption(s) look like mojibake") && stderr.contains("line(s) 2\n"),
         "{stderr}"
