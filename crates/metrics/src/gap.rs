@@ -213,13 +213,12 @@ fn probe_scores(x: &[Vec<f64>], y: &[Vec<f64>]) -> Result<Vec<[f64; 2]>> {
             rhs.iter_mut().zip(&xy[g]).for_each(|(p, q)| *p += q);
         }
         let mu: Vec<f64> = s.iter().map(|v| v / train_rows).collect();
-        // centred Gram: Σ vvᵀ − N μμᵀ, plus λI; fill the lower triangle.
+        // centred Gram: Σ vvᵀ − N μμᵀ, plus λI, from the accumulated upper triangle into
+        // the lower one (the only part `solve_spd` reads).
         for r in 0..d {
             for c in r..d {
-                let v = a[r * d + c] - train_rows * mu[r] * mu[c]
+                a[c * d + r] = a[r * d + c] - train_rows * mu[r] * mu[c]
                     + if r == c { LINEAR_PROBE_RIDGE } else { 0.0 };
-                a[r * d + c] = v;
-                a[c * d + r] = v;
             }
         }
         let w = solve_spd(a, rhs, d)?;
@@ -231,7 +230,8 @@ fn probe_scores(x: &[Vec<f64>], y: &[Vec<f64>]) -> Result<Vec<[f64; 2]>> {
     Ok(scores)
 }
 
-/// Solves `A x = b` for a symmetric positive-definite `d × d` `A` (Cholesky).
+/// Solves `A x = b` for a symmetric positive-definite `d × d` `A` (Cholesky), reading only
+/// `A`'s lower triangle (row-major).
 fn solve_spd(mut a: Vec<f64>, mut b: Vec<f64>, d: usize) -> Result<Vec<f64>> {
     for j in 0..d {
         let mut diag = a[j * d + j];
