@@ -459,6 +459,22 @@ mod tests {
     }
 
     #[test]
+    fn a_row_at_its_modality_mean_or_coinciding_means_are_refused() {
+        // both images are (1, 0): minus their mean they are zero rows
+        let img = m(&[[1., 0.], [1., 0.]]);
+        let txt = m(&[[0., 1.], [1., 0.]]);
+        match remove_gap(&img, &txt) {
+            Err(Error::ZeroRow { row: 0, what, .. }) => assert!(what.contains("image"), "{what}"),
+            other => panic!("expected a zero image row, got {other:?}"),
+        }
+        // identical modalities: no gap direction
+        match gap_direction(&txt, &txt) {
+            Err(Error::Undefined { reason, .. }) => assert!(reason.contains("coincide")),
+            other => panic!("expected coinciding means, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn cholesky_solves_by_hand() {
         // [[4,2],[2,3]] x = [2,1] → x = [0.5, 0]
         let x = solve_spd(vec![4., 2., 2., 3.], vec![2., 1.], 2).expect("solve");

@@ -230,9 +230,41 @@ mod tests {
         let two = pca_projection(&unit_img, &unit_txt, 5);
         assert!(two.is_ok(), "two dimensions suffice: {two:?}");
         let same = Matrix::new(2, 2, vec![1., 0., 1., 0.]).expect("same");
-        assert!(matches!(
-            pca_projection(&same, &same, 5),
-            Err(Error::Undefined { .. })
-        ));
+        match pca_projection(&same, &same, 5) {
+            Err(Error::Undefined { reason, .. }) => assert!(reason.contains("same point")),
+            other => panic!("expected all rows to be one point, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn eigenvectors_are_signed_by_their_largest_coordinate() {
+        // diagonal covariance with its largest eigenvalue on axis k: PC1 is +e_k whatever the
+        // sign the seeded start vector has on axis k (axis 0 has variance 0, so its coordinate
+        // is exactly 0 and cannot decide the sign)
+        let d = 5;
+        for k in 1..d {
+            let mut cov = vec![0.0; d * d];
+            for a in 1..d {
+                cov[a * d + a] = if a == k { 2.0 } else { 1.0 };
+            }
+            let v = top_eigenvector(&cov, d, None).expect("eigenvector");
+            assert!((v[k] - 1.0).abs() < 1e-9, "axis {k}: {v:?}");
+        }
+        // a tie in magnitude goes to the first coordinate: (1, -1)/√2, not (-1, 1)/√2
+        let v = top_eigenvector(&[1.0, -1.0, -1.0, 1.0], 2, None).expect("tie");
+        let h = 0.5f64.sqrt();
+        assert!(
+            (v[0] - h).abs() < 1e-12 && (v[1] + h).abs() < 1e-12,
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn a_second_direction_that_does_not_exist_is_an_error() {
+        // rank-1 covariance: orthogonal to PC1 = e_0 the covariance is exactly zero
+        match top_eigenvector(&[1.0, 0.0, 0.0, 0.0], 2, Some(&[1.0, 0.0])) {
+            Err(Error::Undefined { reason, .. }) => assert!(reason.contains("two directions")),
+            other => panic!("expected no second direction, got {other:?}"),
+        }
     }
 }
