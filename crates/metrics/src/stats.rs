@@ -187,6 +187,23 @@ mod tests {
     }
 
     #[test]
+    fn std_is_shift_invariant_far_from_zero() {
+        // 1e5 + small values, and the same values with 1e5 subtracted again (exact: Sterbenz).
+        // Two-pass Σ(v − mean)² gives the same std for both; Σ(v + mean)(v − mean), equal in
+        // exact arithmetic, is off by ~6e-6 relative here from cancellation.
+        let far: Vec<f64> = [0.1, 0.35, 0.7, 0.2, 0.95]
+            .iter()
+            .map(|d| 1e5 + d)
+            .collect();
+        let near: Vec<f64> = far.iter().map(|v| v - 1e5).collect();
+        let (a, b) = (
+            Summary::of(&far).expect("far").std,
+            Summary::of(&near).expect("near").std,
+        );
+        assert!((a - b).abs() <= 1e-12 * b, "{a} vs {b}");
+    }
+
+    #[test]
     fn summary_rejects_empty_and_nan() {
         assert!(Summary::of(&[]).is_err());
         let e = Summary::of(&[1.0, f64::NAN]).expect_err("nan").to_string();
