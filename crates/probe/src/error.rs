@@ -41,6 +41,12 @@ pub enum Error {
         field: String,
         message: String,
     },
+    /// Reading or writing a file failed (`clipprobe-io`'s typed error).
+    #[error(transparent)]
+    Format(#[from] clipprobe_io::Error),
+    /// A benchmark file, import or manifest is bad (`clipprobe-bench`'s typed error).
+    #[error(transparent)]
+    Bench(#[from] clipprobe_bench::Error),
     /// A formula refused its input (`clipprobe-metrics`' typed error).
     #[error(transparent)]
     Metrics(#[from] clipprobe_metrics::Error),

@@ -1,3 +1,2 @@
-mod importers;
 mod negatives;
 mod report;

@@ -26,7 +26,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::formats;
+use clipprobe_io::formats;
 
 /// Version of the benchmark JSON Lines format.
 pub const BENCH_SCHEMA_VERSION: u64 = 1;
@@ -406,7 +406,7 @@ pub fn read_bench(path: &Path) -> Result<Vec<BenchRecord>> {
 
 /// Writes benchmark rows as JSON Lines, atomically.
 pub fn write_bench(path: &Path, rows: &[BenchRecord]) -> Result<()> {
-    formats::write_jsonl(path, rows)
+    Ok(formats::write_jsonl(path, rows)?)
 }
 
 #[cfg(test)]
