@@ -357,6 +357,13 @@ impl BenchRecord {
     }
 }
 
+/// The names and member subsets of SugarCrepe's three averages.
+pub const GROUPS: [(&str, &[Op]); 3] = [
+    ("REPLACE", &[Op::ReplaceObj, Op::ReplaceAtt, Op::ReplaceRel]),
+    ("SWAP", &[Op::SwapObj, Op::SwapAtt]),
+    ("ADD", &[Op::AddObj, Op::AddAtt]),
+];
+
 /// Reads and validates a benchmark file. Errors name the line: bad JSON, a missing field,
 /// an unsupported `schema_version`, an empty caption/negative, a duplicate `id`, a
 /// `winoground` row without both images, a malformed `bbox`.

@@ -13,7 +13,8 @@
 //!   (no IO beyond checking that images exist); [`published`]: published numbers to show
 //!   beside measured ones.
 //! - [`metrics`] (the `clipprobe-metrics` crate, re-exported): every formula (cosine,
-//!   insensitivity, image-text accuracy, modality gap, bootstrap); [`report`]: `report.json`, `report.md`, `report.html`.
+//!   insensitivity, image-text accuracy, modality gap, bootstrap); [`report`] (the
+//!   `clipprobe-report` crate, re-exported): `report.json`, `report.md`, `report.html`.
 //! - [`formats`] and [`cache`] (the `clipprobe-io` crate, re-exported): file formats and
 //!   safe writing (atomic rename, `.npy`, caption files) and the on-disk embedding cache.
 //!
@@ -26,8 +27,6 @@ pub mod error;
 pub mod evaluate;
 pub mod lexicon;
 pub mod negatives;
-pub mod published;
-pub mod report;
 
 /// Every formula (its own crate, `clipprobe-metrics`: no IO, its own typed error).
 pub use clipprobe_metrics as metrics;
@@ -35,6 +34,11 @@ pub use clipprobe_metrics as metrics;
 /// The benchmark record, importers and manifests (the `clipprobe-bench` crate's modules,
 /// re-exported under their old names).
 pub use clipprobe_bench::{bench, importers, manifests};
+
+/// The evaluation report and published numbers (the `clipprobe-report` crate, re-exported
+/// under the old names).
+pub use clipprobe_report as report;
+pub use clipprobe_report::published;
 
 /// The on-disk embedding cache (the `clipprobe-io` crate's, re-exported).
 pub use clipprobe_io::cache;

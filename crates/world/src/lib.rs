@@ -28,7 +28,7 @@ pub const MAX_DEPTH: u32 = 5;
 /// start with it.
 pub const IMAGES_DIR: &str = "world";
 /// Value of [`BenchRecord::source`] for world rows.
-pub const SOURCE: &str = clipprobe_probe::report::WORLD_SOURCE;
+pub const SOURCE: &str = clipprobe_report::WORLD_SOURCE;
 
 /// Errors of the world generator.
 #[derive(Debug, thiserror::Error)]

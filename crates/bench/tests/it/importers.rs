@@ -502,10 +502,7 @@ fn images_root_and_missing_images() {
         },
     )
     .expect_err("no root");
-    assert!(
-        matches!(e, clipprobe_bench::Error::NeedsImagesRoot),
-        "{e}"
-    );
+    assert!(matches!(e, clipprobe_bench::Error::NeedsImagesRoot), "{e}");
 }
 
 #[test]
