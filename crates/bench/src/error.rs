@@ -10,14 +10,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// Reading or writing a file failed (`clipprobe-io`'s typed error).
+    /// Reading or writing a file failed (`clipprobe-io`'s typed error; `Io` when a file or
+    /// folder cannot be read).
     #[error(transparent)]
     Format(#[from] clipprobe_io::Error),
     /// A line of a benchmark file is bad (1-based line number).
@@ -88,16 +82,6 @@ impl std::fmt::Display for ItemAt {
         match self {
             ItemAt::Line(n) => write!(f, ":{n}"),
             ItemAt::Label(l) => write!(f, ": {l}"),
-        }
-    }
-}
-
-impl Error {
-    /// Wraps an I/O error with the path it is about.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
         }
     }
 }

@@ -10,14 +10,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A file or folder could not be created.
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// Reading or writing a file failed (`clipprobe-io`'s typed error).
+    /// Reading or writing a file failed (`clipprobe-io`'s typed error; `Io` when a file or
+    /// folder cannot be created).
     #[error(transparent)]
     Format(#[from] clipprobe_io::Error),
     /// A `report.json` that is not a valid report of this version's shape.
@@ -91,14 +85,4 @@ pub enum Error {
     /// A bad line of the published-numbers table (1-based).
     #[error("published table line {line}: {problem}")]
     PublishedLine { line: usize, problem: String },
-}
-
-impl Error {
-    /// Wraps an I/O error with the path it is about.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
-    }
 }

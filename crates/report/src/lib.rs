@@ -653,7 +653,7 @@ fn slugify(title: &str) -> String {
 pub fn write_report(dir: &Path, report: &Report, pairs: Option<&[PairResult]>) -> Result<()> {
     let files = render_files(report, pairs)?;
     let tables = dir.join("tables");
-    std::fs::create_dir_all(&tables).map_err(|e| Error::io(&tables, e))?;
+    std::fs::create_dir_all(&tables).map_err(|e| clipprobe_io::Error::io(&tables, e))?;
     let mut set = formats::OutputSet::new();
     for (name, bytes) in files {
         set.stage_bytes(&dir.join(name), &bytes)?;

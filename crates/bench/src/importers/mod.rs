@@ -312,7 +312,7 @@ pub fn import(
     };
     let mut seen: HashMap<String, (PathBuf, String)> = HashMap::new();
     for path in &files {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = std::fs::read(path).map_err(|e| clipprobe_io::Error::io(path, e))?;
         let parsed = importer.parse(path, &bytes)?;
         let rows_before = outcome.rows.len();
         let skips_before = outcome.skipped.len();
@@ -408,7 +408,7 @@ pub fn expand_inputs(paths: &[PathBuf], extensions: &[&str]) -> Result<Vec<PathB
     }
     let mut out = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+        let meta = std::fs::metadata(p).map_err(|e| clipprobe_io::Error::io(p, e))?;
         if meta.is_dir() {
             let before = out.len();
             walk(p, extensions, &mut out)?;
@@ -427,11 +427,13 @@ pub fn expand_inputs(paths: &[PathBuf], extensions: &[&str]) -> Result<Vec<PathB
 }
 
 fn walk(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| clipprobe_io::Error::io(dir, e))?;
     for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let entry = entry.map_err(|e| clipprobe_io::Error::io(dir, e))?;
         let path = entry.path();
-        let ty = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        let ty = entry
+            .file_type()
+            .map_err(|e| clipprobe_io::Error::io(&path, e))?;
         if ty.is_dir() {
             walk(&path, extensions, out)?;
         } else if path

@@ -86,10 +86,11 @@ pub fn prepare(args: &Args, bench_path: &Path) -> Result<(Prepared, BenchmarkInf
     let selected = evaluate::select(rows, &selection, bench_path, &root).map_err(|e| {
         let hint = match e {
             clipprobe_probe::Error::MissingImage { .. } => {
-                "see --images-root, or --skip-missing-images to leave such rows out"
+                "selecting the rows to evaluate (see --images-root, or --skip-missing-images to \
+                 leave such rows out)"
             }
             clipprobe_probe::Error::NothingSelected { .. } => {
-                "check --ops / --limit / --skip-missing-images"
+                "selecting the rows to evaluate (check --ops / --limit / --skip-missing-images)"
             }
             _ => "selecting the rows to evaluate",
         };
