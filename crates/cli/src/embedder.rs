@@ -9,7 +9,8 @@ use clipprobe_clip::config::HiddenAct;
 use clipprobe_clip::embed::{Clip, LoadOptions, TextPadding};
 use clipprobe_clip::preprocess::Crop;
 use clipprobe_clip::source::{self, HubOptions, ModelSource, ResolvedModel};
-use clipprobe_probe::cache::{self, EmbeddingCache, Key};
+use clipprobe_io::cache::{self, EmbeddingCache, Key};
+use clipprobe_io::error::ImageFileProblem;
 use clipprobe_probe::evaluate::ImageRef;
 use clipprobe_probe::formats::sha256_hex;
 use clipprobe_probe::metrics::Matrix;
@@ -459,8 +460,11 @@ impl Loaded {
         let keys = images
             .iter()
             .map(|im| {
-                let file = cache::file_key(&im.path, self.max_image_bytes)
-                    .with_context(|| format!("cannot read image {}", im.path.display()))?;
+                let file = cache::file_key(&im.path, self.max_image_bytes).map_err(|e| {
+                    let hint = max_image_bytes_hint(&e);
+                    anyhow::Error::new(e)
+                        .context(format!("cannot read image {}{hint}", im.path.display()))
+                })?;
                 Ok(cache::region_key(file, im.crop))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -555,6 +559,18 @@ impl Loaded {
 }
 
 pub use clipprobe_probe::evaluate::resolve_image;
+
+/// The flag that raises the limit, for an image refused for its size (the library's message
+/// names no flag).
+fn max_image_bytes_hint(e: &clipprobe_io::Error) -> &'static str {
+    match e {
+        clipprobe_io::Error::ImageFile {
+            problem: ImageFileProblem::TooLarge { .. } | ImageFileProblem::Grew { .. },
+            ..
+        } => " (raise the limit with --max-image-bytes)",
+        _ => "",
+    }
+}
 
 #[cfg(test)]
 mod tests {

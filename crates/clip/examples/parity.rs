@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..LoadOptions::default()
     };
     let clip = Clip::load(Path::new(dir), &opts)?;
-    let lines: Vec<String> = clipprobe_probe::formats::read_lines(Path::new(input))?
+    let lines: Vec<String> = clipprobe_io::formats::read_lines(Path::new(input))?
         .into_iter()
         .map(|(_, l)| l)
         .filter(|l| !l.trim().is_empty())
@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .iter()
                     .map(|l| clip.tokenize(l))
                     .collect::<Result<Vec<_>, _>>()?;
-                clipprobe_probe::formats::write_json(Path::new(ids_out), &ids)?;
+                clipprobe_io::formats::write_json(Path::new(ids_out), &ids)?;
             }
             e.data
         }
@@ -55,7 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let seconds = t0.elapsed().as_secs_f64();
     let dim = clip.projection_dim();
-    clipprobe_probe::formats::write_npy_f32(Path::new(out), data.len() / dim, dim, &data)?;
+    clipprobe_io::formats::write_npy_f32(Path::new(out), data.len() / dim, dim, &data)?;
     let n = lines.len();
     eprintln!(
         "{{\"items\": {n}, \"seconds\": {seconds:.4}, \"per_second\": {:.2}}}",

@@ -41,6 +41,15 @@ pub enum Error {
         field: String,
         message: String,
     },
+    /// Reading or writing a file failed (`clipprobe-io`'s typed error).
+    #[error(transparent)]
+    Format(#[from] clipprobe_io::Error),
+    /// A benchmark file, import or manifest is bad (`clipprobe-bench`'s typed error).
+    #[error(transparent)]
+    Bench(#[from] clipprobe_bench::Error),
+    /// A report could not be built, read, merged or written (`clipprobe-report`'s typed error).
+    #[error(transparent)]
+    Report(#[from] clipprobe_report::Error),
     /// A formula refused its input (`clipprobe-metrics`' typed error).
     #[error(transparent)]
     Metrics(#[from] clipprobe_metrics::Error),
@@ -52,7 +61,39 @@ pub enum Error {
         #[source]
         source: clipprobe_metrics::Error,
     },
-    /// Bad arguments or inconsistent inputs (shapes, empty sets, ...).
+    /// An image a benchmark row names (`field`: `image` or `negative_image`) is missing or
+    /// unreadable; `root` is the folder relative paths resolve against.
+    #[error(
+        "{path}: row {row:?}: {field}: {image} {reason} (relative paths resolve against {root})"
+    )]
+    MissingImage {
+        path: PathBuf,
+        row: String,
+        field: &'static str,
+        image: PathBuf,
+        reason: &'static str,
+        root: PathBuf,
+    },
+    /// The op and limit selection and the skipped images left no row of the benchmark.
+    #[error("{path}: no rows left to evaluate after selecting ops and limits and skipping images")]
+    NothingSelected { path: PathBuf },
+    /// Embeddings whose number differs from the items they embed (`what`: the computation,
+    /// `items`: what should have been embedded).
+    #[error("{what}: {expected} {items} but {got} embeddings")]
+    EmbeddingCount {
+        what: &'static str,
+        items: &'static str,
+        expected: usize,
+        got: usize,
+    },
+    /// An evaluation over a benchmark without rows.
+    #[error("evaluation: the benchmark has no rows")]
+    NoRows,
+    /// A cosine of one benchmark row (`row`: its id) is undefined.
+    #[error("row {row:?}: {what} is undefined (a zero or non-finite embedding)")]
+    Undefined { row: String, what: &'static str },
+    /// Bad arguments or inconsistent inputs of the negatives generator (shapes, empty sets,
+    /// ...).
     #[error("{0}")]
     Input(String),
 }

@@ -5,11 +5,11 @@
 //! concept spans ([`caption`]), and the seven hard-negative operators applied to the *scene*
 //! ([`ops`]), so each negative caption has its own rendered image. [`generate`] turns this into
 //! Winoground-style rows of the benchmark format `clipprobe eval` reads
-//! ([`clipprobe_probe::bench::BenchRecord`]). See `docs/world.md`.
+//! ([`clipprobe_bench::bench::BenchRecord`]). See `docs/world.md`.
 
 use std::path::{Path, PathBuf};
 
-use clipprobe_probe::bench::{self, BenchRecord, Change, Edit, Op, Scoring};
+use clipprobe_bench::bench::{self, BenchRecord, Change, Edit, Op, Scoring};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -28,7 +28,7 @@ pub const MAX_DEPTH: u32 = 5;
 /// start with it.
 pub const IMAGES_DIR: &str = "world";
 /// Value of [`BenchRecord::source`] for world rows.
-pub const SOURCE: &str = clipprobe_probe::report::WORLD_SOURCE;
+pub const SOURCE: &str = clipprobe_report::WORLD_SOURCE;
 
 /// Errors of the world generator.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +50,7 @@ pub enum WorldError {
         source: image::ImageError,
     },
     #[error(transparent)]
-    Probe(#[from] clipprobe_probe::error::Error),
+    Bench(#[from] clipprobe_bench::Error),
     /// A generated chain failed its depth proof (a bug, never expected).
     #[error("scene {scene}, {op}: depth proof failed: {message}")]
     Invariant {

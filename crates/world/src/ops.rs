@@ -27,7 +27,7 @@
 
 use std::collections::BTreeSet;
 
-use clipprobe_probe::bench::Op;
+use clipprobe_bench::bench::Op;
 use rand::seq::SliceRandom;
 use rand::Rng;
 

@@ -210,7 +210,7 @@ pub enum Attribute {
 impl Attribute {
     pub const ALL: [Attribute; 3] = [Attribute::Color, Attribute::Size, Attribute::Pattern];
 
-    /// Category name recorded in [`clipprobe_probe::bench::Edit::category`].
+    /// Category name recorded in [`clipprobe_bench::bench::Edit::category`].
     pub fn name(self) -> &'static str {
         match self {
             Attribute::Color => "color",

@@ -49,8 +49,15 @@ pub fn run(args: Args, printer: &Printer) -> Result<()> {
             report::read_report(&path).with_context(|| format!("reading {}", path.display()))
         })
         .collect::<Result<_>>()?;
-    let merged = report::merge_reports(&reports, args.allow_different_benchmarks)
-        .context("merging the reports")?;
+    let merged = report::merge_reports(&reports, args.allow_different_benchmarks).map_err(|e| {
+        let hint = match e {
+            report::Error::DifferentBenchmarks { .. } => {
+                " (pass --allow-different-benchmarks to merge them anyway)"
+            }
+            _ => "",
+        };
+        anyhow::Error::new(e).context(format!("merging the reports{hint}"))
+    })?;
     if merged.mixes_benchmarks() {
         printer.warn("the merged results come from different benchmark files (see each model's benchmark_sha256)");
     }

@@ -322,8 +322,15 @@ fn import(a: ImportArgs, printer: &Printer) -> anyhow::Result<()> {
         skip_bad: a.skip_bad,
         validated_only: a.validated_only,
     };
-    let outcome = importers::import(benchmark, &a.files, &opts)
-        .with_context(|| format!("importing {benchmark}"))?;
+    let outcome = importers::import(benchmark, &a.files, &opts).map_err(|e| {
+        let hint = match e {
+            clipprobe_bench::Error::BadItem { .. } => {
+                " (use --skip-bad to record bad items as skips)"
+            }
+            _ => "",
+        };
+        anyhow::Error::new(e).context(format!("importing {benchmark}{hint}"))
+    })?;
     let summary_path = importers::write_outcome(&a.out, &outcome, &opts)
         .with_context(|| format!("writing {}", a.out.display()))?;
     report(&outcome, &a.out, &summary_path, printer);
@@ -444,11 +451,36 @@ mod tests {
         }
     }
 
+    /// The library's error names the file and item; the hint names the flag.
+    #[test]
+    fn a_bad_item_gets_the_skip_bad_hint() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("replace_obj.json");
+        std::fs::write(&file, r#"{"1": {"filename": "a.jpg", "caption": "a cat"}}"#)
+            .expect("write");
+        let args = ImportArgs {
+            name: "sugarcrepe".into(),
+            files: vec![file],
+            images_root: None,
+            out: dir.path().join("out.jsonl"),
+            skip_bad: false,
+            check_images: false,
+            validated_only: false,
+        };
+        let e = import(args, &Printer::new(true)).expect_err("bad item");
+        assert!(e.to_string().contains("--skip-bad"), "{e:#}");
+        let cause = format!("{:#}", e);
+        assert!(
+            cause.contains("replace_obj.json") && cause.contains("negative_caption"),
+            "{cause}"
+        );
+    }
+
     #[test]
     fn import_writes_rows_and_summary() {
         let dir = tempfile::tempdir().expect("tmp");
         let fixtures =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../probe/tests/data/benchmarks/valse");
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/tests/data/benchmarks/valse");
         let out = dir.path().join("valse.jsonl");
         let args = ImportArgs {
             name: "valse".into(),

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clipprobe_clip::source::{ModelSource, ResolvedModel};
-use clipprobe_probe::formats;
+use clipprobe_io::formats;
 use clipprobe_probe::metrics::{l2_normalize_rows, Matrix};
 use serde::Serialize;
 
@@ -155,7 +155,7 @@ impl RunPlan {
         let mut sidecar = out.clone().into_os_string();
         sidecar.push(".json");
         let sidecar = PathBuf::from(sidecar);
-        clipprobe_probe::formats::check_output(&sidecar)?;
+        clipprobe_io::formats::check_output(&sidecar)?;
         args.model_args.device.candle()?;
         let input = match (args.texts, args.images) {
             (Some(t), None) => read_texts(&t)?,

@@ -83,7 +83,19 @@ pub fn prepare(args: &Args, bench_path: &Path) -> Result<(Prepared, BenchmarkInf
         limit: args.limit.map(|l| l as usize),
         skip_missing_images: args.skip_missing_images,
     };
-    let selected = evaluate::select(rows, &selection, bench_path, &root)?;
+    let selected = evaluate::select(rows, &selection, bench_path, &root).map_err(|e| {
+        let hint = match e {
+            clipprobe_probe::Error::MissingImage { .. } => {
+                "selecting the rows to evaluate (see --images-root, or --skip-missing-images to \
+                 leave such rows out)"
+            }
+            clipprobe_probe::Error::NothingSelected { .. } => {
+                "selecting the rows to evaluate (check --ops / --limit / --skip-missing-images)"
+            }
+            _ => "selecting the rows to evaluate",
+        };
+        anyhow::Error::new(e).context(hint)
+    })?;
     let prep = Prepared::new(
         selected.rows,
         bench_path,

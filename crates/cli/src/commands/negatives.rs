@@ -158,7 +158,9 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<()> {
     // the negatives and their summary are replaced together, or neither
     let mut set = formats::OutputSet::new();
     negatives::stage_records(&mut set, &args.out, &generated.records)
-        .and_then(|()| formats::stage_json(&mut set, &summary_file, &generated.summary))
+        .and_then(|()| {
+            formats::stage_json(&mut set, &summary_file, &generated.summary).map_err(Into::into)
+        })
         .and_then(|()| set.commit())
         .with_context(|| {
             format!(

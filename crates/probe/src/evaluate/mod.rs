@@ -17,12 +17,12 @@ mod world;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 pub use select::{default_images_root, resolve_image, select, Selected, Selection, SkippedRow};
 pub use world::{concept_kind, world_splits};
 
-use crate::bench::{BenchRecord, ConceptKind, CropBox, Op, Scoring};
+pub use crate::report::{PairResult, PAIRS_CSV_HEADER};
+
+use crate::bench::{BenchRecord, ConceptKind, CropBox, Scoring};
 use crate::concepts;
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
@@ -202,11 +202,12 @@ pub fn token_sensitivity(
     ablated: &Matrix,
 ) -> Result<TokenSensitivity> {
     if ablated.rows != abl.len() {
-        return Err(Error::Input(format!(
-            "token sensitivity: {} ablations but {} embeddings",
-            abl.len(),
-            ablated.rows
-        )));
+        return Err(Error::EmbeddingCount {
+            what: "token sensitivity",
+            items: "ablations",
+            expected: abl.len(),
+            got: ablated.rows,
+        });
     }
     let of = |kind: ConceptKind| -> Result<Option<Summary>> {
         let v: Vec<f64> = abl
@@ -235,22 +236,26 @@ fn select_rows(m: &Matrix, ix: impl IntoIterator<Item = usize>) -> Result<Matrix
 
 fn check_shapes(prep: &Prepared, texts: &Matrix, images: Option<&Matrix>) -> Result<()> {
     if texts.rows != prep.texts.len() {
-        return Err(Error::Input(format!(
-            "evaluation: {} unique texts but {} text embeddings",
-            prep.texts.len(),
-            texts.rows
-        )));
+        return Err(Error::EmbeddingCount {
+            what: "evaluation",
+            items: "unique texts",
+            expected: prep.texts.len(),
+            got: texts.rows,
+        });
     }
     match images {
-        Some(m) if m.rows != prep.images.len() => Err(Error::Input(format!(
-            "evaluation: {} unique images but {} image embeddings",
-            prep.images.len(),
-            m.rows
-        ))),
-        None if !prep.images.is_empty() => Err(Error::Input(format!(
-            "evaluation: the benchmark has {} images but no image embeddings were given",
-            prep.images.len()
-        ))),
+        Some(m) if m.rows != prep.images.len() => Err(Error::EmbeddingCount {
+            what: "evaluation",
+            items: "unique images",
+            expected: prep.images.len(),
+            got: m.rows,
+        }),
+        None if !prep.images.is_empty() => Err(Error::EmbeddingCount {
+            what: "evaluation",
+            items: "unique images",
+            expected: prep.images.len(),
+            got: 0,
+        }),
         _ => Ok(()),
     }
 }
@@ -267,12 +272,8 @@ fn ci(values: &[f64], seed: u64, name: &str) -> Result<Interval> {
     )?)
 }
 
-/// The names and member subsets of SugarCrepe's three averages.
-pub const GROUPS: [(&str, &[Op]); 3] = [
-    ("REPLACE", &[Op::ReplaceObj, Op::ReplaceAtt, Op::ReplaceRel]),
-    ("SWAP", &[Op::SwapObj, Op::SwapAtt]),
-    ("ADD", &[Op::AddObj, Op::AddAtt]),
-];
+/// SugarCrepe's three averages (defined with the ops, in the bench crate).
+pub use crate::bench::GROUPS;
 
 /// Every metric of one model on a prepared benchmark, from L2-normalised embeddings
 /// (`texts` rows follow [`Prepared::texts`], `images` rows follow [`Prepared::images`]).
@@ -287,7 +288,7 @@ pub fn evaluate(
 ) -> Result<ModelResult> {
     check_shapes(prep, texts, images)?;
     if prep.rows.is_empty() {
-        return Err(Error::Input("evaluation: the benchmark has no rows".into()));
+        return Err(Error::NoRows);
     }
     // anisotropy baseline over the unique true captions
     let mut uniq: Vec<usize> = prep.caption_ix.clone();
@@ -616,33 +617,6 @@ fn groups(
     Ok(out)
 }
 
-/// One model's outcome on one benchmark row (a line of `pairs.jsonl` / `pairs.csv`).
-///
-/// Cosines are of L2-normalised embeddings. For `itm` rows with an image: `margin =
-/// cos_image_caption − cos_image_negative` and `correct = margin > 0`. For Winoground rows:
-/// also the negative image's cosines, and `correct` is the group outcome. Without an image
-/// only `cos_caption_negative` is set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PairResult {
-    /// The model's display label.
-    pub model: String,
-    pub id: String,
-    pub op: String,
-    pub depth: u32,
-    pub scoring: Scoring,
-    pub caption: String,
-    pub negative: String,
-    pub image: Option<String>,
-    pub negative_image: Option<String>,
-    pub cos_caption_negative: f64,
-    pub cos_image_caption: Option<f64>,
-    pub cos_image_negative: Option<f64>,
-    pub cos_negative_image_caption: Option<f64>,
-    pub cos_negative_image_negative: Option<f64>,
-    pub margin: Option<f64>,
-    pub correct: Option<bool>,
-}
-
 /// Per-row results of one model, in benchmark row order.
 pub fn pairs(
     prep: &Prepared,
@@ -651,14 +625,14 @@ pub fn pairs(
     images: Option<&Matrix>,
 ) -> Result<Vec<PairResult>> {
     check_shapes(prep, texts, images)?;
-    let finite = |v: f64, r: &BenchRecord, what: &str| -> Result<f64> {
+    let finite = |v: f64, r: &BenchRecord, what: &'static str| -> Result<f64> {
         if v.is_finite() {
             Ok(v)
         } else {
-            Err(Error::Input(format!(
-                "row {:?}: {what} is undefined (a zero or non-finite embedding)",
-                r.id
-            )))
+            Err(Error::Undefined {
+                row: r.id.clone(),
+                what,
+            })
         }
     };
     let mut out = Vec::with_capacity(prep.rows.len());
@@ -716,53 +690,4 @@ pub fn pairs(
         out.push(p);
     }
     Ok(out)
-}
-
-/// CSV columns of `pairs.csv`, in order.
-pub const PAIRS_CSV_HEADER: [&str; 16] = [
-    "model",
-    "id",
-    "op",
-    "depth",
-    "scoring",
-    "caption",
-    "negative",
-    "image",
-    "negative_image",
-    "cos_caption_negative",
-    "cos_image_caption",
-    "cos_image_negative",
-    "cos_negative_image_caption",
-    "cos_negative_image_negative",
-    "margin",
-    "correct",
-];
-
-impl PairResult {
-    /// The row's CSV fields in [`PAIRS_CSV_HEADER`] order (unquoted; empty for `null`).
-    pub fn csv_fields(&self) -> Vec<String> {
-        let f = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-        let s = |v: &Option<String>| v.clone().unwrap_or_default();
-        vec![
-            self.model.clone(),
-            self.id.clone(),
-            self.op.clone(),
-            self.depth.to_string(),
-            match self.scoring {
-                Scoring::Itm => "itm".into(),
-                Scoring::Winoground => "winoground".into(),
-            },
-            self.caption.clone(),
-            self.negative.clone(),
-            s(&self.image),
-            s(&self.negative_image),
-            self.cos_caption_negative.to_string(),
-            f(self.cos_image_caption),
-            f(self.cos_image_negative),
-            f(self.cos_negative_image_caption),
-            f(self.cos_negative_image_negative),
-            f(self.margin),
-            self.correct.map(|b| b.to_string()).unwrap_or_default(),
-        ]
-    }
 }

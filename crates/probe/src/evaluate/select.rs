@@ -17,16 +17,8 @@ pub struct Selection {
     pub skip_missing_images: bool,
 }
 
-/// A row left out because an image it names is missing.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SkippedRow {
-    pub id: String,
-    /// `image` or `negative_image`.
-    pub field: String,
-    pub path: PathBuf,
-    /// Why: `does not exist`, `is a folder`, ...
-    pub reason: String,
-}
+/// A row left out because an image it names is missing (a report type, re-exported).
+pub use crate::report::SkippedRow;
 
 /// The rows kept, and those skipped for missing images.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,16 +98,13 @@ pub fn select(
                     });
                     continue 'rows;
                 }
-                return Err(Error::Row {
+                return Err(Error::MissingImage {
                     path: bench.to_path_buf(),
                     row: r.id.clone(),
-                    field: field.into(),
-                    message: format!(
-                        "{} {reason} (relative paths resolve against {}; see --images-root, \
-                         or --skip-missing-images to leave such rows out)",
-                        full.display(),
-                        root.display()
-                    ),
+                    field,
+                    image: full,
+                    reason,
+                    root: root.to_path_buf(),
                 });
             }
         }
@@ -123,9 +112,8 @@ pub fn select(
         kept.push(r);
     }
     if kept.is_empty() {
-        return Err(Error::File {
+        return Err(Error::NothingSelected {
             path: bench.to_path_buf(),
-            message: "no rows left to evaluate after --ops / --limit / skipped images".into(),
         });
     }
     Ok(Selected {

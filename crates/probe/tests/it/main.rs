@@ -1,3 +1,1 @@
-mod importers;
 mod negatives;
-mod report;

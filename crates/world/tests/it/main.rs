@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use clipprobe_probe::bench::{read_bench, Op, Scoring};
+use clipprobe_bench::bench::{read_bench, Op, Scoring};
 use clipprobe_world::render::{centres, draw_order, object_layer, render, CANVAS};
 use clipprobe_world::scene::{Object, Relation, Scene, Size, Slot};
 use clipprobe_world::{chain_of, ops, scene_of, write_benchmark, WorldConfig};

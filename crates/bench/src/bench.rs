@@ -26,7 +26,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::formats;
+use clipprobe_io::formats;
 
 /// Version of the benchmark JSON Lines format.
 pub const BENCH_SCHEMA_VERSION: u64 = 1;
@@ -357,6 +357,13 @@ impl BenchRecord {
     }
 }
 
+/// The names and member subsets of SugarCrepe's three averages.
+pub const GROUPS: [(&str, &[Op]); 3] = [
+    ("REPLACE", &[Op::ReplaceObj, Op::ReplaceAtt, Op::ReplaceRel]),
+    ("SWAP", &[Op::SwapObj, Op::SwapAtt]),
+    ("ADD", &[Op::AddObj, Op::AddAtt]),
+];
+
 /// Reads and validates a benchmark file. Errors name the line: bad JSON, a missing field,
 /// an unsupported `schema_version`, an empty caption/negative, a duplicate `id`, a
 /// `winoground` row without both images, a malformed `bbox`.
@@ -406,7 +413,7 @@ pub fn read_bench(path: &Path) -> Result<Vec<BenchRecord>> {
 
 /// Writes benchmark rows as JSON Lines, atomically.
 pub fn write_bench(path: &Path, rows: &[BenchRecord]) -> Result<()> {
-    formats::write_jsonl(path, rows)
+    Ok(formats::write_jsonl(path, rows)?)
 }
 
 #[cfg(test)]

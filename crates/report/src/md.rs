@@ -5,8 +5,8 @@
 use std::fmt::Write;
 
 use super::{labels, ordered_ops, Report};
-use crate::evaluate::GROUPS;
-use crate::metrics::{Interval, Summary};
+use clipprobe_bench::bench::GROUPS;
+use clipprobe_metrics::{Interval, Summary};
 
 /// Escapes text for a Markdown table cell.
 pub(super) fn cell(s: &str) -> String {

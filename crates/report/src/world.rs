@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::md::{pct_ci, Tables, WORLD_PREFIX};
 use super::{Report, WinogroundCi};
-use crate::bench::Op;
-use crate::metrics::{Interval, WinogroundScores};
+use clipprobe_bench::bench::Op;
+use clipprobe_metrics::{Interval, WinogroundScores};
 
 /// Value of `BenchRecord::source` on rows of the synthetic world (`clipprobe world`).
 pub const WORLD_SOURCE: &str = "world";

@@ -17,7 +17,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, OutputProblem, Result};
 
 const TMP_SUFFIX: &str = ".clipprobe.tmp";
 
@@ -25,22 +25,22 @@ const TMP_SUFFIX: &str = ".clipprobe.tmp";
 /// itself is not a folder. Call it before doing the work whose result goes there.
 pub fn check_output(path: &Path) -> Result<()> {
     let dir = parent_dir(path);
-    let refuse = |m: String| Error::File {
+    let refuse = |problem| Error::Output {
         path: path.to_path_buf(),
-        message: m,
+        problem,
     };
     if !dir.is_dir() {
         return Err(refuse(if dir.exists() {
-            format!("{} is not a folder", dir.display())
+            OutputProblem::ParentNotFolder(dir)
         } else {
-            format!("output folder {} does not exist", dir.display())
+            OutputProblem::NoFolder(dir)
         }));
     }
     if path.is_dir() {
-        return Err(refuse("is a folder; give a file name".into()));
+        return Err(refuse(OutputProblem::IsFolder));
     }
     if path.file_name().is_none() {
-        return Err(refuse("has no file name".into()));
+        return Err(refuse(OutputProblem::NoFileName));
     }
     Ok(())
 }
@@ -230,10 +230,10 @@ pub fn read_lines(path: &Path) -> Result<Vec<(usize, String)>> {
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     for (i, raw) in body.split(|&b| b == b'\n').enumerate() {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let line = std::str::from_utf8(raw).map_err(|e| Error::Line {
+        let line = std::str::from_utf8(raw).map_err(|e| Error::NotUtf8 {
             path: path.to_path_buf(),
             line: i + 1,
-            message: format!("not valid UTF-8 (byte {} of the line)", e.valid_up_to() + 1),
+            byte: e.valid_up_to() + 1,
         })?;
         out.push((i + 1, line.to_string()));
     }
@@ -254,9 +254,8 @@ pub fn read_captions(path: &Path) -> Result<Captions> {
         }
     }
     if captions.is_empty() {
-        return Err(Error::File {
+        return Err(Error::NoCaptions {
             path: path.to_path_buf(),
-            message: "no captions (the file is empty or has only blank lines)".into(),
         });
     }
     Ok(Captions {
@@ -283,9 +282,9 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
 
 /// Stages pretty JSON with a trailing newline into `set`.
 pub fn stage_json<T: serde::Serialize>(set: &mut OutputSet, path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::File {
+    let text = serde_json::to_string_pretty(value).map_err(|source| Error::Serialize {
         path: path.to_path_buf(),
-        message: format!("cannot serialise: {e}"),
+        source,
     })?;
     set.stage(path, |w| {
         w.write_all(text.as_bytes())?;
@@ -308,9 +307,9 @@ pub fn stage_jsonl<T: serde::Serialize>(
 ) -> Result<()> {
     let mut buf = Vec::new();
     for r in rows {
-        serde_json::to_writer(&mut buf, r).map_err(|e| Error::File {
+        serde_json::to_writer(&mut buf, r).map_err(|source| Error::Serialize {
             path: path.to_path_buf(),
-            message: format!("cannot serialise: {e}"),
+            source,
         })?;
         buf.push(b'\n');
     }
@@ -324,10 +323,10 @@ pub fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<(us
         if line.trim().is_empty() {
             continue;
         }
-        let v = serde_json::from_str(&line).map_err(|e| Error::Line {
+        let v = serde_json::from_str(&line).map_err(|source| Error::JsonLine {
             path: path.to_path_buf(),
             line: n,
-            message: e.to_string(),
+            source,
         })?;
         out.push((n, v));
     }
@@ -337,9 +336,9 @@ pub fn read_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<(us
 /// Reads a whole JSON file into `T`.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::File {
+    serde_json::from_slice(&bytes).map_err(|source| Error::Json {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        source,
     })
 }
 
@@ -360,11 +359,12 @@ pub fn stage_npy_f32(
     data: &[f32],
 ) -> Result<()> {
     if data.len() != rows * cols {
-        return Err(Error::Input(format!(
-            "npy {}: {} values for shape [{rows}, {cols}]",
-            path.display(),
-            data.len()
-        )));
+        return Err(Error::NpyShape {
+            path: path.to_path_buf(),
+            rows,
+            cols,
+            values: data.len(),
+        });
     }
     let mut header =
         format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
@@ -372,8 +372,11 @@ pub fn stage_npy_f32(
     let unpadded = 10 + header.len() + 1;
     header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
     header.push('\n');
-    let hlen =
-        u16::try_from(header.len()).map_err(|_| Error::Input("npy header too long".into()))?;
+    let hlen = u16::try_from(header.len()).map_err(|_| Error::NpyHeader {
+        path: path.to_path_buf(),
+        rows,
+        cols,
+    })?;
     set.stage(path, |w| {
         w.write_all(b"\x93NUMPY\x01\x00")?;
         w.write_all(&hlen.to_le_bytes())?;
@@ -388,9 +391,9 @@ pub fn stage_npy_f32(
 /// Reads a 2-D little-endian float32 `.npy` file (as written by [`write_npy_f32`] or NumPy).
 /// Returns `(rows, cols, data)`.
 pub fn read_npy_f32(path: &Path) -> Result<(usize, usize, Vec<f32>)> {
-    let bad = |m: &str| Error::File {
+    let bad = |reason| Error::Npy {
         path: path.to_path_buf(),
-        message: format!("not a 2-D float32 .npy file: {m}"),
+        reason,
     };
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {

@@ -58,23 +58,27 @@
 //! writing (serde_json would write NaN as `null`). Full description: `docs/reports.md`.
 
 mod check;
+pub mod error;
 mod html;
 mod md;
 pub use md::WORLD_PREFIX;
+mod pairs;
+pub use pairs::{PairResult, PAIRS_CSV_HEADER};
+pub mod published;
 mod svg;
 mod world;
 pub use world::{SplitResult, WorldSplits, WORLD_SOURCE};
 
+pub use error::{Error, Result};
+
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::bench::Op;
-use crate::error::{Error, Result};
-use crate::evaluate::{PairResult, SkippedRow, PAIRS_CSV_HEADER};
-use crate::formats;
-use crate::metrics::{
+use clipprobe_bench::bench::Op;
+use clipprobe_io::formats;
+use clipprobe_metrics::{
     EditGapAlignment, Histogram, Interval, MacroAccuracy, ModalityGap, Projection,
     SugarCrepePpScores, Summary, WinogroundScores,
 };
@@ -127,6 +131,17 @@ pub struct BenchmarkInfo {
     /// Rows left out by `--skip-missing-images`.
     #[serde(default)]
     pub skipped: Vec<SkippedRow>,
+}
+
+/// A row left out because an image it names is missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedRow {
+    pub id: String,
+    /// `image` or `negative_image`.
+    pub field: String,
+    pub path: PathBuf,
+    /// Why: `does not exist`, `is a folder`, ...
+    pub reason: String,
 }
 
 /// Which rows of the benchmark file were evaluated.
@@ -216,7 +231,7 @@ pub struct GroupResult {
     pub text_cosine_mean: f64,
     /// Mean of the subsets' ITM accuracies; `null` unless every averaged subset has one.
     pub itm_accuracy: Option<f64>,
-    /// Stratified bootstrap 95% interval of that mean ([`crate::metrics::bootstrap_mean_ci`]).
+    /// Stratified bootstrap 95% interval of that mean ([`clipprobe_metrics::bootstrap_mean_ci`]).
     pub itm_accuracy_ci: Option<Interval>,
 }
 
@@ -255,7 +270,7 @@ pub struct OpResult {
     pub itm_accuracy: Option<f64>,
     /// Pairs scored for `itm_accuracy` (rows with an image and `itm` scoring).
     pub itm_pairs: usize,
-    /// Bootstrap 95% interval of `itm_accuracy` (seeded, [`crate::metrics::BOOTSTRAP_RESAMPLES`]).
+    /// Bootstrap 95% interval of `itm_accuracy` (seeded, [`clipprobe_metrics::BOOTSTRAP_RESAMPLES`]).
     pub itm_accuracy_ci: Option<Interval>,
     pub itm_margin: Option<Summary>,
     pub itm_accuracy_gap_removed: Option<f64>,
@@ -368,21 +383,21 @@ impl Report {
     /// every number finite (errors name the field).
     pub fn validate(&self) -> Result<()> {
         if self.results.is_empty() {
-            return Err(Error::Input("a report needs at least one result".into()));
+            return Err(Error::NoResults);
         }
         if self.models.len() != self.results.len() {
-            return Err(Error::Input(format!(
-                "report has {} models but {} results",
-                self.models.len(),
-                self.results.len()
-            )));
+            return Err(Error::ModelCount {
+                models: self.models.len(),
+                results: self.results.len(),
+            });
         }
         for (i, (m, r)) in self.models.iter().zip(&self.results).enumerate() {
             if m.id != r.model || m.revision != r.revision {
-                return Err(Error::Input(format!(
-                    "models[{i}] is {}@{} but results[{i}] is {}@{}",
-                    m.id, m.revision, r.model, r.revision
-                )));
+                return Err(Error::ModelMismatch {
+                    index: i,
+                    model: format!("{}@{}", m.id, m.revision),
+                    result: format!("{}@{}", r.model, r.revision),
+                });
             }
         }
         check::finite(self)
@@ -520,8 +535,10 @@ pub fn render_files(
     pairs: Option<&[PairResult]>,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     report.validate()?;
-    let json = serde_json::to_string_pretty(report)
-        .map_err(|e| Error::Input(format!("report.json: cannot serialise: {e}")))?;
+    let json = serde_json::to_string_pretty(report).map_err(|source| Error::Serialize {
+        file: "report.json",
+        source,
+    })?;
     let mut files = vec![
         ("report.json".to_string(), (json + "\n").into_bytes()),
         ("report.md".to_string(), md::render(report).into_bytes()),
@@ -554,12 +571,12 @@ pub fn render_files(
         let header: Vec<String> = PAIRS_CSV_HEADER.iter().map(|h| h.to_string()).collect();
         let mut csv = formats::csv_line(&header);
         for p in pairs {
-            jsonl.push_str(&serde_json::to_string(p).map_err(|e| {
-                Error::Input(format!(
-                    "pairs.jsonl: row {:?}: cannot serialise: {e}",
-                    p.id
-                ))
-            })?);
+            jsonl.push_str(
+                &serde_json::to_string(p).map_err(|source| Error::SerializePair {
+                    row: p.id.clone(),
+                    source,
+                })?,
+            );
             jsonl.push('\n');
             csv.push_str(&formats::csv_line(&p.csv_fields()));
         }
@@ -636,12 +653,12 @@ fn slugify(title: &str) -> String {
 pub fn write_report(dir: &Path, report: &Report, pairs: Option<&[PairResult]>) -> Result<()> {
     let files = render_files(report, pairs)?;
     let tables = dir.join("tables");
-    std::fs::create_dir_all(&tables).map_err(|e| Error::io(&tables, e))?;
+    std::fs::create_dir_all(&tables).map_err(|e| clipprobe_io::Error::io(&tables, e))?;
     let mut set = formats::OutputSet::new();
     for (name, bytes) in files {
         set.stage_bytes(&dir.join(name), &bytes)?;
     }
-    set.commit()
+    Ok(set.commit()?)
 }
 
 /// Reads a `report.json`; an unknown `schema_version` is [`Error::UnsupportedVersion`].
@@ -675,23 +692,18 @@ pub fn read_report(path: &Path) -> Result<Report> {
 /// result keeps its own `benchmark_sha256` and the md/html writers flag a mixed report.
 /// The same model and revision over the same benchmark twice is an error.
 pub fn merge_reports(reports: &[Report], allow_different_benchmarks: bool) -> Result<Report> {
-    let first = reports
-        .first()
-        .ok_or_else(|| Error::Input("nothing to merge: no reports".into()))?;
+    let first = reports.first().ok_or(Error::NothingToMerge)?;
     let mut models = Vec::new();
     let mut results: Vec<ModelResult> = Vec::new();
     for (i, r) in reports.iter().enumerate() {
         if r.benchmark.sha256 != first.benchmark.sha256 && !allow_different_benchmarks {
-            return Err(Error::Input(format!(
-                "report {} is over benchmark {} (sha256 {}) but report 1 is over {} (sha256 {}): \
-                 their numbers come from different pairs and are not comparable; \
-                 pass --allow-different-benchmarks to merge them anyway",
-                i + 1,
-                r.benchmark.path,
-                r.benchmark.sha256,
-                first.benchmark.path,
-                first.benchmark.sha256
-            )));
+            return Err(Error::DifferentBenchmarks {
+                report: i + 1,
+                path: r.benchmark.path.clone(),
+                sha256: r.benchmark.sha256.clone(),
+                first_path: first.benchmark.path.clone(),
+                first_sha256: first.benchmark.sha256.clone(),
+            });
         }
         for (m, res) in r.models.iter().zip(&r.results) {
             let same = |(xm, x): (&ModelInfo, &ModelResult)| {
@@ -702,14 +714,12 @@ pub fn merge_reports(reports: &[Report], allow_different_benchmarks: bool) -> Re
                     && xm.device == m.device
             };
             if let Some((_, dup)) = models.iter().zip(&results).find(|&p| same(p)) {
-                return Err(Error::Input(format!(
-                    "{}@{} ({}, {}) appears twice over the same benchmark (report {})",
-                    dup.model,
-                    dup.revision,
-                    m.dtype,
-                    m.device,
-                    i + 1
-                )));
+                return Err(Error::DuplicateModel {
+                    model: format!("{}@{}", dup.model, dup.revision),
+                    dtype: m.dtype.clone(),
+                    device: m.device.clone(),
+                    report: i + 1,
+                });
             }
             models.push(m.clone());
             results.push(res.clone());

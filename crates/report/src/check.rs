@@ -14,22 +14,32 @@ use crate::error::{Error, Result};
 /// (`results[0].ops.swap_att.itm_accuracy`).
 pub fn finite<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let mut c = Checker { path: Vec::new() };
-    value.serialize(&mut c).map_err(|e| Error::Input(e.0))
+    value.serialize(&mut c).map_err(|e| match e {
+        CheckError::NotFinite { field, value } => Error::NotFinite { field, value },
+        CheckError::Custom(message) => Error::Unserializable { message },
+    })
 }
 
-/// The checker's error: a message naming the path.
+/// The checker's error: the first non-finite number and its field path, or an error of a
+/// type's own `Serialize` implementation.
 #[derive(Debug)]
-pub struct CheckError(String);
+pub enum CheckError {
+    NotFinite { field: String, value: f64 },
+    Custom(String),
+}
 
 impl std::fmt::Display for CheckError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            CheckError::NotFinite { field, value } => write!(f, "{field}: {value}"),
+            CheckError::Custom(m) => f.write_str(m),
+        }
     }
 }
 impl std::error::Error for CheckError {}
 impl ser::Error for CheckError {
     fn custom<T: std::fmt::Display>(msg: T) -> Self {
-        CheckError(msg.to_string())
+        CheckError::Custom(msg.to_string())
     }
 }
 
@@ -59,10 +69,10 @@ impl Checker {
         if v.is_finite() {
             Ok(())
         } else {
-            Err(CheckError(format!(
-                "report field {} is not finite ({v}); refusing to write it",
-                self.here()
-            )))
+            Err(CheckError::NotFinite {
+                field: self.here(),
+                value: v,
+            })
         }
     }
 

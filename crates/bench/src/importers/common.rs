@@ -76,7 +76,7 @@ impl From<String> for ItemIssue {
 /// twice is an error naming the key and position: a plain parse would keep the last one and
 /// silently drop the others.
 pub(super) fn parse_json(path: &Path, bytes: &[u8]) -> Result<Value> {
-    strict_json(crate::formats::strip_bom(bytes)).map_err(|e| Error::File {
+    strict_json(clipprobe_io::formats::strip_bom(bytes)).map_err(|e| Error::File {
         path: path.to_path_buf(),
         message: format!("not valid JSON: {e}"),
     })
@@ -217,10 +217,11 @@ pub(super) fn listed_items(path: &Path, value: Value, what: &str) -> Result<Vec<
 /// Items of a JSON Lines file (blank lines ignored); a line that is not JSON is a malformed
 /// item, so `skip_bad` can record it.
 pub(super) fn jsonl_items(path: &Path, bytes: &[u8]) -> Result<Vec<RawItem>> {
-    let text = std::str::from_utf8(crate::formats::strip_bom(bytes)).map_err(|e| Error::File {
-        path: path.to_path_buf(),
-        message: format!("not valid UTF-8 (byte {})", e.valid_up_to() + 1),
-    })?;
+    let text =
+        std::str::from_utf8(clipprobe_io::formats::strip_bom(bytes)).map_err(|e| Error::File {
+            path: path.to_path_buf(),
+            message: format!("not valid UTF-8 (byte {})", e.valid_up_to() + 1),
+        })?;
     Ok(text
         .lines()
         .enumerate()

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::Digest;
 
-use crate::error::{Error, Result};
+use crate::error::{CacheFileProblem, Error, ImageFileProblem, Result};
 
 /// Magic bytes at the start of every cache file (format version 2).
 pub const HEADER: &[u8; 16] = b"CLIPPROBE-EMB\x00\x00\x02";
@@ -73,23 +73,21 @@ pub fn region_key(file: Key, crop: Option<[i64; 4]>) -> Key {
 /// other non-regular file, or a file larger than `max_bytes`, is an error naming it.
 pub fn file_key(path: &Path, max_bytes: u64) -> Result<Key> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    let refuse = |m: String| Error::File {
+    let refuse = |problem| Error::ImageFile {
         path: path.to_path_buf(),
-        message: m,
+        problem,
     };
     if meta.is_dir() {
-        return Err(refuse("is a folder, not an image file".into()));
+        return Err(refuse(ImageFileProblem::Folder));
     }
     if !meta.is_file() {
-        return Err(refuse(
-            "is not a regular file (a device, pipe or socket)".into(),
-        ));
+        return Err(refuse(ImageFileProblem::NotRegular));
     }
     if meta.len() > max_bytes {
-        return Err(refuse(format!(
-            "is {} bytes, more than the {max_bytes} accepted for an image (--max-image-bytes)",
-            meta.len()
-        )));
+        return Err(refuse(ImageFileProblem::TooLarge {
+            bytes: meta.len(),
+            max_bytes,
+        }));
     }
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut hasher = sha2::Sha256::new();
@@ -105,9 +103,7 @@ pub fn file_key(path: &Path, max_bytes: u64) -> Result<Key> {
         hasher.update(&buf[..n]);
     }
     if total > max_bytes {
-        return Err(refuse(format!(
-            "grew past the {max_bytes} bytes accepted for an image while it was read"
-        )));
+        return Err(refuse(ImageFileProblem::Grew { max_bytes }));
     }
     Ok(hasher.finalize().into())
 }
@@ -159,9 +155,9 @@ impl EmbeddingCache {
     /// cut off.
     pub fn open(path: &Path, dim: usize) -> Result<Self> {
         if dim == 0 {
-            return Err(Error::Input(
-                "embedding cache: dimension must be positive".into(),
-            ));
+            return Err(Error::CacheDimension {
+                path: path.to_path_buf(),
+            });
         }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -172,10 +168,6 @@ impl EmbeddingCache {
             .create(true)
             .open(path)
             .map_err(|e| Error::io(path, e))?;
-        let bad = |m: String| Error::File {
-            path: path.to_path_buf(),
-            message: format!("embedding cache: {m} (delete the file to rebuild it)"),
-        };
         let head = HEADER.len() + 4;
         let rec = RECORD_MARK.len() + 32 + 4 * dim + 8;
         let mut foreign = None;
@@ -191,7 +183,7 @@ impl EmbeddingCache {
                 return Ok((HashMap::new(), Vec::new(), None));
             }
             if &bytes[..HEADER.len()] != HEADER {
-                foreign = Some("not a clipprobe cache file or another format version".into());
+                foreign = Some(CacheFileProblem::Foreign);
                 return Ok((HashMap::new(), Vec::new(), None));
             }
             let found = u32::from_le_bytes([
@@ -201,7 +193,10 @@ impl EmbeddingCache {
                 bytes[HEADER.len() + 3],
             ]) as usize;
             if found != dim {
-                foreign = Some(format!("written for dimension {found}, not {dim}"));
+                foreign = Some(CacheFileProblem::Dimension {
+                    found,
+                    expected: dim,
+                });
                 return Ok((HashMap::new(), Vec::new(), None));
             }
             let body = &bytes[head..];
@@ -265,8 +260,11 @@ impl EmbeddingCache {
             });
             Ok((index, data, repair))
         })?;
-        if let Some(m) = foreign {
-            return Err(bad(m));
+        if let Some(problem) = foreign {
+            return Err(Error::CacheFile {
+                path: path.to_path_buf(),
+                problem,
+            });
         }
         Ok(EmbeddingCache {
             path: path.to_path_buf(),
@@ -315,20 +313,18 @@ impl EmbeddingCache {
     /// under the file's lock. Keys already present are skipped. Non-finite values are refused.
     pub fn insert_batch(&mut self, keys: &[Key], rows: &[f32]) -> Result<()> {
         if rows.len() != keys.len() * self.dim {
-            return Err(Error::Input(format!(
-                "embedding cache {}: {} values for {} keys of dimension {}",
-                self.path.display(),
-                rows.len(),
-                keys.len(),
-                self.dim
-            )));
+            return Err(Error::CacheBatch {
+                path: self.path.clone(),
+                values: rows.len(),
+                keys: keys.len(),
+                dim: self.dim,
+            });
         }
         if let Some(i) = rows.iter().position(|v| !v.is_finite()) {
-            return Err(Error::Input(format!(
-                "embedding cache {}: non-finite value in row {} of the batch",
-                self.path.display(),
-                i / self.dim
-            )));
+            return Err(Error::CacheNotFinite {
+                path: self.path.clone(),
+                row: i / self.dim,
+            });
         }
         let mut buf = Vec::with_capacity(keys.len() * (44 + 4 * self.dim));
         for (k, row) in keys.iter().zip(rows.chunks_exact(self.dim)) {

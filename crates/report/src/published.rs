@@ -1,14 +1,15 @@
 //! Published numbers shown beside measured ones: a committed table
-//! (`crates/probe/published/sugarcrepe.tsv`, each row with its source) of SugarCrepe ITM
+//! (`crates/report/published/sugarcrepe.tsv`, each row with its source) of SugarCrepe ITM
 //! accuracies for known model ids. [`for_model`] attaches them to a result when the model id
 //! matches and the op's rows all come from the SugarCrepe importer (`source: "sugarcrepe"`),
 //! i.e. when the evaluated benchmark is the published one.
 
 use std::collections::BTreeMap;
 
-use crate::bench::BenchRecord;
+use clipprobe_bench::bench::BenchRecord;
+
 use crate::error::{Error, Result};
-use crate::report::PublishedResult;
+use crate::PublishedResult;
 
 /// The built-in table of published SugarCrepe numbers (TSV, `#` comments).
 pub const SUGARCREPE_TSV: &str = include_str!("../published/sugarcrepe.tsv");
@@ -30,7 +31,10 @@ pub fn parse_table(text: &str) -> Result<Vec<PublishedRow>> {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
-        let bad = |m: &str| Error::Input(format!("published table line {}: {m}", i + 1));
+        let bad = |m: &str| Error::PublishedLine {
+            line: i + 1,
+            problem: m.to_string(),
+        };
         let cols: Vec<&str> = line.split('\t').collect();
         let [model, subset, pct, source] = cols.as_slice() else {
             return Err(bad("expected 4 tab-separated columns"));

@@ -32,8 +32,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::bench::BenchRecord;
-use crate::error::{Error, Result};
-use crate::formats;
+use crate::error::{Error, ItemAt, Result};
+use clipprobe_io::formats;
 use common::{FileCtx, Importer, ItemIssue, RawItem};
 
 /// Version of the import summary (`<out>.summary.json`).
@@ -92,10 +92,10 @@ impl Benchmark {
             .find(|b| b.name() == name)
             .ok_or_else(|| {
                 let known: Vec<&str> = Benchmark::ALL.iter().map(|b| b.name()).collect();
-                Error::Input(format!(
-                    "unknown benchmark {name:?} (known: {})",
-                    known.join(", ")
-                ))
+                Error::UnknownBenchmark {
+                    name: name.to_string(),
+                    known: known.join(", "),
+                }
             })
     }
 
@@ -296,14 +296,12 @@ pub fn import(
 ) -> Result<ImportOutcome> {
     let importer = benchmark.importer();
     if opts.validated_only && !importer.supports_validation_filter() {
-        return Err(Error::Input(format!(
-            "{benchmark} records no annotator validation: `validated_only` applies to valse only"
-        )));
+        return Err(Error::NoValidation {
+            benchmark: benchmark.to_string(),
+        });
     }
     if opts.check_images && opts.images_root.is_none() {
-        return Err(Error::Input(
-            "checking images needs the images root (--images-root)".into(),
-        ));
+        return Err(Error::NeedsImagesRoot);
     }
     let files = expand_inputs(paths, importer.extensions())?;
     let mut outcome = ImportOutcome {
@@ -314,7 +312,7 @@ pub fn import(
     };
     let mut seen: HashMap<String, (PathBuf, String)> = HashMap::new();
     for path in &files {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = std::fs::read(path).map_err(|e| clipprobe_io::Error::io(path, e))?;
         let parsed = importer.parse(path, &bytes)?;
         let rows_before = outcome.rows.len();
         let skips_before = outcome.skipped.len();
@@ -388,16 +386,16 @@ pub fn import(
             .into_iter()
             .map(|(k, n)| format!("{n} {k}"))
             .collect();
-        return Err(Error::Input(format!(
-            "no {benchmark} rows imported from {} file(s) ({} skipped: {})",
-            files.len(),
-            outcome.skipped.len(),
-            if per_kind.is_empty() {
+        return Err(Error::NothingImported {
+            benchmark: benchmark.to_string(),
+            files: files.len(),
+            skipped: outcome.skipped.len(),
+            per_kind: if per_kind.is_empty() {
                 "none".to_string()
             } else {
                 per_kind.join(", ")
-            }
-        )));
+            },
+        });
     }
     Ok(outcome)
 }
@@ -406,18 +404,18 @@ pub fn import(
 /// is, a folder is walked recursively for files ending in one of `extensions`.
 pub fn expand_inputs(paths: &[PathBuf], extensions: &[&str]) -> Result<Vec<PathBuf>> {
     if paths.is_empty() {
-        return Err(Error::Input("no benchmark files given".into()));
+        return Err(Error::NoInputs);
     }
     let mut out = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+        let meta = std::fs::metadata(p).map_err(|e| clipprobe_io::Error::io(p, e))?;
         if meta.is_dir() {
             let before = out.len();
             walk(p, extensions, &mut out)?;
             if out.len() == before {
-                return Err(Error::File {
+                return Err(Error::EmptyFolder {
                     path: p.clone(),
-                    message: format!("no .{} files in this folder", extensions.join(" / .")),
+                    extensions: extensions.join(" / ."),
                 });
             }
         } else {
@@ -429,11 +427,13 @@ pub fn expand_inputs(paths: &[PathBuf], extensions: &[&str]) -> Result<Vec<PathB
 }
 
 fn walk(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| clipprobe_io::Error::io(dir, e))?;
     for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let entry = entry.map_err(|e| clipprobe_io::Error::io(dir, e))?;
         let path = entry.path();
-        let ty = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        let ty = entry
+            .file_type()
+            .map_err(|e| clipprobe_io::Error::io(&path, e))?;
         if ty.is_dir() {
             walk(&path, extensions, out)?;
         } else if path
@@ -460,9 +460,9 @@ fn place_images(
         if check && !full.is_file() {
             return Ok(Err(full));
         }
-        let s = full.to_str().ok_or_else(|| {
-            Error::Input(format!("image path {} is not valid UTF-8", full.display()))
-        })?;
+        let s = full
+            .to_str()
+            .ok_or_else(|| Error::ImagePathNotUtf8 { path: full.clone() })?;
         *slot = Some(s.to_string());
     }
     Ok(Ok(()))
@@ -478,17 +478,13 @@ fn skip(path: &Path, item: &str, kind: SkipKind, reason: String) -> Skip {
 }
 
 fn item_error(path: &Path, item: &RawItem, reason: &str) -> Error {
-    let hint = "(use --skip-bad to record bad items as skips)";
-    match item.line {
-        Some(line) => Error::Line {
-            path: path.to_path_buf(),
-            line,
-            message: format!("{reason} {hint}"),
+    Error::BadItem {
+        path: path.to_path_buf(),
+        at: match item.line {
+            Some(line) => ItemAt::Line(line),
+            None => ItemAt::Label(item.label.clone()),
         },
-        None => Error::File {
-            path: path.to_path_buf(),
-            message: format!("{}: {reason} {hint}", item.label),
-        },
+        reason: reason.to_string(),
     }
 }
 

@@ -1,0 +1,3 @@
+//! Integration tests of the bench crate.
+
+mod importers;
