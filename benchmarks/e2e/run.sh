@@ -10,7 +10,8 @@
 # copied); images generated (640x480; FORMAT=jpeg, the default, or FORMAT=png: PNG pixels decode
 # identically in Pillow and clipprobe, JPEG pixels differ by a few levels). Wall clock of each whole step: for the Python loops
 # model load included, interpreter and torch import excluded; for clipprobe both processes,
-# model load included. REPEATS (default 3).
+# model load included. REPEATS (default 3). CLIPPROBE_BIN: a clipprobe binary to time (default:
+# this tree's, built first).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -23,8 +24,9 @@ py=$ref/venv/bin/python
 model=$ref/models/$name
 coco=$top/../shared/data/coco-captions/val2017-dev.jsonl
 [[ -x $py && -d $model ]] || { echo "reference missing: run ../shared/tools/reference/setup.sh" >&2; exit 2; }
-(cd "$top" && cargo build --release -q --bin clipprobe)
-bin=$top/target/release/clipprobe
+# CLIPPROBE_BIN: time that binary instead of building this tree's
+bin=${CLIPPROBE_BIN:-$top/target/release/clipprobe}
+[[ -n ${CLIPPROBE_BIN:-} ]] || (cd "$top" && cargo build --release -q --bin clipprobe)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$py" "$here/make_set.py" "$coco" "$work/set" "$n" "$fmt"
