@@ -7,9 +7,11 @@
 #   usage: benchmarks/e2e/run.sh [REFERENCE_DIR] [MODEL_NAME] [N_IMAGES]
 # REFERENCE_DIR (default /tmp/clip-reference): ../shared/tools/reference/setup.sh's venv and
 # random-weight checkpoints. Captions: ../shared/data/coco-captions/val2017-dev.jsonl (read, not
-# copied); images generated (640x480 JPEG). Wall clock of each whole step: for the Python loops
+# copied); images generated (640x480; FORMAT=jpeg, the default, or FORMAT=png: PNG pixels decode
+# identically in Pillow and clipprobe, JPEG pixels differ by a few levels). Wall clock of each whole step: for the Python loops
 # model load included, interpreter and torch import excluded; for clipprobe both processes,
-# model load included. REPEATS (default 3).
+# model load included. REPEATS (default 3). CLIPPROBE_BIN: a clipprobe binary to time (default:
+# this tree's, built first).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -17,15 +19,17 @@ ref=${1:-/tmp/clip-reference}
 name=${2:-vit-b-32}
 n=${3:-200}
 reps=${REPEATS:-3}
+fmt=${FORMAT:-jpeg}
 py=$ref/venv/bin/python
 model=$ref/models/$name
 coco=$top/../shared/data/coco-captions/val2017-dev.jsonl
 [[ -x $py && -d $model ]] || { echo "reference missing: run ../shared/tools/reference/setup.sh" >&2; exit 2; }
-(cd "$top" && cargo build --release -q --bin clipprobe)
-bin=$top/target/release/clipprobe
+# CLIPPROBE_BIN: time that binary instead of building this tree's
+bin=${CLIPPROBE_BIN:-$top/target/release/clipprobe}
+[[ -n ${CLIPPROBE_BIN:-} ]] || (cd "$top" && cargo build --release -q --bin clipprobe)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$py" "$here/make_set.py" "$coco" "$work/set" "$n"
+"$py" "$here/make_set.py" "$coco" "$work/set" "$n" "$fmt"
 best() { sort -g | head -1; }
 now() { date +%s.%N; }
 : > "$work/sc"; : > "$work/bt"; : > "$work/cp"
@@ -54,7 +58,7 @@ print()
 print("per-subset accuracy identical on all three:", "yes" if same else "NO")
 PY
 echo
-echo "machine: $(nproc) cores, $(date -u +%Y-%m-%d), load $(cut -d' ' -f1-3 /proc/loadavg); $name; $n images; best of $reps"
+echo "machine: $(nproc) cores, $(date -u +%Y-%m-%d), load $(cut -d' ' -f1-3 /proc/loadavg); $name; $n $fmt images; best of $reps"
 echo
 echo "| | seconds | clipprobe speed-up |"
 echo "|---|---|---|"

@@ -15,6 +15,7 @@ use clipprobe_probe::evaluate::ImageRef;
 use clipprobe_probe::formats::sha256_hex;
 use clipprobe_probe::metrics::Matrix;
 
+use crate::commands::data::sha256_file;
 use crate::printer::Printer;
 
 /// The checkpoint used when a command is given no `--model`.
@@ -376,15 +377,15 @@ fn model_key(
                 })
                 .collect();
             files.sort();
+            // streamed: reading a checkpoint whole here held a second copy of it next to
+            // the loaded model (peak memory ≈ 2× the checkpoint; docs/performance.md)
             for f in files {
-                let bytes =
-                    std::fs::read(&f).with_context(|| format!("reading {}", f.display()))?;
                 parts.push(format!(
                     "{}={}",
                     f.file_name()
                         .map(|n| n.to_string_lossy())
                         .unwrap_or_default(),
-                    sha256_hex(&bytes)
+                    sha256_file(&f)?
                 ));
             }
         }
