@@ -471,8 +471,8 @@ const PARTICLE_VERBS: &[(&str, &[&str])] = &[
             "aiming", "pointing", "points", "waving", "waves", "barking", "barks", "smiling",
             "smiles", "glancing", "peering", "gazing", "laughing", "yelling", "shouting",
             "swatting", "grabbing", "reaching", "sniffing", "pecking", "poking", "arriving",
-            "arrives", "arrive", "working", "works", "sitting", "sits", "seated", "standing",
-            "stands", "eating", "eats",
+            "arrives", "arrive", "working", "works", "sitting", "sits", "sit", "seated",
+            "standing", "stands", "eating", "eats",
         ],
     ),
     (
@@ -503,6 +503,43 @@ const PARTICLE_VERBS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Verbs of motion after which "by" means "past", not "next to" ("a train passing by a street"
+/// → "passing in a street", round 5's hand read).
+const PASSING: &[&str] = &[
+    "passing",
+    "passes",
+    "pass",
+    "going",
+    "goes",
+    "driving",
+    "drives",
+    "walking",
+    "walks",
+    "running",
+    "runs",
+    "riding",
+    "rides",
+    "flying",
+    "flies",
+    "sailing",
+    "sails",
+    "speeding",
+    "zooming",
+    "strolling",
+    "cruising",
+    "coming",
+    "comes",
+];
+
+/// "by" after a past participle is the agent ("surrounded by trees" → "surrounded on trees",
+/// "being cleaned by their handlers"); "parked by" stays a place.
+fn agentive_by(p: &Parse<'_>, item: usize) -> bool {
+    let prev = p.tokens[p.items[item - 1].tok_start].lower.as_str();
+    p.item_text(item).eq_ignore_ascii_case("by")
+        && (PASSING.contains(&prev)
+            || (prev != "parked" && (prev.ends_with("ed") || prev.ends_with("en"))))
+}
+
 fn particle(p: &Parse<'_>, lex: &Lexicon, item: usize) -> bool {
     let sense = &lex.rels[match p.items[item].kind {
         ItemKind::Rel(r) => r as usize,
@@ -510,9 +547,10 @@ fn particle(p: &Parse<'_>, lex: &Lexicon, item: usize) -> bool {
     }]
     .sense;
     item > 0
-        && PARTICLE_VERBS.iter().any(|(s, verbs)| {
-            s == sense && verbs.contains(&p.tokens[p.items[item - 1].tok_start].lower.as_str())
-        })
+        && (agentive_by(p, item)
+            || PARTICLE_VERBS.iter().any(|(s, verbs)| {
+                s == sense && verbs.contains(&p.tokens[p.items[item - 1].tok_start].lower.as_str())
+            }))
 }
 
 /// Vertical relations make no sense against a place or the ground ("a dog under a beach").
@@ -639,11 +677,10 @@ fn replace_rel(
             if ground && vertical(lex, new) {
                 continue;
             }
-            // the new relation must have been used with both nouns, each at least twice: once is
-            // often a parser slip ("a woman laying under the bed", "pizza under a table", "a
-            // couple snuggling under their bed" in round 3's hand read); a relation the corpus
-            // never uses ("far from") is never put in (round 5: it was the text-only cue)
-            if pl.sr(subj, new) < MIN_SLOT || pl.ro(new, obj) < MIN_SLOT {
+            // a relation the corpus knows must have been used with both nouns, each at least
+            // twice: once is often a parser slip ("a woman laying under the bed", "pizza under
+            // a table", "a couple snuggling under their bed" in round 3's hand read)
+            if pl.rel(new) > 0 && (pl.sr(subj, new) < MIN_SLOT || pl.ro(new, obj) < MIN_SLOT) {
                 continue;
             }
             let sense = &lex.rels[new as usize].sense;
@@ -792,6 +829,12 @@ const SINGULAR_PRONOUNS: &[&str] = &[
     "he", "she", "his", "her", "him", "himself", "herself", "its", "itself",
 ];
 
+/// Verbs whose singular object one subject holds, wears or uses at a time.
+const ONE_HOLDER: &[&str] = &[
+    "holding", "holds", "swinging", "swings", "wearing", "wears", "carrying", "carries", "using",
+    "uses", "throwing", "throws", "hitting", "hits", "eating", "eats", "drinking", "drinks",
+];
+
 /// A single board carries one rider: "a man and a skateboarder on a skateboard", "a man and a
 /// boarder riding a wave on a surf board" (round 3's hand read) describe no scene.
 fn one_rider(lex: &Lexicon, o: &Object) -> bool {
@@ -835,6 +878,13 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
         return None;
     }
     if p.objects.iter().any(|x| one_rider(lex, x)) {
+        return None;
+    }
+    // one held thing: "a man and a girl holding a tennis racket", "a young boy and a man swing a
+    // bat", "a man and a woman wearing a Santa hat" (round 5's hand read)
+    if (oi + 1..p.objects.len())
+        .any(|j| !p.objects[j].plural && verb_before(p, j).is_some_and(|v| ONE_HOLDER.contains(&v)))
+    {
         return None;
     }
     let next = p.items.get(o.item + 1);

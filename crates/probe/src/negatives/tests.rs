@@ -55,7 +55,6 @@ fn replace_rel_uses_meaning_changing_opposites() {
             "a dog under a couch",
             "a dog next to a couch",
             "a dog near a couch",
-            "a dog by a couch",
             "a dog beside a couch",
             "a dog behind a couch",
             "a dog in front of a couch"
@@ -67,7 +66,6 @@ fn replace_rel_uses_meaning_changing_opposites() {
         vec![
             "a dog next to the beach",
             "a dog near the beach",
-            "a dog by the beach",
             "a dog beside the beach",
             "a dog behind the beach",
             "a dog in front of the beach"
@@ -78,13 +76,7 @@ fn replace_rel_uses_meaning_changing_opposites() {
         vec![
             "A cat behind a car",
             "A cat next to a car",
-            "A cat near a car",
-            "A cat by a car",
-            "A cat beside a car",
-            "A cat on top of a car",
-            "A cat on a car",
-            "A cat in a car",
-            "A cat under a car"
+            "A cat beside a car"
         ]
     );
     assert_eq!(
@@ -990,19 +982,7 @@ fn round5_relations_at_by_through_and_more_opposites() {
         out.contains(&"A dog near the beach.".to_string()),
         "{out:?}"
     );
-    assert!(all(Op::ReplaceRel, "A bench by the water.")
-        .contains(&"A bench behind the water.".to_string()));
-    // only relations the captions use are put in: "far from", never used, was the text-only cue
-    // (and with a corpus that never says "next to", "far from" is not replaced by it)
-    none_contains(&all(Op::ReplaceRel, "A dog next to a car."), "far from");
-    let m = learned(&[
-        "a dog far from a car",
-        "a dog far from a car",
-        "a dog near a car",
-        "a dog near a car",
-    ]);
-    let out = learned_all(&m, Op::ReplaceRel, "a dog far from a car");
-    assert_eq!(out, vec!["a dog near a car"]);
+    assert!(all(Op::ReplaceRel, "A dog by a car.").contains(&"A dog far from a car.".to_string()));
     assert!(all(Op::ReplaceRel, "A man holding a frisbee.")
         .contains(&"A man throwing a frisbee.".to_string()));
     // "at" after "swinging", "looking", "sitting" is the verb's particle
@@ -1040,4 +1020,62 @@ fn round5_caption_adjectives() {
     }
     // "colorful" is parsed but never replaces a colour ("a colorful and pink bus")
     none_contains(&all(Op::ReplaceAtt, "a yellow and pink bus"), "colorful");
+}
+
+#[test]
+fn round5b_fixes_from_round_5s_hand_read() {
+    never(
+        false,
+        &[
+            // "by" after a participle is the agent, after "passing" it means "past"
+            (
+                Op::ReplaceRel,
+                "Two women play tennis surrounded by trees.",
+                "surrounded on",
+            ),
+            (
+                Op::ReplaceRel,
+                "A red and white train passing by a street.",
+                "passing in",
+            ),
+            // "near" / "by" are true of what is in front of, behind or around something
+            (
+                Op::ReplaceRel,
+                "A parking meter in front of a building.",
+                "near a building",
+            ),
+            (
+                Op::ReplaceRel,
+                "Three men standing around a motorcycle.",
+                "next to a motorcycle",
+            ),
+            // who eats a pizza or carries a bag holds it; a railing by a window may be in
+            // front of it; urinals along a wall are next to it (round 5b's read)
+            (Op::ReplaceRel, "People eating a pizza.", "holding a pizza"),
+            (Op::ReplaceRel, "A man carrying a bag.", "holding a bag"),
+            (
+                Op::ReplaceRel,
+                "A railing by the window.",
+                "in front of the window",
+            ),
+            (Op::ReplaceRel, "Urinals along a wall.", "next to a wall"),
+            // and a toilet next to a sink is not on it
+            (Op::ReplaceRel, "A toilet next to a sink.", "on a sink"),
+            // one held thing has one holder
+            (
+                Op::AddObj,
+                "A man holding a tennis racket on a tennis court.",
+                "and a",
+            ),
+            (Op::AddObj, "A young boy swings a bat.", "and a"),
+            // a compound material stays whole: no "cast stainless steel stove"
+            (
+                Op::ReplaceAtt,
+                "A living room with a cast iron stove.",
+                "cast ",
+            ),
+        ],
+    );
+    // "parked by" is still a place
+    assert!(!all(Op::ReplaceRel, "A car parked by a building.").is_empty());
 }
