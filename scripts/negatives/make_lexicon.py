@@ -70,6 +70,12 @@ CATEGORY_OVERRIDE = {
     "diner": "building", "quiche": "food", "shrimp": "food", "decker": "other", "fed": "other",
     "hood": "other", "japanese": "other", "madison": "other", "marks": "other", "waters": "other",
     "buddha": "other", "maker": "other",
+    # round 5: grounds and places WordNet files under "land", "structure" or "facility" ("on the
+    # ground", "at the airport", "on a runway"): relations to them are spatial, not parts
+    "ground": "ground", "floor": "ground", "tarmac": "ground", "rock": "ground",
+    "court": "place", "airport": "place", "zoo": "place", "runway": "place",
+    "intersection": "place", "woods": "place", "forest": "place", "yard": "place",
+    "platform": "place", "railroad": "place", "station": "building",
 }
 
 # Generic words captions use for a whole class ("a suit with a blue tie and vest" -> "... and

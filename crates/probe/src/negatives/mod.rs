@@ -51,7 +51,8 @@ impl Model {
             // The embedded table is checked by the unit tests; a failure here is a build bug.
             #[allow(clippy::expect_used)]
             let plaus = Plausibility::from_tsv(BUILTIN_TABLE, "lexicon/plausibility.tsv", &lex)
-                .expect("embedded plausibility table is valid");
+                .expect("embedded plausibility table is valid")
+                .classes(&lex);
             Model { lex, plaus }
         })
     }
@@ -73,6 +74,7 @@ impl Model {
             Plausibility::default()
         };
         plaus.merge(&Plausibility::learn(corpus.iter().copied(), &lex));
+        let plaus = plaus.classes(&lex);
         Ok(Model { lex, plaus })
     }
 }

@@ -102,6 +102,42 @@ const MIN_SLOT: u32 = 2;
 /// computer" in round 3's hand read).
 const MIN_PAIR: u32 = 2;
 
+/// Noun categories of made things: their colour, size, material, age ... vary freely, so an
+/// attribute the corpus uses on other nouns of the category may go on one it was never seen on
+/// ("a large bookcase" → "a small bookcase"). Natural kinds (people, animals, food, plants,
+/// places) have no such back-off: "a yellow strawberry", "a black giraffe" never.
+const MADE: &[&str] = &[
+    "vehicle",
+    "furniture",
+    "clothing",
+    "accessory",
+    "tableware",
+    "electronics",
+    "sports",
+    "toy",
+    "building",
+    "household",
+    "fixture",
+    "appliance",
+    "street",
+    "room",
+];
+
+/// How often an attribute must have described nouns of a made-thing category for the back-off.
+const MIN_CLASS: u32 = 3;
+
+/// Whether attribute `a` may describe noun `n`: `compat.tsv` allows it, and the corpus has seen
+/// it on `n` or (round 5) `n` is a made thing whose own captions vary along `a`'s dimension
+/// (some attribute of `a`'s category has described it) and `a` has described at least
+/// `MIN_CLASS` nouns' worth of `n`'s category.
+fn attr_fits(lex: &Lexicon, pl: &Plausibility, a: AttrId, n: NounId) -> bool {
+    lex.fits(a, n)
+        && (pl.an(a, n) > 0
+            || (MADE.contains(&lex.nouns[n as usize].category.as_str())
+                && pl.described(n, a) > 0
+                && pl.an_class(a, lex.category_index(n)) >= MIN_CLASS))
+}
+
 /// Whether noun `n` could stand in object `oi`'s slot: every attribute of the object has
 /// described `n` in the corpus, `n` has been the subject / object of each relation and of the
 /// `-ing` verb the object is the subject / object of ("a train is flying", "swinging a man"
@@ -116,13 +152,14 @@ fn fits_slot(
     except: Option<usize>,
 ) -> bool {
     let o = &p.objects[oi];
-    o.attrs.iter().all(|&ai| {
-        let a = p.attributes[ai].attr;
-        lex.fits(a, n) && pl.an(a, n) > 0
-    }) && p.relations.iter().all(|r| {
-        (r.subject != oi || pl.sr(n, r.rel) >= MIN_SLOT)
-            && (r.object != oi || pl.ro(r.rel, n) >= MIN_SLOT)
-    }) && verb_after(p, oi).is_none_or(|v| pl.sv(n, v) >= MIN_SLOT)
+    o.attrs
+        .iter()
+        .all(|&ai| attr_fits(lex, pl, p.attributes[ai].attr, n))
+        && p.relations.iter().all(|r| {
+            (r.subject != oi || pl.sr(n, r.rel) >= MIN_SLOT)
+                && (r.object != oi || pl.ro(r.rel, n) >= MIN_SLOT)
+        })
+        && verb_after(p, oi).is_none_or(|v| pl.sv(n, v) >= MIN_SLOT)
         && verb_before(p, oi).is_none_or(|v| pl.vo(v, n) >= MIN_SLOT)
         && p.objects
             .iter()
@@ -231,7 +268,7 @@ fn swap_obj(
             if na.sense == nb.sense
                 || na.word == nb.word
                 || na.countable() != nb.countable()
-                || swap_class(&na.category) != ANIMATE
+                || (swap_class(&na.category) != ANIMATE && !things_swappable(p, lex, a, b))
                 || add_group(&na.category) != add_group(&nb.category)
                 || (add_group(&na.category) == "person" && gendered_pronoun(p))
                 || compound_head(p, oa)
@@ -251,6 +288,32 @@ fn swap_obj(
         }
     }
     done(out, Skip::NoSwappablePair)
+}
+
+/// Two things (round 5: not only people and animals) may be swapped when they are of one
+/// noun category (checked by the caller), made things or food (not places, clothing or parts), not linked by "with" ("a pizza with
+/// broccoli" → "broccoli with a pizza" reads as nonsense), and each has a role of its own in the
+/// scene: the subject or object of a relation or a verb ("a car parked behind a bus" → "a bus
+/// parked behind a car"; "a sandwich on a plate next to a salad" → "a salad on a plate next to a
+/// sandwich"). Each must fit the other's slot (`fits_slot`, checked by the caller).
+fn things_swappable(p: &Parse<'_>, lex: &Lexicon, a: usize, b: usize) -> bool {
+    let class = |i: usize| swap_class(&lex.nouns[p.objects[i].noun as usize].category);
+    let linked_by_with = p.relations.iter().any(|r| {
+        ((r.subject == a && r.object == b) || (r.subject == b && r.object == a))
+            && lex.rels[r.rel as usize].sense == "with"
+    });
+    let engaged = |i: usize| {
+        p.relations.iter().any(|r| r.subject == i || r.object == i)
+            || verb_after(p, i).is_some()
+            || verb_before(p, i).is_some()
+    };
+    // made things and food; not clothing and accessories, which go with their wearer ("a man
+    // in a red dress next to a woman in a blue shirt"), nor parts and regions (`other`)
+    let kind = |i: usize| {
+        let c = lex.nouns[p.objects[i].noun as usize].category.as_str();
+        (MADE.contains(&c) && c != "clothing" && c != "accessory") || c == "food"
+    };
+    class(a) == 2 && kind(a) && kind(b) && !linked_by_with && engaged(a) && engaged(b)
 }
 
 /// Relations whose two sides can be exchanged without changing the meaning ("next to",
@@ -399,6 +462,19 @@ const PARTICLE_VERBS: &[(&str, &[&str])] = &[
             "made",
         ],
     ),
+    // round 5: "at" is a relation now; after these verbs it is their particle ("swinging at a
+    // ball" → "swinging far from a ball", "looking at", "barking at")
+    (
+        "at",
+        &[
+            "swinging", "swings", "swing", "looking", "looks", "look", "staring", "stares",
+            "aiming", "pointing", "points", "waving", "waves", "barking", "barks", "smiling",
+            "smiles", "glancing", "peering", "gazing", "laughing", "yelling", "shouting",
+            "swatting", "grabbing", "reaching", "sniffing", "pecking", "poking", "arriving",
+            "arrives", "arrive", "working", "works", "sitting", "sits", "sit", "seated",
+            "standing", "stands", "eating", "eats",
+        ],
+    ),
     (
         "with",
         &[
@@ -427,6 +503,43 @@ const PARTICLE_VERBS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Verbs of motion after which "by" means "past", not "next to" ("a train passing by a street"
+/// → "passing in a street", round 5's hand read).
+const PASSING: &[&str] = &[
+    "passing",
+    "passes",
+    "pass",
+    "going",
+    "goes",
+    "driving",
+    "drives",
+    "walking",
+    "walks",
+    "running",
+    "runs",
+    "riding",
+    "rides",
+    "flying",
+    "flies",
+    "sailing",
+    "sails",
+    "speeding",
+    "zooming",
+    "strolling",
+    "cruising",
+    "coming",
+    "comes",
+];
+
+/// "by" after a past participle is the agent ("surrounded by trees" → "surrounded on trees",
+/// "being cleaned by their handlers"); "parked by" stays a place.
+fn agentive_by(p: &Parse<'_>, item: usize) -> bool {
+    let prev = p.tokens[p.items[item - 1].tok_start].lower.as_str();
+    p.item_text(item).eq_ignore_ascii_case("by")
+        && (PASSING.contains(&prev)
+            || (prev != "parked" && (prev.ends_with("ed") || prev.ends_with("en"))))
+}
+
 fn particle(p: &Parse<'_>, lex: &Lexicon, item: usize) -> bool {
     let sense = &lex.rels[match p.items[item].kind {
         ItemKind::Rel(r) => r as usize,
@@ -434,9 +547,10 @@ fn particle(p: &Parse<'_>, lex: &Lexicon, item: usize) -> bool {
     }]
     .sense;
     item > 0
-        && PARTICLE_VERBS.iter().any(|(s, verbs)| {
-            s == sense && verbs.contains(&p.tokens[p.items[item - 1].tok_start].lower.as_str())
-        })
+        && (agentive_by(p, item)
+            || PARTICLE_VERBS.iter().any(|(s, verbs)| {
+                s == sense && verbs.contains(&p.tokens[p.items[item - 1].tok_start].lower.as_str())
+            }))
 }
 
 /// Vertical relations make no sense against a place or the ground ("a dog under a beach").
@@ -467,8 +581,7 @@ fn replace_att(
             let ni = ni as AttrId;
             if n.category == old.category
                 && !senses.contains(&n.sense_id)
-                && lex.fits(ni, noun)
-                && pl.an(ni, noun) > 0
+                && attr_fits(lex, pl, ni, noun)
             {
                 out.push(Cand::ReplaceAtt { attr: ai, new: ni });
             }
@@ -520,12 +633,10 @@ fn swap_att(
                 || has(y.object, x.attr)
                 || ax.sense == ay.sense
                 || ax.word == ay.word
-                || !lex.fits(x.attr, p.objects[y.object].noun)
-                || !lex.fits(y.attr, p.objects[x.object].noun)
-                // each attribute has described the other noun in the corpus, whatever its
-                // category ("a striped dog", "a brick fire hydrant" never have)
-                || pl.an(x.attr, p.objects[y.object].noun) == 0
-                || pl.an(y.attr, p.objects[x.object].noun) == 0
+                // each attribute fits the other noun by the corpus, whatever its category ("a
+                // striped dog", "a brick fire hydrant" never)
+                || !attr_fits(lex, pl, x.attr, p.objects[y.object].noun)
+                || !attr_fits(lex, pl, y.attr, p.objects[x.object].noun)
                 || loose(p, x)
                 || loose(p, y)
             {
@@ -718,6 +829,12 @@ const SINGULAR_PRONOUNS: &[&str] = &[
     "he", "she", "his", "her", "him", "himself", "herself", "its", "itself",
 ];
 
+/// Verbs whose singular object one subject holds, wears or uses at a time.
+const ONE_HOLDER: &[&str] = &[
+    "holding", "holds", "swinging", "swings", "wearing", "wears", "carrying", "carries", "using",
+    "uses", "throwing", "throws", "hitting", "hits", "eating", "eats", "drinking", "drinks",
+];
+
 /// A single board carries one rider: "a man and a skateboarder on a skateboard", "a man and a
 /// boarder riding a wave on a surf board" (round 3's hand read) describe no scene.
 fn one_rider(lex: &Lexicon, o: &Object) -> bool {
@@ -761,6 +878,13 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
         return None;
     }
     if p.objects.iter().any(|x| one_rider(lex, x)) {
+        return None;
+    }
+    // one held thing: "a man and a girl holding a tennis racket", "a young boy and a man swing a
+    // bat", "a man and a woman wearing a Santa hat" (round 5's hand read)
+    if (oi + 1..p.objects.len())
+        .any(|j| !p.objects[j].plural && verb_before(p, j).is_some_and(|v| ONE_HOLDER.contains(&v)))
+    {
         return None;
     }
     let next = p.items.get(o.item + 1);
@@ -813,8 +937,7 @@ fn add_att(
         for (ai, a) in lex.attrs.iter().enumerate() {
             let ai = ai as AttrId;
             let shapeless = matches!(a.category.as_str(), "size" | "height" | "shape");
-            if lex.fits(ai, o.noun)
-                && pl.an(ai, o.noun) > 0
+            if attr_fits(lex, pl, ai, o.noun)
                 && !senses.contains(&a.sense_id)
                 && !(mass && shapeless)
             {

@@ -79,6 +79,13 @@ pub struct Plausibility {
     /// Added to every count: a large floor makes every pairing plausible
     /// ([`Plausibility::permissive`]).
     floor: u32,
+    /// Captions where attribute `a` describes a noun of noun category `c` (`(a, c)`), and where
+    /// noun `n` is described by an attribute of attribute category `d` (`(n, d)`); built by
+    /// [`Plausibility::classes`] (empty until then).
+    an_class: FxHashMap<(AttrId, usize), u32>,
+    described: FxHashMap<(NounId, usize), u32>,
+    /// Attribute category index of each attribute (by [`Plausibility::classes`]).
+    attr_dim: Vec<usize>,
 }
 
 fn pair(a: NounId, b: NounId) -> (NounId, NounId) {
@@ -172,6 +179,45 @@ impl Plausibility {
         }
         self.neighbours = nb;
         self
+    }
+
+    /// Indexes the attribute–noun counts by lexicon category (see [`Plausibility::an_class`] and
+    /// [`Plausibility::described`]); the model's constructors call it after counting.
+    pub fn classes(mut self, lex: &Lexicon) -> Self {
+        let mut dims: Vec<&str> = Vec::new();
+        self.attr_dim = lex
+            .attrs
+            .iter()
+            .map(|a| match dims.iter().position(|d| *d == a.category) {
+                Some(i) => i,
+                None => {
+                    dims.push(&a.category);
+                    dims.len() - 1
+                }
+            })
+            .collect();
+        let (mut an_class, mut described) = (FxHashMap::default(), FxHashMap::default());
+        for (&(a, n), &c) in &self.an {
+            *an_class.entry((a, lex.category_index(n))).or_default() += c;
+            *described.entry((n, self.attr_dim[a as usize])).or_default() += c;
+        }
+        self.an_class = an_class;
+        self.described = described;
+        self
+    }
+
+    /// Captions where attribute `a` describes some noun of noun category index `category`.
+    pub fn an_class(&self, a: AttrId, category: usize) -> u32 {
+        self.get(&self.an_class, (a, category))
+    }
+
+    /// Captions where noun `n` is described by some attribute of `a`'s category (colour, size,
+    /// ...): the dimension varies on `n` in the corpus.
+    pub fn described(&self, n: NounId, a: AttrId) -> u32 {
+        match self.attr_dim.get(a as usize) {
+            Some(&d) => self.get(&self.described, (n, d)),
+            None => self.floor,
+        }
     }
 
     /// The nouns seen with `n` in one caption, in id order; `None` for a permissive table

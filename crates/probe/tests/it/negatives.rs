@@ -69,8 +69,9 @@ fn coverage_on_the_caption_set() {
     let (rows, stats, _) = generate(&caps, &Options::default());
     let n = caps.len() as f64;
     // add_obj: 222 of 247 since a co-subject needs a predicate it shares (a verb or a relation
-    // after the subject, no list subject, no later verb that would not agree)
-    for (op, min) in [("replace_obj", 0.95), ("add_obj", 0.85)] {
+    // after the subject, no list subject, no later verb that would not agree); 199 since round 5
+    // (no co-subject for one held thing: "a man and a girl holding a tennis racket")
+    for (op, min) in [("replace_obj", 0.95), ("add_obj", 0.80)] {
         let applied = stats[op].captions_applied as f64;
         assert!(applied / n >= min, "{op}: {applied} of {n}");
     }
@@ -194,6 +195,8 @@ fn hand_labelled_operator_sets() {
             &["replace_obj", "replace_rel", "add_obj", "add_att"],
         ),
         (
+            // round 5: two vehicles with their own roles are swapped ("a blue truck behind a
+            // white car")
             "A blue car behind a white truck.",
             &[
                 "replace_obj",
@@ -201,6 +204,7 @@ fn hand_labelled_operator_sets() {
                 "swap_att",
                 "replace_rel",
                 "add_obj",
+                "swap_obj",
             ],
         ),
         (
@@ -210,6 +214,7 @@ fn hand_labelled_operator_sets() {
             &["replace_obj", "replace_rel", "add_obj", "add_att"],
         ),
         (
+            // round 5: "a red orange next to an apple" (the attribute keeps them apart)
             "A red apple next to an orange.",
             &[
                 "replace_obj",
@@ -217,6 +222,7 @@ fn hand_labelled_operator_sets() {
                 "replace_rel",
                 "add_obj",
                 "add_att",
+                "swap_obj",
             ],
         ),
         (
@@ -227,7 +233,13 @@ fn hand_labelled_operator_sets() {
         // replace_att: "big" and "little" are the two size senses, both already in the caption
         (
             "A big truck behind a little car.",
-            &["replace_obj", "swap_att", "replace_rel", "add_obj"],
+            &[
+                "replace_obj",
+                "swap_att",
+                "replace_rel",
+                "add_obj",
+                "swap_obj",
+            ],
         ),
     ];
     let inputs: Vec<_> = cases
@@ -380,10 +392,11 @@ proptest! {
                     prop_assert_eq!(cb.len() as isize - wb.len() as isize, ca.len() as isize - wa.len() as isize);
                     // never a synonym or hypernym
                     let sense = |p: &str| -> Option<(String, bool)> {
-                        lex.lookup(p).iter().find_map(|en| match en {
-                            Entry::Noun { id, .. } => Some((lex.nouns[*id as usize].sense.clone(), lex.nouns[*id as usize].hypernym)),
-                            Entry::Attr(a) => Some((lex.attrs[*a as usize].sense.clone(), false)),
-                            Entry::Rel(x) => Some((lex.rels[*x as usize].sense.clone(), false)),
+                        // the entry of the edited kind ("iron" is an attribute and a noun)
+                        lex.lookup(p).iter().find_map(|en| match (e.op, en) {
+                            (Op::ReplaceObj, Entry::Noun { id, .. }) => Some((lex.nouns[*id as usize].sense.clone(), lex.nouns[*id as usize].hypernym)),
+                            (Op::ReplaceAtt, Entry::Attr(a)) => Some((lex.attrs[*a as usize].sense.clone(), false)),
+                            (Op::ReplaceRel, Entry::Rel(x)) => Some((lex.rels[*x as usize].sense.clone(), false)),
                             _ => None,
                         }).or_else(|| {
                             // an opposite that is not parseable itself ("walking next to")
