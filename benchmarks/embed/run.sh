@@ -22,7 +22,7 @@ bin=$top/target/release/examples/parity
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 caps=$work/captions.txt
-grep -v '^\s*$' "$top/crates/probe/tests/data/captions/coco_style.txt" | awk '!seen[$0]++' > "$caps"
+grep -v '^\s*$' "$top/crates/negatives/tests/data/captions/coco_style.txt" | awk '!seen[$0]++' > "$caps"
 "$py" "$top/benchmarks/parity/make_images.py" "$work/img" > "$work/all.txt"
 for i in 1 2 3 4 5; do cat "$work/all.txt"; done > "$work/repeated.txt"
 head -48 "$work/repeated.txt" > "$work/images.txt"

@@ -4,15 +4,15 @@
 //!
 //! ```text
 //! python3 benchmarks/negatives/make_captions.py /tmp/captions.txt 100000
-//! RAYON_NUM_THREADS=2 cargo run --release -p clipprobe-probe --example negatives_phases -- /tmp/captions.txt
+//! RAYON_NUM_THREADS=2 cargo run --release -p clipprobe-negatives --example negatives_phases -- /tmp/captions.txt
 //! ```
 #![allow(clippy::print_stdout)]
 
 use std::path::Path;
 use std::time::Instant;
 
-use clipprobe_probe::audit;
-use clipprobe_probe::negatives::{self, Options};
+use clipprobe_negatives::audit;
+use clipprobe_negatives::negatives::{self, Options};
 
 /// Process CPU seconds (user + system) so far.
 fn cpu_s() -> f64 {

@@ -1,4 +1,4 @@
-"""Generates crates/probe/lexicon/objects.wordnet.tsv from WordNet 3.0 and caption frequencies.
+"""Generates crates/negatives/lexicon/objects.wordnet.tsv from WordNet 3.0 and caption frequencies.
 
 Which words: nouns of WordNet 3.0 (Debian `wordnet-base`, /usr/share/wordnet) that occur at
 least MIN_COUNT times in the *development* part of the COCO dev captions (split.py: images whose
@@ -12,9 +12,9 @@ steps from, the first sense of a hand-written word ("puppy" -> dog); otherwise t
 Number: plural from WordNet's exception list or English rules; a mass noun ("-") when the
 development captions never use it with a/an nor in the plural.
 
-Usage: python3 make_lexicon.py DEV.jsonl [WORDNET_DIR] > crates/probe/lexicon/objects.wordnet.tsv
+Usage: python3 make_lexicon.py DEV.jsonl [WORDNET_DIR] > crates/negatives/lexicon/objects.wordnet.tsv
 WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved (licence: see
-crates/probe/lexicon/WORDNET-LICENSE).
+crates/negatives/lexicon/WORDNET-LICENSE).
 """
 import collections
 import os

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Regenerates the generated lexicon data from WordNet 3.0 and the development part of the COCO
 # dev captions (images whose id is not divisible by 5; see split.py):
-#   crates/probe/lexicon/objects.wordnet.tsv  (make_lexicon.py)
-#   crates/probe/lexicon/plausibility.tsv     (counts learned by `clipprobe negatives --save-table`)
+#   crates/negatives/lexicon/objects.wordnet.tsv  (make_lexicon.py)
+#   crates/negatives/lexicon/plausibility.tsv     (counts learned by `clipprobe negatives --save-table`)
 # Needs: python3, Debian's wordnet-base (/usr/share/wordnet), ../shared/data/coco-captions.
 # Usage: scripts/negatives/make_tables.sh [DEV.jsonl]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DEV=${1:-$ROOT/../shared/data/coco-captions/val2017-dev.jsonl}
-LEX=$ROOT/crates/probe/lexicon
+LEX=$ROOT/crates/negatives/lexicon
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$ROOT"

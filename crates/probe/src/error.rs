@@ -16,13 +16,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A line of a text or JSON Lines file is bad (1-based line number).
-    #[error("{path}:{line}: {message}")]
-    Line {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
     /// A whole file is bad (wrong JSON shape, missing field, empty, ...).
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
@@ -47,6 +40,9 @@ pub enum Error {
     /// A benchmark file, import or manifest is bad (`clipprobe-bench`'s typed error).
     #[error(transparent)]
     Bench(#[from] clipprobe_bench::Error),
+    /// The negatives generator failed (`clipprobe-negatives`' error).
+    #[error(transparent)]
+    Negatives(#[from] clipprobe_negatives::Error),
     /// A report could not be built, read, merged or written (`clipprobe-report`'s typed error).
     #[error(transparent)]
     Report(#[from] clipprobe_report::Error),
@@ -92,10 +88,6 @@ pub enum Error {
     /// A cosine of one benchmark row (`row`: its id) is undefined.
     #[error("row {row:?}: {what} is undefined (a zero or non-finite embedding)")]
     Undefined { row: String, what: &'static str },
-    /// Bad arguments or inconsistent inputs of the negatives generator (shapes, empty sets,
-    /// ...).
-    #[error("{0}")]
-    Input(String),
 }
 
 impl Error {

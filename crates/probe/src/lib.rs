@@ -3,9 +3,9 @@
 //! Everything in clipprobe that does not need a neural network:
 //!
 //! - [`concepts`]: captions → atomic concepts (objects, attributes, relations) from a curated,
-//!   data-file lexicon ([`lexicon`]).
-//! - [`negatives`]: SWAP / REPLACE / ADD operators (SugarCrepe's subset names), iterated to
-//!   depth K, with provenance; [`audit`]: the blind text-only baseline and adversarial filter.
+//!   data-file lexicon ([`lexicon`]); [`negatives`]: SWAP / REPLACE / ADD operators
+//!   (SugarCrepe's subset names), iterated to depth K, with provenance; [`audit`]: the blind
+//!   text-only baseline and adversarial filter (the `clipprobe-negatives` crate, re-exported).
 //! - [`bench`]: the benchmark record (JSON Lines) shared by the generator, the importers and
 //!   `eval`; [`importers`] and [`manifests`] for public benchmarks (the `clipprobe-bench`
 //!   crate, re-exported).
@@ -21,12 +21,12 @@
 //! Paper: "Understanding Hardness of Vision-Language Compositionality from A Token-level Causal
 //! Lens" (arXiv 2510.26302); SugarCrepe (Hsieh et al., 2023).
 
-pub mod audit;
-pub mod concepts;
 pub mod error;
 pub mod evaluate;
-pub mod lexicon;
-pub mod negatives;
+
+/// The negatives generator, its lexicon, caption parser and text-only audit (the
+/// `clipprobe-negatives` crate's modules, re-exported under their old names).
+pub use clipprobe_negatives::{audit, concepts, lexicon, negatives};
 
 /// Every formula (its own crate, `clipprobe-metrics`: no IO, its own typed error).
 pub use clipprobe_metrics as metrics;
@@ -45,49 +45,5 @@ pub use clipprobe_io::cache;
 
 pub use error::{Error, Result};
 
-/// File formats and safe writing: the `clipprobe-io` crate's [`clipprobe_io::formats`],
-/// re-exported, except [`formats::OutputSet`], whose methods here return this crate's
-/// [`Error`] (the negatives generator stages its records in one and returns its result as
-/// is).
-pub mod formats {
-    pub use clipprobe_io::formats::*;
-
-    /// [`clipprobe_io::formats::OutputSet`] with methods that return [`crate::Error`]; it
-    /// dereferences to the io crate's set, so it can be passed to every `stage_*` function
-    /// of [`clipprobe_io::formats`].
-    #[derive(Debug, Default)]
-    pub struct OutputSet(clipprobe_io::formats::OutputSet);
-
-    impl OutputSet {
-        /// An empty set.
-        pub fn new() -> Self {
-            Self::default()
-        }
-
-        /// See [`clipprobe_io::formats::OutputSet::stage`].
-        pub fn stage<F>(&mut self, path: &std::path::Path, fill: F) -> crate::Result<()>
-        where
-            F: FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
-        {
-            Ok(self.0.stage(path, fill)?)
-        }
-
-        /// See [`clipprobe_io::formats::OutputSet::commit`].
-        pub fn commit(self) -> crate::Result<()> {
-            Ok(self.0.commit()?)
-        }
-    }
-
-    impl std::ops::Deref for OutputSet {
-        type Target = clipprobe_io::formats::OutputSet;
-        fn deref(&self) -> &Self::Target {
-            &self.0
-        }
-    }
-
-    impl std::ops::DerefMut for OutputSet {
-        fn deref_mut(&mut self) -> &mut Self::Target {
-            &mut self.0
-        }
-    }
-}
+/// File formats and safe writing (the `clipprobe-io` crate's module, re-exported).
+pub use clipprobe_io::formats;

@@ -1,4 +1,4 @@
-"""Independent NumPy reference for clipprobe's metrics (crates/probe/src/metrics/).
+"""Independent NumPy reference for clipprobe's metrics (crates/metrics/src/).
 
 Writes metrics_reference.json next to this file: the inputs (float32 values) and the
 expected outputs, computed here with plain matrix formulas (full cosine matrices, np.percentile,

@@ -1,6 +1,6 @@
 //! The curated lexicon behind [`crate::concepts`] and [`crate::negatives`].
 //!
-//! The lexicon is data in tab-separated files under `crates/probe/lexicon/`, embedded in the
+//! The lexicon is data in tab-separated files under `crates/negatives/lexicon/`, embedded in the
 //! binary with `include_str!`: hand-written files plus `objects.wordnet.tsv`, nouns generated
 //! from WordNet 3.0 by `scripts/negatives/make_lexicon.py` (licence in `WORDNET-LICENSE`), and
 //! extended at run time by a user directory ([`UserFiles`], `--lexicon DIR`):

@@ -1,7 +1,7 @@
 //! Plausibility from caption statistics: how often an attribute describes a noun, two nouns
 //! appear in one caption, a noun is the subject or the object of a relation, and how often
 //! each word occurs. Learned by parsing captions with the lexicon ([`Plausibility::learn`]);
-//! the built-in table (`crates/probe/lexicon/plausibility.tsv`) was learned from the
+//! the built-in table (`crates/negatives/lexicon/plausibility.tsv`) was learned from the
 //! development part of the COCO dev captions (see `scripts/negatives/`).
 //!
 //! Table format, one count a line, tab-separated: `kind  word1  word2  count` with kinds

@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use clipprobe_probe::bench::{BenchRecord, Op};
-use clipprobe_probe::concepts::{parse, tokenize, ConceptKind};
-use clipprobe_probe::lexicon::{Entry, Lexicon};
-use clipprobe_probe::negatives::{
+use clipprobe_negatives::bench::{BenchRecord, Op};
+use clipprobe_negatives::concepts::{parse, tokenize, ConceptKind};
+use clipprobe_negatives::lexicon::{Entry, Lexicon};
+use clipprobe_negatives::negatives::{
     self, read_input, InputCaption, InputFormat, Model, Options, Plausibility,
 };
 use proptest::prelude::*;
@@ -38,7 +38,7 @@ fn generate(
 fn run_p(
     set: &negatives::InputSet,
     opts: &Options,
-) -> clipprobe_probe::Result<negatives::Generated> {
+) -> clipprobe_negatives::Result<negatives::Generated> {
     negatives::run_with(set, opts, permissive())
 }
 
@@ -146,8 +146,9 @@ fn coverage_on_the_caption_set() {
                 c.caption
             );
         }
-        let editable =
-            |o: &clipprobe_probe::concepts::Object| lex.nouns[o.noun as usize].category != "other";
+        let editable = |o: &clipprobe_negatives::concepts::Object| {
+            lex.nouns[o.noun as usize].category != "other"
+        };
         if p.objects.iter().any(|o| o.attrs.is_empty() && editable(o))
             && p.objects.iter().all(|o| o.det.is_some())
         {
@@ -465,8 +466,8 @@ fn same_seed_same_bytes_and_seeds_differ() {
         .expect("pool");
     let g2 = pool.install(|| run_p(&set, &Options::default()).expect("run"));
     let (p1, p2) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
-    clipprobe_probe::bench::write_bench(&p1, &g1.records).expect("write");
-    clipprobe_probe::bench::write_bench(&p2, &g2.records).expect("write");
+    clipprobe_negatives::bench::write_bench(&p1, &g1.records).expect("write");
+    clipprobe_negatives::bench::write_bench(&p2, &g2.records).expect("write");
     assert_eq!(
         std::fs::read(&p1).expect("a"),
         std::fs::read(&p2).expect("b")
@@ -474,7 +475,9 @@ fn same_seed_same_bytes_and_seeds_differ() {
     assert_eq!(g1.summary, g2.summary);
     // the written file reads back as a valid benchmark
     assert_eq!(
-        clipprobe_probe::bench::read_bench(&p1).expect("read").len(),
+        clipprobe_negatives::bench::read_bench(&p1)
+            .expect("read")
+            .len(),
         g1.records.len()
     );
 }
@@ -670,7 +673,7 @@ fn parallel_writer_matches_the_bench_writer() {
     let rows = all_rows(3, 3);
     let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
     negatives::write_records(&a, &rows).expect("write");
-    clipprobe_probe::bench::write_bench(&b, &rows).expect("write");
+    clipprobe_negatives::bench::write_bench(&b, &rows).expect("write");
     assert_eq!(std::fs::read(&a).expect("a"), std::fs::read(&b).expect("b"));
 }
 

@@ -32,7 +32,7 @@ pub use ops::Skip;
 pub use plausibility::Plausibility;
 
 /// The built-in plausibility table (learned from the development part of the COCO dev
-/// captions; see `crates/probe/lexicon/README.md`).
+/// captions; see `crates/negatives/lexicon/README.md`).
 pub const BUILTIN_TABLE: &str = include_str!("../../lexicon/plausibility.tsv");
 
 /// What generation knows: the lexicon and the plausibility table.
@@ -486,7 +486,7 @@ fn record(
 pub fn write_records(path: &std::path::Path, records: &[BenchRecord]) -> crate::Result<()> {
     let mut set = crate::formats::OutputSet::new();
     stage_records(&mut set, path, records)?;
-    set.commit()
+    Ok(set.commit()?)
 }
 
 /// Stages records (see [`write_records`]) into `set`.
@@ -510,7 +510,7 @@ pub fn stage_records(
             path: path.to_path_buf(),
             message: format!("cannot serialise: {e}"),
         })?;
-    set.stage(path, |w| parts.iter().try_for_each(|p| w.write_all(p)))
+    Ok(set.stage(path, |w| parts.iter().try_for_each(|p| w.write_all(p)))?)
 }
 
 /// The built-in caption set (114 captions written for clipprobe, distinct from the test
