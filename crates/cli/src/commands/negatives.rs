@@ -161,7 +161,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<()> {
         .and_then(|()| {
             formats::stage_json(&mut set, &summary_file, &generated.summary).map_err(Into::into)
         })
-        .and_then(|()| set.commit())
+        .and_then(|()| set.commit().map_err(Into::into))
         .with_context(|| {
             format!(
                 "writing {} and {}",

@@ -303,6 +303,19 @@ mod tests {
         assert!(world_splits(&prep, &t, None, 3).expect("none").is_none());
     }
 
+    /// An exact margin tie is a failure in the split's accuracy and in its interval alike.
+    #[test]
+    fn a_split_of_exact_margin_ties_has_zero_accuracy_and_a_zero_interval() {
+        let fail = WinogroundOutcome {
+            text: false,
+            image: false,
+            group: false,
+        };
+        let s = split(&[0, 1], &[0.5, 0.5], &[0.0, 0.0], &[fail; 2], 3, "ties").expect("split");
+        assert_eq!(s.itm_accuracy, 0.0);
+        assert_eq!((s.itm_accuracy_ci.lo, s.itm_accuracy_ci.hi), (0.0, 0.0));
+    }
+
     /// The op split draws its intervals from the per-op table's bootstrap streams: on an op
     /// whose rows all come from the world, both tables show the same intervals, while the
     /// kind split (the very same rows and outcomes, another stream) resamples differently.
