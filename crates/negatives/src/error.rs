@@ -9,13 +9,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     /// A line of a lexicon, table or caption file is bad (1-based line number).
     #[error("{path}:{line}: {message}")]
     Line {
@@ -35,14 +28,4 @@ pub enum Error {
     /// Bad arguments or inconsistent inputs of the generator (empty sets, ...).
     #[error("{0}")]
     Input(String),
-}
-
-impl Error {
-    /// Wraps an I/O error with the path it is about.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
-    }
 }

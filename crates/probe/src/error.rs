@@ -9,13 +9,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     /// A whole file is bad (wrong JSON shape, missing field, empty, ...).
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
@@ -88,14 +81,4 @@ pub enum Error {
     /// A cosine of one benchmark row (`row`: its id) is undefined.
     #[error("row {row:?}: {what} is undefined (a zero or non-finite embedding)")]
     Undefined { row: String, what: &'static str },
-}
-
-impl Error {
-    /// Wraps an I/O error with the path it is about.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
-    }
 }

@@ -145,7 +145,7 @@ fn detect(path: &Path) -> Result<InputFormat> {
         Some("jsonl") => return Ok(InputFormat::Jsonl),
         _ => {}
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| clipprobe_io::Error::io(path, e))?;
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
         return Ok(InputFormat::Text);
