@@ -29,6 +29,7 @@ pub enum Skip {
     NoSceneCompatibleObject,
     NoInsertionPoint,
     Unchanged,
+    LessPlausible,
     DepthNotReached,
 }
 
@@ -48,6 +49,9 @@ impl Skip {
             Skip::NoSceneCompatibleObject => "no scene-compatible object",
             Skip::NoInsertionPoint => "no insertion point",
             Skip::Unchanged => "negative equals the caption",
+            Skip::LessPlausible => {
+                "every candidate much less plausible than the caption (language model)"
+            }
             Skip::DepthNotReached => "depth not reached (no further operator applies)",
         }
     }

@@ -20,6 +20,7 @@ fn permissive() -> &'static Model {
     M.get_or_init(|| Model {
         lex: Lexicon::builtin().clone(),
         plaus: Plausibility::permissive(),
+        lm: negatives::Lm::permissive(),
     })
 }
 
