@@ -226,6 +226,7 @@ fn replace_obj(
             if n.hypernym
                 || n.countable() != old.countable()
                 || senses.contains(&n.sense_id)
+                || one_ends_the_other(&old.word, &n.word)
                 || !fits_slot(p, lex, pl, oi, ni, None)
             {
                 continue;
@@ -234,6 +235,14 @@ fn replace_obj(
         }
     }
     done(out, Skip::NoReplacementCandidate)
+}
+
+/// Whether one noun ends with the other ("court" / "tennis court", "cupcake" / "cake", "boat"
+/// / "sailboat"): mostly a head and its hyponym, so replacing one by the other keeps the
+/// caption true (round 6's hand read: "a cupcake" → "a cake in a red liner", "in a court" →
+/// "in a tennis court").
+fn one_ends_the_other(a: &str, b: &str) -> bool {
+    a.ends_with(b) || b.ends_with(a)
 }
 
 /// A gendered pronoun ("his", "her", ...) may refer to a person of the caption: replacing or
@@ -668,9 +677,9 @@ fn replace_rel(
                 .as_str(),
             "place" | "room" | "ground"
         );
-        // "a man in a green shirt": the "in" of clothing is not spatial
-        let worn = lex.nouns[p.objects[r.object].noun as usize].category == "clothing"
-            && lex.rels[r.rel as usize].sense == "in";
+        // "a man in a green shirt", "a man in glasses" (round 6): the "in" of clothing and
+        // eyewear is not spatial
+        let worn = worn_in(lex, &p.objects[r.object]) && lex.rels[r.rel as usize].sense == "in";
         // parts and pictures ("on the side of a road" → "next to the side"; "in this picture")
         let part = lex.nouns[p.objects[r.object].noun as usize].category == "other";
         if worn || part || particle(p, lex, r.item) {
@@ -698,6 +707,16 @@ fn replace_rel(
         }
     }
     done(out, Skip::NoReplacementCandidate)
+}
+
+/// Whether "in" + object `o` is worn: clothing, or eyewear ("glasses", "sunglasses",
+/// "goggles").
+fn worn_in(lex: &Lexicon, o: &Object) -> bool {
+    let n = &lex.nouns[o.noun as usize];
+    n.category == "clothing"
+        || (n.word == "glass" && o.plural)
+        || n.word == "sunglasses"
+        || n.word == "goggles"
 }
 
 fn add_obj(
@@ -837,6 +856,8 @@ const SINGULAR_PRONOUNS: &[&str] = &[
 const ONE_HOLDER: &[&str] = &[
     "holding", "holds", "swinging", "swings", "wearing", "wears", "carrying", "carries", "using",
     "uses", "throwing", "throws", "hitting", "hits", "eating", "eats", "drinking", "drinks",
+    // round 6's hand read: "a baseball player and a man catching a ball"
+    "catching", "catches", "kicking", "kicks", "serving", "serves",
 ];
 
 /// A single board carries one rider: "a man and a skateboarder on a skateboard", "a man and a

@@ -1186,3 +1186,29 @@ fn round6_the_chosen_negative_is_as_plausible_as_its_caption_when_a_candidate_is
         "{checked} rows, {below_in_pool} below"
     );
 }
+
+#[test]
+fn round6_fixes_from_round_6s_hand_read() {
+    // replace_obj: a head and its hyponym keep the caption true
+    let out = all(Op::ReplaceObj, "A cupcake in a red liner on a plate.");
+    assert!(!out.is_empty());
+    assert!(!out.iter().any(|n| n.starts_with("A cake ")), "{out:?}");
+    let out = all(Op::ReplaceObj, "Tennis players in a court playing tennis.");
+    assert!(!out.iter().any(|n| n.contains("a tennis court")), "{out:?}");
+    // add_obj: one ball, one catcher
+    let out = all(Op::AddObj, "A baseball player catching a ball.");
+    assert!(!out.iter().any(|n| n.contains(" and a ")), "{out:?}");
+    // replace_rel: "in glasses" is worn
+    let out = all(
+        Op::ReplaceRel,
+        "A man in glasses sits in front of a laptop.",
+    );
+    assert!(
+        !out.iter().any(|n| n.contains("glasses sits in front")),
+        "{out:?}"
+    );
+    assert!(
+        out.iter().all(|n| n.starts_with("A man in glasses")),
+        "{out:?}"
+    );
+}
