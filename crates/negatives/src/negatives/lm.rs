@@ -37,22 +37,32 @@ pub const UNK: &str = "<unk>";
 
 /// Lowercased words of `text` (see the module doc), appended to `out`.
 pub fn words(text: &str, out: &mut Vec<String>) {
-    let mut cur = String::new();
+    for_each_word(text, &mut String::new(), |w| out.push(w.to_string()));
+}
+
+/// Calls `f` with each lowercased word of `text`, built in `buf` (no allocation per word).
+fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+    buf.clear();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         if c.is_alphanumeric() {
-            cur.extend(c.to_lowercase());
+            if c.is_ascii() {
+                buf.push(c.to_ascii_lowercase());
+            } else {
+                buf.extend(c.to_lowercase());
+            }
         } else if (c == '\'' || c == '-')
-            && !cur.is_empty()
+            && !buf.is_empty()
             && chars.peek().is_some_and(|n| n.is_alphanumeric())
         {
-            cur.push(c);
-        } else if !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
+            buf.push(c);
+        } else if !buf.is_empty() {
+            f(buf);
+            buf.clear();
         }
     }
-    if !cur.is_empty() {
-        out.push(cur);
+    if !buf.is_empty() {
+        f(buf);
     }
 }
 
@@ -327,23 +337,77 @@ impl Lm {
         }
     }
 
-    /// Mean natural-log probability per token of `text` (`</s>` counted), or `None` for an
-    /// empty model.
-    pub fn per_token(&self, text: &str) -> Option<f64> {
+    /// Word ids of `text` followed by `</s>`, appended to `out`.
+    fn ids(&self, text: &str, out: &mut Vec<u32>) {
+        let mut buf = String::with_capacity(32);
+        for_each_word(text, &mut buf, |w| out.push(self.id(w)));
+        out.push(self.id(EOS));
+    }
+
+    /// ln P of position `i` of `ids` (`<s> <s>` before the first word).
+    fn ln_p(&self, ids: &[u32], i: usize) -> f64 {
+        let bos = self.id(BOS);
+        let u = if i >= 2 { ids[i - 2] } else { bos };
+        let v = if i >= 1 { ids[i - 1] } else { bos };
+        self.p3(u, v, ids[i]).max(f64::MIN_POSITIVE).ln()
+    }
+
+    /// `text` scored position by position, to score its edits with [`Lm::per_token_edit`];
+    /// `None` for an empty model.
+    pub fn score(&self, text: &str) -> Option<Scored> {
         if self.is_empty() {
             return None;
         }
-        let mut ws = Vec::new();
-        words(text, &mut ws);
-        let (bos, eos) = (self.id(BOS), self.id(EOS));
-        let (mut u, mut v) = (bos, bos);
-        let mut sum = 0.0;
-        for w in ws.iter().map(|w| self.id(w)).chain(std::iter::once(eos)) {
-            sum += self.p3(u, v, w).max(f64::MIN_POSITIVE).ln();
-            u = v;
-            v = w;
-        }
-        Some(sum / (ws.len() + 1) as f64)
+        let mut ids = Vec::new();
+        self.ids(text, &mut ids);
+        let lp: Vec<f64> = (0..ids.len()).map(|i| self.ln_p(&ids, i)).collect();
+        let sum = lp.iter().sum();
+        Some(Scored { ids, lp, sum })
+    }
+
+    /// Mean natural-log probability per token of `text` (`</s>` counted), or `None` for an
+    /// empty model.
+    pub fn per_token(&self, text: &str) -> Option<f64> {
+        self.score(text).map(|s| s.per_token())
+    }
+
+    /// [`Lm::per_token`] of `text`, an edit of the scored `base`: only the trigrams that touch
+    /// the words between their common first and last words are scored again.
+    pub fn per_token_edit(&self, base: &Scored, text: &str) -> f64 {
+        let mut ids = Vec::with_capacity(base.ids.len() + 4);
+        self.ids(text, &mut ids);
+        let (nb, nn) = (base.ids.len(), ids.len());
+        let pre = base
+            .ids
+            .iter()
+            .zip(&ids)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let suf = base.ids[pre.min(nb)..]
+            .iter()
+            .rev()
+            .zip(ids[pre.min(nn)..].iter().rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let (end_b, end_n) = ((nb - suf + 2).min(nb), (nn - suf + 2).min(nn));
+        let old: f64 = base.lp[pre..end_b.max(pre)].iter().sum();
+        let new: f64 = (pre..end_n.max(pre)).map(|i| self.ln_p(&ids, i)).sum();
+        (base.sum - old + new) / nn as f64
+    }
+}
+
+/// A text scored position by position ([`Lm::score`]).
+#[derive(Debug, Clone)]
+pub struct Scored {
+    ids: Vec<u32>,
+    lp: Vec<f64>,
+    sum: f64,
+}
+
+impl Scored {
+    /// Mean natural-log probability per token.
+    pub fn per_token(&self) -> f64 {
+        self.sum / self.ids.len() as f64
     }
 }
 
@@ -417,6 +481,28 @@ mod tests {
         assert!(s("A zebra on a couch.").is_finite());
         assert_eq!(lm.id("sleeping"), lm.id("qwerty"));
         assert_ne!(lm.id("riding"), lm.id(UNK));
+    }
+
+    #[test]
+    fn scoring_an_edit_equals_scoring_the_whole_text() {
+        let lm = LmCounts::learn(CORPUS.iter().copied()).build();
+        let base = "A man riding a horse in a park.";
+        let b = lm.score(base).unwrap();
+        for t in [
+            "A woman riding a horse in a park.",
+            "A man riding a horse in a big park.",
+            "A man and a dog riding a horse in a park.",
+            "A man riding a horse.",
+            "Two dogs riding a horse in a park today.",
+            "A man riding a riding a horse in a park.",
+            "a man riding",
+            "",
+            "A man riding a horse in a park.",
+        ] {
+            let whole = lm.per_token(t).unwrap();
+            let edit = lm.per_token_edit(&b, t);
+            assert!((whole - edit).abs() < 1e-12, "{t}: {whole} vs {edit}");
+        }
     }
 
     #[test]

@@ -237,12 +237,17 @@ fn replace_obj(
     done(out, Skip::NoReplacementCandidate)
 }
 
-/// Whether one noun ends with the other ("court" / "tennis court", "cupcake" / "cake", "boat"
-/// / "sailboat"): mostly a head and its hyponym, so replacing one by the other keeps the
-/// caption true (round 6's hand read: "a cupcake" → "a cake in a red liner", "in a court" →
-/// "in a tennis court").
+/// Whether one noun ends with the other as a word ("court" / "tennis court") or as a part of at
+/// least 4 letters after at least 3 ("cake" / "cupcake", "boat" / "sailboat"; not "man" /
+/// "woman"): mostly a head and its hyponym, so replacing one by the other keeps the caption
+/// true (round 6's hand read: "a cupcake" → "a cake in a red liner", "in a court" → "in a
+/// tennis court").
 fn one_ends_the_other(a: &str, b: &str) -> bool {
-    a.ends_with(b) || b.ends_with(a)
+    let ends = |long: &str, short: &str| match long.strip_suffix(short) {
+        Some(pre) => pre.ends_with(' ') || (short.len() >= 4 && pre.len() >= 3),
+        None => false,
+    };
+    ends(a, b) || ends(b, a)
 }
 
 /// A gendered pronoun ("his", "her", ...) may refer to a person of the caption: replacing or

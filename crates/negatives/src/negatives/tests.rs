@@ -1195,6 +1195,9 @@ fn round6_fixes_from_round_6s_hand_read() {
     assert!(!out.iter().any(|n| n.starts_with("A cake ")), "{out:?}");
     let out = all(Op::ReplaceObj, "Tennis players in a court playing tennis.");
     assert!(!out.iter().any(|n| n.contains("a tennis court")), "{out:?}");
+    // but a woman is no kind of man
+    assert!(all(Op::ReplaceObj, "A man riding a horse.")
+        .contains(&"A woman riding a horse.".to_string()));
     // add_obj: one ball, one catcher
     let out = all(Op::AddObj, "A baseball player catching a ball.");
     assert!(!out.iter().any(|n| n.contains(" and a ")), "{out:?}");
