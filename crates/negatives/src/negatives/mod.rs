@@ -413,40 +413,41 @@ pub const MAX_DROP: f64 = 1.0;
 /// held-out captions (12 costs about 20% more generation CPU time).
 pub const SCORED: usize = 6;
 
-/// The drawn candidates `order` (indices into `cands`) that pass `ok`, written out, in the
-/// order they are tried: first those at least as plausible as the caption whose score is
-/// `base`, in draw order (the draw keeps word frequencies balanced), then the others by
-/// falling score, down to [`MAX_DROP`] below the caption. Scoring stops once `need` candidates
-/// of the first kind are found. So the chosen negative's score is matched to its caption's
-/// instead of (as with a plain draw) almost always below it, which a text-only language model
-/// would pick up. Without a language model: draw order, every candidate. Also returns how many
-/// candidates were rejected as too implausible.
+/// The drawn candidates `order` (indices into `cands`) whose text passes `ok`, in the order
+/// they are tried: first those at least as plausible as the caption whose score is `base`, in
+/// draw order (the draw keeps word frequencies balanced), then the others by falling score,
+/// down to [`MAX_DROP`] below the caption. Scoring stops once `need` candidates of the first
+/// kind are found. So the chosen negative's score is matched to its caption's instead of (as
+/// with a plain draw) almost always below it, which a text-only language model would pick up.
+/// Without a language model: draw order, every candidate. Also returns how many candidates
+/// were rejected as too implausible. Only texts are built here; the caller writes out the
+/// edits of the ones it tries.
 fn ranked(
     order: Vec<usize>,
     need: usize,
-    (op, cands, p): (Op, &[ops::Cand], &crate::concepts::Parse<'_>),
+    (cands, p): (&[ops::Cand], &crate::concepts::Parse<'_>),
     m: &Model,
     base: Option<&Scored>,
-    ok: impl Fn(&str, &Edit) -> bool,
-) -> (Vec<(String, Edit)>, usize) {
+    ok: impl Fn(&str) -> bool,
+) -> (Vec<usize>, usize) {
     let mut good = Vec::new();
-    let mut rest: Vec<(f64, String, Edit)> = Vec::new();
+    let mut rest: Vec<(f64, usize)> = Vec::new();
     let mut rejected = 0;
     for i in order {
-        let (t, e) = ops::materialise(op, cands[i], p, &m.lex);
-        if !ok(&t, &e) {
+        let t = ops::materialise_text(cands[i], p, &m.lex);
+        if !ok(&t) {
             continue;
         }
         match base.map(|b| (b.per_token(), m.lm.per_token_edit(b, &t))) {
             Some((b, s)) if s < b => {
                 if s >= b - MAX_DROP {
-                    rest.push((s, t, e));
+                    rest.push((s, i));
                 } else {
                     rejected += 1;
                 }
             }
             _ => {
-                good.push((t, e));
+                good.push(i);
                 if good.len() == need {
                     break;
                 }
@@ -455,7 +456,7 @@ fn ranked(
     }
     // stable: equal scores keep draw order
     rest.sort_by(|a, b| b.0.total_cmp(&a.0));
-    good.extend(rest.into_iter().map(|(_, t, e)| (t, e)));
+    good.extend(rest.into_iter().map(|(_, i)| i));
     (good, rejected)
 }
 
@@ -474,11 +475,12 @@ fn step(
     let mut cands = Vec::new();
     ops::candidates(op, &p, m, &mut cands)?;
     let order = draw(rng, &cands, &m.plaus, SCORED);
-    let ok = |t: &str, e: &Edit| !seen.iter().any(|s| s == t) && !touches(e, protected);
-    ranked(order, 1, (op, &cands, &p), m, base, ok)
+    let ok = |t: &str| !seen.iter().any(|s| s == t);
+    ranked(order, 1, (&cands, &p), m, base, ok)
         .0
         .into_iter()
-        .next()
+        .map(|i| ops::materialise(op, cands[i], &p, &m.lex))
+        .find(|(_, e)| !touches(e, protected))
         .ok_or(Skip::Unchanged)
 }
 
@@ -499,18 +501,17 @@ fn negatives_for(
     let order = draw(rng, &cands, &m.plaus, (opts.per_caption + 4).max(SCORED));
     // at depth > 1 a first step may find no continuation: keep a few more in reserve
     let need = opts.per_caption + if opts.depth > 1 { 4 } else { 0 };
-    let (tried, rejected) = ranked(order, need, (op, &cands, p), m, base, |t, _| {
-        t != inp.caption
-    });
+    let (tried, rejected) = ranked(order, need, (&cands, p), m, base, |t| t != inp.caption);
     let mut last_skip = if tried.is_empty() && rejected > 0 {
         Skip::LessPlausible
     } else {
         Skip::Unchanged
     };
-    for (text, edit) in tried {
+    for i in tried {
         if rows.len() == opts.per_caption {
             break;
         }
+        let (text, edit) = ops::materialise(op, cands[i], p, &m.lex);
         let mut protected = Protected::new();
         protect(&edit, &mut protected);
         let mut seen = vec![inp.caption.clone(), text];

@@ -1028,7 +1028,28 @@ fn piece_with_article(p: &Parse<'_>, lex: &Lexicon, o: &Object, item: usize, new
 
 /// Turns a candidate into its edit: (new text, provenance).
 pub fn materialise(op: Op, c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Edit) {
-    let (category, pieces) = match c {
+    let (category, pieces) = pieces(c, p, lex);
+    apply(op, category, p.text, pieces)
+}
+
+/// The text [`materialise`] writes, without building the edit's provenance (to score it).
+pub fn materialise_text(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> String {
+    let (_, mut pieces) = pieces(c, p, lex);
+    pieces.sort_by_key(|pc| pc.start);
+    let mut out = String::with_capacity(p.text.len() + 16);
+    let mut pos = 0;
+    for pc in &pieces {
+        out.push_str(&p.text[pos..pc.start]);
+        out.push_str(&pc.text);
+        pos = pc.end;
+    }
+    out.push_str(&p.text[pos..]);
+    out
+}
+
+/// The category and the text pieces of candidate `c`.
+fn pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
+    match c {
         Cand::ReplaceObj { obj, noun } => {
             let o = &p.objects[obj];
             let n = &lex.nouns[noun as usize];
@@ -1143,8 +1164,7 @@ pub fn materialise(op: Op, c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Ed
             }
             (a.category.clone(), vec![piece])
         }
-    };
-    apply(op, category, p.text, pieces)
+    }
 }
 
 fn apply(op: Op, category: String, text: &str, mut pieces: Vec<Piece>) -> (String, Edit) {

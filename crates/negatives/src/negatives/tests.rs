@@ -1215,3 +1215,23 @@ fn round6_fixes_from_round_6s_hand_read() {
         "{out:?}"
     );
 }
+
+#[test]
+fn round6_scored_text_is_the_written_text() {
+    let m = permissive();
+    for op in Op::ALL {
+        for c in ROUND6 {
+            let p = parse(c, &m.lex);
+            let mut cands = Vec::new();
+            if ops::candidates(op, &p, m, &mut cands).is_err() {
+                continue;
+            }
+            for k in cands {
+                assert_eq!(
+                    ops::materialise_text(k, &p, &m.lex),
+                    ops::materialise(op, k, &p, &m.lex).0
+                );
+            }
+        }
+    }
+}
