@@ -408,7 +408,7 @@ fn protect(edit: &Edit, protected: &mut Protected) {
 /// costs replace_rel a few points of coverage, so the bound only removes the outliers.
 pub const MAX_DROP: f64 = 1.0;
 /// At most this many candidates are drawn per caption, operator and step (more when
-/// `--per-caption` asks for more); each is written out and scored until enough of them are at
+/// `--per-caption` asks for more); their texts are built and scored until enough of them are at
 /// least as plausible as the caption. Round 6: 6 and 12 gave the same detector figures on the
 /// held-out captions (12 costs about 20% more generation CPU time).
 pub const SCORED: usize = 6;
