@@ -3,6 +3,7 @@
 //! MIN times left out (default 2). Run by `scripts/negatives/make_tables.sh`.
 //!
 //! Usage: cargo run --release -p clipprobe-negatives --example negatives_lm -- FILE [MIN] > lm.tsv
+#![allow(clippy::print_stdout)]
 
 use clipprobe_negatives::negatives::LmCounts;
 

@@ -451,7 +451,7 @@ mod tests {
     #[test]
     fn every_context_is_a_distribution_pruned_or_not() {
         let counts = LmCounts::learn(CORPUS.iter().copied());
-        let pruned = LmCounts::from_tsv(&counts.to_tsv(2), "t").unwrap();
+        let pruned = LmCounts::from_tsv(&counts.to_tsv(2), "t").expect("counts and a valid table");
         assert!(pruned.tri.len() < counts.tri.len());
         for c in [&counts, &pruned] {
             let lm = c.build();
@@ -473,7 +473,7 @@ mod tests {
     #[test]
     fn seen_text_beats_unseen_and_unknown_words_share_unk() {
         let lm = LmCounts::learn(CORPUS.iter().copied()).build();
-        let s = |t: &str| lm.per_token(t).unwrap();
+        let s = |t: &str| lm.per_token(t).expect("counts and a valid table");
         assert!(s("A dog on a couch.") > s("A couch on a dog."));
         assert!(s("A man riding a horse.") > s("A horse riding a man."));
         // words seen once are learned as <unk>; any unknown word scores as <unk>
@@ -487,7 +487,7 @@ mod tests {
     fn scoring_an_edit_equals_scoring_the_whole_text() {
         let lm = LmCounts::learn(CORPUS.iter().copied()).build();
         let base = "A man riding a horse in a park.";
-        let b = lm.score(base).unwrap();
+        let b = lm.score(base).expect("counts and a valid table");
         for t in [
             "A woman riding a horse in a park.",
             "A man riding a horse in a big park.",
@@ -499,7 +499,7 @@ mod tests {
             "",
             "A man riding a horse in a park.",
         ] {
-            let whole = lm.per_token(t).unwrap();
+            let whole = lm.per_token(t).expect("counts and a valid table");
             let edit = lm.per_token_edit(&b, t);
             assert!((whole - edit).abs() < 1e-12, "{t}: {whole} vs {edit}");
         }
@@ -508,16 +508,20 @@ mod tests {
     #[test]
     fn tables_round_trip_and_bad_rows_name_the_line() {
         let counts = LmCounts::learn(CORPUS.iter().copied());
-        assert_eq!(LmCounts::from_tsv(&counts.to_tsv(1), "t").unwrap(), counts);
+        assert_eq!(
+            LmCounts::from_tsv(&counts.to_tsv(1), "t").expect("counts and a valid table"),
+            counts
+        );
         let mut both = counts.clone();
         both.merge(&counts);
         assert_eq!(
             both.tri[&(BOS.into(), BOS.into(), "a".into())],
             2 * counts.tri[&(BOS.into(), BOS.into(), "a".into())]
         );
-        let e = LmCounts::from_tsv("# x\n1\ta\t3\t4\n2\ta\tb\tx\t1\n", "lm.tsv").unwrap_err();
+        let e = LmCounts::from_tsv("# x\n1\ta\t3\t4\n2\ta\tb\tx\t1\n", "lm.tsv")
+            .expect_err("a bad row");
         assert_eq!(e.to_string(), "lm.tsv:3: count \"x\" is not a whole number");
-        let e = LmCounts::from_tsv("3\ta\tb\t1\n", "lm.tsv").unwrap_err();
+        let e = LmCounts::from_tsv("3\ta\tb\t1\n", "lm.tsv").expect_err("a bad row");
         assert!(e.to_string().starts_with("lm.tsv:1: 4 columns"), "{e}");
         assert!(LmCounts::default().build().per_token("a dog").is_none());
         assert!(Lm::permissive().per_token("a dog").is_none());
@@ -526,13 +530,13 @@ mod tests {
     #[test]
     fn the_builtin_table_is_valid_and_knows_caption_language() {
         let lm = LmCounts::from_tsv(super::super::BUILTIN_LM, "lm.tsv")
-            .unwrap()
+            .expect("counts and a valid table")
             .build();
         for (u, v) in [(BOS, BOS), ("on", "a"), ("a", "man")] {
             let m = mass(&lm, u, v);
             assert!((m - 1.0).abs() < 1e-6, "P(· | {u} {v}) sums to {m}");
         }
-        let s = |t: &str| lm.per_token(t).unwrap();
+        let s = |t: &str| lm.per_token(t).expect("counts and a valid table");
         assert!(s("A man riding a horse on a beach.") > s("A horse riding a man on a beach."));
     }
 }
