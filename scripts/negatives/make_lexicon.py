@@ -27,7 +27,7 @@ import split  # noqa: E402
 MIN_COUNT = 3
 MIN_COLLOCATION = 2
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
-LEX = os.path.join(ROOT, "crates", "probe", "lexicon")
+LEX = os.path.join(ROOT, "crates", "negatives", "lexicon")
 
 # (lemma, WordNet sense number) -> lexicon category; the nearest root on the chain wins.
 ROOTS = [

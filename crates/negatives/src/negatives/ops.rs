@@ -29,6 +29,7 @@ pub enum Skip {
     NoSceneCompatibleObject,
     NoInsertionPoint,
     Unchanged,
+    LessPlausible,
     DepthNotReached,
 }
 
@@ -48,6 +49,9 @@ impl Skip {
             Skip::NoSceneCompatibleObject => "no scene-compatible object",
             Skip::NoInsertionPoint => "no insertion point",
             Skip::Unchanged => "negative equals the caption",
+            Skip::LessPlausible => {
+                "every candidate much less plausible than the caption (language model)"
+            }
             Skip::DepthNotReached => "depth not reached (no further operator applies)",
         }
     }
@@ -222,6 +226,7 @@ fn replace_obj(
             if n.hypernym
                 || n.countable() != old.countable()
                 || senses.contains(&n.sense_id)
+                || one_ends_the_other(&old.word, &n.word)
                 || !fits_slot(p, lex, pl, oi, ni, None)
             {
                 continue;
@@ -230,6 +235,19 @@ fn replace_obj(
         }
     }
     done(out, Skip::NoReplacementCandidate)
+}
+
+/// Whether one noun ends with the other as a word ("court" / "tennis court") or as a part of at
+/// least 4 letters after at least 3 ("cake" / "cupcake", "boat" / "sailboat"; not "man" /
+/// "woman"): mostly a head and its hyponym, so replacing one by the other keeps the caption
+/// true (round 6's hand read: "a cupcake" → "a cake in a red liner", "in a court" → "in a
+/// tennis court").
+fn one_ends_the_other(a: &str, b: &str) -> bool {
+    let ends = |long: &str, short: &str| match long.strip_suffix(short) {
+        Some(pre) => pre.ends_with(' ') || (short.len() >= 4 && pre.len() >= 3),
+        None => false,
+    };
+    ends(a, b) || ends(b, a)
 }
 
 /// A gendered pronoun ("his", "her", ...) may refer to a person of the caption: replacing or
@@ -664,9 +682,9 @@ fn replace_rel(
                 .as_str(),
             "place" | "room" | "ground"
         );
-        // "a man in a green shirt": the "in" of clothing is not spatial
-        let worn = lex.nouns[p.objects[r.object].noun as usize].category == "clothing"
-            && lex.rels[r.rel as usize].sense == "in";
+        // "a man in a green shirt", "a man in glasses" (round 6): the "in" of clothing and
+        // eyewear is not spatial
+        let worn = worn_in(lex, &p.objects[r.object]) && lex.rels[r.rel as usize].sense == "in";
         // parts and pictures ("on the side of a road" → "next to the side"; "in this picture")
         let part = lex.nouns[p.objects[r.object].noun as usize].category == "other";
         if worn || part || particle(p, lex, r.item) {
@@ -694,6 +712,16 @@ fn replace_rel(
         }
     }
     done(out, Skip::NoReplacementCandidate)
+}
+
+/// Whether "in" + object `o` is worn: clothing, or eyewear ("glasses", "sunglasses",
+/// "goggles").
+fn worn_in(lex: &Lexicon, o: &Object) -> bool {
+    let n = &lex.nouns[o.noun as usize];
+    n.category == "clothing"
+        || (n.word == "glass" && o.plural)
+        || n.word == "sunglasses"
+        || n.word == "goggles"
 }
 
 fn add_obj(
@@ -833,6 +861,8 @@ const SINGULAR_PRONOUNS: &[&str] = &[
 const ONE_HOLDER: &[&str] = &[
     "holding", "holds", "swinging", "swings", "wearing", "wears", "carrying", "carries", "using",
     "uses", "throwing", "throws", "hitting", "hits", "eating", "eats", "drinking", "drinks",
+    // round 6's hand read: "a baseball player and a man catching a ball"
+    "catching", "catches", "kicking", "kicks", "serving", "serves",
 ];
 
 /// A single board carries one rider: "a man and a skateboarder on a skateboard", "a man and a
@@ -998,7 +1028,28 @@ fn piece_with_article(p: &Parse<'_>, lex: &Lexicon, o: &Object, item: usize, new
 
 /// Turns a candidate into its edit: (new text, provenance).
 pub fn materialise(op: Op, c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Edit) {
-    let (category, pieces) = match c {
+    let (category, pieces) = pieces(c, p, lex);
+    apply(op, category, p.text, pieces)
+}
+
+/// The text [`materialise`] writes, without building the edit's provenance (to score it).
+pub fn materialise_text(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> String {
+    let (_, mut pieces) = pieces(c, p, lex);
+    pieces.sort_by_key(|pc| pc.start);
+    let mut out = String::with_capacity(p.text.len() + 16);
+    let mut pos = 0;
+    for pc in &pieces {
+        out.push_str(&p.text[pos..pc.start]);
+        out.push_str(&pc.text);
+        pos = pc.end;
+    }
+    out.push_str(&p.text[pos..]);
+    out
+}
+
+/// The category and the text pieces of candidate `c`.
+fn pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
+    match c {
         Cand::ReplaceObj { obj, noun } => {
             let o = &p.objects[obj];
             let n = &lex.nouns[noun as usize];
@@ -1113,8 +1164,7 @@ pub fn materialise(op: Op, c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Ed
             }
             (a.category.clone(), vec![piece])
         }
-    };
-    apply(op, category, p.text, pieces)
+    }
 }
 
 fn apply(op: Op, category: String, text: &str, mut pieces: Vec<Piece>) -> (String, Edit) {

@@ -9,6 +9,7 @@ fn permissive() -> &'static Model {
     M.get_or_init(|| Model {
         lex: Lexicon::builtin().clone(),
         plaus: Plausibility::permissive(),
+        lm: Lm::permissive(),
     })
 }
 
@@ -1078,4 +1079,159 @@ fn round5b_fixes_from_round_5s_hand_read() {
     );
     // "parked by" is still a place
     assert!(!all(Op::ReplaceRel, "A car parked by a building.").is_empty());
+}
+
+// Round 6 (issue 7): whole-negative plausibility from the caption language model
+// (docs/negatives.md, "Round 6").
+
+/// Captions written for these tests (not COCO's).
+const ROUND6: &[&str] = &[
+    "A large pizza on a wooden table.",
+    "A man riding a horse on a beach.",
+    "A black cat sleeping on a red couch.",
+    "Two dogs playing with a frisbee in a park.",
+    "A bathroom with a sink and a mirror.",
+    "A woman holding an umbrella on a busy street.",
+    "A plate of food with broccoli and rice.",
+    "A young boy throwing a baseball in a field.",
+    "A red bus parked next to a building.",
+    "A little girl eating a banana in a kitchen.",
+    "A white plate with a sandwich on a table.",
+    "A giraffe standing next to a tree in a zoo.",
+];
+
+/// Rows of `generate_with` for `captions` with the built-in model.
+fn builtin_rows(captions: &[&str], op: Op, per_caption: usize, seed: u64) -> Vec<BenchRecord> {
+    let inputs = captions_to_inputs(&captions.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+    let opts = Options {
+        ops: vec![op],
+        per_caption,
+        seed,
+        ..Options::default()
+    };
+    generate_with(&inputs, &opts, Model::builtin()).records
+}
+
+#[test]
+fn round6_negatives_much_less_plausible_than_the_caption_are_rejected() {
+    let m = Model::builtin();
+    let s = |t: &str| m.lm.per_token(t).expect("the built-in model has counts");
+    let mut bad = 0;
+    for op in [
+        Op::ReplaceObj,
+        Op::AddObj,
+        Op::AddAtt,
+        Op::ReplaceRel,
+        Op::ReplaceAtt,
+    ] {
+        for c in ROUND6 {
+            // what the plain draw could pick: every candidate (the round-5 generator wrote
+            // all of them with --per-caption 200)
+            bad += learned_all(m, op, c)
+                .iter()
+                .filter(|n| s(n) < s(c) - MAX_DROP)
+                .count();
+            for r in builtin_rows(&[c], op, 200, 0) {
+                assert!(
+                    s(&r.negative) >= s(c) - MAX_DROP,
+                    "{:?}: {} ({:.2}) vs {c} ({:.2})",
+                    op,
+                    r.negative,
+                    s(&r.negative),
+                    s(c)
+                );
+            }
+        }
+    }
+    // the captions do have such candidates ("A large carrot on a wooden table.", -3.11 vs -1.98)
+    assert!(bad >= 5, "only {bad} much less plausible candidates");
+}
+
+#[test]
+fn round6_the_chosen_negative_is_as_plausible_as_its_caption_when_a_candidate_is() {
+    // a plain draw (the round-5 generator) picks a candidate below its caption's score most of
+    // the time, which a text-only language model spots; the generator now takes the first
+    // drawn candidate at least as plausible as the caption
+    let m = Model::builtin();
+    let s = |t: &str| m.lm.per_token(t).expect("the built-in model has counts");
+    let (mut checked, mut below_in_pool) = (0, 0);
+    for op in [
+        Op::ReplaceObj,
+        Op::ReplaceAtt,
+        Op::ReplaceRel,
+        Op::AddObj,
+        Op::AddAtt,
+    ] {
+        for c in ROUND6 {
+            let all = learned_all(m, op, c);
+            // every candidate is drawn when there are at most SCORED of them
+            if all.is_empty() || all.len() > SCORED || !all.iter().any(|n| s(n) >= s(c)) {
+                continue;
+            }
+            below_in_pool += all.iter().filter(|n| s(n) < s(c)).count();
+            for seed in 0..6 {
+                for r in builtin_rows(&[c], op, 1, seed) {
+                    checked += 1;
+                    assert!(
+                        s(&r.negative) >= s(c),
+                        "{op:?} seed {seed}: {} below {c}",
+                        r.negative
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        checked >= 30 && below_in_pool >= 10,
+        "{checked} rows, {below_in_pool} below"
+    );
+}
+
+#[test]
+fn round6_fixes_from_round_6s_hand_read() {
+    // replace_obj: a head and its hyponym keep the caption true
+    let out = all(Op::ReplaceObj, "A cupcake in a red liner on a plate.");
+    assert!(!out.is_empty());
+    assert!(!out.iter().any(|n| n.starts_with("A cake ")), "{out:?}");
+    let out = all(Op::ReplaceObj, "Tennis players in a court playing tennis.");
+    assert!(!out.iter().any(|n| n.contains("a tennis court")), "{out:?}");
+    // but a woman is no kind of man
+    assert!(all(Op::ReplaceObj, "A man riding a horse.")
+        .contains(&"A woman riding a horse.".to_string()));
+    // add_obj: one ball, one catcher
+    let out = all(Op::AddObj, "A baseball player catching a ball.");
+    assert!(!out.iter().any(|n| n.contains(" and a ")), "{out:?}");
+    // replace_rel: "in glasses" is worn
+    let out = all(
+        Op::ReplaceRel,
+        "A man in glasses sits in front of a laptop.",
+    );
+    assert!(
+        !out.iter().any(|n| n.contains("glasses sits in front")),
+        "{out:?}"
+    );
+    assert!(
+        out.iter().all(|n| n.starts_with("A man in glasses")),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn round6_scored_text_is_the_written_text() {
+    let m = permissive();
+    for op in Op::ALL {
+        for c in ROUND6 {
+            let p = parse(c, &m.lex);
+            let mut cands = Vec::new();
+            if ops::candidates(op, &p, m, &mut cands).is_err() {
+                continue;
+            }
+            for k in cands {
+                assert_eq!(
+                    ops::materialise_text(k, &p, &m.lex),
+                    ops::materialise(op, k, &p, &m.lex).0
+                );
+            }
+        }
+    }
 }

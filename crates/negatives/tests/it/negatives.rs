@@ -20,6 +20,7 @@ fn permissive() -> &'static Model {
     M.get_or_init(|| Model {
         lex: Lexicon::builtin().clone(),
         plaus: Plausibility::permissive(),
+        lm: negatives::Lm::permissive(),
     })
 }
 
@@ -70,8 +71,10 @@ fn coverage_on_the_caption_set() {
     let n = caps.len() as f64;
     // add_obj: 222 of 247 since a co-subject needs a predicate it shares (a verb or a relation
     // after the subject, no list subject, no later verb that would not agree); 199 since round 5
-    // (no co-subject for one held thing: "a man and a girl holding a tennis racket")
-    for (op, min) in [("replace_obj", 0.95), ("add_obj", 0.80)] {
+    // (no co-subject for one held thing: "a man and a girl holding a tennis racket"); 197 since
+    // round 6 (a thing caught, kicked or served has one holder too: "A boy catching a ball.",
+    // "A man kicking a soccer ball." get no co-subject)
+    for (op, min) in [("replace_obj", 0.95), ("add_obj", 0.79)] {
         let applied = stats[op].captions_applied as f64;
         assert!(applied / n >= min, "{op}: {applied} of {n}");
     }
