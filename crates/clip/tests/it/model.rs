@@ -134,10 +134,10 @@ fn text(bos: u32, eos: u32, content: &[u32]) -> Vec<u32> {
         .collect()
 }
 
-/// `n` captions of 3 to `max_len` - 2 content tokens (ids 10..400) from a few shared openings, each followed
-/// by edits of itself at a random token: many texts sharing prefixes at every depth, as a
-/// caption set with its hard negatives does. Deterministic (a fixed linear congruential
-/// sequence).
+/// `n` captions of 3 to `max_len` - 2 content tokens (ids 10..400) from a few shared
+/// openings, each followed by up to 3 edits of itself at a random token: many texts sharing
+/// prefixes at every depth, as a caption set with its hard negatives does. Deterministic (a
+/// fixed linear congruential sequence).
 fn caption_set(bos: u32, eos: u32, n: usize, max_len: usize) -> Vec<Vec<u32>> {
     let mut state = 12345u64;
     let mut next = |m: u64| {
