@@ -356,5 +356,13 @@ fn half_precision_stays_close() -> TestResult {
     assert_eq!(image.dtype(), DType::F32);
     let d = rel_max_diff(&image, &g.image)?;
     assert!(d < 0.1, "bf16 image features differ by {d}");
+    // texts outside CPU f32 take the padded causal path: batches of `batch_size` by length
+    let passes = model.text_passes(&g.ids, 2);
+    assert!(passes.iter().all(|p| p.len() <= 2) && passes.len() == g.ids.len().div_ceil(2));
+    let lengths: Vec<usize> = passes.iter().flatten().map(|&i| g.ids[i].len()).collect();
+    assert!(lengths.windows(2).all(|w| w[0] <= w[1]), "not by length");
+    let text = model.text_features(&g.ids)?;
+    let d = rel_max_diff(&text, &g.text)?;
+    assert!(d < 0.1, "bf16 text features differ by {d}");
     Ok(())
 }
