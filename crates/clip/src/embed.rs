@@ -464,13 +464,17 @@ impl Clip {
         check_batch_size(batch_size)?;
         let dim = self.projection_dim();
         let mut out = vec![0f32; ids.len() * dim];
-        let order = match &self.towers {
-            // by length, or shared prefixes (computed once) next to each other
-            Towers::Clip(m) => m.text_order(ids, batch_size),
+        let passes = match &self.towers {
+            // trie passes by node count (CPU f32), or padded batches by length
+            Towers::Clip(m) => m.text_passes(ids, batch_size),
             // padded to a fixed length: any order
-            Towers::Siglip(_) => (0..ids.len()).collect(),
+            Towers::Siglip(_) => (0..ids.len())
+                .collect::<Vec<_>>()
+                .chunks(batch_size)
+                .map(<[usize]>::to_vec)
+                .collect(),
         };
-        for chunk in order.chunks(batch_size) {
+        for chunk in &passes {
             let batch: Vec<Vec<u32>> = chunk.iter().map(|&i| ids[i].clone()).collect();
             let features = self
                 .text_features(&batch)

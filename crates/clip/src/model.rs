@@ -12,6 +12,7 @@
 
 mod fused;
 pub mod siglip;
+mod trie;
 mod weights;
 
 use std::path::Path;
@@ -22,7 +23,8 @@ use candle_nn::{LayerNorm, Linear};
 use crate::config::{ClipConfig, HiddenAct, TextConfig, VisionConfig};
 use crate::error::{Error, Result};
 pub(crate) use fused::attention;
-use fused::epilogue;
+use fused::{epilogue, trie_attention};
+use trie::Trie;
 pub(crate) use weights::{Renamed, Weights};
 use weights::{Scope, WeightFiles};
 
@@ -136,76 +138,82 @@ impl ClipModel {
     }
 
     /// Projected, unnormalised text features `(n, projection_dim)` in f32 of `n` token-id
-    /// sequences (as the tokenizer gives them: BOS … EOS, no padding). Sequences of different
-    /// lengths are right-padded into one batch; with the causal mask, padding after the pooled
-    /// token cannot change the result, exactly as with transformers' `attention_mask`.
+    /// sequences (as the tokenizer gives them: BOS … EOS, no padding), row `i` for `ids[i]`.
     ///
-    /// Neighbouring sequences that share a token prefix (as [`ClipModel::text_order`] arranges
-    /// them) share its computation: with the causal mask the prefix's hidden states, keys and
-    /// values do not depend on what follows, so they are computed once per group and each
-    /// sequence computes only its own suffix, attending to the prefix's keys and values.
+    /// Under the causal mask nothing after a sequence's pooled token reaches its feature, and
+    /// a token's hidden state depends only on the tokens up to it: each sequence is cut after
+    /// its pooled token, and on the CPU in f32 the batch's distinct prefixes are computed once
+    /// each, as the nodes of a token trie (no padding; shared at any depth, duplicates once;
+    /// see `model/trie.rs`). Elsewhere the cut sequences are right-padded into one batch, as
+    /// transformers does with its `attention_mask`.
     pub fn text_features(&self, ids: &[Vec<u32>]) -> Result<Tensor> {
         let t = &self.config.text;
         if ids.is_empty() {
             return Err(Error::Input("text batch is empty".into()));
         }
-        let mut pooled = Vec::with_capacity(ids.len());
+        let mut cut = Vec::with_capacity(ids.len());
         for (row, seq) in ids.iter().enumerate() {
             check_ids(row, seq, t.max_position_embeddings, t.vocab_size)?;
-            pooled.push(
-                self.config
-                    .text_pooling
-                    .position(seq)
-                    .ok_or_else(|| Error::InputRow {
-                        what: "text",
-                        row,
-                        message: format!(
-                            "no token to pool ({:?} rule; is the EOS token missing?)",
-                            self.config.text_pooling
-                        ),
-                    })?,
-            );
+            let pooled = self
+                .config
+                .text_pooling
+                .position(seq)
+                .ok_or_else(|| Error::InputRow {
+                    what: "text",
+                    row,
+                    message: format!(
+                        "no token to pool ({:?} rule; is the EOS token missing?)",
+                        self.config.text_pooling
+                    ),
+                })?;
+            cut.push(&seq[..=pooled]);
         }
-        let hidden = self.text.forward(ids, &pooled)?;
+        let hidden = self.text.forward(&cut)?;
         Ok(self
             .text_projection
             .forward(&hidden)?
             .to_dtype(DType::F32)?)
     }
 
-    /// An order in which to batch `ids`, `batch_size` at a time, for
-    /// [`ClipModel::text_features`]: whichever computes fewer token positions of two, by length
-    /// (least padding) or with shared prefixes next to each other (lexicographic, grouped by
-    /// [`prefix_groups`], groups with similar unshared lengths together); see [`batch_plan`].
-    pub fn text_order(&self, ids: &[Vec<u32>], batch_size: usize) -> Vec<usize> {
-        let pooled_at = |s: &[u32]| self.config.text_pooling.position(s).unwrap_or(s.len());
-        let mut by_length: Vec<usize> = (0..ids.len()).collect();
-        by_length.sort_by_key(|&i| ids[i].len());
-        let mut lexicographic: Vec<usize> = (0..ids.len()).collect();
-        lexicographic.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
-        let sorted: Vec<&[u32]> = lexicographic.iter().map(|&i| ids[i].as_slice()).collect();
-        let pooled: Vec<usize> = sorted.iter().map(|s| pooled_at(s)).collect();
-        let mut groups = prefix_groups(&sorted, &pooled);
-        groups.sort_by_key(|(rows, p)| rows.clone().map(|r| sorted[r].len() - p).max());
-        let by_prefix: Vec<usize> = groups
-            .into_iter()
-            .flat_map(|(rows, _)| rows.map(|r| lexicographic[r]))
-            .collect();
-        let positions = |order: &[usize]| -> usize {
-            order
-                .chunks(batch_size.max(1))
-                .map(|chunk| {
-                    let seqs: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
-                    let pooled: Vec<usize> = seqs.iter().map(|s| pooled_at(s)).collect();
-                    batch_plan(&seqs, &pooled).1
-                })
-                .sum()
-        };
-        if positions(&by_prefix) < positions(&by_length) {
-            by_prefix
-        } else {
-            by_length
+    /// `seq` up to and including its pooled token (all of it when it has none: then
+    /// [`ClipModel::text_features`] reports the error).
+    fn pooled_prefix<'a>(&self, seq: &'a [u32]) -> &'a [u32] {
+        match self.config.text_pooling.position(seq) {
+            Some(p) if p < seq.len() => &seq[..=p],
+            _ => seq,
         }
+    }
+
+    /// How to split `ids` into forward passes of [`ClipModel::text_features`] (each pass a list
+    /// of indices into `ids`; every index once). On the CPU in f32, passes of at most
+    /// `TEXT_PASS_NODES` (2048) trie nodes, the texts in lexicographic order so that those
+    /// sharing prefixes meet in one trie (`batch_size` is not used: a pass costs its nodes,
+    /// not its texts); elsewhere `batch_size` texts per pass, by length (least padding).
+    pub fn text_passes(&self, ids: &[Vec<u32>], batch_size: usize) -> Vec<Vec<usize>> {
+        if packed(&self.text.token_embedding) {
+            let cut: Vec<&[u32]> = ids.iter().map(|s| self.pooled_prefix(s)).collect();
+            trie::passes(&cut, TEXT_PASS_NODES)
+        } else {
+            let mut by_length: Vec<usize> = (0..ids.len()).collect();
+            by_length.sort_by_key(|&i| ids[i].len());
+            by_length
+                .chunks(batch_size.max(1))
+                .map(<[usize]>::to_vec)
+                .collect()
+        }
+    }
+
+    /// Token positions the text tower computes for `ids` split as
+    /// [`ClipModel::text_passes`] splits them: trie nodes, or padded batch sizes times widths.
+    pub fn text_positions(&self, ids: &[Vec<u32>], batch_size: usize) -> usize {
+        let cut: Vec<&[u32]> = ids.iter().map(|s| self.pooled_prefix(s)).collect();
+        if packed(&self.text.token_embedding) {
+            return trie::positions(&cut, TEXT_PASS_NODES);
+        }
+        self.text_passes(ids, batch_size)
+            .iter()
+            .map(|pass| pass.len() * pass.iter().map(|&i| cut[i].len()).max().unwrap_or(0))
+            .sum()
     }
 
     /// Projected, unnormalised image features `(n, projection_dim)` in f32 of preprocessed
@@ -412,8 +420,15 @@ fn split_heads(x: &Tensor, i: usize, n: usize, heads: usize) -> candle_core::Res
         .contiguous()
 }
 
-/// One layer's attention keys and values, `(b, s, heads · d)` each.
-pub(crate) type Kv = (Tensor, Tensor);
+/// What each query of an encoder pass attends to.
+#[derive(Clone, Copy)]
+pub(crate) enum Keys<'a> {
+    /// Sequences `(b, s, hidden)`: the positions of its own sequence, under an additive mask
+    /// broadcast to `(b, 1, sq, s)`.
+    Padded(Option<&'a Tensor>),
+    /// The nodes of a token trie `(nodes, hidden)`: each node's ancestors and itself.
+    Trie(&'a Trie),
+}
 
 /// `CLIPAttention` with q/k/v fused into one projection, the query pre-scaled.
 struct Attention {
@@ -442,50 +457,54 @@ impl Attention {
         })
     }
 
-    /// Attention of the (normed) `x` `(b, s, hidden)`, before the output projection. Keys and
-    /// values are `past`'s (keys of earlier tokens, `(b, sp, hidden)`) followed by `x`'s own.
-    /// Queries are every position of `x`, or with `rows` (flat indices `row · s + position`,
-    /// one per sequence) only those (`sq = 1`). `mask`: additive, broadcast to
-    /// `(b, 1, sq, sp + s)`. Returns the heads concatenated `(b, sq, hidden)` and `x`'s own keys
-    /// and values.
+    /// Attention of the (normed) `x` (sequences `(b, s, hidden)` or trie nodes
+    /// `(nodes, hidden)`, as `keys` says), before the output projection. Queries are every
+    /// position of `x`, or with `rows` (flat indices into `x`'s positions; for sequences one
+    /// per sequence) only those; keys and values are computed for every position. Returns the
+    /// heads concatenated: shaped as `x`, or `(rows, hidden)`.
     fn forward(
         &self,
         x: &Tensor,
-        mask: Option<&Tensor>,
-        past: Option<&Kv>,
+        keys: Keys<'_>,
         rows: Option<&Tensor>,
-    ) -> candle_core::Result<(Tensor, Kv)> {
-        let (b, s, h) = x.dims3()?;
+    ) -> candle_core::Result<Tensor> {
+        let last = x.rank() - 1;
+        let h = x.dim(last)?;
         let (q, k, v) = match rows {
             None => {
                 let qkv = self.qkv.forward(x, None, None)?;
                 (
-                    qkv.narrow(2, 0, h)?,
-                    qkv.narrow(2, h, h)?,
-                    qkv.narrow(2, 2 * h, h)?,
+                    qkv.narrow(last, 0, h)?,
+                    qkv.narrow(last, h, h)?,
+                    qkv.narrow(last, 2 * h, h)?,
                 )
             }
             Some(rows) => {
-                let q = self
-                    .qkv
-                    .rows(0, h)?
-                    .forward(&x.reshape((b * s, h))?.index_select(rows, 0)?, None, None)?
-                    .reshape((b, 1, h))?;
+                let q = self.qkv.rows(0, h)?.forward(
+                    &x.flatten_to(last - 1)?.index_select(rows, 0)?,
+                    None,
+                    None,
+                )?;
                 let kv = self.qkv.rows(h, 2 * h)?.forward(x, None, None)?;
-                (q, kv.narrow(2, 0, h)?, kv.narrow(2, h, h)?)
+                (q, kv.narrow(last, 0, h)?, kv.narrow(last, h, h)?)
             }
         };
-        let out = match past {
-            None => attention(&q, &k, &v, mask, self.heads)?,
-            Some((pk, pv)) => attention(
-                &q,
-                &Tensor::cat(&[pk, &k], 1)?,
-                &Tensor::cat(&[pv, &v], 1)?,
-                mask,
-                self.heads,
-            )?,
-        };
-        Ok((out, (k, v)))
+        match keys {
+            Keys::Padded(mask) => match rows {
+                None => attention(&q, &k, &v, mask, self.heads),
+                Some(_) => {
+                    let b = x.dim(0)?;
+                    attention(&q.reshape((b, 1, h))?, &k, &v, mask, self.heads)?.reshape((b, h))
+                }
+            },
+            Keys::Trie(trie) => {
+                let nodes = match rows {
+                    Some(rows) => rows.to_vec1::<u32>()?,
+                    None => (0..trie.len() as u32).collect(),
+                };
+                trie_attention(&q, &k, &v, &nodes, &trie.parents, self.heads)
+            }
+        }
     }
 }
 
@@ -531,37 +550,32 @@ impl EncoderLayer {
         })
     }
 
-    /// See [`Attention::forward`]. With `rows`, the output is `(b, 1, hidden)`: every
+    /// See [`Attention::forward`]. With `rows`, the output is `(rows, hidden)`: every
     /// operation after attention is per token, so it equals the full output at those rows.
     fn forward(
         &self,
         x: &Tensor,
-        mask: Option<&Tensor>,
-        past: Option<&Kv>,
+        keys: Keys<'_>,
         rows: Option<&Tensor>,
-    ) -> candle_core::Result<(Tensor, Kv)> {
-        let (attn, kv) = self
+    ) -> candle_core::Result<Tensor> {
+        let attn = self
             .self_attn
-            .forward(&self.layer_norm1.forward(x)?, mask, past, rows)?;
+            .forward(&self.layer_norm1.forward(x)?, keys, rows)?;
         let x = match rows {
             None => x.clone(),
-            Some(rows) => {
-                let (b, s, h) = x.dims3()?;
-                x.reshape((b * s, h))?
-                    .index_select(rows, 0)?
-                    .reshape((b, 1, h))?
-            }
+            Some(rows) => x.flatten_to(x.rank() - 2)?.index_select(rows, 0)?,
         };
         let x = self.self_attn.out_proj.forward(&attn, None, Some(&x))?;
-        Ok((self.mlp.forward(&self.layer_norm2.forward(&x)?, &x)?, kv))
+        self.mlp.forward(&self.layer_norm2.forward(&x)?, &x)
     }
 }
 
-/// The pooled token of each sequence: flat indices `row · s + position` and the additive mask
-/// `(b, 1, 1, keys)` of its query.
+/// The pooled token of each sequence (or trie node of each text): flat indices into the
+/// positions of the encoder's input, and what their queries attend to (for sequences, an
+/// additive mask `(b, 1, 1, s)`).
 pub(crate) struct Pooled<'a> {
     pub(crate) rows: &'a Tensor,
-    pub(crate) mask: Option<&'a Tensor>,
+    pub(crate) keys: Keys<'a>,
 }
 
 /// `CLIPEncoder`: the stack of layers.
@@ -578,41 +592,29 @@ impl Encoder {
         Ok(Self { layers })
     }
 
-    /// Runs the layers over `x` `(b, s, hidden)` with `mask`. `past`: each layer's keys and
-    /// values of earlier tokens that `x` continues. With `pooled`, the output is `(b, hidden)`
-    /// at the pooled rows only: the last layer computes keys and values for every position but
-    /// queries, output projection and MLP for those rows; otherwise `(b, s, hidden)`. With
-    /// `keep_kv`, also returns every layer's keys and values of `x`.
+    /// Runs the layers over `x` (sequences `(b, s, hidden)` or trie nodes `(nodes, hidden)`)
+    /// attending to `keys`. With `pooled`, the output is `(rows, hidden)` at the pooled rows
+    /// only: the last layer computes keys and values for every position but queries, output
+    /// projection and MLP for those rows; otherwise shaped as `x`.
     pub(crate) fn forward(
         &self,
         x: &Tensor,
-        mask: Option<&Tensor>,
-        past: Option<&[Kv]>,
-        keep_kv: bool,
+        keys: Keys<'_>,
         pooled: Option<Pooled<'_>>,
-    ) -> candle_core::Result<(Tensor, Vec<Kv>)> {
-        let (b, s, h) = x.dims3()?;
-        let mut kept = Vec::new();
+    ) -> candle_core::Result<Tensor> {
         let mut x = x.clone();
         let n = self.layers.len();
         for (i, layer) in self.layers.iter().enumerate() {
-            let last = i + 1 == n;
-            let (rows, layer_mask) = match &pooled {
-                Some(p) if last => (Some(p.rows), p.mask),
-                _ => (None, mask),
+            let (rows, keys) = match &pooled {
+                Some(p) if i + 1 == n => (Some(p.rows), p.keys),
+                _ => (None, keys),
             };
-            let (y, kv) = layer.forward(&x, layer_mask, past.map(|p| &p[i]), rows)?;
-            if keep_kv {
-                kept.push(kv);
-            }
-            x = y;
+            x = layer.forward(&x, keys, rows)?;
         }
-        let x = match pooled {
-            Some(_) if n > 0 => x.reshape((b, h))?,
-            Some(p) => x.reshape((b * s, h))?.index_select(p.rows, 0)?,
-            None => x,
-        };
-        Ok((x, kept))
+        match pooled {
+            Some(p) if n == 0 => x.flatten_to(x.rank() - 2)?.index_select(p.rows, 0),
+            _ => Ok(x),
+        }
     }
 }
 
@@ -639,163 +641,102 @@ impl TextTransformer {
         })
     }
 
-    /// `(b, width, hidden)` embeddings of `seqs`, each right-padded to `width`, the `j`-th
-    /// token of row `r` at position `offsets[r] + j` (padding at a clamped position: it is
-    /// never attended to).
-    fn embed(&self, seqs: &[&[u32]], offsets: &[usize], width: usize) -> Result<Tensor> {
-        let last_position = self.position_embedding.dim(0)?.saturating_sub(1);
-        let mut tokens = Vec::with_capacity(seqs.len() * width);
-        let mut positions = Vec::with_capacity(seqs.len() * width);
-        for (seq, &offset) in seqs.iter().zip(offsets) {
-            for j in 0..width {
-                tokens.push(seq.get(j).copied().unwrap_or(0));
-                positions.push((offset + j).min(last_position) as u32);
-            }
-        }
+    /// `(n, hidden)` embeddings of `tokens` at `positions`.
+    fn embed(&self, tokens: Vec<u32>, positions: Vec<u32>) -> Result<Tensor> {
         let device = self.token_embedding.device();
-        let tokens = Tensor::from_vec(tokens, seqs.len() * width, device)?;
-        let positions = Tensor::from_vec(positions, seqs.len() * width, device)?;
-        let x = (self.token_embedding.index_select(&tokens, 0)?
-            + self.position_embedding.index_select(&positions, 0)?)?;
-        Ok(x.reshape((seqs.len(), width, self.token_embedding.dim(1)?))?)
+        let n = tokens.len();
+        let tokens = Tensor::from_vec(tokens, n, device)?;
+        let positions = Tensor::from_vec(positions, n, device)?;
+        Ok((self.token_embedding.index_select(&tokens, 0)?
+            + self.position_embedding.index_select(&positions, 0)?)?)
     }
 
-    /// `ids`: `b` sequences; `pooled`: each one's pooled position. Returns `(b, hidden)`.
-    /// Prefixes shared by neighbours ([`batch_plan`]) run once, in a first pass that keeps
-    /// every layer's keys and values; then every row runs its suffix over them.
-    fn forward(&self, ids: &[Vec<u32>], pooled: &[usize]) -> Result<Tensor> {
-        let device = self.token_embedding.device();
-        let dtype = self.token_embedding.dtype();
-        let seqs: Vec<&[u32]> = ids.iter().map(Vec::as_slice).collect();
-        let b = seqs.len();
-        // each row's shared prefix length and the index of its group's prefix
-        let (mut shared, mut group_of, mut prefixes) = (Vec::new(), Vec::new(), Vec::new());
-        for (rows, p) in batch_plan(&seqs, pooled).0 {
-            if p > 0 {
-                prefixes.push(&seqs[rows.start][..p]);
-            }
-            for _ in rows {
-                shared.push(p);
-                group_of.push(if p > 0 { prefixes.len() as u32 - 1 } else { 0 });
-            }
-        }
-        let width = prefixes.iter().map(|s| s.len()).max().unwrap_or(0);
-        let past = if prefixes.is_empty() {
-            None
+    /// `seqs`: `b` sequences, each cut after its pooled token. Returns their pooled, final-normed
+    /// hidden states `(b, hidden)`: on the CPU in f32 over the batch's token trie
+    /// ([`TextTransformer::forward_trie`]), elsewhere over the sequences padded
+    /// ([`TextTransformer::forward_padded`]).
+    fn forward(&self, seqs: &[&[u32]]) -> Result<Tensor> {
+        let x = if packed(&self.token_embedding) {
+            self.forward_trie(seqs)?
         } else {
-            let x = self.embed(&prefixes, &vec![0; prefixes.len()], width)?;
-            let mask = causal_mask(width, dtype, device)?;
-            // only the keys and values are used: the last layer's queries are cut to one row
-            let first: Vec<u32> = (0..prefixes.len()).map(|g| (g * width) as u32).collect();
-            let first = Tensor::new(first, device)?;
-            let only_kv = Pooled {
-                rows: &first,
-                mask: None,
-            };
-            let (_, kv) = self
-                .encoder
-                .forward(&x, Some(&mask), None, true, Some(only_kv))?;
-            let index = Tensor::new(group_of.as_slice(), device)?;
-            let per_row = |t: &Tensor| t.contiguous()?.index_select(&index, 0);
-            Some(
-                kv.iter()
-                    .map(|(k, v)| Ok((per_row(k)?, per_row(v)?)))
-                    .collect::<candle_core::Result<Vec<Kv>>>()?,
-            )
+            self.forward_padded(seqs)?
         };
-        let suffixes: Vec<&[u32]> = seqs.iter().zip(&shared).map(|(s, &p)| &s[p..]).collect();
-        let len = suffixes.iter().map(|s| s.len()).max().unwrap_or(0);
-        let x = self.embed(&suffixes, &shared, len)?;
-        // keys: the prefix pass's `width` (a row sees its own `p`), then the suffix, causally
-        let keys = width + len;
-        let additive = |seen: bool| if seen { 0f32 } else { f32::NEG_INFINITY };
-        let key_mask = |p: usize, i: usize| {
-            (0..keys).map(move |k| additive(if k < width { k < p } else { k - width <= i }))
-        };
-        let mut mask = Vec::with_capacity(b * len * keys);
-        let mut row_mask = Vec::with_capacity(b * keys);
-        let mut rows = Vec::with_capacity(b);
-        for (r, &p) in shared.iter().enumerate() {
-            for i in 0..len {
-                mask.extend(key_mask(p, i));
-            }
-            row_mask.extend(key_mask(p, pooled[r] - p));
-            rows.push((r * len + pooled[r] - p) as u32);
-        }
-        let mask = Tensor::from_vec(mask, (b, 1, len, keys), device)?.to_dtype(dtype)?;
-        let row_mask = Tensor::from_vec(row_mask, (b, 1, 1, keys), device)?.to_dtype(dtype)?;
-        let rows = Tensor::new(rows, device)?;
-        let pooled = Pooled {
-            rows: &rows,
-            mask: Some(&row_mask),
-        };
-        let (x, _) = self
-            .encoder
-            .forward(&x, Some(&mask), past.as_deref(), false, Some(pooled))?;
         // layer norm is per token: normalising only the pooled rows gives the same values
         Ok(self.final_layer_norm.forward(&x)?)
     }
-}
 
-/// How [`TextTransformer::forward`] computes one batch, and how many token positions that
-/// costs: the [`prefix_groups`] (each shared prefix, padded to the longest, once; then every
-/// row's suffix, padded to the longest) when that is fewer positions than sharing nothing
-/// (every row padded to the longest), else nothing shared.
-fn batch_plan(seqs: &[&[u32]], pooled: &[usize]) -> (Vec<(std::ops::Range<usize>, usize)>, usize) {
-    let positions = |groups: &[(std::ops::Range<usize>, usize)]| {
-        let prefixes = groups.iter().filter(|(_, p)| *p > 0).count();
-        let width = groups.iter().map(|(_, p)| *p).max().unwrap_or(0);
-        let len = groups
+    /// One row per distinct prefix of `seqs` (a [`Trie`] node at its depth's position), each
+    /// attending to its ancestors and itself; queries of the last layer only at the distinct
+    /// pooled nodes.
+    fn forward_trie(&self, seqs: &[&[u32]]) -> Result<Tensor> {
+        let device = self.token_embedding.device();
+        let trie = Trie::new(seqs);
+        let x = self.embed(trie.tokens.clone(), trie.depths.clone())?;
+        // the distinct pooled nodes, ascending, and each sequence's row among them
+        let mut ends = trie.ends.clone();
+        ends.sort_unstable();
+        ends.dedup();
+        let of_seq: Vec<u32> = trie
+            .ends
             .iter()
-            .flat_map(|(rows, p)| rows.clone().map(move |r| seqs[r].len() - p))
-            .max()
-            .unwrap_or(0);
-        prefixes * width + seqs.len() * len
-    };
-    let shared = prefix_groups(seqs, pooled);
-    let plain = vec![(0..seqs.len(), 0)];
-    let (a, b) = (positions(&shared), positions(&plain));
-    if a < b {
-        (shared, a)
-    } else {
-        (plain, b)
+            .map(|e| ends.partition_point(|x| x < e) as u32)
+            .collect();
+        let rows = Tensor::new(ends, device)?;
+        let keys = Keys::Trie(&trie);
+        let pooled = Pooled { rows: &rows, keys };
+        let x = self.encoder.forward(&x, keys, Some(pooled))?;
+        Ok(x.index_select(&Tensor::new(of_seq, device)?, 0)?)
     }
-}
 
-/// Fewest shared tokens for which a group's prefix is computed once: below that, the extra
-/// pass and the longer key rows cost more than the prefix saves.
-const MIN_SHARED_PREFIX: usize = 4;
-
-/// Splits `seqs` (in order) into runs of neighbours sharing a token prefix, each with the length
-/// `p` of the prefix computed once (0: not shared). `p` stays at or before every member's pooled
-/// position `pooled[r]`, so that each member's pooled token is in its own suffix. A row joins
-/// the current run when the shortened prefix still saves at least what it costs the members.
-fn prefix_groups(seqs: &[&[u32]], pooled: &[usize]) -> Vec<(std::ops::Range<usize>, usize)> {
-    let group = |rows: std::ops::Range<usize>, p: usize| {
-        let p = if rows.len() > 1 { p } else { 0 };
-        (rows, p)
-    };
-    let mut groups = Vec::new();
-    let (mut start, mut p) = (0, pooled.first().copied().unwrap_or(0));
-    for r in 1..seqs.len() {
-        let common = seqs[r - 1]
-            .iter()
-            .zip(seqs[r])
-            .take_while(|(a, b)| a == b)
-            .count();
-        let joined = p.min(common).min(pooled[r]);
-        if joined >= MIN_SHARED_PREFIX && joined >= (p - joined) * (r - start) {
-            p = joined;
-        } else {
-            groups.push(group(start..r, p));
-            (start, p) = (r, pooled[r]);
+    /// The sequences right-padded to the longest, under the causal mask (padding comes after
+    /// every sequence's pooled token: nothing attends to it).
+    fn forward_padded(&self, seqs: &[&[u32]]) -> Result<Tensor> {
+        let device = self.token_embedding.device();
+        let dtype = self.token_embedding.dtype();
+        let (b, width) = (seqs.len(), seqs.iter().map(|s| s.len()).max().unwrap_or(0));
+        let mut tokens = Vec::with_capacity(b * width);
+        let mut row_mask = Vec::with_capacity(b * width);
+        for seq in seqs {
+            for j in 0..width {
+                tokens.push(seq.get(j).copied().unwrap_or(0));
+                row_mask.push(if j < seq.len() {
+                    0f32
+                } else {
+                    f32::NEG_INFINITY
+                });
+            }
         }
+        let positions = (0..b).flat_map(|_| 0..width as u32).collect();
+        let x = self
+            .embed(tokens, positions)?
+            .reshape((b, width, self.token_embedding.dim(1)?))?;
+        let mask = causal_mask(width, dtype, device)?;
+        // the pooled query of each row: its last token, seeing its own tokens
+        let row_mask = Tensor::from_vec(row_mask, (b, 1, 1, width), device)?.to_dtype(dtype)?;
+        let rows: Vec<u32> = seqs
+            .iter()
+            .enumerate()
+            .map(|(r, s)| (r * width + s.len() - 1) as u32)
+            .collect();
+        let rows = Tensor::new(rows, device)?;
+        let pooled = Pooled {
+            rows: &rows,
+            keys: Keys::Padded(Some(&row_mask)),
+        };
+        Ok(self
+            .encoder
+            .forward(&x, Keys::Padded(Some(&mask)), Some(pooled))?)
     }
-    if !seqs.is_empty() {
-        groups.push(group(start..seqs.len(), p));
-    }
-    groups
 }
+
+/// Whether the text tower runs over a token trie: on the CPU in f32, where the fused kernels
+/// ([`fused::trie_attention`]) apply.
+fn packed(t: &Tensor) -> bool {
+    t.device().is_cpu() && t.dtype() == DType::F32
+}
+
+/// Most trie nodes (token positions) in one text forward pass; see [`ClipModel::text_passes`].
+const TEXT_PASS_NODES: usize = 2048;
 
 /// Additive causal mask `(s, s)`: 0 on and below the diagonal, -inf above.
 fn causal_mask(s: usize, dtype: DType, device: &Device) -> candle_core::Result<Tensor> {
@@ -857,9 +798,9 @@ impl VisionTransformer {
         let class_rows = Tensor::new(class_rows, x.device())?;
         let pooled = Pooled {
             rows: &class_rows,
-            mask: None,
+            keys: Keys::Padded(None),
         };
-        let (cls, _) = self.encoder.forward(&x, None, None, false, Some(pooled))?;
+        let cls = self.encoder.forward(&x, Keys::Padded(None), Some(pooled))?;
         Ok(self.post_layernorm.forward(&cls)?)
     }
 }
@@ -878,39 +819,6 @@ mod tests {
             }
         }
         Ok(())
-    }
-
-    #[test]
-    fn prefix_groups_share_long_enough_prefixes_before_the_pooled_token() {
-        let seqs: [&[u32]; 6] = [
-            &[1, 5, 6, 7, 8, 9, 2],
-            &[1, 5, 6, 7, 8, 9, 2],
-            &[1, 5, 6, 7, 9, 9, 2],
-            &[1, 5, 6, 8, 2],
-            &[1, 7, 2],
-            &[1, 7, 3, 2],
-        ];
-        let pooled: Vec<usize> = seqs.iter().map(|s| s.len() - 1).collect();
-        let groups = prefix_groups(&seqs, &pooled);
-        // the duplicates share all but the pooled token, then the third joins at 4 tokens
-        // (saves 4, costs 2 × 2); the fourth shares only 3; the last two only 2
-        assert_eq!(groups, vec![(0..3, 4), (3..4, 0), (4..5, 0), (5..6, 0)]);
-        // the prefix stops at the earliest pooled position of the members
-        assert_eq!(prefix_groups(&seqs[..2], &[6, 5]), vec![(0..2, 5)]);
-        assert_eq!(
-            prefix_groups(&seqs[..2], &[6, 3]),
-            vec![(0..1, 0), (1..2, 0)]
-        );
-        assert!(prefix_groups(&[], &[]).is_empty());
-        // shared: one prefix of 4, then six suffixes padded to 5 (34 positions, 42 unshared)
-        assert_eq!(batch_plan(&seqs, &pooled), (groups, 34));
-        // a long unrelated row pads every suffix: sharing (4 + 3 × 11) loses to 3 × 11
-        let seqs: [&[u32]; 3] = [
-            &[1, 5, 6, 7, 8, 2],
-            &[1, 5, 6, 7, 9, 2],
-            &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 2],
-        ];
-        assert_eq!(batch_plan(&seqs, &[5, 5, 10]), (vec![(0..3, 0)], 33));
     }
 
     #[test]

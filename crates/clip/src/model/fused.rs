@@ -4,7 +4,9 @@
 //!   residual each optional);
 //! - [`attention`]: multi-head attention `softmax(q kᵀ + mask) v` read straight from the
 //!   strided q / k / v views of a fused projection and written straight into the
-//!   heads-concatenated output, without the head-split and head-merge copies.
+//!   heads-concatenated output, without the head-split and head-merge copies;
+//! - [`trie_attention`]: the same for the nodes of a token trie (`super::trie`), each node
+//!   attending to its ancestors and itself.
 //!
 //! The additions, matmuls and reductions are candle's own arithmetic in candle's order; `e^x`
 //! (QuickGELU's sigmoid, softmax) and exact GELU's `erf` are computed by [`exp`] and
@@ -22,6 +24,7 @@ use candle_core::cpu::kernels::VecOps;
 use candle_core::{CpuStorage, DType, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
+use super::trie::ROOT;
 use super::{activate, split_heads};
 use crate::config::HiddenAct;
 
@@ -310,6 +313,144 @@ impl candle_core::CustomOp3 for Attention {
     }
 }
 
+/// Attention over a token trie ([`super::trie::Trie`]): query row `r` is node `nodes[r]`, which
+/// attends to its ancestors and itself (root first: `parents`, [`ROOT`] at depth 0), exactly
+/// the causal mask of every sequence through it. `q` `(nodes.len(), heads · d)`, pre-scaled;
+/// `k`, `v` `(parents.len(), heads · d)`; any row strides, columns contiguous (e.g. column
+/// ranges of a fused projection, read in place). One task per query node on rayon, all heads
+/// in it; scores by a dot product over `d`, softmax as [`attention`]'s, the output written
+/// straight into the heads-concatenated `(nodes.len(), heads · d)`.
+pub(crate) fn trie_attention(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    nodes: &[u32],
+    parents: &[u32],
+    heads: usize,
+) -> candle_core::Result<Tensor> {
+    if !(f32_cpu(q) && f32_cpu(k) && f32_cpu(v)) {
+        candle_core::bail!("trie attention: CPU f32 only")
+    }
+    let (sq, w) = q.dims2()?;
+    if sq != nodes.len() || k.dims2()? != (parents.len(), w) || v.dims() != k.dims() {
+        candle_core::bail!(
+            "trie attention: q {:?}, k {:?}, v {:?} for {} queries over {} nodes",
+            q.dims(),
+            k.dims(),
+            v.dims(),
+            nodes.len(),
+            parents.len()
+        )
+    }
+    let n = parents.len() as u32;
+    if w % heads != 0
+        || nodes.iter().any(|&i| i >= n)
+        || parents
+            .iter()
+            .enumerate()
+            .any(|(i, &p)| p != ROOT && p >= i as u32)
+    {
+        candle_core::bail!("trie attention: nodes or parents out of order or range")
+    }
+    q.apply_op3_no_bwd(
+        k,
+        v,
+        &TrieAttention {
+            heads,
+            nodes,
+            parents,
+        },
+    )
+}
+
+struct TrieAttention<'a> {
+    heads: usize,
+    nodes: &'a [u32],
+    parents: &'a [u32],
+}
+
+/// A `(rows, width)` CPU f32 view with contiguous columns: its values from the view's first
+/// element to its last, and its row stride.
+fn rows_view<'a>(s: &'a CpuStorage, l: &Layout) -> candle_core::Result<(&'a [f32], usize)> {
+    let (rows, width) = l.shape().dims2()?;
+    match l.stride() {
+        [r, 1] => {
+            let start = l.start_offset();
+            let end = start + rows.saturating_sub(1) * r + width;
+            Ok((&s.as_slice::<f32>()?[start..end.max(start)], *r))
+        }
+        other => candle_core::bail!("trie attention: strides {other:?}, last must be 1"),
+    }
+}
+
+impl candle_core::CustomOp3 for TrieAttention<'_> {
+    fn name(&self) -> &'static str {
+        "trie-attention"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (sq, w) = l1.shape().dims2()?;
+        let (q, qr) = rows_view(s1, l1)?;
+        let (k, kr) = rows_view(s2, l2)?;
+        let (v, vr) = rows_view(s3, l3)?;
+        let d = w / self.heads;
+        let mut out = vec![0f32; sq * w];
+        out.par_chunks_mut(w).enumerate().for_each_init(
+            || (Vec::new(), Vec::new()),
+            |(path, scores): &mut (Vec<usize>, Vec<f32>), (r, o)| {
+                // the node's ancestors and itself, root first: its causal keys
+                path.clear();
+                let mut node = self.nodes[r];
+                while node != ROOT {
+                    path.push(node as usize);
+                    node = self.parents[node as usize];
+                }
+                path.reverse();
+                scores.resize(path.len(), 0.0);
+                for (h, o) in o.chunks_exact_mut(d).enumerate() {
+                    let q = &q[r * qr + h * d..][..d];
+                    for (s, &a) in scores.iter_mut().zip(path.iter()) {
+                        *s = dot(q, &k[a * kr + h * d..][..d]);
+                    }
+                    softmax_in_place(scores);
+                    for (&p, &a) in scores.iter().zip(path.iter()) {
+                        for (o, &x) in o.iter_mut().zip(&v[a * vr + h * d..][..d]) {
+                            *o += p * x;
+                        }
+                    }
+                }
+            },
+        );
+        Ok((CpuStorage::F32(out), Shape::from_dims(&[sq, w])))
+    }
+}
+
+/// `Σ a_i b_i` in eight interleaved partial sums (so that it vectorises), added pairwise.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ac.zip(bc) {
+        for ((s, &x), &y) in acc.iter_mut().zip(x).zip(y) {
+            *s += x * y;
+        }
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
 /// `dst (m × n) = lhs (m × k) · rhs (k × n)` on this thread, as candle's matmul calls gemm:
 /// `dst` and `lhs` by row stride (columns contiguous), `rhs` by row and column strides.
 ///
@@ -530,6 +671,58 @@ mod tests {
     fn assert_close(a: &Tensor, b: &Tensor) -> candle_core::Result<()> {
         let diff = (a - b)?.abs()?.max_all()?.to_scalar::<f32>()?;
         assert!(diff < 1e-6, "max |Δ| {diff}");
+        Ok(())
+    }
+
+    #[test]
+    fn trie_attention_equals_causal_attention_along_each_path() -> candle_core::Result<()> {
+        // nodes 0 ← 1 ← 2, 1 ← 3 ← 4, and a second root 5 ← 6; q, k, v from one projection
+        let parents = [ROOT, 0, 1, 1, 3, ROOT, 5];
+        let (n, heads, d) = (parents.len(), 2, 5);
+        let w = heads * d;
+        let qkv = seq(&[n, 3 * w], 0.6)?;
+        let (q, k, v) = (
+            qkv.narrow(1, 0, w)?,
+            qkv.narrow(1, w, w)?,
+            qkv.narrow(1, 2 * w, w)?,
+        );
+        let all: Vec<u32> = (0..n as u32).collect();
+        let out = trie_attention(&q, &k, &v, &all, &parents, heads)?;
+        // queries for a subset of nodes only, as the last layer asks
+        let some = [4u32, 2, 6];
+        let idx = Tensor::new(&some, &Device::Cpu)?;
+        let part = trie_attention(
+            &q.contiguous()?.index_select(&idx, 0)?,
+            &k,
+            &v,
+            &some,
+            &parents,
+            heads,
+        )?;
+        assert_close(&part, &out.index_select(&idx, 0)?)?;
+        let split = |t: &Tensor| split_heads(&t.unsqueeze(0)?, 0, 1, heads);
+        for node in 0..n {
+            // the node's path, root first, as one causal sequence whose last query is the node
+            let mut path = vec![node as u32];
+            while parents[path[0] as usize] != ROOT {
+                path.insert(0, parents[path[0] as usize]);
+            }
+            let rows = Tensor::new(path.as_slice(), &Device::Cpu)?;
+            let s = path.len();
+            let pick = |t: &Tensor| t.contiguous()?.index_select(&rows, 0);
+            let mask = super::super::causal_mask(s, DType::F32, &Device::Cpu)?;
+            let plain = attend(
+                &split(&pick(&q)?)?,
+                &split(&pick(&k)?)?,
+                &split(&pick(&v)?)?,
+                Some(&mask),
+            )?
+            .squeeze(0)?
+            .narrow(0, s - 1, 1)?;
+            assert_close(&out.narrow(0, node, 1)?, &plain)?;
+        }
+        // a parent after its child is refused
+        assert!(trie_attention(&q, &k, &v, &all, &[ROOT, 2, 0, 1, 3, ROOT, 5], heads).is_err());
         Ok(())
     }
 

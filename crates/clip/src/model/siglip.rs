@@ -24,7 +24,7 @@ use serde::Deserialize;
 use super::weights::{Scope, WeightFiles};
 use super::{
     attention, check_ids, check_pixels, keep_freed_memory, layer_norm, linear, patch_rows, Encoder,
-    Geometry, Mlp, Pooled,
+    Geometry, Keys, Mlp, Pooled,
 };
 use crate::config::{HiddenAct, TextConfig, VisionConfig};
 use crate::error::{Error, Result};
@@ -395,11 +395,11 @@ impl TextTower {
         let last = Tensor::new(last, x.device())?;
         let pooled = Pooled {
             rows: &last,
-            mask: Some(mask),
+            keys: Keys::Padded(Some(mask)),
         };
-        let (last, _) = self
+        let last = self
             .encoder
-            .forward(&x, Some(mask), None, false, Some(pooled))?;
+            .forward(&x, Keys::Padded(Some(mask)), Some(pooled))?;
         // layer norm is per token: normalising only the pooled (last) position is the same
         let last = self.final_layer_norm.forward(&last)?;
         Ok(self.head.forward(&last)?)
@@ -446,7 +446,7 @@ impl VisionTower {
             .broadcast_add(&self.patch_bias)?
             .reshape((b, g * g, h))?
             .broadcast_add(&self.position_embedding)?;
-        let (x, _) = self.encoder.forward(&x, None, None, false, None)?;
+        let x = self.encoder.forward(&x, Keys::Padded(None), None)?;
         let x = self.post_layernorm.forward(&x)?;
         self.head.forward(&x)
     }

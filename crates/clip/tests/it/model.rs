@@ -126,42 +126,129 @@ fn tokens_after_the_pooled_token_do_not_matter() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn shared_prefixes_give_what_separate_passes_give() -> TestResult {
-    // a caption, edits of it at depth 1 and 3, a duplicate, a longer continuation and an
-    // unrelated text: neighbours share prefixes of 4+ tokens, which text_features computes once
-    // (keys and values reused); each must equal its own full pass, which shares nothing
-    let ids: Vec<Vec<u32>> = vec![
-        vec![998, 10, 11, 12, 13, 14, 15, 999],
-        vec![998, 10, 11, 12, 13, 20, 15, 999],
-        vec![998, 10, 11, 12, 30, 31, 32, 999],
-        vec![998, 50, 999],
-        vec![998, 10, 11, 12, 13, 14, 15, 999],
-        vec![998, 10, 11, 12, 13, 14, 15, 16, 17, 999],
-        vec![998, 10, 11, 12, 13, 20, 21, 999],
-    ];
-    for name in ["tiny-argmax", "tiny-eos"] {
-        let model = ClipModel::load(&fixture(name), &Device::Cpu, DType::F32)?;
-        // lexicographic groups {5, 0, 4} (7 shared tokens), {3}, {1, 6, 2} (4 shared) compute
-        // 2 × 7 + 7 × 4 = 42 positions; by length one group of six sharing 4 tokens, 46
-        let order = model.text_order(&ids, 64);
-        assert_eq!(
-            order,
-            [5, 0, 4, 3, 1, 6, 2],
-            "{name}: not grouped by prefix"
-        );
-        let batch: Vec<Vec<u32>> = order.iter().map(|&i| ids[i].clone()).collect();
+/// A caption (content tokens 10..) with `bos` / `eos` around it.
+fn text(bos: u32, eos: u32, content: &[u32]) -> Vec<u32> {
+    std::iter::once(bos)
+        .chain(content.iter().copied())
+        .chain(std::iter::once(eos))
+        .collect()
+}
+
+/// `n` captions of 3 to `max_len` - 2 content tokens (ids 10..400) from a few shared
+/// openings, each followed by up to 3 edits of itself at a random token: many texts sharing
+/// prefixes at every depth, as a caption set with its hard negatives does. Deterministic (a
+/// fixed linear congruential sequence).
+fn caption_set(bos: u32, eos: u32, n: usize, max_len: usize) -> Vec<Vec<u32>> {
+    let mut state = 12345u64;
+    let mut next = |m: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % m
+    };
+    let openings: [&[u32]; 4] = [&[10, 11], &[10, 12, 13], &[14], &[15, 16, 17, 18]];
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let mut c = openings[next(4) as usize].to_vec();
+        let len = 3 + next(max_len as u64 - 4) as usize;
+        while c.len() < len {
+            c.push(10 + next(390) as u32);
+        }
+        out.push(text(bos, eos, &c));
+        for _ in 0..next(4) {
+            let mut e = c.clone();
+            let at = next(e.len() as u64) as usize;
+            e[at] = 10 + next(390) as u32;
+            out.push(text(bos, eos, &e));
+        }
+    }
+    out.truncate(n);
+    out
+}
+
+/// Every text's feature from `model.text_features` over the passes of `model.text_passes`
+/// (trie passes on the CPU in f32) equals its own single-text pass (a chain: plain causal
+/// attention, checked against transformers and open_clip by the parity tests), to 1e-5.
+fn check_trie_passes(name: &str, model: &ClipModel, ids: &[Vec<u32>]) -> TestResult {
+    let passes = model.text_passes(ids, 64);
+    let mut seen: Vec<usize> = passes.iter().flatten().copied().collect();
+    seen.sort_unstable();
+    assert_eq!(seen, (0..ids.len()).collect::<Vec<_>>(), "{name}: passes");
+    for pass in &passes {
+        let batch: Vec<Vec<u32>> = pass.iter().map(|&i| ids[i].clone()).collect();
         let together = model.text_features(&batch)?;
-        for (row, &i) in order.iter().enumerate() {
+        for (row, &i) in pass.iter().enumerate() {
+            let got = together.narrow(0, row, 1)?;
             let alone = model.text_features(std::slice::from_ref(&ids[i]))?;
-            let d = rel_max_diff(&together.narrow(0, row, 1)?, &alone)?;
-            assert!(
-                d < 1e-5,
-                "{name}: text {i} with shared prefixes differs by {d}"
-            );
+            let d = rel_max_diff(&got, &alone)?;
+            assert!(d < 1e-5, "{name}: text {i} in its pass differs by {d}");
         }
     }
     Ok(())
+}
+
+/// The trie forward on `model`: hand-made depth-1 and depth-3
+/// edits, duplicates, a continuation, an unrelated text and (`prefix`, argmax pooling only) a
+/// text whose pooled token lies inside another's path; then a caption set large enough for
+/// several passes.
+fn check_trie(
+    name: &str,
+    model: &ClipModel,
+    (bos, eos): (u32, u32),
+    prefix: Option<Vec<u32>>,
+) -> TestResult {
+    let t = |c: &[u32]| text(bos, eos, c);
+    let mut ids = vec![
+        t(&[10, 11, 12, 13, 14, 15]),
+        t(&[10, 11, 12, 13, 20, 15]),         // depth 1, late
+        t(&[10, 21, 12, 13, 14, 15]),         // depth 1, early
+        t(&[10, 11, 22, 13, 24, 25]),         // depth 3
+        t(&[10, 11, 12, 13, 14, 15]),         // duplicate
+        t(&[10, 11, 12, 13, 14, 15, 16, 17]), // continuation
+        t(&[50]),                             // unrelated, short
+        t(&[10, 11, 12, 13, 20, 15]),         // duplicate of an edit
+    ];
+    ids.extend(prefix);
+    check_trie_passes(name, model, &ids)?;
+    // one text alone, and a batch whose texts share nothing but the first token
+    check_trie_passes(name, model, &ids[..1])?;
+    check_trie_passes(name, model, &[t(&[30, 31]), t(&[40]), t(&[41, 42, 43])])?;
+    // 1200 texts: several passes of at most 2048 distinct prefixes
+    let max_len = model.config().text.max_position_embeddings;
+    let many = caption_set(bos, eos, 1200, max_len);
+    let passes = model.text_passes(&many, 64).len();
+    assert!(passes >= 3, "{name}: {passes} passes");
+    let positions = model.text_positions(&many, 64);
+    let tokens: usize = many.iter().map(Vec::len).sum();
+    assert!(positions < tokens, "{name}: {positions} of {tokens} tokens");
+    eprintln!("{name}: {passes} passes, {positions} positions, {tokens} tokens");
+    check_trie_passes(name, model, &many)
+}
+
+#[test]
+fn trie_passes_give_what_separate_passes_give() -> TestResult {
+    for (name, prefix) in [
+        // argmax pooling: 300 is pooled, a node inside the first text's path
+        ("tiny-argmax", Some(vec![998, 10, 11, 12, 300])),
+        ("tiny-eos", None),
+    ] {
+        let model = ClipModel::load(&fixture(name), &Device::Cpu, DType::F32)?;
+        check_trie(name, &model, (998, 999), prefix)?;
+    }
+    Ok(())
+}
+
+#[test]
+fn trie_passes_give_what_separate_passes_give_open_clip() -> TestResult {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/families/openclip-hub");
+    let model = clipprobe_clip::openclip::load(&dir, None, None, &Device::Cpu, DType::F32)?.model;
+    assert_eq!(model.config().text_pooling, TextPooling::Argmax);
+    check_trie(
+        "open_clip",
+        &model,
+        (588, 589),
+        Some(vec![588, 10, 11, 12, 300]),
+    )
 }
 
 pub(crate) fn copy_fixture(name: &str) -> Result<tempfile::TempDir, Box<dyn std::error::Error>> {
@@ -269,5 +356,13 @@ fn half_precision_stays_close() -> TestResult {
     assert_eq!(image.dtype(), DType::F32);
     let d = rel_max_diff(&image, &g.image)?;
     assert!(d < 0.1, "bf16 image features differ by {d}");
+    // texts outside CPU f32 take the padded causal path: batches of `batch_size` by length
+    let passes = model.text_passes(&g.ids, 2);
+    assert!(passes.iter().all(|p| p.len() <= 2) && passes.len() == g.ids.len().div_ceil(2));
+    let lengths: Vec<usize> = passes.iter().flatten().map(|&i| g.ids[i].len()).collect();
+    assert!(lengths.windows(2).all(|w| w[0] <= w[1]), "not by length");
+    let text = model.text_features(&g.ids)?;
+    let d = rel_max_diff(&text, &g.text)?;
+    assert!(d < 0.1, "bf16 text features differ by {d}");
     Ok(())
 }
