@@ -39,12 +39,17 @@ use crate::tokenizer::Tokenizer;
 
 /// Version of each family's implementation, part of [`Clip::cache_identity`]: bump it when a
 /// change alters any embedding of that family, so that caches never serve stale vectors.
+/// Changes in the last bits count: a cached vector must be the one this build computes.
 const IMPL_VERSION: [(Family, u32); 3] = [
-    (Family::HfClip, 1),
+    // 2: fused attention / epilogue, vectorised exp and exact GELU (rounds 2-3), token-trie
+    //    text passes (round 4): features within cosine 1 - 1e-12 of v1, not bit-identical
+    (Family::HfClip, 2),
     // 2: open_clip's text clean-up (ftfy, html.unescape) before the BPE
-    (Family::OpenClip, 2),
+    // 3: as HfClip's v2
+    (Family::OpenClip, 3),
     // 2: the padding id and mask come from the tokenizer (SigLIP 2)
-    (Family::Siglip, 2),
+    // 3: fused attention / epilogue and vectorised exp (rounds 2-3), as HfClip's v2
+    (Family::Siglip, 3),
 ];
 
 /// Where, in which precision and (for raw checkpoints) as which architecture the model runs.
