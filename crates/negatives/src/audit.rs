@@ -263,42 +263,58 @@ impl BigramLm {
     }
 
     fn score_ids(&self, ids: &[u32], held: &Held) -> f64 {
+        self.score_known(ids, held, &[])
+    }
+
+    /// [`BigramLm::score_ids`], taking the log-probability of a bigram from `known` (key,
+    /// log-probability under the same held-out model) when it is there: a negative shares most
+    /// of its bigrams with its caption. The terms and their order are those of a full scoring,
+    /// so the result is bit-identical.
+    fn score_known(&self, ids: &[u32], held: &Held, known: &[(u64, f64)]) -> f64 {
+        let mut total = 0.0;
+        for w in ids.windows(2) {
+            let k = key(w[0], w[1]);
+            total += match known.iter().find(|e| e.0 == k) {
+                Some(e) => e.1,
+                None => self.log_p(w[0], w[1], held),
+            };
+        }
+        total / (ids.len() - 1) as f64
+    }
+
+    /// `ln P(w | v)` under the model estimated without `held` (see the module docs).
+    fn log_p(&self, v: u32, w: u32, held: &Held) -> f64 {
         // predicted tokens: the words, </s> and one unknown word (never <s>)
         let v_size = self.vocab.len() as f64;
         let n1_all = self.n1_all - held.n1_all;
         let drop = |u: u32| held.words.iter().find(|e| e.0 == u);
-        let mut total = 0.0;
-        for w in ids.windows(2) {
-            let (v, w) = (w[0], w[1]);
-            let n1_before = if w == UNK {
-                0
-            } else {
-                self.n1_before[w as usize] - drop(w).map_or(0, |e| e.3)
-            };
-            let p_cont = (n1_before as f64 + 1.0) / (n1_all as f64 + v_size);
-            let p = if v == UNK {
+        let n1_before = if w == UNK {
+            0
+        } else {
+            self.n1_before[w as usize] - drop(w).map_or(0, |e| e.3)
+        };
+        let p_cont = (n1_before as f64 + 1.0) / (n1_all as f64 + v_size);
+        let p = if v == UNK {
+            p_cont
+        } else {
+            let (dc, da) = drop(v).map_or((0, 0), |e| (e.1, e.2));
+            let cv = self.ctx[v as usize] - dc;
+            let n1v = self.n1_after[v as usize] - da;
+            if cv == 0 {
                 p_cont
             } else {
-                let (dc, da) = drop(v).map_or((0, 0), |e| (e.1, e.2));
-                let cv = self.ctx[v as usize] - dc;
-                let n1v = self.n1_after[v as usize] - da;
-                if cv == 0 {
-                    p_cont
+                let c = if w == UNK {
+                    0
                 } else {
-                    let c = if w == UNK {
-                        0
-                    } else {
-                        let k = key(v, w);
-                        let own = held.bigrams.iter().find(|h| h.0 == k).map_or(0, |h| h.1);
-                        self.bigrams.get(&k).copied().unwrap_or(0) - own
-                    };
-                    let cv = cv as f64;
-                    (c as f64 - DISCOUNT).max(0.0) / cv + DISCOUNT * n1v as f64 / cv * p_cont
-                }
-            };
-            total += p.ln();
-        }
-        total / (ids.len() - 1) as f64
+                    let k = key(v, w);
+                    let own = held.bigrams.iter().find(|h| h.0 == k).map_or(0, |h| h.1);
+                    self.bigrams.get(&k).copied().unwrap_or(0) - own
+                };
+                let cv = cv as f64;
+                (c as f64 - DISCOUNT).max(0.0) / cv + DISCOUNT * n1v as f64 / cv * p_cont
+            }
+        };
+        p.ln()
     }
 }
 
@@ -362,11 +378,16 @@ pub fn margins(records: &[BenchRecord], lm: &BigramLm) -> Vec<f64> {
         .flat_map_iter(|rows| {
             let mut ids = lm.ids(&rows[0].caption);
             let held = lm.held(&ids);
-            let cs = lm.score_ids(&ids, &held);
+            // the caption's bigrams, scored once, reused for its negatives
+            let known: Vec<(u64, f64)> = ids
+                .windows(2)
+                .map(|w| (key(w[0], w[1]), lm.log_p(w[0], w[1], &held)))
+                .collect();
+            let cs = lm.score_known(&ids, &held, &known);
             rows.iter()
                 .map(|r| {
                     lm.ids_into(&r.negative, &mut ids);
-                    cs - lm.score_ids(&ids, &held)
+                    cs - lm.score_known(&ids, &held, &known)
                 })
                 .collect::<Vec<_>>()
         })
