@@ -126,7 +126,7 @@ fn dense(m: &FxHashMap<u32, u32>) -> Vec<u32> {
 /// together, so a lookup usually reads one cache line. Read-only once built; a missing pair
 /// counts 0.
 #[derive(Debug, Clone, Default)]
-pub struct PairTable {
+pub(crate) struct PairTable {
     /// `(key, count)`; [`PairTable::EMPTY`] marks a free slot.
     slots: Vec<(u64, u32)>,
     /// `64 − log2(slots.len())`.
@@ -149,7 +149,7 @@ impl PairTable {
     }
 
     /// A table of `counts` (pairs with a zero count may be left out: they read as 0).
-    pub fn build(counts: impl ExactSizeIterator<Item = ((u32, u32), u32)>) -> Self {
+    pub(crate) fn build(counts: impl ExactSizeIterator<Item = ((u32, u32), u32)>) -> Self {
         let cap = (counts.len() * 2).max(2).next_power_of_two();
         let mut t = PairTable {
             slots: vec![(Self::EMPTY, 0); cap],
@@ -174,7 +174,7 @@ impl PairTable {
 
     /// The count of `(a, b)`, 0 when absent.
     #[inline]
-    pub fn get(&self, a: u32, b: u32) -> u32 {
+    pub(crate) fn get(&self, a: u32, b: u32) -> u32 {
         if self.slots.is_empty() {
             return 0;
         }
