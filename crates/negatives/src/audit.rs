@@ -463,8 +463,17 @@ pub fn audit_and_filter(
     corpus: &[&str],
     min_keep: Option<f64>,
 ) -> (Vec<BenchRecord>, AuditReport) {
-    let lm = BigramLm::fit(corpus);
-    let m = margins(&records, &lm);
+    audit_and_filter_with(records, &BigramLm::fit(corpus), min_keep)
+}
+
+/// [`audit_and_filter`] with the model already fitted on the caption corpus (it depends only
+/// on the captions, so a caller may fit it while the negatives are generated).
+pub fn audit_and_filter_with(
+    records: Vec<BenchRecord>,
+    lm: &BigramLm,
+    min_keep: Option<f64>,
+) -> (Vec<BenchRecord>, AuditReport) {
+    let m = margins(&records, lm);
     let all = vec![true; records.len()];
     let (before, overall_before) = group(&records, &m, &all);
     let mut report = AuditReport {
