@@ -1,4 +1,4 @@
-//! Per-phase timing of hard-negative generation (read, generate, blind audit, write), wall
+//! Per-phase timing of hard-negative generation (read, model, generate, blind audit, write), wall
 //! clock and process CPU time (Linux `/proc/self/stat`), so numbers stay meaningful on a
 //! shared, loaded machine. Built as an example of clipprobe-probe:
 //!
@@ -44,11 +44,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             n as f64 / cpu
         );
     };
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    println!("load average {}", load.join(" "));
+    let (t0, c0) = (Instant::now(), cpu_s());
     let (t, c) = (Instant::now(), cpu_s());
     let set = negatives::read_input(Path::new(&path), None)?;
     let n = set.captions.len();
     phase("read", t, c, n);
-    let (t0, c0) = (Instant::now(), cpu_s());
+    // the built-in lexicon and plausibility table, built once per process
+    let (t, c) = (Instant::now(), cpu_s());
+    negatives::Model::builtin();
+    phase("model", t, c, n);
     let (t, c) = (Instant::now(), cpu_s());
     let (records, _, _) = negatives::generate(&set.captions, &Options::default());
     phase("generate", t, c, n);

@@ -54,7 +54,49 @@ fn push_lower(buf: &mut String, c: char) {
 
 /// Calls `f` with each lowercased word of `text`, split exactly as
 /// [`crate::concepts::tokenize`] splits words, without allocating per word.
-fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+fn for_each_word(text: &str, f: impl FnMut(&str)) {
+    if text.is_ascii() {
+        for_each_ascii_word(text, f)
+    } else {
+        for_each_unicode_word(text, f)
+    }
+}
+
+/// [`for_each_word`] of an ASCII text, over bytes: a word that has no capital is passed as a
+/// slice of `text`, without copying.
+fn for_each_ascii_word(text: &str, mut f: impl FnMut(&str)) {
+    let b = text.as_bytes();
+    let mut buf = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        loop {
+            match b.get(i) {
+                Some(d) if d.is_ascii_alphanumeric() => i += 1,
+                // an inner hyphen or apostrophe: only if a letter or digit follows
+                Some(b'-' | b'\'') if b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric) => i += 2,
+                _ => break,
+            }
+        }
+        let word = &text[start..i];
+        if word.bytes().any(|c| c.is_ascii_uppercase()) {
+            buf.clear();
+            buf.push_str(word);
+            buf.make_ascii_lowercase();
+            f(&buf);
+        } else {
+            f(word);
+        }
+    }
+}
+
+/// [`for_each_word`] of any text, char by char.
+fn for_each_unicode_word(text: &str, mut f: impl FnMut(&str)) {
     let mut buf = String::new();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -163,90 +205,140 @@ impl BigramLm {
         }
     }
 
-    fn ids(&self, text: &str) -> Vec<u32> {
-        let mut out = Vec::with_capacity(16);
+    /// The ids of `text` between `<s>` and `</s>`, into `out` (cleared first).
+    fn ids_into(&self, text: &str, out: &mut Vec<u32>) {
+        out.clear();
         out.push(BOS);
         for_each_word(text, |w| {
             out.push(self.vocab.get(w).copied().unwrap_or(UNK))
         });
         out.push(EOS);
+    }
+
+    fn ids(&self, text: &str) -> Vec<u32> {
+        let mut out = Vec::with_capacity(16);
+        self.ids_into(text, &mut out);
         out
     }
 
     /// Mean log-probability per predicted token of `text` under the model estimated without
     /// the counts of `held_out` (which must be one of the corpus texts, or `None`).
     pub fn score(&self, text: &str, held_out: Option<&str>) -> f64 {
-        let held = held_out.map(|h| self.held(h)).unwrap_or_default();
+        let held = held_out
+            .map(|h| self.held(&self.ids(h)))
+            .unwrap_or_default();
         self.score_ids(&self.ids(text), &held)
     }
 
-    /// Bigram counts of a held-out text: (key, count, whether the corpus count drops to
-    /// zero without it), sorted by key.
-    fn held(&self, text: &str) -> Vec<(u64, u32, bool)> {
-        let ids = self.ids(text);
+    /// What leaving out the corpus text with ids `ids` removes from the counts (a text that is
+    /// not in the corpus removes only the bigrams the corpus has).
+    fn held(&self, ids: &[u32]) -> Held {
         let mut v: Vec<u64> = ids.windows(2).map(|w| key(w[0], w[1])).collect();
         v.sort_unstable();
-        let mut out: Vec<(u64, u32)> = Vec::with_capacity(v.len());
+        let mut own: Vec<(u64, u32)> = Vec::with_capacity(v.len());
         for k in v {
-            match out.last_mut() {
+            match own.last_mut() {
                 Some((lk, c)) if *lk == k => *c += 1,
-                _ => out.push((k, 1)),
+                _ => own.push((k, 1)),
             }
         }
-        // only bigrams the corpus has (a held-out text that is not in the corpus removes nothing)
-        out.into_iter()
-            .filter_map(|(k, c)| {
-                let n = self.bigrams.get(&k).copied()?;
-                (n >= c).then_some((k, c, n == c))
-            })
-            .collect()
+        let mut held = Held::default();
+        for (k, c) in own {
+            // only bigrams the corpus has (a held-out text that is not in the corpus removes nothing)
+            let Some(n) = self.bigrams.get(&k).copied().filter(|&n| n >= c) else {
+                continue;
+            };
+            let gone = n == c;
+            held.bigrams.push((k, c));
+            let (v, w) = ((k >> 32) as u32, k as u32);
+            let e = held.word(v);
+            e.1 += c as u64;
+            if gone {
+                e.2 += 1;
+                held.word(w).3 += 1;
+                held.n1_all += 1;
+            }
+        }
+        held
     }
 
-    fn score_ids(&self, ids: &[u32], held: &[(u64, u32, bool)]) -> f64 {
-        // predicted tokens: the words, </s> and one unknown word (never <s>)
-        let v_size = self.vocab.len() as f64;
-        let n1_all = self.n1_all - held.iter().filter(|h| h.2).count() as u64;
+    fn score_ids(&self, ids: &[u32], held: &Held) -> f64 {
+        self.score_known(ids, held, &[])
+    }
+
+    /// [`BigramLm::score_ids`], taking the log-probability of a bigram from `known` (key,
+    /// log-probability under the same held-out model) when it is there: a negative shares most
+    /// of its bigrams with its caption. The terms and their order are those of a full scoring,
+    /// so the result is bit-identical.
+    fn score_known(&self, ids: &[u32], held: &Held, known: &[(u64, f64)]) -> f64 {
         let mut total = 0.0;
         for w in ids.windows(2) {
-            let (v, w) = (w[0], w[1]);
-            let n1_before = if w == UNK {
-                0
-            } else {
-                self.n1_before[w as usize]
-                    - held
-                        .iter()
-                        .filter(|(k, _, gone)| (*k as u32) == w && *gone)
-                        .count() as u32
+            let k = key(w[0], w[1]);
+            total += match known.iter().find(|e| e.0 == k) {
+                Some(e) => e.1,
+                None => self.log_p(w[0], w[1], held),
             };
-            let p_cont = (n1_before as f64 + 1.0) / (n1_all as f64 + v_size);
-            let p = if v == UNK {
-                p_cont
-            } else {
-                let mut cv = self.ctx[v as usize];
-                let mut n1v = self.n1_after[v as usize];
-                for (_, c, gone) in held.iter().filter(|(k, _, _)| (k >> 32) as u32 == v) {
-                    cv -= *c as u64;
-                    if *gone {
-                        n1v -= 1;
-                    }
-                }
-                if cv == 0 {
-                    p_cont
-                } else {
-                    let c = if w == UNK {
-                        0
-                    } else {
-                        let k = key(v, w);
-                        let own = held.iter().find(|h| h.0 == k).map_or(0, |h| h.1);
-                        self.bigrams.get(&k).copied().unwrap_or(0) - own
-                    };
-                    let cv = cv as f64;
-                    (c as f64 - DISCOUNT).max(0.0) / cv + DISCOUNT * n1v as f64 / cv * p_cont
-                }
-            };
-            total += p.ln();
         }
         total / (ids.len() - 1) as f64
+    }
+
+    /// `ln P(w | v)` under the model estimated without `held` (see the module docs).
+    fn log_p(&self, v: u32, w: u32, held: &Held) -> f64 {
+        // predicted tokens: the words, </s> and one unknown word (never <s>)
+        let v_size = self.vocab.len() as f64;
+        let n1_all = self.n1_all - held.n1_all;
+        let drop = |u: u32| held.words.iter().find(|e| e.0 == u);
+        let n1_before = if w == UNK {
+            0
+        } else {
+            self.n1_before[w as usize] - drop(w).map_or(0, |e| e.3)
+        };
+        let p_cont = (n1_before as f64 + 1.0) / (n1_all as f64 + v_size);
+        let p = if v == UNK {
+            p_cont
+        } else {
+            let (dc, da) = drop(v).map_or((0, 0), |e| (e.1, e.2));
+            let cv = self.ctx[v as usize] - dc;
+            let n1v = self.n1_after[v as usize] - da;
+            if cv == 0 {
+                p_cont
+            } else {
+                let c = if w == UNK {
+                    0
+                } else {
+                    let k = key(v, w);
+                    let own = held.bigrams.iter().find(|h| h.0 == k).map_or(0, |h| h.1);
+                    self.bigrams.get(&k).copied().unwrap_or(0) - own
+                };
+                let cv = cv as f64;
+                (c as f64 - DISCOUNT).max(0.0) / cv + DISCOUNT * n1v as f64 / cv * p_cont
+            }
+        };
+        p.ln()
+    }
+}
+
+/// The counts one held-out corpus text contributes (leave-one-out, see the module docs).
+#[derive(Debug, Default)]
+struct Held {
+    /// The text's bigrams that the corpus has: (key, the text's count), by key.
+    bigrams: Vec<(u64, u32)>,
+    /// Per word id of those bigrams: (id, its drop in `c(v)`, in `N1+(v•)`, in `N1+(•w)`).
+    words: Vec<(u32, u64, u32, u32)>,
+    /// Drop in `N1+(••)`: the bigrams whose corpus count falls to zero.
+    n1_all: u64,
+}
+
+impl Held {
+    fn word(&mut self, id: u32) -> &mut (u32, u64, u32, u32) {
+        let i = match self.words.iter().position(|e| e.0 == id) {
+            Some(i) => i,
+            None => {
+                self.words.push((id, 0, 0, 0));
+                self.words.len() - 1
+            }
+        };
+        &mut self.words[i]
     }
 }
 
@@ -284,10 +376,19 @@ pub fn margins(records: &[BenchRecord], lm: &BigramLm) -> Vec<f64> {
     records
         .par_chunk_by(|a, b| a.caption == b.caption)
         .flat_map_iter(|rows| {
-            let held = lm.held(&rows[0].caption);
-            let cs = lm.score_ids(&lm.ids(&rows[0].caption), &held);
+            let mut ids = lm.ids(&rows[0].caption);
+            let held = lm.held(&ids);
+            // the caption's bigrams, scored once, reused for its negatives
+            let known: Vec<(u64, f64)> = ids
+                .windows(2)
+                .map(|w| (key(w[0], w[1]), lm.log_p(w[0], w[1], &held)))
+                .collect();
+            let cs = lm.score_known(&ids, &held, &known);
             rows.iter()
-                .map(|r| cs - lm.score_ids(&lm.ids(&r.negative), &held))
+                .map(|r| {
+                    lm.ids_into(&r.negative, &mut ids);
+                    cs - lm.score_known(&ids, &held, &known)
+                })
                 .collect::<Vec<_>>()
         })
         .collect()
@@ -308,10 +409,10 @@ fn group(
     margins: &[f64],
     keep: &[bool],
 ) -> (BTreeMap<String, GroupAudit>, GroupAudit) {
-    let mut acc: BTreeMap<String, (usize, f64)> = BTreeMap::new();
+    let mut acc: BTreeMap<&str, (usize, f64)> = BTreeMap::new();
     let (mut n, mut s) = (0usize, 0.0);
     for ((r, &m), _) in records.iter().zip(margins).zip(keep).filter(|(_, &k)| k) {
-        let e = acc.entry(r.op.to_string()).or_default();
+        let e = acc.entry(r.op.as_str()).or_default();
         e.0 += 1;
         e.1 += credit(m);
         n += 1;
@@ -322,7 +423,9 @@ fn group(
         blind_accuracy: if n == 0 { 0.5 } else { s / n as f64 },
     };
     (
-        acc.into_iter().map(|(k, (n, s))| (k, ga(n, s))).collect(),
+        acc.into_iter()
+            .map(|(k, (n, s))| (k.to_string(), ga(n, s)))
+            .collect(),
         ga(n, s),
     )
 }
@@ -360,8 +463,17 @@ pub fn audit_and_filter(
     corpus: &[&str],
     min_keep: Option<f64>,
 ) -> (Vec<BenchRecord>, AuditReport) {
-    let lm = BigramLm::fit(corpus);
-    let m = margins(&records, &lm);
+    audit_and_filter_with(records, &BigramLm::fit(corpus), min_keep)
+}
+
+/// [`audit_and_filter`] with the model already fitted on the caption corpus (it depends only
+/// on the captions, so a caller may fit it while the negatives are generated).
+pub fn audit_and_filter_with(
+    records: Vec<BenchRecord>,
+    lm: &BigramLm,
+    min_keep: Option<f64>,
+) -> (Vec<BenchRecord>, AuditReport) {
+    let m = margins(&records, lm);
     let all = vec![true; records.len()];
     let (before, overall_before) = group(&records, &m, &all);
     let mut report = AuditReport {
@@ -397,6 +509,10 @@ mod tests {
             "A dog's polka-dotted bed, ok?",
             "ÇA Straße — 🐶 x-",
             "don\u{2019}t 'quote' -a-",
+            "A Dog's polka-dotted BED, ok? x- -a- don't' 3-D 'quote' a--b a-'b",
+            "TWO  zebras\tgrazing;;e-mail'S x'y-z-",
+            "",
+            "--''",
         ] {
             let mut got = Vec::new();
             for_each_word(text, |w| got.push(w.to_string()));
@@ -425,7 +541,7 @@ mod tests {
     fn probabilities_sum_to_one_over_the_vocabulary() {
         let corpus = ["a dog on a couch", "a cat on a bed", "two dogs on a bed"];
         let lm = BigramLm::fit(&corpus);
-        let held = lm.held("a cat on a bed");
+        let held = lm.held(&lm.ids("a cat on a bed"));
         for ctx in ["a", "on", "zebra"] {
             let v = lm.vocab.get(ctx).copied().unwrap_or(UNK);
             let mut sum = 0.0;
@@ -434,6 +550,83 @@ mod tests {
             }
             sum += lm.score_ids(&[v, UNK], &held).exp();
             assert!((sum - 1.0).abs() < 1e-9, "{ctx}: {sum}");
+        }
+    }
+
+    /// Leaving a text out of the counts is refitting without it, when each of its words is
+    /// also in another text (the vocabulary, and so `V`, is then the same): the scores are
+    /// bit-identical.
+    #[test]
+    fn leave_one_out_equals_refitting_without_the_text() {
+        let corpus = [
+            "a dog on a couch",
+            "a cat on a bed",
+            "a dog on a bed",
+            "a cat on a couch",
+            "the dog and the cat",
+            "the cat and the dog on a couch",
+            "a dog on a couch",
+        ];
+        let lm = BigramLm::fit(&corpus);
+        let texts = [
+            "a dog on a bed",
+            "the couch on a cat",
+            "a zebra on a couch",
+            "dog dog dog",
+            "",
+        ];
+        for (i, held) in corpus.iter().enumerate() {
+            let rest: Vec<&str> = corpus
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, t)| *t)
+                .collect();
+            let refit = BigramLm::fit(&rest);
+            assert_eq!(refit.vocab.len(), lm.vocab.len(), "{held}");
+            for t in texts.iter().chain([held]) {
+                let (a, b) = (lm.score(t, Some(held)), refit.score(t, None));
+                assert_eq!(
+                    a.to_bits(),
+                    b.to_bits(),
+                    "{t:?} without {held:?}: {a} vs {b}"
+                );
+            }
+        }
+    }
+
+    /// The margins of rows (grouped by caption, scored in parallel) are the differences of
+    /// the held-out scores of caption and negative, row by row.
+    #[test]
+    fn margins_are_held_out_score_differences() {
+        let corpus = ["a dog on a couch", "a cat on a bed", "two dogs on a bed"];
+        let lm = BigramLm::fit(&corpus);
+        let mut records = Vec::new();
+        for (i, (c, n)) in [
+            ("a dog on a couch", "a cat on a couch"),
+            ("a dog on a couch", "a dog under a couch"),
+            ("a cat on a bed", "a bed on a cat"),
+            ("two dogs on a bed", "two cats on a bed"),
+            ("two dogs on a bed", "two dogs on a couch"),
+            ("a dog on a couch", "a dog on a bed"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            records.push(BenchRecord::new(i.to_string(), c, n, "x"));
+        }
+        let m = margins(&records, &lm);
+        assert_eq!(m.len(), records.len());
+        for (r, m) in records.iter().zip(&m) {
+            let want =
+                lm.score(&r.caption, Some(&r.caption)) - lm.score(&r.negative, Some(&r.caption));
+            assert_eq!(
+                m.to_bits(),
+                want.to_bits(),
+                "{} / {}",
+                r.caption,
+                r.negative
+            );
         }
     }
 

@@ -139,11 +139,14 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<()> {
             .collect(),
         None => Vec::new(),
     };
+    // the built-in model is used in place, not copied
+    let custom;
     let model = if user.is_none() && corpus.is_empty() {
-        negatives::Model::builtin().clone()
+        negatives::Model::builtin()
     } else {
         let texts: Vec<&str> = corpus.iter().map(String::as_str).collect();
-        negatives::Model::new(user.as_ref(), !args.no_builtin_table, &texts)?
+        custom = negatives::Model::new(user.as_ref(), !args.no_builtin_table, &texts)?;
+        &custom
     };
     if let Some(path) = &args.save_table {
         let text = model.plaus.to_tsv(&model.lex);
@@ -154,7 +157,7 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<()> {
     for out in [&args.out, &summary_file] {
         formats::check_output(out)?;
     }
-    let generated = negatives::run_with(&input, &opts, &model)?;
+    let generated = negatives::run_with(&input, &opts, model)?;
     // the negatives and their summary are replaced together, or neither
     let mut set = formats::OutputSet::new();
     negatives::stage_records(&mut set, &args.out, &generated.records)

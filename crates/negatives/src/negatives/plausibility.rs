@@ -60,6 +60,12 @@ pub fn verb_before<'t>(p: &'t Parse<'_>, oi: usize) -> Option<&'t str> {
 }
 
 /// Co-occurrence counts keyed by lexicon ids.
+///
+/// The hash maps hold the counts (learning, merging, [`Plausibility::to_tsv`]); lookups go
+/// through [`Lookup`], built from them by [`Plausibility::index`] (and the class counts by
+/// [`Plausibility::classes`]): the generator asks tens of millions of questions per 100,000
+/// captions, and a dense array or a one-multiply open-addressing table answers each with
+/// about one cache line, where a general hash map needs a hash of both ids and two.
 #[derive(Debug, Clone, Default)]
 pub struct Plausibility {
     noun: FxHashMap<NounId, u32>,
@@ -82,10 +88,115 @@ pub struct Plausibility {
     /// Captions where attribute `a` describes a noun of noun category `c` (`(a, c)`), and where
     /// noun `n` is described by an attribute of attribute category `d` (`(n, d)`); built by
     /// [`Plausibility::classes`] (empty until then).
-    an_class: FxHashMap<(AttrId, usize), u32>,
-    described: FxHashMap<(NounId, usize), u32>,
+    an_class: PairTable,
+    described: PairTable,
     /// Attribute category index of each attribute (by [`Plausibility::classes`]).
     attr_dim: Vec<usize>,
+    /// The counts above, as lookup tables.
+    look: Lookup,
+}
+
+/// Read-only lookup tables of the counts of a [`Plausibility`]: single ids index arrays, pairs
+/// a [`PairTable`] each. Built by [`Plausibility::index`]; the maps stay the source of truth.
+#[derive(Debug, Clone, Default)]
+struct Lookup {
+    noun: Vec<u32>,
+    attr: Vec<u32>,
+    rel: Vec<u32>,
+    an: PairTable,
+    nn: PairTable,
+    sr: PairTable,
+    ro: PairTable,
+    sv: PairTable,
+    vo: PairTable,
+}
+
+/// Counts by id, as a dense array (ids are small: lexicon indices).
+fn dense(m: &FxHashMap<u32, u32>) -> Vec<u32> {
+    let mut v = vec![0; m.keys().max().map_or(0, |&k| k as usize + 1)];
+    for (&k, &c) in m {
+        v[k as usize] = c;
+    }
+    v
+}
+
+/// Counts keyed by a pair of `u32` ids: open addressing with linear probing over a power-of-two
+/// table at most half full, keyed by the pair packed into a `u64` and placed by Fibonacci
+/// hashing (one multiply; the high bits depend on both ids). Each slot holds its key and count
+/// together, so a lookup usually reads one cache line. Read-only once built; a missing pair
+/// counts 0.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PairTable {
+    /// `(key, count)`; [`PairTable::EMPTY`] marks a free slot.
+    slots: Vec<(u64, u32)>,
+    /// `64 − log2(slots.len())`.
+    shift: u32,
+}
+
+impl PairTable {
+    /// The key of a free slot: the pair `(u32::MAX, u32::MAX)`, which no table holds (ids are
+    /// indices of lexicon or verb lists).
+    const EMPTY: u64 = u64::MAX;
+
+    #[inline]
+    fn key(a: u32, b: u32) -> u64 {
+        ((a as u64) << 32) | b as u64
+    }
+
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// A table of `counts` (pairs with a zero count may be left out: they read as 0).
+    pub(crate) fn build(counts: impl ExactSizeIterator<Item = ((u32, u32), u32)>) -> Self {
+        let cap = (counts.len() * 2).max(2).next_power_of_two();
+        let mut t = PairTable {
+            slots: vec![(Self::EMPTY, 0); cap],
+            shift: 64 - cap.trailing_zeros(),
+        };
+        let mask = cap - 1;
+        for ((a, b), c) in counts {
+            let k = Self::key(a, b);
+            assert_ne!(
+                k,
+                Self::EMPTY,
+                "the pair (u32::MAX, u32::MAX) cannot be stored"
+            );
+            let mut i = t.home(k);
+            while t.slots[i].0 != Self::EMPTY && t.slots[i].0 != k {
+                i = (i + 1) & mask;
+            }
+            t.slots[i] = (k, c);
+        }
+        t
+    }
+
+    /// The count of `(a, b)`, 0 when absent.
+    #[inline]
+    pub(crate) fn get(&self, a: u32, b: u32) -> u32 {
+        if self.slots.is_empty() {
+            return 0;
+        }
+        let k = Self::key(a, b);
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(k);
+        loop {
+            let (sk, c) = self.slots[i];
+            if sk == k {
+                return c;
+            }
+            if sk == Self::EMPTY {
+                return 0;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
+/// The lookup table of a pair-count map.
+fn table(m: &FxHashMap<(u32, u32), u32>) -> PairTable {
+    PairTable::build(m.iter().map(|(&k, &c)| (k, c)))
 }
 
 fn pair(a: NounId, b: NounId) -> (NounId, NounId) {
@@ -102,8 +213,16 @@ impl Plausibility {
         }
     }
 
-    fn get<K: std::hash::Hash + Eq>(&self, m: &FxHashMap<K, u32>, k: K) -> u32 {
-        m.get(&k).copied().unwrap_or(0) + self.floor
+    /// A looked-up count plus the floor.
+    #[inline]
+    fn with_floor(&self, c: u32) -> u32 {
+        c + self.floor
+    }
+
+    /// `v[i]` plus the floor (0 past the end).
+    #[inline]
+    fn at(&self, v: &[u32], i: u32) -> u32 {
+        self.with_floor(v.get(i as usize).copied().unwrap_or(0))
     }
 
     /// Counts over captions parsed with `lex`.
@@ -178,6 +297,17 @@ impl Plausibility {
             v.sort_unstable();
         }
         self.neighbours = nb;
+        self.look = Lookup {
+            noun: dense(&self.noun),
+            attr: dense(&self.attr),
+            rel: dense(&self.rel),
+            an: table(&self.an),
+            nn: table(&self.nn),
+            sr: table(&self.sr),
+            ro: table(&self.ro),
+            sv: table(&self.sv),
+            vo: table(&self.vo),
+        };
         self
     }
 
@@ -196,26 +326,34 @@ impl Plausibility {
                 }
             })
             .collect();
-        let (mut an_class, mut described) = (FxHashMap::default(), FxHashMap::default());
+        let mut an_class: FxHashMap<(AttrId, u32), u32> = FxHashMap::default();
+        let mut described: FxHashMap<(NounId, u32), u32> = FxHashMap::default();
         for (&(a, n), &c) in &self.an {
-            *an_class.entry((a, lex.category_index(n))).or_default() += c;
-            *described.entry((n, self.attr_dim[a as usize])).or_default() += c;
+            *an_class
+                .entry((a, lex.category_index(n) as u32))
+                .or_default() += c;
+            *described
+                .entry((n, self.attr_dim[a as usize] as u32))
+                .or_default() += c;
         }
-        self.an_class = an_class;
-        self.described = described;
+        self.an_class = table(&an_class);
+        self.described = table(&described);
         self
     }
 
     /// Captions where attribute `a` describes some noun of noun category index `category`.
     pub fn an_class(&self, a: AttrId, category: usize) -> u32 {
-        self.get(&self.an_class, (a, category))
+        match u32::try_from(category) {
+            Ok(c) => self.with_floor(self.an_class.get(a, c)),
+            Err(_) => self.floor,
+        }
     }
 
     /// Captions where noun `n` is described by some attribute of `a`'s category (colour, size,
     /// ...): the dimension varies on `n` in the corpus.
     pub fn described(&self, n: NounId, a: AttrId) -> u32 {
         match self.attr_dim.get(a as usize) {
-            Some(&d) => self.get(&self.described, (n, d)),
+            Some(&d) => self.with_floor(self.described.get(n, d as u32)),
             None => self.floor,
         }
     }
@@ -255,45 +393,46 @@ impl Plausibility {
     }
 
     pub fn noun(&self, n: NounId) -> u32 {
-        self.get(&self.noun, n)
+        self.at(&self.look.noun, n)
     }
     pub fn attr(&self, a: AttrId) -> u32 {
-        self.get(&self.attr, a)
+        self.at(&self.look.attr, a)
     }
     pub fn rel(&self, r: RelId) -> u32 {
-        self.get(&self.rel, r)
+        self.at(&self.look.rel, r)
     }
     /// Captions where attribute `a` describes noun `n`.
     pub fn an(&self, a: AttrId, n: NounId) -> u32 {
-        self.get(&self.an, (a, n))
+        self.with_floor(self.look.an.get(a, n))
     }
     /// Captions with both nouns.
     pub fn nn(&self, a: NounId, b: NounId) -> u32 {
         if a == b {
             return self.noun(a);
         }
-        self.get(&self.nn, pair(a, b))
+        let (a, b) = pair(a, b);
+        self.with_floor(self.look.nn.get(a, b))
     }
     /// Captions where noun `n` is the subject of relation `r`.
     pub fn sr(&self, n: NounId, r: RelId) -> u32 {
-        self.get(&self.sr, (n, r))
+        self.with_floor(self.look.sr.get(n, r))
     }
     /// Captions where noun `n` is the object of relation `r`.
     pub fn ro(&self, r: RelId, n: NounId) -> u32 {
-        self.get(&self.ro, (r, n))
+        self.with_floor(self.look.ro.get(r, n))
     }
 
     /// Captions where noun `n` is the subject of the verb `v` ([`verb_after`]).
     pub fn sv(&self, n: NounId, v: &str) -> u32 {
         match self.verbs.get(v) {
-            Some(&v) => self.get(&self.sv, (n, v)),
+            Some(&v) => self.with_floor(self.look.sv.get(n, v)),
             None => self.floor,
         }
     }
     /// Captions where noun `n` is the object of the verb `v` ([`verb_before`]).
     pub fn vo(&self, v: &str, n: NounId) -> u32 {
         match self.verbs.get(v) {
-            Some(&v) => self.get(&self.vo, (v, n)),
+            Some(&v) => self.with_floor(self.look.vo.get(v, n)),
             None => self.floor,
         }
     }
@@ -409,5 +548,116 @@ impl Plausibility {
             let _ = hit;
         }
         Ok(pl.index())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deterministic stream of pseudo-random numbers (splitmix64).
+    fn stream(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+    }
+
+    #[test]
+    fn pair_table_answers_like_a_hash_map() {
+        for (n, range) in [(0usize, 4u64), (1, 4), (3, 2), (1000, 40), (20_000, 3000)] {
+            let mut next = stream(n as u64);
+            let mut m: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+            while m.len() < n {
+                let k = ((next() % range) as u32, (next() % range) as u32);
+                m.insert(k, (next() % 1000) as u32 + 1);
+            }
+            let t = table(&m);
+            for (&(a, b), &c) in &m {
+                assert_eq!(t.get(a, b), c, "({a}, {b}) of {n}");
+            }
+            // every pair of the id range (present or not), and ids outside it
+            for a in 0..range.min(300) as u32 {
+                for b in 0..range.min(300) as u32 {
+                    let want = m.get(&(a, b)).copied().unwrap_or(0);
+                    assert_eq!(t.get(a, b), want, "({a}, {b}) of {n}");
+                }
+            }
+            assert_eq!(t.get(u32::MAX - 1, 7), 0);
+            assert_eq!(t.get(7, u32::MAX), 0);
+        }
+    }
+
+    #[test]
+    fn lookups_read_the_counts_of_the_builtin_table() {
+        let m = crate::negatives::Model::builtin();
+        let (pl, lex) = (&m.plaus, &m.lex);
+        let (nouns, attrs, rels) = (
+            lex.nouns.len() as u32,
+            lex.attrs.len() as u32,
+            lex.rels.len() as u32,
+        );
+        let count = |map: &FxHashMap<(u32, u32), u32>, k| map.get(&k).copied().unwrap_or(0);
+        for n in 0..nouns + 2 {
+            assert_eq!(pl.noun(n), pl.noun.get(&n).copied().unwrap_or(0));
+            for b in 0..nouns {
+                assert_eq!(
+                    pl.nn(n, b),
+                    if n == b {
+                        pl.noun(n)
+                    } else {
+                        count(&pl.nn, pair(n, b))
+                    }
+                );
+            }
+            for a in 0..attrs {
+                assert_eq!(pl.an(a, n), count(&pl.an, (a, n)), "an {a} {n}");
+            }
+            for r in 0..rels {
+                assert_eq!(pl.sr(n, r), count(&pl.sr, (n, r)));
+                assert_eq!(pl.ro(r, n), count(&pl.ro, (r, n)));
+            }
+            for (v, name) in pl.verb_names.iter().enumerate() {
+                assert_eq!(pl.sv(n, name), count(&pl.sv, (n, v as u32)));
+                assert_eq!(pl.vo(name, n), count(&pl.vo, (v as u32, n)));
+            }
+        }
+        for a in 0..attrs + 2 {
+            assert_eq!(pl.attr(a), pl.attr.get(&a).copied().unwrap_or(0));
+        }
+        for r in 0..rels + 2 {
+            assert_eq!(pl.rel(r), pl.rel.get(&r).copied().unwrap_or(0));
+        }
+        assert_eq!(pl.sv(0, "no-such-verb"), 0);
+        // the class counts, summed here from the attribute-noun counts by category name
+        let mut by_class: BTreeMap<(u32, &str), u32> = BTreeMap::new();
+        let mut by_dim: BTreeMap<(u32, &str), u32> = BTreeMap::new();
+        for (&(a, n), &c) in &pl.an {
+            *by_class
+                .entry((a, lex.nouns[n as usize].category.as_str()))
+                .or_default() += c;
+            *by_dim
+                .entry((n, lex.attrs[a as usize].category.as_str()))
+                .or_default() += c;
+        }
+        for a in 0..attrs {
+            for n in 0..nouns {
+                let (noun, attr) = (&lex.nouns[n as usize], &lex.attrs[a as usize]);
+                let want = by_class.get(&(a, noun.category.as_str()));
+                let ci = lex.category_index(n);
+                assert_eq!(pl.an_class(a, ci), want.copied().unwrap_or(0), "{a} {ci}");
+                let want = by_dim.get(&(n, attr.category.as_str()));
+                assert_eq!(pl.described(n, a), want.copied().unwrap_or(0), "{n} {a}");
+            }
+        }
+        // a permissive table answers the floor everywhere
+        let p = Plausibility::permissive();
+        assert_eq!(
+            (p.nn(1, 2), p.an(3, 4), p.noun(5)),
+            (1_000_000, 1_000_000, 1_000_000)
+        );
     }
 }
