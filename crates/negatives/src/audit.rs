@@ -32,6 +32,14 @@
 //! largest first (ties by row order), and the smallest number `k` of leading rows is dropped
 //! such that the accuracy of the rest is ≤ 50%, but never more than `1 − min_keep` of the
 //! operator's rows. The summary reports accuracy before and after.
+//!
+//! **Second detector** (with the filter only): a Kneser-Ney word *trigram* model
+//! ([`crate::negatives::lm`], the generator's model class) cross-fitted over [`FOLDS`] folds
+//! grouped by caption text (a caption's fold is a fixed hash of its text): each pair is judged by
+//! the model learned from the captions of the *other* folds, by the same mean log-probability
+//! per token. This is the issue's detector (b), built independently of `detect.py`. The filter
+//! then drops rows by the larger of the two margins until **both** detectors are at or below
+//! chance (or the `min_keep` floor is reached), and the summary reports both before and after.
 
 use std::collections::BTreeMap;
 
@@ -40,6 +48,7 @@ use serde::Serialize;
 
 use crate::bench::BenchRecord;
 use crate::lexicon::FxHashMap;
+use crate::negatives::lm::LmCounts;
 
 const DISCOUNT: f64 = 0.75;
 
@@ -364,6 +373,56 @@ pub struct AuditReport {
     pub overall_after: Option<GroupAudit>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_keep: Option<f64>,
+    /// The second detector (cross-fitted trigram model; with the filter only): its method, and
+    /// per operator before and after the filter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigram: Option<TrigramAudit>,
+}
+
+/// The second detector's report ([`trigram_margins`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrigramAudit {
+    pub method: String,
+    pub before: BTreeMap<String, GroupAudit>,
+    pub overall_before: GroupAudit,
+    pub after: BTreeMap<String, GroupAudit>,
+    pub overall_after: GroupAudit,
+}
+
+/// Folds of the second detector.
+pub const FOLDS: u64 = 5;
+
+/// The second detector's method string.
+pub const TRIGRAM_METHOD: &str = "interpolated Kneser-Ney word trigram LM (D=0.75), 5 folds \
+grouped by caption text, each pair scored by the model of the other folds' captions; higher \
+mean log-probability per token is guessed true; ties 0.5";
+
+/// The fold of a caption: FNV-1a of its bytes, modulo [`FOLDS`] (the same on every platform).
+fn fold_of(caption: &str) -> u64 {
+    let h = caption.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    h % FOLDS
+}
+
+/// Margin per-token score(caption) − score(negative) of each row under the trigram model
+/// learned from the `corpus` captions outside the row's caption's fold (0 where a model has no
+/// counts).
+pub fn trigram_margins(records: &[BenchRecord], corpus: &[&str]) -> Vec<f64> {
+    let models: Vec<_> = (0..FOLDS)
+        .into_par_iter()
+        .map(|f| LmCounts::learn(corpus.iter().copied().filter(|c| fold_of(c) != f)).build())
+        .collect();
+    records
+        .par_iter()
+        .map(|r| {
+            let lm = &models[fold_of(&r.caption) as usize];
+            match (lm.per_token(&r.caption), lm.per_token(&r.negative)) {
+                (Some(c), Some(n)) => c - n,
+                _ => 0.0,
+            }
+        })
+        .collect()
 }
 
 /// The method string of the report.
@@ -430,27 +489,56 @@ fn group(
     )
 }
 
-/// Which rows the adversarial filter keeps (see the module docs).
-pub fn adversarial_keep(records: &[BenchRecord], margins: &[f64], min_keep: f64) -> Vec<bool> {
+/// Which rows the adversarial filter keeps (see the module docs): per operator, while some
+/// detector's accuracy on the kept rows is above 50% and fewer than `1 − min_keep` of the
+/// operator's rows are dropped, the kept row with the largest margin under the detector of
+/// highest accuracy (the first of equals) is dropped (ties by row order). With one detector:
+/// its rows in falling order of margin until it is at chance.
+pub fn adversarial_keep(records: &[BenchRecord], detectors: &[&[f64]], min_keep: f64) -> Vec<bool> {
     let mut by_op: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, r) in records.iter().enumerate() {
         by_op.entry(r.op.as_str()).or_default().push(i);
     }
     let mut keep = vec![true; records.len()];
     for idx in by_op.values() {
-        let mut order = idx.clone();
-        order.sort_by(|&a, &b| margins[b].total_cmp(&margins[a]).then(a.cmp(&b)));
-        let n = order.len();
+        let n = idx.len();
         let max_drop = n - ((min_keep * n as f64).ceil() as usize).min(n);
-        let total: f64 = order.iter().map(|&i| credit(margins[i])).sum();
-        let mut dropped_credit = 0.0;
-        let mut k = 0;
-        while k < max_drop && (total - dropped_credit) / (n - k) as f64 > 0.5 {
-            dropped_credit += credit(margins[order[k]]);
-            k += 1;
-        }
-        for &i in &order[..k] {
-            keep[i] = false;
+        // per detector: the rows by falling margin, a cursor into them, and the credit kept
+        let orders: Vec<Vec<usize>> = detectors
+            .iter()
+            .map(|m| {
+                let mut o = idx.clone();
+                o.sort_by(|&a, &b| m[b].total_cmp(&m[a]).then(a.cmp(&b)));
+                o
+            })
+            .collect();
+        let mut cursor = vec![0usize; detectors.len()];
+        let mut left: Vec<f64> = detectors
+            .iter()
+            .map(|m| idx.iter().map(|&i| credit(m[i])).sum())
+            .collect();
+        for k in 0..max_drop {
+            let (d, acc) = left.iter().map(|c| c / (n - k) as f64).enumerate().fold(
+                (0, f64::NEG_INFINITY),
+                |best, (d, a)| {
+                    if a > best.1 {
+                        (d, a)
+                    } else {
+                        best
+                    }
+                },
+            );
+            if acc <= 0.5 {
+                break;
+            }
+            while !keep[orders[d][cursor[d]]] {
+                cursor[d] += 1;
+            }
+            let row = orders[d][cursor[d]];
+            keep[row] = false;
+            for (c, m) in left.iter_mut().zip(detectors) {
+                *c -= credit(m[row]);
+            }
         }
     }
     keep
@@ -463,14 +551,16 @@ pub fn audit_and_filter(
     corpus: &[&str],
     min_keep: Option<f64>,
 ) -> (Vec<BenchRecord>, AuditReport) {
-    audit_and_filter_with(records, &BigramLm::fit(corpus), min_keep)
+    audit_and_filter_with(records, &BigramLm::fit(corpus), corpus, min_keep)
 }
 
-/// [`audit_and_filter`] with the model already fitted on the caption corpus (it depends only
-/// on the captions, so a caller may fit it while the negatives are generated).
+/// [`audit_and_filter`] with the bigram model already fitted on the caption corpus (it depends
+/// only on the captions, so a caller may fit it while the negatives are generated); `corpus`
+/// feeds the second detector when the filter is on.
 pub fn audit_and_filter_with(
     records: Vec<BenchRecord>,
     lm: &BigramLm,
+    corpus: &[&str],
     min_keep: Option<f64>,
 ) -> (Vec<BenchRecord>, AuditReport) {
     let m = margins(&records, lm);
@@ -483,14 +573,25 @@ pub fn audit_and_filter_with(
         after: None,
         overall_after: None,
         min_keep,
+        trigram: None,
     };
     let Some(min_keep) = min_keep else {
         return (records, report);
     };
-    let keep = adversarial_keep(&records, &m, min_keep);
+    let t = trigram_margins(&records, corpus);
+    let keep = adversarial_keep(&records, &[&m, &t], min_keep);
     let (after, overall_after) = group(&records, &m, &keep);
     report.after = Some(after);
     report.overall_after = Some(overall_after);
+    let (before, overall_before) = group(&records, &t, &all);
+    let (after, overall_after) = group(&records, &t, &keep);
+    report.trigram = Some(TrigramAudit {
+        method: TRIGRAM_METHOD.into(),
+        before,
+        overall_before,
+        after,
+        overall_after,
+    });
     let kept = records
         .into_iter()
         .zip(keep)
@@ -639,14 +740,75 @@ mod tests {
         let records: Vec<_> = (0..10).map(|i| rec("x", i)).collect();
         // 8 of 10 right: drop the 6 largest positive margins -> 2 right of 4 = 50%
         let m = [5.0, 4.0, 3.0, 2.0, 1.0, 0.5, 0.4, 0.3, -1.0, -2.0];
-        let keep = adversarial_keep(&records, &m, 0.0);
+        let keep = adversarial_keep(&records, &[&m], 0.0);
         assert_eq!(
             keep,
             [false, false, false, false, false, false, true, true, true, true]
         );
         // a floor of 80% stops after two drops
-        let keep = adversarial_keep(&records, &m, 0.8);
+        let keep = adversarial_keep(&records, &[&m], 0.8);
         assert_eq!(keep.iter().filter(|k| !**k).count(), 2);
         assert!(!keep[0] && !keep[1]);
+    }
+
+    #[test]
+    fn filter_goes_on_until_every_detector_is_at_chance() {
+        let records: Vec<_> = (0..6).map(|i| rec("x", i)).collect();
+        // the first detector is at chance (3 of 6), the second right on 5 of 6
+        let m1 = [-1.0, -1.0, -1.0, 1.0, 1.0, 1.0];
+        let m2 = [3.0, 2.0, 1.0, 0.5, 0.4, -1.0];
+        assert_eq!(adversarial_keep(&records, &[&m1], 0.0), [true; 6]);
+        // m2 (5/6) drops rows 0 then 1; m1 (3/4, equal to m2, first) drops row 3; m1 (2/3,
+        // equal, first) drops row 4; left rows 2 and 5: each detector 1 of 2
+        let keep = adversarial_keep(&records, &[&m1, &m2], 0.0);
+        assert_eq!(keep, [false, false, true, false, false, true]);
+        // the floor: at most half dropped, in the same order
+        let keep = adversarial_keep(&records, &[&m1, &m2], 0.5);
+        assert_eq!(keep, [false, false, true, false, true, true]);
+    }
+
+    #[test]
+    fn trigram_margins_never_see_the_captions_of_the_pairs_fold() {
+        let base: Vec<String> = (0..60)
+            .map(|i| {
+                format!(
+                    "a {} dog on a {} couch",
+                    ["red", "big", "small"][i % 3],
+                    i % 7
+                )
+            })
+            .collect();
+        let caption = "a brown dog on a soft couch";
+        let records = vec![BenchRecord::new(
+            "0",
+            caption,
+            "a brown couch on a soft dog",
+            "x",
+        )];
+        let mut corpus: Vec<&str> = base.iter().map(String::as_str).collect();
+        corpus.push(caption);
+        let before = trigram_margins(&records, &corpus);
+        // more captions of the pair's own fold (the caption itself among them) change nothing
+        let extra: Vec<String> = (0..400)
+            .map(|i| format!("a brown dog on a soft couch number {i}"))
+            .filter(|c| fold_of(c) == fold_of(caption))
+            .collect();
+        assert!(extra.len() > 20);
+        let mut more = corpus.clone();
+        more.extend(extra.iter().map(String::as_str));
+        more.extend([caption; 10]);
+        let after = trigram_margins(&records, &more);
+        assert_eq!(before[0].to_bits(), after[0].to_bits());
+        // captions of another fold do change it
+        let other: Vec<String> = (0..400)
+            .map(|i| format!("a brown couch on a soft dog number {i}"))
+            .filter(|c| fold_of(c) != fold_of(caption))
+            .collect();
+        let mut more = corpus.clone();
+        more.extend(other.iter().map(String::as_str));
+        assert_ne!(trigram_margins(&records, &more)[0], before[0]);
+        // all five folds are used
+        let folds: std::collections::BTreeSet<u64> = base.iter().map(|c| fold_of(c)).collect();
+        assert_eq!(folds.len() as u64, FOLDS);
     }
 }
