@@ -413,14 +413,17 @@ pub fn trigram_margins(records: &[BenchRecord], corpus: &[&str]) -> Vec<f64> {
         .into_par_iter()
         .map(|f| LmCounts::learn(corpus.iter().copied().filter(|c| fold_of(c) != f)).build())
         .collect();
+    // rows of one caption are adjacent (as in [`margins`]): fold and caption score once per run
     records
-        .par_iter()
-        .map(|r| {
-            let lm = &models[fold_of(&r.caption) as usize];
-            match (lm.per_token(&r.caption), lm.per_token(&r.negative)) {
-                (Some(c), Some(n)) => c - n,
-                _ => 0.0,
-            }
+        .par_chunk_by(|a, b| a.caption == b.caption)
+        .flat_map_iter(|rows| {
+            let lm = &models[fold_of(&rows[0].caption) as usize];
+            let caption = lm.per_token(&rows[0].caption);
+            rows.iter()
+                .map(move |r| match (caption, lm.per_token(&r.negative)) {
+                    (Some(c), Some(n)) => c - n,
+                    _ => 0.0,
+                })
         })
         .collect()
 }
