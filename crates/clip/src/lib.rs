@@ -32,6 +32,7 @@ pub mod openclip;
 pub mod pickle;
 pub mod preprocess;
 pub mod resize;
+mod safetensors_header;
 pub mod source;
 pub mod textclean;
 pub mod tokenizer;

@@ -645,7 +645,10 @@ fn read_weights(path: &Path) -> Result<Vec<(String, Tensor)>> {
         let map =
             candle_core::safetensors::load(path, &Device::Cpu).map_err(|e| Error::Weights {
                 path: path.to_path_buf(),
-                message: e.to_string(),
+                message: match crate::safetensors_header::explain(path) {
+                    Some(detail) => format!("{e}: {detail}"),
+                    None => e.to_string(),
+                },
             })?;
         let mut v: Vec<(String, Tensor)> = map
             .into_iter()

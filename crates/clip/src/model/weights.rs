@@ -66,7 +66,13 @@ impl WeightFiles {
         for (i, (path, map)) in self.files.iter().enumerate() {
             let reader = SliceSafetensors::new(map).map_err(|e| Error::Weights {
                 path: path.clone(),
-                message: format!("{e}{}", damaged_download_hint(path)),
+                message: format!(
+                    "{e}{}{}",
+                    crate::safetensors_header::explain(path)
+                        .map(|d| format!(": {d}"))
+                        .unwrap_or_default(),
+                    damaged_download_hint(path)
+                ),
             })?;
             for (name, _) in reader.tensors() {
                 index.insert(name, i);

@@ -133,6 +133,33 @@ fn integer_weights_are_refused_naming_the_tensor() -> TestResult {
 }
 
 #[test]
+fn a_truncated_or_inconsistent_weight_file_names_the_tensor() -> TestResult {
+    let tmp = copy_fixture("tiny-argmax")?;
+    let path = tmp.path().join("model.safetensors");
+    let bytes = std::fs::read(&path)?;
+    // a download cut 3 bytes short: the last tensor of the data section is named
+    std::fs::write(&path, &bytes[..bytes.len() - 3])?;
+    let e = match ClipModel::load(tmp.path(), &Device::Cpu, DType::F32) {
+        Err(Error::Weights { message, .. }) => message,
+        Err(other) => panic!("expected a Weights error, got {other}"),
+        Ok(_) => panic!("a truncated file was loaded"),
+    };
+    assert!(e.contains("ends at byte") && e.contains("truncated"), "{e}");
+    let n = u64::from_le_bytes(bytes[..8].try_into()?) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + n])?;
+    let last = header
+        .as_object()
+        .ok_or("header")?
+        .iter()
+        .filter(|(k, _)| *k != "__metadata__")
+        .max_by_key(|(_, v)| v["data_offsets"][1].as_u64())
+        .map(|(k, _)| k.clone())
+        .ok_or("no tensor")?;
+    assert!(e.contains(&format!("tensor `{last}`")), "{e}");
+    Ok(())
+}
+
+#[test]
 fn a_nan_in_an_embedding_is_refused_naming_the_row() -> TestResult {
     let tmp = copy_fixture("tiny-argmax")?;
     replace_tensor(tmp.path(), "text_projection.weight", |t| {
