@@ -344,6 +344,15 @@ pub fn import(
             };
             for mut row in rows {
                 let label = format!("{} (row {})", item.label, row.id);
+                if let Some(reason) = image_path_problem(&row) {
+                    if !opts.skip_bad {
+                        return Err(item_error(path, item, &reason));
+                    }
+                    outcome
+                        .skipped
+                        .push(skip(path, &label, SkipKind::Malformed, reason));
+                    continue;
+                }
                 if let Some((first_file, first_item)) = seen.get(&row.id) {
                     let reason = format!(
                         "duplicate id {:?} (first from {} {first_item})",
@@ -449,6 +458,29 @@ fn walk(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> Result<()> {
 
 /// Joins the row's images onto `root`; with `check`, returns `Ok(Err(path))` for the first
 /// image that does not exist.
+/// Why a row's image path, taken from a benchmark's own file, may not be used: it must be a
+/// plain relative path that stays inside the images folder (no absolute path, no `..`, no
+/// drive or root component), since it is joined onto `--images-root` here or in `eval`.
+fn image_path_problem(row: &BenchRecord) -> Option<String> {
+    use std::path::Component;
+    for (field, slot) in [
+        ("image", &row.image),
+        ("negative_image", &row.negative_image),
+    ] {
+        let Some(p) = slot.as_deref() else { continue };
+        let escapes = Path::new(p)
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+        if escapes || p.is_empty() {
+            return Some(format!(
+                "{field} path {p:?} is not a plain relative path inside the images folder \
+                 (absolute, empty or with `..`): refused"
+            ));
+        }
+    }
+    None
+}
+
 fn place_images(
     row: &mut BenchRecord,
     root: &Path,

@@ -377,6 +377,66 @@ fn malformed_items_fail_strictly_naming_file_and_item_or_are_skipped() {
 }
 
 #[test]
+fn image_paths_that_leave_the_images_folder_are_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path().join("val2017");
+    write(&root, "a.jpg", "jpg");
+    let p = write(
+        dir.path(),
+        "data/replace_obj.json",
+        r#"{"0": {"filename": "a.jpg", "caption": "a dog", "negative_caption": "a cat"},
+            "1": {"filename": "../../etc/passwd", "caption": "a dog", "negative_caption": "a cat"},
+            "2": {"filename": "/etc/passwd", "caption": "a dog", "negative_caption": "a cat"},
+            "3": {"filename": "sub/./../../x.jpg", "caption": "a dog", "negative_caption": "a cat"},
+            "4": {"filename": "sub/b.jpg", "caption": "a dog", "negative_caption": "a cat"}}"#,
+    );
+    for root in [None, Some(root)] {
+        let strict = ImportOptions {
+            images_root: root.clone(),
+            ..Default::default()
+        };
+        let e = import(Benchmark::SugarCrepe, std::slice::from_ref(&p), &strict)
+            .expect_err("strict")
+            .to_string();
+        assert!(
+            e.contains("replace_obj.json")
+                && e.contains("key \"1\"")
+                && e.contains("\"../../etc/passwd\" is not a plain relative path"),
+            "{e}"
+        );
+        let opts = ImportOptions {
+            skip_bad: true,
+            ..strict
+        };
+        let o = run(Benchmark::SugarCrepe, std::slice::from_ref(&p), &opts);
+        assert_eq!(
+            ids(&o),
+            ["sugarcrepe/replace_obj/0", "sugarcrepe/replace_obj/4"]
+        );
+        let skipped: Vec<&str> = o.skipped.iter().map(|s| s.item.as_str()).collect();
+        assert_eq!(
+            skipped,
+            [
+                "key \"1\" (row sugarcrepe/replace_obj/1)",
+                "key \"2\" (row sugarcrepe/replace_obj/2)",
+                "key \"3\" (row sugarcrepe/replace_obj/3)"
+            ]
+        );
+        assert!(o.skipped.iter().all(|s| s.kind == SkipKind::Malformed));
+    }
+    // Winoground builds its image paths from ids: the negative image is checked as well
+    let w = write(
+        dir.path(),
+        "wino/examples.jsonl",
+        r#"{"id": 0, "caption_0": "a b", "caption_1": "b a", "image_0": "ex_0_img_0", "image_1": "../x", "tag": "t", "secondary_tag": "", "num_main_preds": 1, "collapsed_tag": "Object"}"#,
+    );
+    let e = import(Benchmark::Winoground, &[w], &ImportOptions::default())
+        .expect_err("strict")
+        .to_string();
+    assert!(e.contains("negative_image path \"../x.png\""), "{e}");
+}
+
+#[test]
 fn wrong_top_level_shape_is_a_file_error() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = write(dir.path(), "Attribute/vg/color.json", r#"{"0": 1}"#);
