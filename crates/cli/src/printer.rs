@@ -138,9 +138,50 @@ impl Printer {
 
     /// An error with its chain of causes on stderr (always shown).
     pub fn error(&self, e: &anyhow::Error) {
-        eprintln!("error: {e}");
-        for cause in e.chain().skip(1) {
-            eprintln!("  caused by: {cause}");
+        for line in error_lines(e) {
+            eprintln!("{line}");
         }
+    }
+}
+
+/// `error: ...` and one `  caused by: ...` line per cause, leaving out a cause whose text the
+/// line above already shows in full (a message that embeds its source, as
+/// "bench.jsonl:1: missing field ..." does).
+fn error_lines(e: &anyhow::Error) -> Vec<String> {
+    let mut lines = vec![format!("error: {e}")];
+    let mut shown = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            lines.push(format!("  caused by: {text}"));
+        }
+        shown = text;
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_lines;
+
+    #[test]
+    fn causes_already_shown_are_not_repeated() {
+        let json = serde_json::from_str::<u32>("x").expect_err("not json");
+        let inner = json.to_string();
+        let e = anyhow::Error::new(json)
+            .context(format!("bench.jsonl:1: {inner}"))
+            .context("reading bench.jsonl");
+        assert_eq!(
+            error_lines(&e),
+            [
+                "error: reading bench.jsonl".to_string(),
+                format!("  caused by: bench.jsonl:1: {inner}"),
+            ]
+        );
+        let plain = anyhow::anyhow!("disk full").context("writing out.jsonl");
+        assert_eq!(
+            error_lines(&plain),
+            ["error: writing out.jsonl", "  caused by: disk full"]
+        );
     }
 }
