@@ -7,11 +7,13 @@
 //!   generator [`bench::Op`] or a benchmark's own subset name), [`bench::ConceptKind`],
 //!   provenance ([`bench::Edit`]);
 //! - [`importers`]: public benchmarks (SugarCrepe, SugarCrepe++, ARO, VALSE, Winoground,
-//!   VL-CheckList) converted to benchmark rows; [`manifests`]: where to download them.
+//!   VL-CheckList) converted to benchmark rows; [`manifests`]: where to download them;
+//!   [`download`]: fetching a manifest's files from an untrusted server (capped, verified).
 //!
 //! Errors are [`Error`]: each variant names the file, and the line, item or field at fault.
 
 pub mod bench;
+pub mod download;
 pub mod error;
 pub mod importers;
 pub mod manifests;

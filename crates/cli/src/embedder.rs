@@ -15,7 +15,6 @@ use clipprobe_probe::evaluate::ImageRef;
 use clipprobe_probe::formats::sha256_hex;
 use clipprobe_probe::metrics::Matrix;
 
-use crate::commands::data::sha256_file;
 use crate::printer::Printer;
 
 /// The checkpoint used when a command is given no `--model`.
@@ -385,7 +384,7 @@ fn model_key(
                     f.file_name()
                         .map(|n| n.to_string_lossy())
                         .unwrap_or_default(),
-                    sha256_file(&f)?
+                    clipprobe_io::formats::sha256_file(&f)?
                 ));
             }
         }

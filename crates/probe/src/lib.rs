@@ -33,7 +33,7 @@ pub use clipprobe_metrics as metrics;
 
 /// The benchmark record, importers and manifests (the `clipprobe-bench` crate's modules,
 /// re-exported under their old names).
-pub use clipprobe_bench::{bench, importers, manifests};
+pub use clipprobe_bench::{bench, download, importers, manifests};
 
 /// The evaluation report and published numbers (the `clipprobe-report` crate, re-exported
 /// under the old names).

@@ -462,16 +462,12 @@ fn walk(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> Result<()> {
 /// plain relative path that stays inside the images folder (no absolute path, no `..`, no
 /// drive or root component), since it is joined onto `--images-root` here or in `eval`.
 fn image_path_problem(row: &BenchRecord) -> Option<String> {
-    use std::path::Component;
     for (field, slot) in [
         ("image", &row.image),
         ("negative_image", &row.negative_image),
     ] {
         let Some(p) = slot.as_deref() else { continue };
-        let escapes = Path::new(p)
-            .components()
-            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
-        if escapes || p.is_empty() {
+        if !formats::is_plain_relative(p) {
             return Some(format!(
                 "{field} path {p:?} is not a plain relative path inside the images folder \
                  (absolute, empty or with `..`): refused"

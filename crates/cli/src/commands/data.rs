@@ -5,15 +5,15 @@
 //! in `clipprobe_probe::importers`. Results (listings, manifests) go to stdout; progress,
 //! summaries and warnings go to stderr through the [`Printer`].
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
+use clipprobe_probe::download::{self, FileOutcome};
 use clipprobe_probe::importers::{self, Benchmark, ImportOptions, ImportOutcome};
 use clipprobe_probe::manifests::{self, Manifest};
-use sha2::Digest;
 
 use crate::printer::Printer;
 
@@ -173,56 +173,33 @@ fn render(m: &Manifest) -> String {
 fn download(a: DownloadArgs, printer: &Printer) -> anyhow::Result<()> {
     let m = manifests::by_name(&a.name)?;
     std::fs::create_dir_all(&a.to).with_context(|| format!("creating {}", a.to.display()))?;
-    let agent = ureq::AgentBuilder::new()
-        .timeout_connect(Duration::from_secs(a.timeout))
-        .timeout_read(Duration::from_secs(a.timeout))
-        .build();
+    let agent = download::agent(Duration::from_secs(a.timeout));
+    let outcomes = download::download_manifest(&m, &a.to, a.force, &agent, |_, url| {
+        printer.info(format!("downloading {url}"))
+    });
     let (mut fetched, mut present, mut manual, mut failed) = (0, 0, Vec::new(), Vec::new());
-    for f in &m.files {
-        let dest = a.to.join(&f.path);
-        let Some(url) = &f.url else {
-            manual.push(format!(
-                "{}: {}",
-                f.path,
-                f.note.as_deref().unwrap_or("no public URL")
-            ));
-            continue;
-        };
-        if dest.exists() && !a.force {
-            match &f.sha256 {
-                Some(want) => {
-                    let got = sha256_file(&dest)?;
-                    if &got != want {
-                        failed.push(format!(
-                            "{} exists but its sha256 is {got}, the manifest says {want} (use --force to download again)",
-                            dest.display()
-                        ));
-                    } else {
-                        present += 1;
-                    }
-                }
-                None => {
+    for (f, dest, outcome) in outcomes {
+        match outcome {
+            FileOutcome::Downloaded { sha256, verified } => {
+                if !verified {
                     printer.info(format!(
-                        "{}: already there (no checksum to verify)",
-                        dest.display()
-                    ));
-                    present += 1;
-                }
-            }
-            continue;
-        }
-        printer.info(format!("downloading {url}"));
-        match download_to(&agent, url, &dest, f.sha256.as_deref()) {
-            Ok(sha) => {
-                if f.sha256.is_none() {
-                    printer.info(format!(
-                        "  {}: sha256 {sha} (not in the manifest, not verified)",
+                        "  {}: sha256 {sha256} (not in the manifest, not verified)",
                         f.path
                     ));
                 }
                 fetched += 1;
             }
-            Err(e) => failed.push(format!("{e:#}")),
+            FileOutcome::Present { verified } => {
+                if !verified {
+                    printer.info(format!(
+                        "{}: already there (no checksum to verify)",
+                        dest.display()
+                    ));
+                }
+                present += 1;
+            }
+            FileOutcome::Manual { note } => manual.push(format!("{}: {note}", f.path)),
+            FileOutcome::Failed(e) => failed.push(e.to_string()),
         }
     }
     printer.info(format!(
@@ -236,74 +213,12 @@ fn download(a: DownloadArgs, printer: &Printer) -> anyhow::Result<()> {
     }
     if !failed.is_empty() {
         bail!(
-            "{} download(s) failed:\n  {}",
+            "{} download(s) failed (use --force to replace a file whose checksum differs):\n  {}",
             failed.len(),
             failed.join("\n  ")
         );
     }
     Ok(())
-}
-
-/// SHA-256 of a file as lowercase hex, streamed (the file is never held in memory whole).
-pub(crate) fn sha256_file(path: &Path) -> anyhow::Result<String> {
-    let mut f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut h = sha2::Sha256::new();
-    std::io::copy(&mut f, &mut h).with_context(|| format!("reading {}", path.display()))?;
-    Ok(hex::encode(h.finalize()))
-}
-
-/// Streams `url` into a temporary file beside `dest`, hashing it; checks the SHA-256 when
-/// `expected` is given; renames it to `dest` only when complete and verified. Returns the
-/// SHA-256. Every error names the URL.
-fn download_to(
-    agent: &ureq::Agent,
-    url: &str,
-    dest: &Path,
-    expected: Option<&str>,
-) -> anyhow::Result<String> {
-    let dir = dest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let resp = match agent.get(url).call() {
-        Ok(r) => r,
-        Err(ureq::Error::Status(code, r)) => {
-            bail!("GET {url}: HTTP {code} {}", r.status_text())
-        }
-        Err(e) => bail!("GET {url}: {e} (is the network reachable from here?)"),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".clipprobe-download-")
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    let mut reader = resp.into_reader();
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = reader
-            .read(&mut buf)
-            .with_context(|| format!("GET {url}: reading the body"))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        tmp.write_all(&buf[..n])
-            .with_context(|| format!("writing {}", tmp.path().display()))?;
-    }
-    let got = hex::encode(hasher.finalize());
-    if let Some(want) = expected {
-        if got != want {
-            bail!(
-                "GET {url}: sha256 mismatch: got {got}, the manifest says {want}; nothing written"
-            );
-        }
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(dest)
-        .map_err(|e| e.error)
-        .with_context(|| format!("writing {}", dest.display()))?;
-    Ok(got)
 }
 
 fn import(a: ImportArgs, printer: &Printer) -> anyhow::Result<()> {
@@ -376,7 +291,6 @@ fn report(o: &ImportOutcome, out: &Path, summary: &Path, printer: &Printer) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::TcpListener;
 
     fn parse(argv: &[&str]) -> Result<Args, clap::Error> {
         crate::commands::parse_args("data", argv)
@@ -525,85 +439,5 @@ mod tests {
             .expect_err("no root")
             .to_string();
         assert!(e.contains("is not a folder"), "{e}");
-    }
-
-    /// Serves `status` + `body` to one request on 127.0.0.1 and returns the URL.
-    fn serve_once(status: &'static str, body: &'static [u8]) -> String {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        std::thread::spawn(move || {
-            let (mut s, _) = listener.accept().expect("accept");
-            let mut req = Vec::new();
-            let mut b = [0u8; 1];
-            while !req.ends_with(b"\r\n\r\n") && s.read(&mut b).map(|n| n == 1).unwrap_or(false) {
-                req.push(b[0]);
-            }
-            let head = format!(
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = s.write_all(head.as_bytes());
-            let _ = s.write_all(body);
-        });
-        format!("http://127.0.0.1:{port}/data/file.json")
-    }
-
-    fn agent() -> ureq::Agent {
-        ureq::AgentBuilder::new()
-            .timeout(Duration::from_secs(10))
-            .build()
-    }
-
-    const BODY: &[u8] = b"{\"0\": {}}\n";
-
-    #[test]
-    fn download_writes_and_verifies() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let dest = dir.path().join("sub/file.json");
-        let want = hex::encode(sha2::Sha256::digest(BODY));
-        let got = download_to(&agent(), &serve_once("200 OK", BODY), &dest, Some(&want))
-            .expect("download");
-        assert_eq!(got, want);
-        assert_eq!(std::fs::read(&dest).expect("read"), BODY);
-    }
-
-    #[test]
-    fn checksum_mismatch_leaves_nothing() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let dest = dir.path().join("file.json");
-        let url = serve_once("200 OK", BODY);
-        let e = download_to(&agent(), &url, &dest, Some(&"0".repeat(64)))
-            .expect_err("mismatch")
-            .to_string();
-        assert!(e.contains("sha256 mismatch") && e.contains(&url), "{e}");
-        assert!(!dest.exists());
-        assert_eq!(
-            std::fs::read_dir(dir.path()).expect("ls").count(),
-            0,
-            "temp file left behind"
-        );
-    }
-
-    #[test]
-    fn http_error_and_closed_port_name_the_url() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let dest = dir.path().join("file.json");
-        let url = serve_once("404 Not Found", b"no");
-        let e = download_to(&agent(), &url, &dest, None)
-            .expect_err("404")
-            .to_string();
-        assert!(e.contains(&url) && e.contains("404"), "{e}");
-        // a port with nothing listening
-        let port = TcpListener::bind("127.0.0.1:0")
-            .expect("bind")
-            .local_addr()
-            .expect("addr")
-            .port();
-        let url = format!("http://127.0.0.1:{port}/x.json");
-        let e = download_to(&agent(), &url, &dest, None)
-            .expect_err("closed")
-            .to_string();
-        assert!(e.contains(&url), "{e}");
-        assert!(!dest.exists());
     }
 }
