@@ -470,6 +470,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn plain_relative_paths_stay_inside() {
+        for ok in ["a.jpg", "sub/a.jpg", "./a.jpg", "a..b.jpg", "..a/b"] {
+            assert!(is_plain_relative(ok), "{ok}");
+        }
+        for bad in ["", "/etc/passwd", "../a.jpg", "sub/../../a", "a/.."] {
+            assert!(!is_plain_relative(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sha256_file_streams_the_same_digest() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("x.bin");
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&p, &bytes).expect("write");
+        assert_eq!(sha256_file(&p).expect("hash"), sha256_hex(&bytes));
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        let e = sha256_file(&dir.path().join("missing")).expect_err("missing");
+        assert!(e.to_string().contains("missing"), "{e}");
+    }
+
+    #[test]
     fn npy_round_trip_and_header_alignment() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("a.npy");
