@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn size_gap_overlap_and_truncation_name_the_tensor() {
         let size = header(r#""w":{"dtype":"F32","shape":[1000000,1000000],"data_offsets":[0,8]}"#);
-        let msg = problem(&size, 8).unwrap();
+        let msg = problem(&size, 8).expect("test");
         assert!(
             msg.contains("tensor `w`") && msg.contains("need 4000000000000 bytes"),
             "{msg}"
@@ -221,7 +221,7 @@ mod tests {
             r#""a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},
                "b":{"dtype":"U8","shape":[4],"data_offsets":[6,10]}"#,
         );
-        let msg = problem(&gap, 10).unwrap();
+        let msg = problem(&gap, 10).expect("test");
         assert!(
             msg.contains("tensor `b`") && msg.contains("`a` ends at 4 (gap)"),
             "{msg}"
@@ -230,11 +230,13 @@ mod tests {
             r#""a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},
                "b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}"#,
         );
-        assert!(problem(&overlap, 6).unwrap().contains("(overlap)"));
+        assert!(problem(&overlap, 6).expect("test").contains("(overlap)"));
         let first = header(r#""a":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}"#);
-        assert!(problem(&first, 6).unwrap().contains("starts at 0 (gap)"));
+        assert!(problem(&first, 6)
+            .expect("test")
+            .contains("starts at 0 (gap)"));
         let fine = header(r#""a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}"#);
-        let msg = problem(&fine, 3).unwrap();
+        let msg = problem(&fine, 3).expect("test");
         assert!(
             msg.contains("tensor `a` ends at byte 4") && msg.contains("only 3"),
             "{msg}"
@@ -274,41 +276,45 @@ mod tests {
                 "overflow",
             ),
         ] {
-            let msg = problem(&header(entry), 100).unwrap();
+            let msg = problem(&header(entry), 100).expect("test");
             assert!(
                 msg.contains("tensor `x`") && msg.contains(expect),
                 "{entry}: {msg}"
             );
         }
-        assert!(problem(b"[1,2]", 0).unwrap().contains("not a JSON object"));
-        assert!(problem(b"{\"a\":", 0).unwrap().contains("not valid JSON"));
-        assert!(problem(b"\xff", 0).unwrap().contains("not UTF-8"));
+        assert!(problem(b"[1,2]", 0)
+            .expect("test")
+            .contains("not a JSON object"));
+        assert!(problem(b"{\"a\":", 0)
+            .expect("test")
+            .contains("not valid JSON"));
+        assert!(problem(b"\xff", 0).expect("test").contains("not UTF-8"));
     }
 
     #[test]
     fn explain_reads_only_the_header_of_a_file() {
         let dir = std::env::temp_dir().join(format!("clipprobe-sthdr-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).expect("test");
         let path = dir.join("model.safetensors");
         let h = header(r#""t":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}"#);
         let mut bytes = (h.len() as u64).to_le_bytes().to_vec();
         bytes.extend_from_slice(&h);
         bytes.extend_from_slice(&[0, 0]);
-        std::fs::write(&path, &bytes).unwrap();
-        let msg = explain(&path).unwrap();
+        std::fs::write(&path, &bytes).expect("test");
+        let msg = explain(&path).expect("test");
         assert!(
             msg.contains("tensor `t` ends at byte 4") && msg.contains("only 2"),
             "{msg}"
         );
         bytes.extend_from_slice(&[0, 0]);
-        std::fs::write(&path, &bytes).unwrap();
+        std::fs::write(&path, &bytes).expect("test");
         assert_eq!(explain(&path), None);
-        std::fs::write(&path, u64::MAX.to_le_bytes()).unwrap();
-        assert!(explain(&path).unwrap().contains("at most 100000000"));
+        std::fs::write(&path, u64::MAX.to_le_bytes()).expect("test");
+        assert!(explain(&path).expect("test").contains("at most 100000000"));
         let mut short = 50u64.to_le_bytes().to_vec();
         short.extend_from_slice(b"{}");
-        std::fs::write(&path, &short).unwrap();
-        assert!(explain(&path).unwrap().contains("only 2 after"));
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::write(&path, &short).expect("test");
+        assert!(explain(&path).expect("test").contains("only 2 after"));
+        std::fs::remove_dir_all(&dir).expect("test");
     }
 }
