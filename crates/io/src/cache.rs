@@ -643,18 +643,18 @@ mod tests {
         }
     }
 
-    /// The dimension is a 4-byte little-endian field: one above `u16::MAX` needs its third
-    /// byte read back.
+    /// The dimension is a 4-byte little-endian field: one with its third and fourth bytes set
+    /// (`0x0101_0001`) needs all four read back.
     #[test]
     fn a_dimension_above_u16_survives_a_reopen() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("wide.f32log");
-        let dim = (1 << 16) + 1;
+        let dim = 0x0101_0001;
         EmbeddingCache::open(&p, dim).expect("create");
         assert_eq!(EmbeddingCache::open(&p, dim).expect("reopen").dim(), dim);
         let e = EmbeddingCache::open(&p, 1)
             .expect_err("other dim")
             .to_string();
-        assert!(e.contains("written for dimension 65537, not 1"), "{e}");
+        assert!(e.contains("written for dimension 16842753, not 1"), "{e}");
     }
 }

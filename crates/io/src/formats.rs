@@ -411,12 +411,19 @@ pub fn read_npy_f32(path: &Path) -> Result<(usize, usize, Vec<f32>)> {
         .get(start..start + hlen)
         .and_then(|h| std::str::from_utf8(h).ok())
         .ok_or_else(|| bad("truncated header"))?;
-    if !header.contains("'<f4'") || header.contains("'fortran_order': True") {
+    // the text after `'key':` in the header's dict literal
+    let value = |key: &str| {
+        header
+            .split_once(&format!("'{key}':"))
+            .map(|(_, rest)| rest.trim_start())
+    };
+    let f4 = value("descr").is_some_and(|v| v.starts_with("'<f4'"));
+    let c_order = value("fortran_order").is_some_and(|v| v.starts_with("False"));
+    if !(f4 && c_order) {
         return Err(bad("dtype must be '<f4' in C order"));
     }
-    let shape = header
-        .split("'shape': (")
-        .nth(1)
+    let shape = value("shape")
+        .and_then(|v| v.strip_prefix('('))
         .and_then(|s| s.split(')').next())
         .ok_or_else(|| bad("no shape"))?;
     let dims: Vec<usize> = shape
@@ -430,7 +437,8 @@ pub fn read_npy_f32(path: &Path) -> Result<(usize, usize, Vec<f32>)> {
         _ => return Err(bad("shape is not 2-D")),
     };
     let body = &bytes[start + hlen..];
-    if body.len() != rows * cols * 4 {
+    // checked: a hostile shape must not wrap around to the length of a short body
+    if rows.checked_mul(cols).and_then(|n| n.checked_mul(4)) != Some(body.len()) {
         return Err(bad("data length does not match the shape"));
     }
     let data = body
@@ -555,6 +563,25 @@ mod tests {
             Err("data length does not match the shape")
         );
         assert_eq!(read(&file(1, &f4("(0, 3)"), b"")), Ok((0, 3, vec![])));
+        // the dtype and order are read from their own keys, however the dict is spaced; a
+        // shape whose byte count overflows is refused (2^62 rows of one value: 2^64 bytes,
+        // which wraps to 0 in unchecked arithmetic)
+        let fortran_squeezed =
+            f4("(1, 1)").replace("'fortran_order': False", "'fortran_order':True");
+        let f8_elsewhere = f8
+            .replace("(1, 1)", "(1, 2)")
+            .replace('}', "'note': '<f4', }");
+        let huge = f4(&format!("({}, 1)", 1u64 << 62));
+        let c_squeezed = "{'descr':'<f4','fortran_order':False,'shape':(1, 1)}\n";
+        let got = [
+            read(&file(1, &fortran_squeezed, &one)),
+            read(&file(1, &f8_elsewhere, &[0; 8])),
+            read(&file(1, &huge, b"")),
+            read(&file(1, c_squeezed, &one)),
+        ];
+        let dtype = Err("dtype must be '<f4' in C order");
+        let length = Err("data length does not match the shape");
+        assert_eq!(got, [dtype.clone(), dtype, length, Ok((1, 1, vec![1.5]))]);
     }
 
     /// The FIPS 180-2 test vector: SHA-256 of "abc".
