@@ -292,6 +292,30 @@ fn winoground_bad_line_is_an_error_or_a_recorded_skip() {
     assert_eq!(o.files[0].skipped, 2);
 }
 
+/// Each file's entry in the summary counts that file's own rows and skips, not the running
+/// totals: two files with one good and one bad line each.
+#[test]
+fn per_file_counts_are_each_files_own() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let good =
+        std::fs::read_to_string(fixtures("winoground").join("examples.jsonl")).expect("read");
+    let lines: Vec<&str> = good.lines().collect();
+    let a = write(dir.path(), "a.jsonl", &format!("{}\n{{bad\n", lines[0]));
+    let b = write(dir.path(), "b.jsonl", &format!("{{bad\n{}\n", lines[1]));
+    let opts = ImportOptions {
+        skip_bad: true,
+        ..Default::default()
+    };
+    let o = run(Benchmark::Winoground, &[a, b], &opts);
+    let per_file: Vec<(usize, usize, usize)> = o
+        .files
+        .iter()
+        .map(|f| (f.items, f.rows, f.skipped))
+        .collect();
+    assert_eq!(per_file, [(2, 1, 1), (2, 1, 1)]);
+    assert_eq!((o.rows.len(), o.skipped.len()), (2, 2));
+}
+
 #[test]
 fn vl_checklist_one_row_per_pair_with_path_subsets() {
     let o = run(
