@@ -419,6 +419,18 @@ mod tests {
             .expect_err("mixed")
             .contains("`d[1]` must be a string"));
         assert_eq!(o.id("b"), Ok("3".to_string()));
+        assert_eq!(o.id("a"), Ok("x".to_string()));
+        let ids = serde_json::json!({"neg": -4, "big": u64::MAX, "frac": 1.5, "e": [" ", "q"]});
+        let ids = Obj::of(&ids).expect("object");
+        assert_eq!(ids.id("neg"), Ok("-4".to_string()));
+        assert_eq!(ids.id("big"), Ok(u64::MAX.to_string()));
+        let e = ids.id("frac").expect_err("not an integer");
+        assert!(e.ends_with("found a number"), "{e}");
+        assert_eq!(ids.texts("e"), Err("`e[0]` is empty".to_string()));
+        assert_eq!(
+            o.id("c"),
+            Err("field `c` must be a non-empty string or an integer, found a string".to_string())
+        );
         assert!(Obj::of(&serde_json::json!([1])).is_err());
     }
 

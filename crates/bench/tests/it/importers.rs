@@ -347,6 +347,54 @@ fn vl_checklist_one_row_per_pair_with_path_subsets() {
     assert_eq!(w.files[0].subset, None, "Winoground's subset is per item");
 }
 
+/// Hostile VL-CheckList items: each malformed one is skipped with its exact reason.
+#[test]
+fn vl_checklist_malformed_items_are_named() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = write(
+        dir.path(),
+        "data/Object/vg/size.json",
+        r#"[["a.jpg", {"POS": ["a big dog"], "NEG": ["a small dog"]}],
+            ["b.jpg"],
+            ["c.jpg", {"POS": ["x"], "NEG": ["y"]}, 3],
+            [" ", {"POS": ["x"], "NEG": ["y"]}],
+            ["e.jpg", {"POS": ["x", " "], "NEG": ["y"]}],
+            "f.jpg"]"#,
+    );
+    let opts = ImportOptions {
+        skip_bad: true,
+        ..Default::default()
+    };
+    let o = run(Benchmark::VlChecklist, &[p], &opts);
+    assert_eq!(ids(&o), ["vl_checklist/object/vg/size/0/0-0"]);
+    let skipped: Vec<(&str, &str)> = o
+        .skipped
+        .iter()
+        .map(|s| (s.item.as_str(), s.reason.as_str()))
+        .collect();
+    let shape = |found: &str| {
+        format!("expected [image_path, {{\"POS\": [...], \"NEG\": [...]}}], found {found}")
+    };
+    let (one, three, string) = (
+        shape("an array of 1"),
+        shape("an array of 3"),
+        shape("a string"),
+    );
+    assert_eq!(
+        skipped,
+        [
+            ("index 1", one.as_str()),
+            ("index 2", three.as_str()),
+            (
+                "index 3",
+                "the image path must be a non-empty string, found a string"
+            ),
+            ("index 4", "`POS[1]` is empty"),
+            ("index 5", string.as_str()),
+        ]
+    );
+}
+
 #[test]
 fn malformed_items_fail_strictly_naming_file_and_item_or_are_skipped() {
     let dir = tempfile::tempdir().expect("tmp");
