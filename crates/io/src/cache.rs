@@ -409,6 +409,17 @@ mod tests {
         let mut c = EmbeddingCache::open(&dir.path().join("t"), 2).expect("open");
         assert!(c.insert_batch(&[text_key("x")], &[f32::NAN, 0.0]).is_err());
         assert!(c.is_empty());
+        // the error names the row of the batch: value 2 is row 1's first
+        let keys = [text_key("y"), text_key("z")];
+        let e = c
+            .insert_batch(&keys, &[0.0, 1.0, f32::INFINITY, 0.0])
+            .expect_err("row 1")
+            .to_string();
+        assert!(e.ends_with("non-finite value in row 1 of the batch"), "{e}");
+        assert!(c.is_empty());
+        c.insert_batch(&keys, &[0.0, 1.0, 2.0, 3.0])
+            .expect("finite");
+        assert!(!c.is_empty());
     }
 
     fn rows(n: usize, dim: usize) -> (Vec<Key>, Vec<f32>) {
@@ -534,5 +545,116 @@ mod tests {
                 .to_string();
             assert!(e.contains("not a regular file"), "{e}");
         }
+    }
+
+    /// One record's bytes, as `insert_batch` writes them.
+    fn record_bytes(key: &Key, values: &[f32]) -> Vec<u8> {
+        let v: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
+        [&RECORD_MARK[..], key, &v, &checksum(key, &v)].concat()
+    }
+
+    /// What opening the ten-record file with `tail` appended finds: (repair, records kept,
+    /// file size afterwards).
+    fn open_with_tail(p: &Path, clean: &[u8], tail: &[u8]) -> (Option<Repair>, usize, usize) {
+        std::fs::write(p, [clean, tail].concat()).expect("write");
+        let c = EmbeddingCache::open(p, 4).expect("open");
+        let size = std::fs::metadata(p).expect("meta").len() as usize;
+        (c.repair(), c.len(), size)
+    }
+
+    /// A record cut short at the end (a kill mid-write: it starts as a record does, if only
+    /// with the first bytes of the mark) is cut off without being reported. Other bytes at the
+    /// end, a last record of full length that does not verify, and a torn record right after
+    /// damage (the skip runs to the end of the file) are reported as dropped.
+    #[test]
+    fn a_torn_final_record_is_cut_off_silently_but_other_tails_are_damage() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (p, _, _) = ten_records(dir.path());
+        let clean = std::fs::read(&p).expect("read");
+        let new = record_bytes(&text_key("torn"), &[1.0, 2.0, 3.0, 4.0]);
+        for n in [1, 2, 3, 4, 40, REC4 - 1] {
+            let got = open_with_tail(&p, &clean, &new[..n]);
+            assert_eq!(got, (None, 10, clean.len()), "torn after {n} bytes");
+        }
+        let damage = |dropped: usize, kept| {
+            let r = Repair {
+                dropped_bytes: dropped as u64,
+                kept_records: kept,
+            };
+            (Some(r), kept, HEAD + kept * REC4)
+        };
+        assert_eq!(open_with_tail(&p, &clean, &[7; 40]), damage(40, 10));
+        let mut not_a_mark = vec![0u8; 10];
+        not_a_mark[0] = RECORD_MARK[0];
+        assert_eq!(open_with_tail(&p, &clean, &not_a_mark), damage(10, 10));
+        let mut bad_last = new.clone();
+        bad_last[40] ^= 0x40;
+        assert_eq!(open_with_tail(&p, &clean, &bad_last), damage(REC4, 10));
+        let garbage_then_torn = [&[7u8; 40][..], &new[..30]].concat();
+        assert_eq!(
+            open_with_tail(&p, &clean, &garbage_then_torn),
+            damage(70, 10)
+        );
+        // damage in the very first record: the search for the next record starts after it
+        let mut first_bad = clean.clone();
+        first_bad[HEAD + 40] ^= 0x40;
+        assert_eq!(open_with_tail(&p, &first_bad, &[]), damage(REC4, 9));
+    }
+
+    /// Opening a clean cache reads it and leaves the file alone: no rewrite (which would cost a
+    /// full copy of a large cache on every run).
+    #[test]
+    fn a_clean_cache_is_not_rewritten_on_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (p, _, _) = ten_records(dir.path());
+        let mtime = || {
+            std::fs::metadata(&p)
+                .expect("meta")
+                .modified()
+                .expect("mtime")
+        };
+        let before = mtime();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let c = EmbeddingCache::open(&p, 4).expect("reopen");
+        assert_eq!((c.len(), c.repair()), (10, None));
+        assert_eq!(mtime(), before);
+    }
+
+    /// A file below the limit hashes like its bytes; a file that holds more than its size says
+    /// (procfs files report 0 bytes: the same as a file growing while it is read) is refused
+    /// once the limit is passed, not hashed cut short.
+    #[test]
+    fn file_keys_hash_small_files_and_refuse_files_that_outgrow_their_size() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("small.bin");
+        std::fs::write(&f, b"01234").expect("write");
+        assert_eq!(file_key(&f, 10).expect("fits"), bytes_key(b"01234"));
+        #[cfg(target_os = "linux")]
+        {
+            let status = Path::new("/proc/self/status");
+            assert_eq!(std::fs::metadata(status).expect("procfs").len(), 0);
+            match file_key(status, 10) {
+                Err(Error::ImageFile {
+                    problem: ImageFileProblem::Grew { max_bytes: 10 },
+                    ..
+                }) => {}
+                other => panic!("expected Grew, got {other:?}"),
+            }
+        }
+    }
+
+    /// The dimension is a 4-byte little-endian field: one with its third and fourth bytes set
+    /// (`0x0101_0001`) needs all four read back.
+    #[test]
+    fn a_dimension_above_u16_survives_a_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("wide.f32log");
+        let dim = 0x0101_0001;
+        EmbeddingCache::open(&p, dim).expect("create");
+        assert_eq!(EmbeddingCache::open(&p, dim).expect("reopen").dim(), dim);
+        let e = EmbeddingCache::open(&p, 1)
+            .expect_err("other dim")
+            .to_string();
+        assert!(e.contains("written for dimension 16842753, not 1"), "{e}");
     }
 }

@@ -411,12 +411,19 @@ pub fn read_npy_f32(path: &Path) -> Result<(usize, usize, Vec<f32>)> {
         .get(start..start + hlen)
         .and_then(|h| std::str::from_utf8(h).ok())
         .ok_or_else(|| bad("truncated header"))?;
-    if !header.contains("'<f4'") || header.contains("'fortran_order': True") {
+    // the text after `'key':` in the header's dict literal
+    let value = |key: &str| {
+        header
+            .split_once(&format!("'{key}':"))
+            .map(|(_, rest)| rest.trim_start())
+    };
+    let f4 = value("descr").is_some_and(|v| v.starts_with("'<f4'"));
+    let c_order = value("fortran_order").is_some_and(|v| v.starts_with("False"));
+    if !(f4 && c_order) {
         return Err(bad("dtype must be '<f4' in C order"));
     }
-    let shape = header
-        .split("'shape': (")
-        .nth(1)
+    let shape = value("shape")
+        .and_then(|v| v.strip_prefix('('))
         .and_then(|s| s.split(')').next())
         .ok_or_else(|| bad("no shape"))?;
     let dims: Vec<usize> = shape
@@ -430,7 +437,8 @@ pub fn read_npy_f32(path: &Path) -> Result<(usize, usize, Vec<f32>)> {
         _ => return Err(bad("shape is not 2-D")),
     };
     let body = &bytes[start + hlen..];
-    if body.len() != rows * cols * 4 {
+    // checked: a hostile shape must not wrap around to the length of a short body
+    if rows.checked_mul(cols).and_then(|n| n.checked_mul(4)) != Some(body.len()) {
         return Err(bad("data length does not match the shape"));
     }
     let data = body
@@ -506,6 +514,143 @@ mod tests {
         assert_eq!(read_npy_f32(&p).expect("read back"), (2, 3, data));
     }
 
+    /// Byte for byte what NumPy 2.4.6 writes for
+    /// `np.save(f, np.arange(6, dtype='<f4').reshape(2, 3) * 0.5 - 1)`: 152 bytes, the header
+    /// padded with the fewest spaces that make the data start at byte 128.
+    #[test]
+    fn npy_bytes_are_numpys() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("a.npy");
+        let data: Vec<f32> = (0..6).map(|i| i as f32 * 0.5 - 1.0).collect();
+        write_npy_f32(&p, 2, 3, &data).expect("write");
+        let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
+        let numpy = [
+            &b"\x93NUMPY\x01\x00\x76\x00"[..],
+            dict.as_bytes(),
+            " ".repeat(58).as_bytes(),
+            b"\n",
+            &hex::decode("000080bf000000bf000000000000003f0000803f0000c03f").expect("hex"),
+        ]
+        .concat();
+        assert_eq!(numpy.len(), 152);
+        assert_eq!(std::fs::read(&p).expect("read"), numpy);
+    }
+
+    /// Hostile `.npy` files: each is refused with its reason (never a panic on a short file),
+    /// and the format 2.0 header (a 4-byte length) is read.
+    #[test]
+    fn hostile_npy_files_are_refused_with_their_reason() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("x.npy");
+        let read = |bytes: &[u8]| {
+            std::fs::write(&p, bytes).expect("write");
+            match read_npy_f32(&p) {
+                Err(Error::Npy { reason, .. }) => Err(reason),
+                Err(other) => panic!("{other}"),
+                Ok(v) => Ok(v),
+            }
+        };
+        let file = |version: u8, header: &str, body: &[u8]| {
+            let mut b = b"\x93NUMPY".to_vec();
+            b.extend_from_slice(&[version, 0]);
+            match version {
+                1 => b.extend_from_slice(&(header.len() as u16).to_le_bytes()),
+                _ => b.extend_from_slice(&(header.len() as u32).to_le_bytes()),
+            }
+            b.extend_from_slice(header.as_bytes());
+            b.extend_from_slice(body);
+            b
+        };
+        let f4 = |shape: &str| {
+            format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}\n")
+        };
+        let one = 1.5f32.to_le_bytes();
+        assert_eq!(read(b"\x93NUM"), Err("bad magic"));
+        assert_eq!(read(b"\x93NUMPX\x01\x00\x00\x00"), Err("bad magic"));
+        // ten bytes: a complete magic and an empty version-1 header
+        assert_eq!(
+            read(b"\x93NUMPY\x01\x00\x00\x00"),
+            Err("dtype must be '<f4' in C order")
+        );
+        assert_eq!(
+            read(b"\x93NUMPY\x02\x00\x00\x00\x00"),
+            Err("unsupported version")
+        );
+        assert_eq!(
+            read(&file(4, &f4("(1, 1)"), &one)),
+            Err("unsupported version")
+        );
+        assert_eq!(read(&file(2, &f4("(1, 1)"), &one)), Ok((1, 1, vec![1.5])));
+        assert_eq!(read(&file(3, &f4("(1, 1)"), &one)), Ok((1, 1, vec![1.5])));
+        let cut = file(1, &f4("(1, 1)"), b"");
+        assert_eq!(read(&cut[..cut.len() - 5]), Err("truncated header"));
+        let f8 = f4("(1, 1)").replace("<f4", "<f8");
+        assert_eq!(
+            read(&file(1, &f8, &[0; 8])),
+            Err("dtype must be '<f4' in C order")
+        );
+        let fortran = f4("(1, 1)").replace("False", "True");
+        assert_eq!(
+            read(&file(1, &fortran, &one)),
+            Err("dtype must be '<f4' in C order")
+        );
+        let no_shape = "{'descr': '<f4', 'fortran_order': False}\n";
+        assert_eq!(read(&file(1, no_shape, &one)), Err("no shape"));
+        assert_eq!(read(&file(1, &f4("(1, x)"), &one)), Err("bad shape"));
+        assert_eq!(read(&file(1, &f4("(1,)"), &one)), Err("shape is not 2-D"));
+        assert_eq!(
+            read(&file(1, &f4("(1, 1, 1)"), &one)),
+            Err("shape is not 2-D")
+        );
+        assert_eq!(
+            read(&file(1, &f4("(1, 2)"), &one)),
+            Err("data length does not match the shape")
+        );
+        assert_eq!(read(&file(1, &f4("(0, 3)"), b"")), Ok((0, 3, vec![])));
+        // the dtype and order are read from their own keys, however the dict is spaced; a
+        // shape whose byte count overflows is refused (2^62 rows of one value: 2^64 bytes,
+        // which wraps to 0 in unchecked arithmetic)
+        let fortran_squeezed =
+            f4("(1, 1)").replace("'fortran_order': False", "'fortran_order':True");
+        let f8_elsewhere = f8
+            .replace("(1, 1)", "(1, 2)")
+            .replace('}', "'note': '<f4', }");
+        let huge = f4(&format!("({}, 1)", 1u64 << 62));
+        let c_squeezed = "{'descr':'<f4','fortran_order':False,'shape':(1, 1)}\n";
+        let got = [
+            read(&file(1, &fortran_squeezed, &one)),
+            read(&file(1, &f8_elsewhere, &[0; 8])),
+            read(&file(1, &huge, b"")),
+            read(&file(1, c_squeezed, &one)),
+        ];
+        let dtype = Err("dtype must be '<f4' in C order");
+        let length = Err("data length does not match the shape");
+        assert_eq!(got, [dtype.clone(), dtype, length, Ok((1, 1, vec![1.5]))]);
+    }
+
+    /// The FIPS 180-2 test vector: SHA-256 of "abc".
+    #[test]
+    fn sha256_hex_is_the_published_digest() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    /// CSV lines as Python's `csv.writer(f, lineterminator="\n")` writes them (Python 3.11),
+    /// and a field with a CR quoted as RFC 4180 asks (Python quotes it too with its default
+    /// `\r\n` terminator).
+    #[test]
+    fn csv_lines_are_quoted_as_pythons_csv_module_does() {
+        let fields = ["a", "b,c", "say \"hi\"", "x\ny", "", " sp "];
+        assert_eq!(
+            csv_line(&fields),
+            "a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\",, sp \n"
+        );
+        assert_eq!(csv_line(&["r\rs"]), "\"r\rs\"\n");
+        assert_eq!(csv_line::<&str>(&[]), "\n");
+    }
+
     #[test]
     fn a_byte_order_mark_is_not_part_of_the_first_line() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -519,9 +664,10 @@ mod tests {
     fn non_utf8_line_is_named() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("c.txt");
-        std::fs::write(&p, b"a cat\r\nok\n\xff bad\n").expect("write");
+        std::fs::write(&p, b"a cat\r\nok\nok\xff bad\n").expect("write");
         let err = read_lines(&p).expect_err("must fail").to_string();
-        assert!(err.contains(":3:"), "{err}");
+        let want = format!("{}:3: not valid UTF-8 (byte 3 of the line)", p.display());
+        assert_eq!(err, want);
     }
 
     #[test]
@@ -681,6 +827,32 @@ mod tests {
         let e = check_output(dir.path()).expect_err("folder").to_string();
         assert!(e.contains("is a folder"), "{e}");
         check_output(&dir.path().join("out.json")).expect("fine");
+    }
+
+    /// A bare file name is an output in the current folder (its parent is the empty path).
+    #[test]
+    fn a_bare_file_name_is_an_output_in_the_current_folder() {
+        assert_eq!(parent_dir(Path::new("out.json")), PathBuf::from("."));
+        check_output(Path::new("no-such-output.json")).expect("the current folder");
+    }
+
+    /// JSON Lines: values with their 1-based line numbers, blank lines skipped (their numbers
+    /// too), a bad line named by its number.
+    #[test]
+    fn json_lines_keep_line_numbers_and_name_the_bad_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("rows.jsonl");
+        std::fs::write(&p, "1\n\n  \n[2, 3]\r\n").expect("write");
+        let rows: Vec<(usize, serde_json::Value)> = read_jsonl(&p).expect("read");
+        assert_eq!(
+            rows,
+            [(1, serde_json::json!(1)), (4, serde_json::json!([2, 3]))]
+        );
+        std::fs::write(&p, "1\n\n{\"a\": }\n").expect("write");
+        let e = read_jsonl::<serde_json::Value>(&p)
+            .expect_err("line 3")
+            .to_string();
+        assert!(e.starts_with(&format!("{}:3: ", p.display())), "{e}");
     }
 }
 

@@ -119,13 +119,7 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
     fn visit_str<E>(self, v: &str) -> std::result::Result<Value, E> {
         Ok(Value::String(v.to_string()))
     }
-    fn visit_string<E>(self, v: String) -> std::result::Result<Value, E> {
-        Ok(Value::String(v))
-    }
     fn visit_unit<E>(self) -> std::result::Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E>(self) -> std::result::Result<Value, E> {
         Ok(Value::Null)
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(
@@ -249,9 +243,6 @@ pub(super) fn natural_cmp(a: &str, b: &str) -> Ordering {
             }
         }
         out
-    }
-    if a.is_empty() || b.is_empty() {
-        return a.cmp(b);
     }
     let (ca, cb) = (chunks(a), chunks(b));
     for ((da, xa), (db, xb)) in ca.iter().zip(cb.iter()) {
@@ -404,6 +395,12 @@ mod tests {
         let mut v = vec!["10", "2", "1", "a_10", "a_9", "b", "02"];
         v.sort_by(|a, b| natural_cmp(a, b));
         assert_eq!(v, ["1", "02", "2", "10", "a_9", "a_10", "b"]);
+        // a run of digits against letters compares as plain text, whatever the lengths
+        for (a, b) in [("10", "b"), ("1", "ab"), ("", "7"), ("", "b"), ("7", "7a")] {
+            assert_eq!(natural_cmp(a, b), Ordering::Less, "{a} < {b}");
+            assert_eq!(natural_cmp(b, a), Ordering::Greater, "{b} > {a}");
+        }
+        assert_eq!(natural_cmp("", ""), Ordering::Equal);
     }
 
     #[test]
@@ -422,7 +419,45 @@ mod tests {
             .expect_err("mixed")
             .contains("`d[1]` must be a string"));
         assert_eq!(o.id("b"), Ok("3".to_string()));
+        assert_eq!(o.id("a"), Ok("x".to_string()));
+        let ids = serde_json::json!({"neg": -4, "big": u64::MAX, "frac": 1.5, "e": [" ", "q"]});
+        let ids = Obj::of(&ids).expect("object");
+        assert_eq!(ids.id("neg"), Ok("-4".to_string()));
+        assert_eq!(ids.id("big"), Ok(u64::MAX.to_string()));
+        let e = ids.id("frac").expect_err("not an integer");
+        assert!(e.ends_with("found a number"), "{e}");
+        assert_eq!(ids.texts("e"), Err("`e[0]` is empty".to_string()));
+        assert_eq!(
+            o.id("c"),
+            Err("field `c` must be a non-empty string or an integer, found a string".to_string())
+        );
         assert!(Obj::of(&serde_json::json!([1])).is_err());
+    }
+
+    /// JSON Lines items are labelled, keyed and located by their 1-based line, blank lines
+    /// counted but giving no item.
+    #[test]
+    fn json_lines_items_carry_their_line_number() {
+        let items =
+            jsonl_items(Path::new("f.jsonl"), b"\n{\"a\": 1}\n  \n{\"b\": 2}\n").expect("jsonl");
+        let got: Vec<(&str, &str, Option<usize>)> = items
+            .iter()
+            .map(|i| (i.label.as_str(), i.key.as_str(), i.line))
+            .collect();
+        assert_eq!(got, [("line 2", "2", Some(2)), ("line 4", "4", Some(4))]);
+    }
+
+    /// Without a repeated key the strict parse is serde_json's own: every kind of value,
+    /// negative, unsigned-64 and float numbers, escaped and non-ASCII strings, nesting.
+    #[test]
+    fn strict_json_equals_serde_jsons_parse() {
+        let text = r#"{"neg": -3, "big": 18446744073709551615, "f": -0.5e-3, "s": "a\"b\u00e9",
+            "t": "é", "z": null, "b": [true, false, [], {}], "o": {"k": [1, {"x": -9}]}}"#;
+        let strict = strict_json(text.as_bytes()).expect("strict");
+        let plain: Value = serde_json::from_str(text).expect("serde_json");
+        assert_eq!(strict, plain);
+        assert_eq!(strict["neg"], -3);
+        assert_eq!(strict_json(b"null").expect("null"), Value::Null);
     }
 
     #[test]

@@ -520,6 +520,18 @@ fn item_error(path: &Path, item: &RawItem, reason: &str) -> Error {
 mod tests {
     use super::*;
 
+    /// The public per-benchmark facts the CLI relies on: only VALSE records annotator
+    /// validation; only Winoground's annotations are JSON Lines.
+    #[test]
+    fn validation_and_extensions_per_benchmark() {
+        for b in Benchmark::ALL {
+            assert_eq!(b.supports_validation_filter(), b == Benchmark::Valse, "{b}");
+            let jsonl = b == Benchmark::Winoground;
+            let want: &[&str] = if jsonl { &["jsonl"] } else { &["json"] };
+            assert_eq!(b.extensions(), want, "{b}");
+        }
+    }
+
     #[test]
     fn benchmark_names_round_trip() {
         for b in Benchmark::ALL {

@@ -292,6 +292,30 @@ fn winoground_bad_line_is_an_error_or_a_recorded_skip() {
     assert_eq!(o.files[0].skipped, 2);
 }
 
+/// Each file's entry in the summary counts that file's own rows and skips, not the running
+/// totals: two files with one good and one bad line each.
+#[test]
+fn per_file_counts_are_each_files_own() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let good =
+        std::fs::read_to_string(fixtures("winoground").join("examples.jsonl")).expect("read");
+    let lines: Vec<&str> = good.lines().collect();
+    let a = write(dir.path(), "a.jsonl", &format!("{}\n{{bad\n", lines[0]));
+    let b = write(dir.path(), "b.jsonl", &format!("{{bad\n{}\n", lines[1]));
+    let opts = ImportOptions {
+        skip_bad: true,
+        ..Default::default()
+    };
+    let o = run(Benchmark::Winoground, &[a, b], &opts);
+    let per_file: Vec<(usize, usize, usize)> = o
+        .files
+        .iter()
+        .map(|f| (f.items, f.rows, f.skipped))
+        .collect();
+    assert_eq!(per_file, [(2, 1, 1), (2, 1, 1)]);
+    assert_eq!((o.rows.len(), o.skipped.len()), (2, 2));
+}
+
 #[test]
 fn vl_checklist_one_row_per_pair_with_path_subsets() {
     let o = run(
@@ -321,6 +345,54 @@ fn vl_checklist_one_row_per_pair_with_path_subsets() {
         &ImportOptions::default(),
     );
     assert_eq!(w.files[0].subset, None, "Winoground's subset is per item");
+}
+
+/// Hostile VL-CheckList items: each malformed one is skipped with its exact reason.
+#[test]
+fn vl_checklist_malformed_items_are_named() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = write(
+        dir.path(),
+        "data/Object/vg/size.json",
+        r#"[["a.jpg", {"POS": ["a big dog"], "NEG": ["a small dog"]}],
+            ["b.jpg"],
+            ["c.jpg", {"POS": ["x"], "NEG": ["y"]}, 3],
+            [" ", {"POS": ["x"], "NEG": ["y"]}],
+            ["e.jpg", {"POS": ["x", " "], "NEG": ["y"]}],
+            "f.jpg"]"#,
+    );
+    let opts = ImportOptions {
+        skip_bad: true,
+        ..Default::default()
+    };
+    let o = run(Benchmark::VlChecklist, &[p], &opts);
+    assert_eq!(ids(&o), ["vl_checklist/object/vg/size/0/0-0"]);
+    let skipped: Vec<(&str, &str)> = o
+        .skipped
+        .iter()
+        .map(|s| (s.item.as_str(), s.reason.as_str()))
+        .collect();
+    let shape = |found: &str| {
+        format!("expected [image_path, {{\"POS\": [...], \"NEG\": [...]}}], found {found}")
+    };
+    let (one, three, string) = (
+        shape("an array of 1"),
+        shape("an array of 3"),
+        shape("a string"),
+    );
+    assert_eq!(
+        skipped,
+        [
+            ("index 1", one.as_str()),
+            ("index 2", three.as_str()),
+            (
+                "index 3",
+                "the image path must be a non-empty string, found a string"
+            ),
+            ("index 4", "`POS[1]` is empty"),
+            ("index 5", string.as_str()),
+        ]
+    );
 }
 
 #[test]
