@@ -1085,8 +1085,8 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         let mass = !lex.nouns[o.noun as usize].countable();
         any_unmodified = true;
         for &ai in &pre.fitting[o.noun as usize] {
-            if !senses.contains(&lex.attrs[ai as usize].sense_id)
-                && !(mass && pre.shapeless[ai as usize])
+            if !(senses.contains(&lex.attrs[ai as usize].sense_id)
+                || (mass && pre.shapeless[ai as usize]))
             {
                 out.push(Cand::AddAtt { obj: oi, attr: ai });
             }
