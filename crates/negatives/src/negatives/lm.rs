@@ -34,14 +34,63 @@ const D: f64 = 0.75;
 pub const BOS: &str = "<s>";
 pub const EOS: &str = "</s>";
 pub const UNK: &str = "<unk>";
+/// The ids of `<unk>`, `<s>` and `</s>` in every built model ([`LmCounts::build`] gives them
+/// first).
+const UNK_ID: u32 = 0;
+const BOS_ID: u32 = 1;
+const EOS_ID: u32 = 2;
 
 /// Lowercased words of `text` (see the module doc), appended to `out`.
 pub fn words(text: &str, out: &mut Vec<String>) {
     for_each_word(text, &mut String::new(), |w| out.push(w.to_string()));
 }
 
-/// Calls `f` with each lowercased word of `text`, built in `buf` (no allocation per word).
+/// Calls `f` with each lowercased word of `text`, built in `buf` (no allocation per word). An
+/// ASCII text is split over its bytes, and a word without capitals is passed as a slice of
+/// it; other texts go char by char ([`for_each_word_chars`]), with the same words.
 fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
+    if !text.is_ascii() {
+        return for_each_word_chars(text, buf, f);
+    }
+    for_each_ascii_word(text, buf, |_, w| f(w));
+}
+
+/// The ASCII splitter of [`for_each_word`] (`text` must be ASCII), with each word's byte
+/// offset in `text`.
+fn for_each_ascii_word(text: &str, buf: &mut String, mut f: impl FnMut(usize, &str)) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let (start, mut upper) = (i, false);
+        while i < b.len() {
+            let c = b[i];
+            if c.is_ascii_alphanumeric() {
+                upper |= c.is_ascii_uppercase();
+            } else if !((c == b'\'' || c == b'-')
+                && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric))
+            {
+                break;
+            }
+            i += 1;
+        }
+        let w = &text[start..i];
+        if upper {
+            buf.clear();
+            buf.push_str(w);
+            buf.make_ascii_lowercase();
+            f(start, buf);
+        } else {
+            f(start, w);
+        }
+    }
+}
+
+/// [`for_each_word`] char by char (any text).
+fn for_each_word_chars(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
     buf.clear();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -218,8 +267,9 @@ impl LmCounts {
             let n = vocab.len() as u32;
             *vocab.entry(w.into()).or_insert(n)
         };
-        for w in [UNK, BOS, EOS] {
-            id(w, &mut vocab);
+        for (w, i) in [(UNK, UNK_ID), (BOS, BOS_ID), (EOS, EOS_ID)] {
+            let got = id(w, &mut vocab);
+            debug_assert_eq!(got, i);
         }
         for w in self.uni.keys() {
             id(w, &mut vocab);
@@ -322,7 +372,7 @@ impl Lm {
     }
 
     fn id(&self, w: &str) -> u32 {
-        self.vocab.get(w).copied().unwrap_or(0)
+        self.vocab.get(w).copied().unwrap_or(UNK_ID)
     }
 
     fn p2(&self, v: u32, w: u32) -> f64 {
@@ -341,14 +391,13 @@ impl Lm {
     fn ids(&self, text: &str, out: &mut Vec<u32>) {
         let mut buf = String::with_capacity(32);
         for_each_word(text, &mut buf, |w| out.push(self.id(w)));
-        out.push(self.id(EOS));
+        out.push(EOS_ID);
     }
 
     /// ln P of position `i` of `ids` (`<s> <s>` before the first word).
     fn ln_p(&self, ids: &[u32], i: usize) -> f64 {
-        let bos = self.id(BOS);
-        let u = if i >= 2 { ids[i - 2] } else { bos };
-        let v = if i >= 1 { ids[i - 1] } else { bos };
+        let u = if i >= 2 { ids[i - 2] } else { BOS_ID };
+        let v = if i >= 1 { ids[i - 1] } else { BOS_ID };
         self.p3(u, v, ids[i]).max(f64::MIN_POSITIVE).ln()
     }
 
@@ -359,10 +408,72 @@ impl Lm {
             return None;
         }
         let mut ids = Vec::new();
-        self.ids(text, &mut ids);
+        let mut spans = Vec::new();
+        let ascii = text.is_ascii();
+        if ascii {
+            for_each_ascii_word(text, &mut String::new(), |at, w| {
+                ids.push(self.id(w));
+                spans.push([at, at + w.len()]);
+            });
+            ids.push(EOS_ID);
+        } else {
+            self.ids(text, &mut ids);
+        }
         let lp: Vec<f64> = (0..ids.len()).map(|i| self.ln_p(&ids, i)).collect();
         let sum = lp.iter().sum();
-        Some(Scored { ids, lp, sum })
+        Some(Scored {
+            text: text.to_string(),
+            spans: ascii.then_some(spans),
+            ids,
+            lp,
+            sum,
+        })
+    }
+
+    /// [`Lm::ids`] of `text`, an edit of the scored `base`: the words of the bytes the two
+    /// texts share at either end are copied from `base`, and only the bytes between them are
+    /// split and looked up. A word is shared when the bytes that decide where it ends (its own
+    /// and the next two) lie in the common prefix, or when it starts after a separator that is
+    /// not `'` or `-` in the common suffix (the splitter is then outside any word, whatever
+    /// came before). Texts that are not ASCII are split whole.
+    fn edit_ids(&self, base: &Scored, text: &str, out: &mut Vec<u32>) {
+        let (Some(spans), true) = (&base.spans, text.is_ascii()) else {
+            return self.ids(text, out);
+        };
+        let (a, b) = (base.text.as_bytes(), text.as_bytes());
+        let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let suf = a
+            .iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take(a.len().min(b.len()) - pre)
+            .take_while(|(x, y)| x == y)
+            .count();
+        let k = spans.iter().take_while(|s| s[1] + 2 <= pre).count();
+        let j = k + spans[k..]
+            .iter()
+            .take_while(|s| {
+                let sep = s[0].checked_sub(1);
+                !sep.is_some_and(|i| {
+                    i >= a.len() - suf
+                        && !a[i].is_ascii_alphanumeric()
+                        && a[i] != b'\''
+                        && a[i] != b'-'
+                })
+            })
+            .count();
+        let start = if k == 0 { 0 } else { spans[k - 1][1] };
+        let stop = if j == spans.len() {
+            b.len()
+        } else {
+            spans[j][0] - 1 + b.len() - a.len()
+        };
+        out.extend_from_slice(&base.ids[..k]);
+        for_each_ascii_word(&text[start..stop], &mut String::new(), |_, w| {
+            out.push(self.id(w))
+        });
+        out.extend_from_slice(&base.ids[j..spans.len()]);
+        out.push(EOS_ID);
     }
 
     /// Mean natural-log probability per token of `text` (`</s>` counted), or `None` for an
@@ -375,7 +486,7 @@ impl Lm {
     /// the words between their common first and last words are scored again.
     pub fn per_token_edit(&self, base: &Scored, text: &str) -> f64 {
         let mut ids = Vec::with_capacity(base.ids.len() + 4);
-        self.ids(text, &mut ids);
+        self.edit_ids(base, text, &mut ids);
         let (nb, nn) = (base.ids.len(), ids.len());
         let pre = base
             .ids
@@ -399,6 +510,9 @@ impl Lm {
 /// A text scored position by position ([`Lm::score`]).
 #[derive(Debug, Clone)]
 pub struct Scored {
+    text: String,
+    /// Byte spans of the words of an ASCII `text` (`None` otherwise).
+    spans: Option<Vec<[usize; 2]>>,
     ids: Vec<u32>,
     lp: Vec<f64>,
     sum: f64,
@@ -436,6 +550,36 @@ mod tests {
             .filter(|&w| w != bos)
             .map(|w| lm.p3(u, v, w))
             .sum()
+    }
+
+    #[test]
+    fn the_ascii_splitter_gives_the_words_of_the_char_splitter() {
+        let split = |t: &str, ascii: bool| {
+            let mut out = Vec::new();
+            let push = |w: &str| out.push(w.to_string());
+            if ascii {
+                for_each_word(t, &mut String::new(), push);
+            } else {
+                for_each_word_chars(t, &mut String::new(), push);
+            }
+            out
+        };
+        for t in [
+            "A polka-dotted dog's toy -- on it, 2 cats!",
+            "'quoted' -dash- a--b a-'b x'-y end-",
+            "Don't STOP.Now 3-D 1980s' tv",
+            "-'a' ''b -",
+            "",
+            "   ",
+        ] {
+            assert!(t.is_ascii());
+            assert_eq!(split(t, true), split(t, false), "{t:?}");
+            assert_eq!(
+                split(t, true),
+                split(&format!("{t} é"), true)[..split(t, true).len()]
+            );
+        }
+        assert_eq!(split("Ça va", true), ["ça", "va"]);
     }
 
     #[test]
@@ -483,6 +627,30 @@ mod tests {
         assert_ne!(lm.id("riding"), lm.id(UNK));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn ids_of_an_edit_equal_ids_of_the_whole_text(
+            base in "[abAB '.-]{0,14}",
+            at in 0usize..16,
+            cut in 0usize..5,
+            put in "[abB '.,-]{0,4}",
+            accent in proptest::bool::ANY,
+        ) {
+            let lm = LmCounts::learn(["a b ab", "b a", "a-b a'b", "ab b", "a b"]).build();
+            let base = if accent { format!("{base}é") } else { base };
+            let at = at.min(base.len());
+            let end = (at + cut).min(base.len());
+            if base.is_char_boundary(at) && base.is_char_boundary(end) {
+                let text = format!("{}{put}{}", &base[..at], &base[end..]);
+                let scored = lm.score(&base).expect("counts");
+                let (mut edit, mut whole) = (Vec::new(), Vec::new());
+                lm.edit_ids(&scored, &text, &mut edit);
+                lm.ids(&text, &mut whole);
+                proptest::prop_assert_eq!(edit, whole, "{:?} -> {:?}", base, text);
+            }
+        }
+    }
+
     #[test]
     fn scoring_an_edit_equals_scoring_the_whole_text() {
         let lm = LmCounts::learn(CORPUS.iter().copied()).build();
@@ -495,6 +663,10 @@ mod tests {
             "A man riding a horse.",
             "Two dogs riding a horse in a park today.",
             "A man riding a riding a horse in a park.",
+            "A man riding a horse-in a park.",
+            "A man riding a horse's park.",
+            "A man riding'a horse in a park.",
+            "A man-riding a horse in a park.",
             "a man riding",
             "",
             "A man riding a horse in a park.",

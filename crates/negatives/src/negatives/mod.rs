@@ -30,7 +30,7 @@ use crate::lexicon::{Lexicon, UserFiles};
 
 pub use input::{read_input, InputCaption, InputFormat, InputSet};
 pub use lm::{Lm, LmCounts, Scored};
-pub use ops::Skip;
+pub use ops::{Prepared, Skip};
 pub use plausibility::Plausibility;
 
 /// The built-in plausibility table (learned from the development part of the COCO dev
@@ -47,6 +47,9 @@ pub struct Model {
     pub plaus: Plausibility,
     /// Whole-negative plausibility ([`Lm::permissive`] rejects nothing).
     pub lm: Lm,
+    /// Per-word answers of `lex` and `plaus` the operators ask per candidate
+    /// ([`Model::from_parts`] builds them; rebuild the model when `lex` or `plaus` change).
+    pub prepared: ops::Prepared,
 }
 
 impl Model {
@@ -54,18 +57,43 @@ impl Model {
     pub fn builtin() -> &'static Model {
         static M: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
         M.get_or_init(|| {
-            let lex = Lexicon::builtin().clone();
-            // The embedded table is checked by the unit tests; a failure here is a build bug.
+            // The embedded tables are checked by the unit tests; a failure here is a build bug.
+            // The language model and the rest are built side by side.
             #[allow(clippy::expect_used)]
-            let plaus = Plausibility::from_tsv(BUILTIN_TABLE, "lexicon/plausibility.tsv", &lex)
-                .expect("embedded plausibility table is valid")
-                .classes(&lex);
-            #[allow(clippy::expect_used)]
-            let lm = LmCounts::from_tsv(BUILTIN_LM, "lexicon/lm.tsv")
-                .expect("embedded language model table is valid")
-                .build();
-            Model { lex, plaus, lm }
+            let ((lex, plaus, prepared), lm) = rayon::join(
+                || {
+                    let lex = Lexicon::builtin().clone();
+                    let plaus =
+                        Plausibility::from_tsv(BUILTIN_TABLE, "lexicon/plausibility.tsv", &lex)
+                            .expect("embedded plausibility table is valid")
+                            .classes(&lex);
+                    let prepared = ops::Prepared::new(&lex, &plaus);
+                    (lex, plaus, prepared)
+                },
+                || {
+                    LmCounts::from_tsv(BUILTIN_LM, "lexicon/lm.tsv")
+                        .expect("embedded language model table is valid")
+                        .build()
+                },
+            );
+            Model {
+                lex,
+                plaus,
+                lm,
+                prepared,
+            }
         })
+    }
+
+    /// A model of these parts.
+    pub fn from_parts(lex: Lexicon, plaus: Plausibility, lm: Lm) -> Model {
+        let prepared = ops::Prepared::new(&lex, &plaus);
+        Model {
+            lex,
+            plaus,
+            lm,
+            prepared,
+        }
     }
 
     /// The built-in lexicon extended by `user` files (`--lexicon DIR`), with the built-in table
@@ -93,11 +121,7 @@ impl Model {
             LmCounts::default()
         };
         counts.merge(&LmCounts::learn(corpus.iter().copied()));
-        Ok(Model {
-            lex,
-            plaus,
-            lm: counts.build(),
-        })
+        Ok(Model::from_parts(lex, plaus, counts.build()))
     }
 }
 
@@ -206,10 +230,15 @@ pub fn run_with(input: &InputSet, opts: &Options, model: &Model) -> crate::Resul
             )));
         }
     }
-    let g = generate_with(&input.captions, opts, model);
-    let (records, ops, unparsed) = (g.records, g.ops, g.unparsed);
     let corpus: Vec<&str> = input.captions.iter().map(|c| c.caption.as_str()).collect();
-    let (records, blind) = audit::audit_and_filter(records, &corpus, opts.adversarial_filter);
+    // the blind model depends only on the captions: fitted while the negatives are generated
+    let (g, blind_lm) = rayon::join(
+        || generate_with(&input.captions, opts, model),
+        || audit::BigramLm::fit(&corpus),
+    );
+    let (records, ops, unparsed) = (g.records, g.ops, g.unparsed);
+    let (records, blind) =
+        audit::audit_and_filter_with(records, &blind_lm, &corpus, opts.adversarial_filter);
     let summary = Summary {
         schema_version: SUMMARY_SCHEMA_VERSION,
         tool: SOURCE.into(),
@@ -327,7 +356,7 @@ pub fn generate_with(inputs: &[InputCaption], opts: &Options, model: &Model) -> 
             (recs, stats, unparsed, unknown)
         })
         .collect();
-    let mut records = Vec::new();
+    let mut records = Vec::with_capacity(chunks.iter().map(|c| c.0.len()).sum());
     let mut out: BTreeMap<String, OpStats> = ops
         .iter()
         .map(|o| (o.name().to_string(), OpStats::default()))
@@ -592,28 +621,81 @@ pub fn write_records(path: &std::path::Path, records: &[BenchRecord]) -> crate::
     Ok(set.commit()?)
 }
 
-/// Stages records (see [`write_records`]) into `set`.
+/// Records per serialised part in [`stage_records`].
+const PART: usize = 4096;
+
+/// Stages records (see [`write_records`]) into `set`. The parts are serialised in parallel on
+/// the rayon pool while this thread writes each one as soon as it and every part before it are
+/// ready, so writing overlaps serialising; the file is still complete or absent
+/// ([`crate::formats::OutputSet`]).
 pub fn stage_records(
     set: &mut crate::formats::OutputSet,
     path: &std::path::Path,
     records: &[BenchRecord],
 ) -> crate::Result<()> {
-    let parts: Vec<Vec<u8>> = records
-        .par_chunks(4096)
-        .map(|chunk| {
-            let mut buf = Vec::with_capacity(chunk.len() * 512);
-            for r in chunk {
-                serde_json::to_writer(&mut buf, r)?;
-                buf.push(b'\n');
+    let mut failed: Option<serde_json::Error> = None;
+    // written parts' buffers are reused (fresh ones of a few MB each would be page-faulted in)
+    let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::default();
+    let staged = set.stage(path, |w| {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<u8>)>();
+        let spare = &spare;
+        std::thread::scope(|s| {
+            let producer = s.spawn(move || {
+                records
+                    .par_chunks(PART)
+                    .enumerate()
+                    .try_for_each_with(tx, |tx, (i, chunk)| {
+                        let reused = spare.lock().ok().and_then(|mut s| s.pop());
+                        let mut buf = reused.unwrap_or_else(|| Vec::with_capacity(PART * 512));
+                        for r in chunk {
+                            serde_json::to_writer(&mut buf, r).map_err(Some)?;
+                            buf.push(b'\n');
+                        }
+                        // a closed channel: the writer stopped on an error of its own
+                        tx.send((i, buf)).map_err(|_| None)
+                    })
+            });
+            // parts arrive in any order; each is written once those before it are
+            let mut pending: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
+            let mut next = 0;
+            let mut written = Ok(());
+            for (i, buf) in rx.iter() {
+                pending.insert(i, buf);
+                while let Some(mut buf) = pending.remove(&next) {
+                    written = w.write_all(&buf);
+                    next += 1;
+                    buf.clear();
+                    if let Ok(mut s) = spare.lock() {
+                        s.push(buf);
+                    }
+                    if written.is_err() {
+                        break;
+                    }
+                }
+                if written.is_err() {
+                    break;
+                }
             }
-            Ok(buf)
+            drop(rx);
+            match producer.join() {
+                Ok(Err(Some(e))) => failed = Some(e),
+                Ok(_) => {}
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+            written?;
+            match failed {
+                Some(_) => Err(std::io::Error::other("cannot serialise")),
+                None => Ok(()),
+            }
         })
-        .collect::<Result<_, serde_json::Error>>()
-        .map_err(|e| crate::Error::File {
+    });
+    if let Some(e) = failed {
+        return Err(crate::Error::File {
             path: path.to_path_buf(),
             message: format!("cannot serialise: {e}"),
-        })?;
-    Ok(set.stage(path, |w| parts.iter().try_for_each(|p| w.write_all(p)))?)
+        });
+    }
+    Ok(staged?)
 }
 
 /// The built-in caption set (114 captions written for clipprobe, distinct from the test

@@ -72,15 +72,14 @@ pub enum Cand {
 /// Lists the candidates of `op` into `out`, or says why there are none.
 pub fn candidates(op: Op, p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     out.clear();
-    let (lex, pl) = (&m.lex, &m.plaus);
     match op {
-        Op::ReplaceObj => replace_obj(p, lex, pl, out),
-        Op::SwapObj => swap_obj(p, lex, pl, out),
-        Op::ReplaceAtt => replace_att(p, lex, pl, out),
-        Op::SwapAtt => swap_att(p, lex, pl, out),
-        Op::ReplaceRel => replace_rel(p, lex, pl, out),
-        Op::AddObj => add_obj(p, lex, pl, out),
-        Op::AddAtt => add_att(p, lex, pl, out),
+        Op::ReplaceObj => replace_obj(p, m, out),
+        Op::SwapObj => swap_obj(p, m, out),
+        Op::ReplaceAtt => replace_att(p, m, out),
+        Op::SwapAtt => swap_att(p, m, out),
+        Op::ReplaceRel => replace_rel(p, m, out),
+        Op::AddObj => add_obj(p, m, out),
+        Op::AddAtt => add_att(p, m, out),
     }
 }
 
@@ -142,33 +141,180 @@ fn attr_fits(lex: &Lexicon, pl: &Plausibility, a: AttrId, n: NounId) -> bool {
                 && pl.an_class(a, lex.category_index(n)) >= MIN_CLASS))
 }
 
-/// Whether noun `n` could stand in object `oi`'s slot: every attribute of the object has
-/// described `n` in the corpus, `n` has been the subject / object of each relation and of the
-/// `-ing` verb the object is the subject / object of ("a train is flying", "swinging a man"
-/// never), and `n` has appeared with every other object of the caption (`except` is left out:
-/// the object being swapped with).
-fn fits_slot(
-    p: &Parse<'_>,
-    lex: &Lexicon,
-    pl: &Plausibility,
-    oi: usize,
-    n: NounId,
-    except: Option<usize>,
-) -> bool {
-    let o = &p.objects[oi];
-    o.attrs
-        .iter()
-        .all(|&ai| attr_fits(lex, pl, p.attributes[ai].attr, n))
-        && p.relations.iter().all(|r| {
-            (r.subject != oi || pl.sr(n, r.rel) >= MIN_SLOT)
-                && (r.object != oi || pl.ro(r.rel, n) >= MIN_SLOT)
-        })
-        && verb_after(p, oi).is_none_or(|v| pl.sv(n, v) >= MIN_SLOT)
-        && verb_before(p, oi).is_none_or(|v| pl.vo(v, n) >= MIN_SLOT)
-        && p.objects
+/// What the lexicon and the table say about single words, for every noun and attribute,
+/// computed once per [`Model`]: the operators ask these per candidate, tens of millions of
+/// times per 100,000 captions. [`attr_fits`] stays the definition; this is its table.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// [`attr_fits`] of attribute `a` and noun `n`.
+    fits: Bits,
+    /// Nouns seen together at least [`MIN_PAIR`] times ([`Plausibility::nn`]).
+    seen_with: Bits,
+    /// Noun `n` the subject of relation `r` at least [`MIN_SLOT`] times ([`Plausibility::sr`]).
+    subject_of: Bits,
+    /// Noun `n` the object of relation `r` at least [`MIN_SLOT`] times, at `(r, n)`
+    /// ([`Plausibility::ro`]).
+    object_of: Bits,
+    /// The attributes that fit each noun, in id order.
+    fitting: Vec<Vec<AttrId>>,
+    /// Each attribute's category, interned.
+    attr_category: Vec<u32>,
+    /// Attributes of size, height or shape (they do not go on mass nouns).
+    shapeless: Vec<bool>,
+    /// Each noun's [`add_group`], interned.
+    group: Vec<u32>,
+    /// The interned [`add_group`] "person".
+    person: u32,
+}
+
+/// One bit per (row, column) of a table of yes / no answers: the answers the operators ask
+/// about pairs of words fit in a few kilobytes (a lexicon of 227 nouns: 6.4 KB for every noun
+/// pair), where the counts they come from take a cache miss per lookup.
+#[derive(Debug, Clone, Default)]
+struct Bits {
+    cols: usize,
+    bits: Vec<u64>,
+}
+
+impl Bits {
+    /// `f(r, c)` for every row `r < rows` and column `c < cols`.
+    fn new(rows: usize, cols: usize, f: impl Fn(u32, u32) -> bool) -> Bits {
+        let mut bits = vec![0u64; (rows * cols).div_ceil(64)];
+        for r in 0..rows {
+            for c in 0..cols {
+                if f(r as u32, c as u32) {
+                    let i = r * cols + c;
+                    bits[i / 64] |= 1 << (i % 64);
+                }
+            }
+        }
+        Bits { cols, bits }
+    }
+
+    fn get(&self, r: u32, c: u32) -> bool {
+        let i = r as usize * self.cols + c as usize;
+        self.bits[i / 64] >> (i % 64) & 1 == 1
+    }
+}
+
+/// Interns `name` into `names`.
+fn intern<'a>(names: &mut Vec<&'a str>, name: &'a str) -> u32 {
+    match names.iter().position(|n| *n == name) {
+        Some(i) => i as u32,
+        None => {
+            names.push(name);
+            names.len() as u32 - 1
+        }
+    }
+}
+
+impl Prepared {
+    /// The tables of `lex` and `pl`.
+    pub fn new(lex: &Lexicon, pl: &Plausibility) -> Prepared {
+        let (nouns, rels) = (lex.nouns.len(), lex.rels.len());
+        let fits = Bits::new(lex.attrs.len(), nouns, |a, n| attr_fits(lex, pl, a, n));
+        let fitting = (0..nouns as NounId)
+            .map(|n| {
+                (0..lex.attrs.len() as AttrId)
+                    .filter(|&a| fits.get(a, n))
+                    .collect()
+            })
+            .collect();
+        let mut names = Vec::new();
+        let attr_category = lex
+            .attrs
             .iter()
-            .enumerate()
-            .all(|(j, m)| j == oi || Some(j) == except || pl.nn(n, m.noun) >= MIN_PAIR)
+            .map(|a| intern(&mut names, &a.category))
+            .collect();
+        let mut groups = vec!["person"];
+        let group = lex
+            .nouns
+            .iter()
+            .map(|n| intern(&mut groups, add_group(&n.category)))
+            .collect();
+        Prepared {
+            fits,
+            seen_with: Bits::new(nouns, nouns, |a, b| pl.nn(a, b) >= MIN_PAIR),
+            subject_of: Bits::new(nouns, rels, |n, r| pl.sr(n, r) >= MIN_SLOT),
+            object_of: Bits::new(rels, nouns, |r, n| pl.ro(r, n) >= MIN_SLOT),
+            fitting,
+            attr_category,
+            shapeless: lex
+                .attrs
+                .iter()
+                .map(|a| matches!(a.category.as_str(), "size" | "height" | "shape"))
+                .collect(),
+            group,
+            person: 0,
+        }
+    }
+
+    /// [`attr_fits`] of `a` and `n`.
+    fn fits(&self, a: AttrId, n: NounId) -> bool {
+        self.fits.get(a, n)
+    }
+
+    /// Whether noun `n`'s [`add_group`] is "person".
+    fn is_person(&self, n: NounId) -> bool {
+        self.group[n as usize] == self.person
+    }
+}
+
+/// What a noun must satisfy to stand in object `oi`'s slot, gathered once per object: every
+/// attribute of the object has described the noun in the corpus, the noun has been the subject
+/// / object of each relation and of the `-ing` verb the object is the subject / object of ("a
+/// train is flying", "swinging a man" never), and it has appeared with every other object of
+/// the caption (`except` is left out: the object being swapped with).
+struct Slot {
+    attrs: Vec<AttrId>,
+    subject_of: Vec<RelId>,
+    object_of: Vec<RelId>,
+    /// The verb after / before the object (`Some(None)`: a verb the table never saw).
+    verb_after: Option<Option<u32>>,
+    verb_before: Option<Option<u32>>,
+    others: Vec<NounId>,
+}
+
+impl Slot {
+    fn new(p: &Parse<'_>, pl: &Plausibility, oi: usize, except: Option<usize>) -> Slot {
+        // the relations whose subject (or object) the object is
+        let rels = |role: fn(&crate::concepts::Relation) -> usize| {
+            p.relations
+                .iter()
+                .filter(|r| role(r) == oi)
+                .map(|r| r.rel)
+                .collect()
+        };
+        Slot {
+            attrs: p.objects[oi]
+                .attrs
+                .iter()
+                .map(|&ai| p.attributes[ai].attr)
+                .collect(),
+            subject_of: rels(|r| r.subject),
+            object_of: rels(|r| r.object),
+            verb_after: verb_after(p, oi).map(|v| pl.known_verb(v)),
+            verb_before: verb_before(p, oi).map(|v| pl.known_verb(v)),
+            others: p
+                .objects
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != oi && Some(j) != except)
+                .map(|(_, o)| o.noun)
+                .collect(),
+        }
+    }
+
+    /// Whether noun `n` could stand in the slot.
+    fn fits(&self, m: &Model, n: NounId) -> bool {
+        let (pl, pre) = (&m.plaus, &m.prepared);
+        self.attrs.iter().all(|&a| pre.fits(a, n))
+            && self.others.iter().all(|&o| pre.seen_with.get(n, o))
+            && self.subject_of.iter().all(|&r| pre.subject_of.get(n, r))
+            && self.object_of.iter().all(|&r| pre.object_of.get(r, n))
+            && self.verb_after.is_none_or(|v| pl.sv_id(n, v) >= MIN_SLOT)
+            && self.verb_before.is_none_or(|v| pl.vo_id(v, n) >= MIN_SLOT)
+    }
 }
 
 /// A head noun after a modifier noun ("police dog") or right after a word the lexicon does not
@@ -202,12 +348,8 @@ fn attr_senses(p: &Parse<'_>, lex: &Lexicon) -> Vec<u32> {
         .collect()
 }
 
-fn replace_obj(
-    p: &Parse<'_>,
-    lex: &Lexicon,
-    pl: &Plausibility,
-    out: &mut Vec<Cand>,
-) -> Result<(), Skip> {
+fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    let lex = &m.lex;
     if p.objects.is_empty() {
         return Err(Skip::NoObject);
     }
@@ -217,17 +359,17 @@ fn replace_obj(
         let old = &lex.nouns[o.noun as usize];
         // a head after a modifier noun or an unknown word: "copier machine" → "copier luggage",
         // "toddler boy" → "toddler man", "Wii controller" → "Wii cellphone"
-        if old.hypernym || compound_head(p, o) || (add_group(&old.category) == "person" && gendered)
-        {
+        if old.hypernym || compound_head(p, o) || (m.prepared.is_person(o.noun) && gendered) {
             continue;
         }
+        let slot = Slot::new(p, &m.plaus, oi, None);
         for &ni in lex.same_category(o.noun) {
             let n = &lex.nouns[ni as usize];
             if n.hypernym
                 || n.countable() != old.countable()
                 || senses.contains(&n.sense_id)
+                || !slot.fits(m, ni)
                 || one_ends_the_other(&old.word, &n.word)
-                || !fits_slot(p, lex, pl, oi, ni, None)
             {
                 continue;
             }
@@ -270,12 +412,8 @@ fn done(out: &[Cand], why: Skip) -> Result<(), Skip> {
     }
 }
 
-fn swap_obj(
-    p: &Parse<'_>,
-    lex: &Lexicon,
-    pl: &Plausibility,
-    out: &mut Vec<Cand>,
-) -> Result<(), Skip> {
+fn swap_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    let lex = &m.lex;
     if p.objects.len() < 2 {
         return Err(Skip::FewerThanTwoObjects);
     }
@@ -297,8 +435,8 @@ fn swap_obj(
                 || interchangeable(p, lex, a, b)
                 || in_of_phrase(p, oa)
                 || in_of_phrase(p, ob)
-                || !fits_slot(p, lex, pl, a, ob.noun, Some(b))
-                || !fits_slot(p, lex, pl, b, oa.noun, Some(a))
+                || !Slot::new(p, &m.plaus, a, Some(b)).fits(m, ob.noun)
+                || !Slot::new(p, &m.plaus, b, Some(a)).fits(m, oa.noun)
             {
                 continue;
             }
@@ -579,12 +717,8 @@ fn vertical(lex: &Lexicon, r: RelId) -> bool {
     )
 }
 
-fn replace_att(
-    p: &Parse<'_>,
-    lex: &Lexicon,
-    pl: &Plausibility,
-    out: &mut Vec<Cand>,
-) -> Result<(), Skip> {
+fn replace_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    let (lex, pre) = (&m.lex, &m.prepared);
     if p.attributes.is_empty() {
         return Err(Skip::NoAttribute);
     }
@@ -593,13 +727,11 @@ fn replace_att(
         if loose(p, at) {
             continue;
         }
-        let old = &lex.attrs[at.attr as usize];
+        let category = pre.attr_category[at.attr as usize];
         let noun = p.objects[at.object].noun;
-        for (ni, n) in lex.attrs.iter().enumerate() {
-            let ni = ni as AttrId;
-            if n.category == old.category
-                && !senses.contains(&n.sense_id)
-                && attr_fits(lex, pl, ni, noun)
+        for &ni in &pre.fitting[noun as usize] {
+            if pre.attr_category[ni as usize] == category
+                && !senses.contains(&lex.attrs[ni as usize].sense_id)
             {
                 out.push(Cand::ReplaceAtt { attr: ai, new: ni });
             }
@@ -618,12 +750,8 @@ fn loose(p: &Parse<'_>, at: &crate::concepts::Attribute) -> bool {
         .is_some_and(|i| i.kind == ItemKind::Other)
 }
 
-fn swap_att(
-    p: &Parse<'_>,
-    lex: &Lexicon,
-    pl: &Plausibility,
-    out: &mut Vec<Cand>,
-) -> Result<(), Skip> {
+fn swap_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    let (lex, pre) = (&m.lex, &m.prepared);
     if p.attributes.is_empty() {
         return Err(Skip::NoAttribute);
     }
@@ -653,8 +781,8 @@ fn swap_att(
                 || ax.word == ay.word
                 // each attribute fits the other noun by the corpus, whatever its category ("a
                 // striped dog", "a brick fire hydrant" never)
-                || !attr_fits(lex, pl, x.attr, p.objects[y.object].noun)
-                || !attr_fits(lex, pl, y.attr, p.objects[x.object].noun)
+                || !pre.fits(x.attr, p.objects[y.object].noun)
+                || !pre.fits(y.attr, p.objects[x.object].noun)
                 || loose(p, x)
                 || loose(p, y)
             {
@@ -666,12 +794,8 @@ fn swap_att(
     done(out, Skip::NoSwappablePair)
 }
 
-fn replace_rel(
-    p: &Parse<'_>,
-    lex: &Lexicon,
-    pl: &Plausibility,
-    out: &mut Vec<Cand>,
-) -> Result<(), Skip> {
+fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    let (lex, pl, pre) = (&m.lex, &m.plaus, &m.prepared);
     if p.relations.is_empty() {
         return Err(Skip::NoRelation);
     }
@@ -698,7 +822,7 @@ fn replace_rel(
             // a relation the corpus knows must have been used with both nouns, each at least
             // twice: once is often a parser slip ("a woman laying under the bed", "pizza under
             // a table", "a couple snuggling under their bed" in round 3's hand read)
-            if pl.rel(new) > 0 && (pl.sr(subj, new) < MIN_SLOT || pl.ro(new, obj) < MIN_SLOT) {
+            if pl.rel(new) > 0 && !(pre.subject_of.get(subj, new) && pre.object_of.get(new, obj)) {
                 continue;
             }
             let sense = &lex.rels[new as usize].sense;
@@ -724,12 +848,8 @@ fn worn_in(lex: &Lexicon, o: &Object) -> bool {
         || n.word == "goggles"
 }
 
-fn add_obj(
-    p: &Parse<'_>,
-    lex: &Lexicon,
-    pl: &Plausibility,
-    out: &mut Vec<Cand>,
-) -> Result<(), Skip> {
+fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    let (lex, pl, pre) = (&m.lex, &m.plaus, &m.prepared);
     if p.objects.is_empty() {
         return Err(Skip::NoObject);
     }
@@ -742,49 +862,53 @@ fn add_obj(
     // people join people, animals animals, things things of their own category ("a plate with
     // a fork and a knife", "an airplane and a truck parked"), never "a clock and a train on a
     // pole" or "a person and a bear are sitting at a keyboard"
-    let group = add_group(&lex.nouns[p.objects[joined].noun as usize].category);
+    let group = pre.group[p.objects[joined].noun as usize];
     // a co-subject must share a predicate: a verb it has been the subject of, or a relation
     // other than "with" ("a plate and a table with a cake" describes nothing)
     let verb = site.with.is_none().then(|| verb_after(p, joined)).flatten();
+    let verb_id = verb.map(|v| pl.known_verb(v));
     if site.with.is_none() && verb.is_none() && !relation_follows(p, lex, joined) {
         return Err(Skip::NoInsertionPoint);
     }
     let senses = noun_senses(p, lex);
     // "people and a woman": never add a member of a class a generic word of the caption covers
-    let generic: Vec<&str> = p
+    let generic: Vec<u32> = p
         .objects
         .iter()
-        .map(|o| &lex.nouns[o.noun as usize])
-        .filter(|n| n.hypernym)
-        .map(|n| add_group(&n.category))
+        .filter(|o| lex.nouns[o.noun as usize].hypernym)
+        .map(|o| pre.group[o.noun as usize])
         .collect();
     // only nouns seen with the first object can be seen with all of them
-    let pool: Vec<NounId> = match pl.neighbours(p.objects[0].noun) {
-        Some(nb) => nb.iter().copied().filter(|&n| lex.is_addable(n)).collect(),
-        None => lex.addable().to_vec(),
+    let pool = match pl.neighbours(p.objects[0].noun) {
+        Some(nb) => nb,
+        None => lex.addable(),
     };
-    for &ni in &pool {
+    for &ni in pool {
         let n = &lex.nouns[ni as usize];
-        if generic.contains(&add_group(&n.category)) {
+        // the cheap tests first (the result does not depend on their order)
+        if !lex.is_addable(ni)
+            || pre.group[ni as usize] != group
+            || generic.contains(&group)
+            || senses.contains(&n.sense_id)
+        {
             continue;
         }
         // seen with every object of the caption; a co-subject has been the subject of each
         // relation the joined object is the subject of ("a man and a dog riding a horse")
-        let fits = p.objects.iter().all(|o| pl.nn(ni, o.noun) >= MIN_PAIR)
+        let fits = p.objects.iter().all(|o| pre.seen_with.get(ni, o.noun))
             && match site.with {
                 // "a plate with a fork and a knife": the new noun has been "with" something
-                Some(w) => pl.ro(w, ni) >= MIN_SLOT,
+                Some(w) => pre.object_of.get(w, ni),
                 None => {
                     p.relations
                         .iter()
                         .all(|r| r.subject != joined || pl.sr(ni, r.rel) > 0)
-                        && verb.is_none_or(|v| pl.sv(ni, v) >= MIN_SLOT)
+                        && verb_id.is_none_or(|v| pl.sv_id(ni, v) >= MIN_SLOT)
                 }
             };
-        if senses.contains(&n.sense_id) || !fits || add_group(&n.category) != group {
-            continue;
+        if fits {
+            out.push(Cand::AddObj { noun: ni });
         }
-        out.push(Cand::AddObj { noun: ni });
     }
     done(out, Skip::NoSceneCompatibleObject)
 }
@@ -941,12 +1065,8 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
     })
 }
 
-fn add_att(
-    p: &Parse<'_>,
-    lex: &Lexicon,
-    pl: &Plausibility,
-    out: &mut Vec<Cand>,
-) -> Result<(), Skip> {
+fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    let (lex, pre) = (&m.lex, &m.prepared);
     if p.objects.is_empty() {
         return Err(Skip::NoObject);
     }
@@ -964,12 +1084,9 @@ fn add_att(
         // size, height and shape do not apply to mass nouns ("small rice")
         let mass = !lex.nouns[o.noun as usize].countable();
         any_unmodified = true;
-        for (ai, a) in lex.attrs.iter().enumerate() {
-            let ai = ai as AttrId;
-            let shapeless = matches!(a.category.as_str(), "size" | "height" | "shape");
-            if attr_fits(lex, pl, ai, o.noun)
-                && !senses.contains(&a.sense_id)
-                && !(mass && shapeless)
+        for &ai in &pre.fitting[o.noun as usize] {
+            if !(senses.contains(&lex.attrs[ai as usize].sense_id)
+                || (mass && pre.shapeless[ai as usize]))
             {
                 out.push(Cand::AddAtt { obj: oi, attr: ai });
             }
@@ -1201,4 +1318,73 @@ fn apply(op: Op, category: String, text: &str, mut pieces: Vec<Piece>) -> (Strin
         changes,
     };
     (out, edit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every answer of the prepared tables is the answer of the counts they are built from, for
+    /// the built-in model and one learned from a few captions (most pairs unseen).
+    #[test]
+    fn prepared_tables_answer_as_the_counts_do() {
+        let learned = Model::new(
+            None,
+            false,
+            &[
+                "A man riding a horse on a beach.",
+                "A man riding a horse next to a dog.",
+                "A red car parked next to a white truck.",
+                "A red car parked next to a white truck.",
+            ],
+        )
+        .expect("the built-in lexicon is valid");
+        for m in [Model::builtin(), &learned] {
+            let (lex, pl, pre) = (&m.lex, &m.plaus, &m.prepared);
+            let (nouns, attrs, rels) = (lex.nouns.len(), lex.attrs.len(), lex.rels.len());
+            let mut yes = [0usize; 4];
+            for n in 0..nouns as NounId {
+                for a in 0..attrs as AttrId {
+                    let want = attr_fits(lex, pl, a, n);
+                    assert_eq!(pre.fits(a, n), want, "attr_fits({a}, {n})");
+                    assert_eq!(pre.fitting[n as usize].contains(&a), want);
+                    yes[0] += usize::from(want);
+                }
+                for o in 0..nouns as NounId {
+                    let want = pl.nn(n, o) >= MIN_PAIR;
+                    assert_eq!(pre.seen_with.get(n, o), want, "nn({n}, {o})");
+                    yes[1] += usize::from(want);
+                }
+                for r in 0..rels as RelId {
+                    assert_eq!(pre.subject_of.get(n, r), pl.sr(n, r) >= MIN_SLOT);
+                    assert_eq!(pre.object_of.get(r, n), pl.ro(r, n) >= MIN_SLOT);
+                    yes[2] += usize::from(pl.sr(n, r) >= MIN_SLOT);
+                    yes[3] += usize::from(pl.ro(r, n) >= MIN_SLOT);
+                }
+                let group = |i: NounId| add_group(&lex.nouns[i as usize].category);
+                assert_eq!(pre.is_person(n), group(n) == "person");
+                for o in 0..nouns as NounId {
+                    assert_eq!(
+                        pre.group[n as usize] == pre.group[o as usize],
+                        group(n) == group(o)
+                    );
+                }
+            }
+            // the tables are not trivially all yes or all no
+            assert!(yes.iter().all(|&k| k > 0), "{yes:?}");
+            for a in 0..attrs {
+                let cat = &lex.attrs[a].category;
+                assert_eq!(
+                    pre.shapeless[a],
+                    matches!(cat.as_str(), "size" | "height" | "shape")
+                );
+                for b in 0..attrs {
+                    assert_eq!(
+                        pre.attr_category[a] == pre.attr_category[b],
+                        *cat == lex.attrs[b].category
+                    );
+                }
+            }
+        }
+    }
 }

@@ -424,15 +424,29 @@ impl Plausibility {
 
     /// Captions where noun `n` is the subject of the verb `v` ([`verb_after`]).
     pub fn sv(&self, n: NounId, v: &str) -> u32 {
-        match self.verbs.get(v) {
-            Some(&v) => self.with_floor(self.look.sv.get(n, v)),
-            None => self.floor,
-        }
+        self.sv_id(n, self.known_verb(v))
     }
     /// Captions where noun `n` is the object of the verb `v` ([`verb_before`]).
     pub fn vo(&self, v: &str, n: NounId) -> u32 {
-        match self.verbs.get(v) {
-            Some(&v) => self.with_floor(self.look.vo.get(v, n)),
+        self.vo_id(self.known_verb(v), n)
+    }
+
+    /// The id of verb word `v` in the table (`None`: never seen), for [`Plausibility::sv_id`]
+    /// and [`Plausibility::vo_id`] when one verb is asked about many nouns.
+    pub fn known_verb(&self, v: &str) -> Option<u32> {
+        self.verbs.get(v).copied()
+    }
+    /// [`Plausibility::sv`] of a verb id from [`Plausibility::known_verb`].
+    pub fn sv_id(&self, n: NounId, v: Option<u32>) -> u32 {
+        match v {
+            Some(v) => self.with_floor(self.look.sv.get(n, v)),
+            None => self.floor,
+        }
+    }
+    /// [`Plausibility::vo`] of a verb id from [`Plausibility::known_verb`].
+    pub fn vo_id(&self, v: Option<u32>, n: NounId) -> u32 {
+        match v {
+            Some(v) => self.with_floor(self.look.vo.get(v, n)),
             None => self.floor,
         }
     }

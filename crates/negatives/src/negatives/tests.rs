@@ -6,10 +6,12 @@ use super::*;
 /// the text rewriting, apart from the corpus statistics (tested in `plausibility_*`).
 fn permissive() -> &'static Model {
     static M: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
-    M.get_or_init(|| Model {
-        lex: Lexicon::builtin().clone(),
-        plaus: Plausibility::permissive(),
-        lm: Lm::permissive(),
+    M.get_or_init(|| {
+        Model::from_parts(
+            Lexicon::builtin().clone(),
+            Plausibility::permissive(),
+            Lm::permissive(),
+        )
     })
 }
 

@@ -17,10 +17,12 @@ use proptest::prelude::*;
 /// parser and the rewriting; the corpus statistics are tested in the unit tests (`issue7_*`).
 fn permissive() -> &'static Model {
     static M: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
-    M.get_or_init(|| Model {
-        lex: Lexicon::builtin().clone(),
-        plaus: Plausibility::permissive(),
-        lm: negatives::Lm::permissive(),
+    M.get_or_init(|| {
+        Model::from_parts(
+            Lexicon::builtin().clone(),
+            Plausibility::permissive(),
+            negatives::Lm::permissive(),
+        )
     })
 }
 
@@ -677,6 +679,17 @@ fn parallel_writer_matches_the_bench_writer() {
     let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
     negatives::write_records(&a, &rows).expect("write");
     clipprobe_negatives::bench::write_bench(&b, &rows).expect("write");
+    assert_eq!(std::fs::read(&a).expect("a"), std::fs::read(&b).expect("b"));
+    // more rows than several parts of 4,096, written in order while they are serialised
+    let many: Vec<_> = (0..3 * 4096 + 123)
+        .map(|i| {
+            let mut r = rows[i % rows.len()].clone();
+            r.id = format!("{i}/{}", r.id);
+            r
+        })
+        .collect();
+    negatives::write_records(&a, &many).expect("write");
+    clipprobe_negatives::bench::write_bench(&b, &many).expect("write");
     assert_eq!(std::fs::read(&a).expect("a"), std::fs::read(&b).expect("b"));
 }
 
