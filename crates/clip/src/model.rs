@@ -23,7 +23,7 @@ use candle_nn::{LayerNorm, Linear};
 use crate::config::{ClipConfig, HiddenAct, TextConfig, VisionConfig};
 use crate::error::{Error, Result};
 pub(crate) use fused::attention;
-use fused::{epilogue, trie_attention};
+use fused::{dense, trie_attention};
 use trie::Trie;
 pub(crate) use weights::{Renamed, Weights};
 use weights::{Scope, WeightFiles};
@@ -154,19 +154,14 @@ impl ClipModel {
         let mut cut = Vec::with_capacity(ids.len());
         for (row, seq) in ids.iter().enumerate() {
             check_ids(row, seq, t.max_position_embeddings, t.vocab_size)?;
-            let pooled = self
-                .config
-                .text_pooling
-                .position(seq)
-                .ok_or_else(|| Error::InputRow {
-                    what: "text",
-                    row,
-                    message: format!(
-                        "no token to pool ({:?} rule; is the EOS token missing?)",
-                        self.config.text_pooling
-                    ),
-                })?;
-            cut.push(&seq[..=pooled]);
+            cut.push(self.pooled_prefix(seq).ok_or_else(|| Error::InputRow {
+                what: "text",
+                row,
+                message: format!(
+                    "no token to pool ({:?} rule; is the EOS token missing?)",
+                    self.config.text_pooling
+                ),
+            })?);
         }
         let hidden = self.text.forward(&cut)?;
         Ok(self
@@ -175,24 +170,34 @@ impl ClipModel {
             .to_dtype(DType::F32)?)
     }
 
-    /// `seq` up to and including its pooled token (all of it when it has none: then
-    /// [`ClipModel::text_features`] reports the error).
-    fn pooled_prefix<'a>(&self, seq: &'a [u32]) -> &'a [u32] {
-        match self.config.text_pooling.position(seq) {
-            Some(p) if p < seq.len() => &seq[..=p],
-            _ => seq,
-        }
+    /// `seq` up to and including its pooled token, the only tokens its feature depends on;
+    /// `None` when it has none ([`ClipModel::text_features`] reports that as an error; planning
+    /// passes, [`ClipModel::text_passes`] counts such a sequence whole).
+    fn pooled_prefix<'a>(&self, seq: &'a [u32]) -> Option<&'a [u32]> {
+        self.config
+            .text_pooling
+            .position(seq)
+            .filter(|&p| p < seq.len())
+            .map(|p| &seq[..=p])
+    }
+
+    /// Each of `ids` cut by [`ClipModel::pooled_prefix`] (whole when it has no pooled token),
+    /// for planning passes.
+    fn cuts<'a>(&self, ids: &'a [Vec<u32>]) -> Vec<&'a [u32]> {
+        ids.iter()
+            .map(|s| self.pooled_prefix(s).unwrap_or(s))
+            .collect()
     }
 
     /// How to split `ids` into forward passes of [`ClipModel::text_features`] (each pass a list
     /// of indices into `ids`; every index once). On the CPU in f32, passes of at most
-    /// `TEXT_PASS_NODES` (2048) trie nodes, the texts in lexicographic order so that those
+    /// `PASS_ROWS` (2048) trie nodes, the texts in lexicographic order so that those
     /// sharing prefixes meet in one trie (`batch_size` is not used: a pass costs its nodes,
     /// not its texts); elsewhere `batch_size` texts per pass, by length (least padding).
     pub fn text_passes(&self, ids: &[Vec<u32>], batch_size: usize) -> Vec<Vec<usize>> {
         if packed(&self.text.token_embedding) {
-            let cut: Vec<&[u32]> = ids.iter().map(|s| self.pooled_prefix(s)).collect();
-            trie::passes(&cut, TEXT_PASS_NODES)
+            let cut = self.cuts(ids);
+            trie::passes(&cut, PASS_ROWS)
         } else {
             let mut by_length: Vec<usize> = (0..ids.len()).collect();
             by_length.sort_by_key(|&i| ids[i].len());
@@ -206,9 +211,9 @@ impl ClipModel {
     /// Token positions the text tower computes for `ids` split as
     /// [`ClipModel::text_passes`] splits them: trie nodes, or padded batch sizes times widths.
     pub fn text_positions(&self, ids: &[Vec<u32>], batch_size: usize) -> usize {
-        let cut: Vec<&[u32]> = ids.iter().map(|s| self.pooled_prefix(s)).collect();
+        let cut = self.cuts(ids);
         if packed(&self.text.token_embedding) {
-            return trie::positions(&cut, TEXT_PASS_NODES);
+            return trie::positions(&cut, PASS_ROWS);
         }
         self.text_passes(ids, batch_size)
             .iter()
@@ -331,20 +336,16 @@ fn linear(vb: &Scope, out_dim: usize, in_dim: usize) -> Result<Linear> {
     ))
 }
 
-/// A Linear whose bias is added by [`epilogue`], together with an optional activation and
-/// residual: `act(x wᵀ + bias) + residual`.
+/// A Linear whose bias, optional activation and optional residual are applied by [`dense`]:
+/// `act(x wᵀ + bias) + residual`.
 pub(crate) struct Dense {
-    /// The weight, without the bias.
-    matmul: Linear,
+    weight: Tensor,
     bias: Tensor,
 }
 
 impl Dense {
     pub(crate) fn new(weight: Tensor, bias: Tensor) -> Self {
-        Self {
-            matmul: Linear::new(weight, None),
-            bias,
-        }
+        Self { weight, bias }
     }
 
     /// The `weight` / `bias` pair under `vb`, `(out_dim, in_dim)` and `(out_dim)`.
@@ -358,7 +359,7 @@ impl Dense {
     /// Output rows `from .. from + len`, as a Dense of their own.
     fn rows(&self, from: usize, len: usize) -> candle_core::Result<Self> {
         Ok(Self::new(
-            self.matmul.weight().narrow(0, from, len)?,
+            self.weight.narrow(0, from, len)?,
             self.bias.narrow(0, from, len)?,
         ))
     }
@@ -369,7 +370,7 @@ impl Dense {
         act: Option<HiddenAct>,
         residual: Option<&Tensor>,
     ) -> candle_core::Result<Tensor> {
-        epilogue(&self.matmul.forward(x)?, &self.bias, act, residual)
+        dense(x, &self.weight, &self.bias, act, residual)
     }
 }
 
@@ -642,11 +643,11 @@ impl TextTransformer {
     }
 
     /// `(n, hidden)` embeddings of `tokens` at `positions`.
-    fn embed(&self, tokens: Vec<u32>, positions: Vec<u32>) -> Result<Tensor> {
+    fn embed(&self, tokens: &[u32], positions: &[u32]) -> Result<Tensor> {
         let device = self.token_embedding.device();
         let n = tokens.len();
-        let tokens = Tensor::from_vec(tokens, n, device)?;
-        let positions = Tensor::from_vec(positions, n, device)?;
+        let tokens = Tensor::from_slice(tokens, n, device)?;
+        let positions = Tensor::from_slice(positions, n, device)?;
         Ok((self.token_embedding.index_select(&tokens, 0)?
             + self.position_embedding.index_select(&positions, 0)?)?)
     }
@@ -671,7 +672,7 @@ impl TextTransformer {
     fn forward_trie(&self, seqs: &[&[u32]]) -> Result<Tensor> {
         let device = self.token_embedding.device();
         let trie = Trie::new(seqs);
-        let x = self.embed(trie.tokens.clone(), trie.depths.clone())?;
+        let x = self.embed(&trie.tokens, &trie.depths)?;
         // the distinct pooled nodes, ascending, and each sequence's row among them
         let mut ends = trie.ends.clone();
         ends.sort_unstable();
@@ -706,10 +707,10 @@ impl TextTransformer {
                 });
             }
         }
-        let positions = (0..b).flat_map(|_| 0..width as u32).collect();
-        let x = self
-            .embed(tokens, positions)?
-            .reshape((b, width, self.token_embedding.dim(1)?))?;
+        let positions: Vec<u32> = (0..b).flat_map(|_| 0..width as u32).collect();
+        let x =
+            self.embed(&tokens, &positions)?
+                .reshape((b, width, self.token_embedding.dim(1)?))?;
         let mask = causal_mask(width, dtype, device)?;
         // the pooled query of each row: its last token, seeing its own tokens
         let row_mask = Tensor::from_vec(row_mask, (b, 1, 1, width), device)?.to_dtype(dtype)?;
@@ -735,8 +736,12 @@ fn packed(t: &Tensor) -> bool {
     t.device().is_cpu() && t.dtype() == DType::F32
 }
 
-/// Most trie nodes (token positions) in one text forward pass; see [`ClipModel::text_passes`].
-const TEXT_PASS_NODES: usize = 2048;
+/// Most token positions (text trie nodes, image patches and class tokens) in one encoder pass;
+/// see [`ClipModel::text_passes`] and [`VisionTransformer::forward`]. Every activation buffer
+/// of a ViT-B layer then stays under 2,048 × 3,072 f32 = 24 MiB: below glibc's 32 MiB `mmap`
+/// threshold ([`keep_freed_memory`]), so buffers are reused from the heap instead of being
+/// mapped, page-faulted and unmapped on every operation.
+const PASS_ROWS: usize = 2048;
 
 /// Additive causal mask `(s, s)`: 0 on and below the diagonal, -inf above.
 fn causal_mask(s: usize, dtype: DType, device: &Device) -> candle_core::Result<Tensor> {
@@ -780,8 +785,24 @@ impl VisionTransformer {
         })
     }
 
-    /// `px`: `(b, c, H, W)` → `(b, hidden)`.
+    /// `px`: `(b, c, H, W)` → `(b, hidden)`, in passes of at most [`PASS_ROWS`] token
+    /// positions (images are independent: the same values as one pass of all).
     fn forward(&self, px: &Tensor) -> Result<Tensor> {
+        let b = px.dim(0)?;
+        // as few passes as the budget allows, of equal size (the last possibly smaller)
+        let passes = b.div_ceil((PASS_ROWS / (self.grid * self.grid + 1)).max(1));
+        if passes <= 1 {
+            return self.forward_pass(px);
+        }
+        let per_pass = b.div_ceil(passes);
+        let parts = (0..b)
+            .step_by(per_pass)
+            .map(|i| self.forward_pass(&px.narrow(0, i, per_pass.min(b - i))?))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Tensor::cat(&parts, 0)?)
+    }
+
+    fn forward_pass(&self, px: &Tensor) -> Result<Tensor> {
         let b = px.dim(0)?;
         let (g, h) = (self.grid, self.patch_weight.dim(0)?);
         let patches = patch_rows(px, self.patch, g)?

@@ -1,7 +1,7 @@
 //! CPU f32 kernels that replace chains of candle ops in the encoder with one parallel pass each:
 //!
-//! - [`epilogue`]: `act(x + bias) + residual` after a Linear's matmul (bias, activation and
-//!   residual each optional);
+//! - [`dense`]: a Linear and what follows it, `act(x wᵀ + bias) + residual` (activation and
+//!   residual each optional), in one output buffer;
 //! - [`attention`]: multi-head attention `softmax(q kᵀ + mask) v` read straight from the
 //!   strided q / k / v views of a fused projection and written straight into the
 //!   heads-concatenated output, without the head-split and head-merge copies;
@@ -33,31 +33,109 @@ fn f32_cpu(t: &Tensor) -> bool {
     t.device().is_cpu() && t.dtype() == DType::F32
 }
 
-/// `act(x + bias) + residual` for `x` `(…, n)`, `bias` `(n)` and `residual` shaped as `x`.
-pub(crate) fn epilogue(
+/// `act(x wᵀ + bias) + residual` (a Linear with its epilogue) for `x` `(…, k)`, `weight`
+/// `(n, k)`, `bias` `(n)` and `residual` shaped as the output `(…, n)`.
+///
+/// On the CPU in f32 this is one output buffer written twice: the matmul by the same `gemm`
+/// call candle's makes (so the products are bit-identical), into a buffer that is never
+/// zero-filled (candle's matmul fills its output with zeros first, one serial pass on the
+/// calling thread while the pool waits), then bias, activation and residual in place in one
+/// parallel pass over the rows. Elsewhere the candle ops it replaces.
+pub(crate) fn dense(
     x: &Tensor,
+    weight: &Tensor,
     bias: &Tensor,
     act: Option<HiddenAct>,
     residual: Option<&Tensor>,
 ) -> candle_core::Result<Tensor> {
-    if f32_cpu(x) && f32_cpu(bias) && residual.is_none_or(f32_cpu) {
-        let op = Epilogue(act);
+    let (n, k) = weight.dims2()?;
+    let out_dims: Vec<usize> = match x.dims() {
+        [lead @ .., last] if *last == k && k > 0 => lead.iter().copied().chain([n]).collect(),
+        other => candle_core::bail!("dense: input {other:?} for weight ({n}, {k})"),
+    };
+    if bias.dims() != [n] || residual.is_some_and(|r| r.dims() != out_dims.as_slice()) {
+        candle_core::bail!(
+            "dense: bias {:?}, residual {:?} for output {out_dims:?}",
+            bias.dims(),
+            residual.map(Tensor::dims)
+        )
+    }
+    let fused = [Some(x), Some(weight), Some(bias), residual]
+        .into_iter()
+        .flatten()
+        .all(|t| f32_cpu(t) && t.is_contiguous());
+    if !fused {
+        let w = match x.rank() {
+            1 | 2 => weight.t()?,
+            r => weight.broadcast_left(&x.dims()[..r - 2])?.t()?,
+        };
+        let mut y = x.matmul(&w)?.broadcast_add(bias)?;
+        if let Some(act) = act {
+            y = activate(act, &y)?;
+        }
         return match residual {
-            None => x.apply_op2_no_bwd(bias, &op),
-            Some(r) => x.apply_op3_no_bwd(bias, r, &op),
+            None => Ok(y),
+            Some(r) => r + y,
         };
     }
-    let mut y = x.broadcast_add(bias)?;
-    if let Some(act) = act {
-        y = activate(act, &y)?;
+    let m = x.elem_count() / k;
+    let (xs, xl) = x.storage_and_layout();
+    let (ws, wl) = weight.storage_and_layout();
+    let (bs, bl) = bias.storage_and_layout();
+    let rs = residual.map(Tensor::storage_and_layout);
+    let name = "dense";
+    let xv = values(cpu(&xs)?, xl, name)?;
+    let wv = values(cpu(&ws)?, wl, name)?;
+    let bv = values(cpu(&bs)?, bl, name)?;
+    let rv = match &rs {
+        Some((s, l)) => Some(values(cpu(s)?, l, name)?),
+        None => None,
+    };
+    let mut out: Vec<f32> = Vec::with_capacity(m * n);
+    let threads = candle_core::utils::get_num_threads();
+    let parallelism = if threads > 1 {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: `xv` is m × k and `wv` n × k, both row-major and contiguous (checked above), so
+    // wᵀ is k × n with row stride 1 and column stride k; `out` has capacity m × n, is written
+    // whole by gemm (`read_dst` false, k > 0) before its length is set, and overlaps nothing.
+    unsafe {
+        matmul(
+            (m, n, k),
+            (out.as_mut_ptr(), n),
+            (xv.as_ptr(), k),
+            (wv.as_ptr(), 1, k),
+            parallelism,
+        );
+        out.set_len(m * n);
     }
-    match residual {
-        None => Ok(y),
-        Some(r) => r + y,
+    use candle_core::op::{Gelu, UnaryOpT};
+    // each activation as its own closure, so that it is inlined into the loop; the formulas of
+    // [`activate`]'s candle ops (candle_nn's sigmoid: 1 / (exp(-x) + 1)), with [`exp`] and
+    // [`gelu_erf`] for libm's `expf` and `erff`
+    match act {
+        None => finish(&mut out, bv, rv, |v| v),
+        Some(HiddenAct::QuickGelu) => finish(&mut out, bv, rv, |v| {
+            v * (exp(-(v * 1.702f32)) + 1.0).recip()
+        }),
+        Some(HiddenAct::Gelu) => finish(&mut out, bv, rv, gelu_erf),
+        Some(HiddenAct::GeluNew | HiddenAct::GeluPytorchTanh) => {
+            finish(&mut out, bv, rv, <Gelu as UnaryOpT>::f32)
+        }
     }
+    drop((xs, ws, bs, rs));
+    Tensor::from_vec(out, out_dims, x.device())
 }
 
-struct Epilogue(Option<HiddenAct>);
+/// The CPU storage of a tensor.
+fn cpu(s: &candle_core::Storage) -> candle_core::Result<&CpuStorage> {
+    match s {
+        candle_core::Storage::Cpu(c) => Ok(c),
+        _ => candle_core::bail!("dense: not on the CPU"),
+    }
+}
 
 /// The contiguous f32 values of a CPU tensor.
 fn values<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> candle_core::Result<&'a [f32]> {
@@ -67,102 +145,19 @@ fn values<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> candle_core::Result<
     Ok(&s.as_slice::<f32>()?[a..b])
 }
 
-impl Epilogue {
-    fn run(
-        &self,
-        x: (&CpuStorage, &Layout),
-        bias: (&CpuStorage, &Layout),
-        residual: Option<(&CpuStorage, &Layout)>,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let name = "epilogue";
-        let xs = values(x.0, x.1, name)?;
-        let b = values(bias.0, bias.1, name)?;
-        let r = residual
-            .map(|(s, l)| {
-                if l.dims() != x.1.dims() {
-                    candle_core::bail!("{name}: residual {:?} for {:?}", l.dims(), x.1.dims())
-                }
-                values(s, l, name)
-            })
-            .transpose()?;
-        if b.is_empty() || x.1.dims().last() != Some(&b.len()) {
-            candle_core::bail!("{name}: shapes {:?} and {:?}", x.1.dims(), bias.1.dims())
-        }
-        use candle_core::op::{Gelu, UnaryOpT};
-        // each activation as its own closure, so that it is inlined into the loop; the formulas
-        // of [`activate`]'s candle ops (candle_nn's sigmoid: 1 / (exp(-x) + 1)), with [`exp`]
-        // and [`gelu_erf`] for libm's `expf` and `erff`
-        let out = match self.0 {
-            None => fill(xs, b, r, |v| v),
-            Some(HiddenAct::QuickGelu) => {
-                fill(xs, b, r, |v| v * (exp(-(v * 1.702f32)) + 1.0).recip())
-            }
-            Some(HiddenAct::Gelu) => fill(xs, b, r, gelu_erf),
-            Some(HiddenAct::GeluNew | HiddenAct::GeluPytorchTanh) => {
-                fill(xs, b, r, <Gelu as UnaryOpT>::f32)
-            }
-        };
-        Ok((CpuStorage::F32(out), x.1.shape().clone()))
-    }
-}
-
-/// `f(x + bias) + residual` row by row, in parallel.
-fn fill(
-    x: &[f32],
-    bias: &[f32],
-    residual: Option<&[f32]>,
-    f: impl Fn(f32) -> f32 + Sync,
-) -> Vec<f32> {
+/// `y ← f(y + bias) + residual` row by row, in parallel.
+fn finish(y: &mut [f32], bias: &[f32], residual: Option<&[f32]>, f: impl Fn(f32) -> f32 + Sync) {
     let n = bias.len();
-    let mut out = vec![0f32; x.len()];
-    out.par_chunks_mut(n)
-        .zip(x.par_chunks(n))
-        .enumerate()
-        .for_each(|(row, (o, xrow))| {
-            for ((o, &v), &bj) in o.iter_mut().zip(xrow).zip(bias) {
-                *o = f(v + bj);
+    y.par_chunks_mut(n).enumerate().for_each(|(row, o)| {
+        for (o, &bj) in o.iter_mut().zip(bias) {
+            *o = f(*o + bj);
+        }
+        if let Some(r) = residual {
+            for (o, &rv) in o.iter_mut().zip(&r[row * n..(row + 1) * n]) {
+                *o = rv + *o;
             }
-            if let Some(r) = residual {
-                for (o, &rv) in o.iter_mut().zip(&r[row * n..(row + 1) * n]) {
-                    *o = rv + *o;
-                }
-            }
-        });
-    out
-}
-
-impl candle_core::CustomOp2 for Epilogue {
-    fn name(&self) -> &'static str {
-        "epilogue"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        self.run((s1, l1), (s2, l2), None)
-    }
-}
-
-impl candle_core::CustomOp3 for Epilogue {
-    fn name(&self) -> &'static str {
-        "epilogue-residual"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        self.run((s1, l1), (s2, l2), Some((s3, l3)))
-    }
+        }
+    });
 }
 
 /// Multi-head attention `softmax(q kᵀ + mask) v` of pre-scaled queries `q` `(b, sq, heads · d)`
@@ -290,6 +285,7 @@ impl candle_core::CustomOp3 for Attention {
                     (scores.as_mut_ptr(), s),
                     (q_ih, qr),
                     (k_ih, 1, kr),
+                    gemm::Parallelism::None,
                 );
             }
             for (row, sc) in scores.chunks_exact_mut(s).enumerate() {
@@ -306,7 +302,13 @@ impl candle_core::CustomOp3 for Attention {
                 // out_ih (sq × d) = probs (sq × s) · v_ih (s × d)
                 let out_ih = (out_at as *mut f32).add(i * sq * w + h * d);
                 let v_ih = v.as_ptr().add(i * vb + h * d);
-                matmul((sq, d, s), (out_ih, w), (scores.as_ptr(), s), (v_ih, vr, 1));
+                matmul(
+                    (sq, d, s),
+                    (out_ih, w),
+                    (scores.as_ptr(), s),
+                    (v_ih, vr, 1),
+                    gemm::Parallelism::None,
+                );
             }
         });
         Ok((CpuStorage::F32(out), Shape::from_dims(&[b, sq, w])))
@@ -451,7 +453,7 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// `dst (m × n) = lhs (m × k) · rhs (k × n)` on this thread, as candle's matmul calls gemm:
+/// `dst (m × n) = lhs (m × k) · rhs (k × n)` with `parallelism`, as candle's matmul calls gemm:
 /// `dst` and `lhs` by row stride (columns contiguous), `rhs` by row and column strides.
 ///
 /// # Safety
@@ -463,6 +465,7 @@ unsafe fn matmul(
     (dst, dst_rs): (*mut f32, usize),
     (lhs, lhs_rs): (*const f32, usize),
     (rhs, rhs_rs, rhs_cs): (*const f32, usize, usize),
+    parallelism: gemm::Parallelism,
 ) {
     gemm::gemm(
         m,
@@ -483,7 +486,7 @@ unsafe fn matmul(
         false,
         false,
         false,
-        gemm::Parallelism::None,
+        parallelism,
     )
 }
 
@@ -558,7 +561,7 @@ pub(crate) fn gelu_erf(v: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use candle_core::Device;
+    use candle_core::{Device, Module};
 
     fn seq(shape: &[usize], seed: f32) -> candle_core::Result<Tensor> {
         let n: usize = shape.iter().product();
@@ -569,42 +572,61 @@ mod tests {
     }
 
     #[test]
-    fn epilogue_equals_the_ops_it_replaces() -> candle_core::Result<()> {
-        let x = seq(&[2, 3, 4], 0.1)?;
+    fn dense_equals_the_ops_it_replaces() -> candle_core::Result<()> {
+        let w = seq(&[4, 5], 0.3)?;
         let bias = seq(&[4], 0.7)?;
-        let r = seq(&[2, 3, 4], 1.9)?;
-        // bit-equal without an activation and with the tanh GELU (candle's own scalar function);
-        // QuickGELU and exact GELU use [`exp`] / [`gelu_erf`] for libm's: within 1e-6
-        for (act, tolerance) in [
-            (None, 0.0),
-            (Some(HiddenAct::QuickGelu), 1e-6),
-            (Some(HiddenAct::Gelu), 1e-6),
-            (Some(HiddenAct::GeluNew), 0.0),
-            (Some(HiddenAct::GeluPytorchTanh), 0.0),
-        ] {
-            let mut plain = x.broadcast_add(&bias)?;
-            if let Some(a) = act {
-                plain = activate(a, &plain)?;
-            }
-            let with_r = (&r + &plain)?;
-            for (fused, plain) in [
-                (epilogue(&x, &bias, act, None)?, plain),
-                (epilogue(&x, &bias, act, Some(&r))?, with_r),
+        let linear = candle_nn::Linear::new(w.clone(), None);
+        for shape in [&[2usize, 3, 5][..], &[7, 5]] {
+            let x = seq(shape, 0.1)?;
+            let mut out: Vec<usize> = shape.to_vec();
+            *out.last_mut().unwrap() = 4;
+            let r = seq(&out, 1.9)?;
+            // the products bit-equal to candle's matmul (the same gemm call); bit-equal without an
+            // activation and with the tanh GELU (candle's own scalar function); QuickGELU and
+            // exact GELU use [`exp`] / [`gelu_erf`] for libm's: within 1e-6
+            for (act, tolerance) in [
+                (None, 0.0),
+                (Some(HiddenAct::QuickGelu), 1e-6),
+                (Some(HiddenAct::Gelu), 1e-6),
+                (Some(HiddenAct::GeluNew), 0.0),
+                (Some(HiddenAct::GeluPytorchTanh), 0.0),
             ] {
-                let (f, p) = (
-                    fused.flatten_all()?.to_vec1::<f32>()?,
-                    plain.flatten_all()?.to_vec1::<f32>()?,
-                );
-                let worst = f
-                    .iter()
-                    .zip(&p)
-                    .map(|(a, b)| (a - b).abs())
-                    .fold(0f32, f32::max);
-                assert!(worst <= tolerance, "{act:?}: max |Δ| {worst}");
+                let mut plain = linear.forward(&x)?.broadcast_add(&bias)?;
+                if let Some(a) = act {
+                    plain = activate(a, &plain)?;
+                }
+                let with_r = (&r + &plain)?;
+                for (fused, plain) in [
+                    (dense(&x, &w, &bias, act, None)?, plain),
+                    (dense(&x, &w, &bias, act, Some(&r))?, with_r),
+                ] {
+                    assert_eq!(fused.dims(), plain.dims());
+                    let (f, p) = (
+                        fused.flatten_all()?.to_vec1::<f32>()?,
+                        plain.flatten_all()?.to_vec1::<f32>()?,
+                    );
+                    let worst = f
+                        .iter()
+                        .zip(&p)
+                        .map(|(a, b)| (a - b).abs())
+                        .fold(0f32, f32::max);
+                    assert!(worst <= tolerance, "{shape:?} {act:?}: max |Δ| {worst}");
+                }
             }
         }
-        assert!(epilogue(&x, &bias.narrow(0, 0, 3)?, None, None).is_err());
-        assert!(epilogue(&x, &bias, None, Some(&r.narrow(1, 0, 2)?)).is_err());
+        // a non-contiguous input takes the candle ops (whose strided matmul rounds differently)
+        let xt = seq(&[5, 7], 0.1)?.t()?;
+        let d = (dense(&xt, &w, &bias, None, None)?
+            - dense(&xt.contiguous()?, &w, &bias, None, None)?)?
+        .abs()?
+        .flatten_all()?
+        .max(0)?
+        .to_scalar::<f32>()?;
+        assert!(d < 1e-6, "strided input: max |Δ| {d}");
+        let x = seq(&[2, 3, 5], 0.1)?;
+        assert!(dense(&x, &w, &bias.narrow(0, 0, 3)?, None, None).is_err());
+        assert!(dense(&x, &w, &bias, None, Some(&seq(&[2, 3, 3], 0.0)?)).is_err());
+        assert!(dense(&seq(&[2, 4], 0.0)?, &w, &bias, None, None).is_err());
         Ok(())
     }
 

@@ -110,6 +110,34 @@ fn first_eos_sharded_checkpoint_matches_transformers() -> TestResult {
 }
 
 #[test]
+fn image_batches_larger_than_one_pass_give_each_image_its_own_features() -> TestResult {
+    // the vision tower runs at most 2,048 token positions per pass: tiny-eos has 3 × 3 patches
+    // and a class token, so 500 images take 3 passes; each must get the features it gets alone
+    let dir = fixture("tiny-eos");
+    let g = golden(&dir)?;
+    let model = ClipModel::load(&dir, &Device::Cpu, DType::F32)?;
+    let n = g.pixels.dim(0)?;
+    let count = 500;
+    let images = (0..count)
+        .map(|i| {
+            g.pixels
+                .narrow(0, i % n, 1)?
+                .affine(1.0 + i as f64 * 1e-3, 0.0)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let batch = model.image_features(&Tensor::cat(&images, 0)?)?;
+    assert_eq!(batch.dims(), &[count, model.config().projection_dim]);
+    for (i, image) in images.iter().enumerate() {
+        let alone = model.image_features(image)?;
+        let d = rel_max_diff(&batch.narrow(0, i, 1)?, &alone)?;
+        assert!(d < 1e-5, "image {i} in the batch differs from alone by {d}");
+    }
+    let d = rel_max_diff(&batch.narrow(0, 0, n)?, &g.image)?;
+    assert!(d < TOL, "batch differs from transformers by {d}");
+    Ok(())
+}
+
+#[test]
 fn tokens_after_the_pooled_token_do_not_matter() -> TestResult {
     // tiny-eos pools at the first 999: under the causal mask, tokens after it cannot move the
     // feature, while a different token before it must.
