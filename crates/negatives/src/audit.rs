@@ -52,90 +52,12 @@ use crate::negatives::lm::LmCounts;
 
 const DISCOUNT: f64 = 0.75;
 
-#[inline]
-fn push_lower(buf: &mut String, c: char) {
-    if c.is_ascii() {
-        buf.push(c.to_ascii_lowercase());
-    } else {
-        buf.extend(c.to_lowercase());
-    }
-}
-
 /// Calls `f` with each lowercased word of `text`, split exactly as
-/// [`crate::concepts::tokenize`] splits words, without allocating per word.
+/// [`crate::concepts::tokenize`] splits words (the joiners `-`, `'` and `’`).
 fn for_each_word(text: &str, f: impl FnMut(&str)) {
-    if text.is_ascii() {
-        for_each_ascii_word(text, f)
-    } else {
-        for_each_unicode_word(text, f)
-    }
+    crate::words::for_each_word(text, &['\u{2019}'], &mut String::new(), f);
 }
 
-/// [`for_each_word`] of an ASCII text, over bytes: a word that has no capital is passed as a
-/// slice of `text`, without copying.
-fn for_each_ascii_word(text: &str, mut f: impl FnMut(&str)) {
-    let b = text.as_bytes();
-    let mut buf = String::new();
-    let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_alphanumeric() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        i += 1;
-        loop {
-            match b.get(i) {
-                Some(d) if d.is_ascii_alphanumeric() => i += 1,
-                // an inner hyphen or apostrophe: only if a letter or digit follows
-                Some(b'-' | b'\'') if b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric) => i += 2,
-                _ => break,
-            }
-        }
-        let word = &text[start..i];
-        if word.bytes().any(|c| c.is_ascii_uppercase()) {
-            buf.clear();
-            buf.push_str(word);
-            buf.make_ascii_lowercase();
-            f(&buf);
-        } else {
-            f(word);
-        }
-    }
-}
-
-/// [`for_each_word`] of any text, char by char.
-fn for_each_unicode_word(text: &str, mut f: impl FnMut(&str)) {
-    let mut buf = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if !c.is_alphanumeric() {
-            continue;
-        }
-        buf.clear();
-        push_lower(&mut buf, c);
-        loop {
-            match chars.peek().copied() {
-                Some(d) if d.is_alphanumeric() => {
-                    push_lower(&mut buf, d);
-                    chars.next();
-                }
-                Some(d) if d == '-' || d == '\'' || d == '\u{2019}' => {
-                    let mut look = chars.clone();
-                    look.next();
-                    if look.peek().is_some_and(|x| x.is_alphanumeric()) {
-                        buf.push(d);
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                _ => break,
-            }
-        }
-        f(&buf);
-    }
-}
 const BOS: u32 = 0;
 const EOS: u32 = 1;
 const UNK: u32 = u32::MAX;

@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::lexicon::FxHashMap;
+use crate::words::{for_each_ascii_word, for_each_word};
 
 /// The Kneser-Ney discount.
 const D: f64 = 0.75;
@@ -42,77 +43,7 @@ const EOS_ID: u32 = 2;
 
 /// Lowercased words of `text` (see the module doc), appended to `out`.
 pub fn words(text: &str, out: &mut Vec<String>) {
-    for_each_word(text, &mut String::new(), |w| out.push(w.to_string()));
-}
-
-/// Calls `f` with each lowercased word of `text`, built in `buf` (no allocation per word). An
-/// ASCII text is split over its bytes, and a word without capitals is passed as a slice of
-/// it; other texts go char by char ([`for_each_word_chars`]), with the same words.
-fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
-    if !text.is_ascii() {
-        return for_each_word_chars(text, buf, f);
-    }
-    for_each_ascii_word(text, buf, |_, w| f(w));
-}
-
-/// The ASCII splitter of [`for_each_word`] (`text` must be ASCII), with each word's byte
-/// offset in `text`.
-fn for_each_ascii_word(text: &str, buf: &mut String, mut f: impl FnMut(usize, &str)) {
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_alphanumeric() {
-            i += 1;
-            continue;
-        }
-        let (start, mut upper) = (i, false);
-        while i < b.len() {
-            let c = b[i];
-            if c.is_ascii_alphanumeric() {
-                upper |= c.is_ascii_uppercase();
-            } else if !((c == b'\'' || c == b'-')
-                && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric))
-            {
-                break;
-            }
-            i += 1;
-        }
-        let w = &text[start..i];
-        if upper {
-            buf.clear();
-            buf.push_str(w);
-            buf.make_ascii_lowercase();
-            f(start, buf);
-        } else {
-            f(start, w);
-        }
-    }
-}
-
-/// [`for_each_word`] char by char (any text).
-fn for_each_word_chars(text: &str, buf: &mut String, mut f: impl FnMut(&str)) {
-    buf.clear();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_alphanumeric() {
-            if c.is_ascii() {
-                buf.push(c.to_ascii_lowercase());
-            } else {
-                buf.extend(c.to_lowercase());
-            }
-        } else if (c == '\'' || c == '-')
-            && !buf.is_empty()
-            && chars.peek().is_some_and(|n| n.is_alphanumeric())
-        {
-            buf.push(c);
-        } else if !buf.is_empty() {
-            f(buf);
-            buf.clear();
-        }
-    }
-    if !buf.is_empty() {
-        f(buf);
-    }
+    for_each_word(text, &[], &mut String::new(), |w| out.push(w.to_string()));
 }
 
 /// Raw counts, keyed by words: what a table holds, what captions are learned into, and what
@@ -390,7 +321,7 @@ impl Lm {
     /// Word ids of `text` followed by `</s>`, appended to `out`.
     fn ids(&self, text: &str, out: &mut Vec<u32>) {
         let mut buf = String::with_capacity(32);
-        for_each_word(text, &mut buf, |w| out.push(self.id(w)));
+        for_each_word(text, &[], &mut buf, |w| out.push(self.id(w)));
         out.push(EOS_ID);
     }
 
@@ -528,6 +459,7 @@ impl Scored {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::words::for_each_unicode_word;
 
     const CORPUS: &[&str] = &[
         "A dog on a couch.",
@@ -558,9 +490,9 @@ mod tests {
             let mut out = Vec::new();
             let push = |w: &str| out.push(w.to_string());
             if ascii {
-                for_each_word(t, &mut String::new(), push);
+                for_each_word(t, &[], &mut String::new(), push);
             } else {
-                for_each_word_chars(t, &mut String::new(), push);
+                for_each_unicode_word(t, &[], &mut String::new(), push);
             }
             out
         };
