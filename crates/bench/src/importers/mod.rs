@@ -327,12 +327,16 @@ pub fn import(
             let rows = match converted {
                 Ok(rows) => rows,
                 Err(ItemIssue::Malformed(reason)) => {
-                    if !opts.skip_bad {
-                        return Err(item_error(path, item, &reason));
-                    }
-                    outcome
-                        .skipped
-                        .push(skip(path, &item.label, SkipKind::Malformed, reason));
+                    let label = &item.label;
+                    refuse(
+                        opts,
+                        &mut outcome.skipped,
+                        path,
+                        item,
+                        label,
+                        SkipKind::Malformed,
+                        reason,
+                    )?;
                     continue;
                 }
                 Err(ItemIssue::Filtered(reason)) => {
@@ -344,27 +348,20 @@ pub fn import(
             };
             for mut row in rows {
                 let label = format!("{} (row {})", item.label, row.id);
-                if let Some(reason) = image_path_problem(&row) {
-                    if !opts.skip_bad {
-                        return Err(item_error(path, item, &reason));
-                    }
-                    outcome
-                        .skipped
-                        .push(skip(path, &label, SkipKind::Malformed, reason));
-                    continue;
-                }
-                if let Some((first_file, first_item)) = seen.get(&row.id) {
-                    let reason = format!(
-                        "duplicate id {:?} (first from {} {first_item})",
-                        row.id,
-                        first_file.display()
-                    );
-                    if !opts.skip_bad {
-                        return Err(item_error(path, item, &reason));
-                    }
-                    outcome
-                        .skipped
-                        .push(skip(path, &label, SkipKind::DuplicateId, reason));
+                let bad = image_path_problem(&row)
+                    .map(|reason| (SkipKind::Malformed, reason))
+                    .or_else(|| {
+                        seen.get(&row.id).map(|(first_file, first_item)| {
+                            let reason = format!(
+                                "duplicate id {:?} (first from {} {first_item})",
+                                row.id,
+                                first_file.display()
+                            );
+                            (SkipKind::DuplicateId, reason)
+                        })
+                    });
+                if let Some((kind, reason)) = bad {
+                    refuse(opts, &mut outcome.skipped, path, item, &label, kind, reason)?;
                     continue;
                 }
                 if let Some(root) = &opts.images_root {
@@ -494,6 +491,24 @@ fn place_images(
         *slot = Some(s.to_string());
     }
     Ok(Ok(()))
+}
+
+/// A bad item or row (`label` names it): an error naming the file and item, or with
+/// `skip_bad` a skip of `kind` recorded in `skipped`.
+fn refuse(
+    opts: &ImportOptions,
+    skipped: &mut Vec<Skip>,
+    path: &Path,
+    item: &RawItem,
+    label: &str,
+    kind: SkipKind,
+    reason: String,
+) -> Result<()> {
+    if !opts.skip_bad {
+        return Err(item_error(path, item, &reason));
+    }
+    skipped.push(skip(path, label, kind, reason));
+    Ok(())
 }
 
 fn skip(path: &Path, item: &str, kind: SkipKind, reason: String) -> Skip {
