@@ -5,7 +5,6 @@
 //! `Content-Length` announces more, stopped when the stream goes past it), and every error names
 //! the URL or the file.
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -123,29 +122,18 @@ pub fn download_to(
         .prefix(".clipprobe-download-")
         .tempfile_in(dir)
         .map_err(|e| clipprobe_io::Error::io(dir, e))?;
-    // one byte past the cap tells a body of exactly `limit` bytes from a longer one
-    let mut reader = resp.into_reader().take(limit.saturating_add(1));
     let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut total = 0u64;
-    loop {
-        let n = reader
-            .read(&mut buf)
-            .map_err(|source| DownloadError::Body {
+    let mut body = resp.into_reader();
+    formats::copy_capped(&mut body, &mut tmp, Some(&mut hasher), 0, limit, |_| {}).map_err(
+        |e| match e {
+            formats::CopyError::TooLong => too_large(announced),
+            formats::CopyError::Read(_, source) => DownloadError::Body {
                 url: url.to_string(),
                 source,
-            })?;
-        if n == 0 {
-            break;
-        }
-        total += n as u64;
-        if total > limit {
-            return Err(too_large(announced));
-        }
-        hasher.update(&buf[..n]);
-        tmp.write_all(&buf[..n])
-            .map_err(|e| clipprobe_io::Error::io(tmp.path(), e))?;
-    }
+            },
+            formats::CopyError::Write(e) => clipprobe_io::Error::io(tmp.path(), e).into(),
+        },
+    )?;
     let got = hex::encode(hasher.finalize());
     if let Some(want) = expected {
         if got != want {

@@ -463,6 +463,51 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
+/// Why [`copy_capped`] stopped.
+#[derive(Debug)]
+pub enum CopyError {
+    /// Reading the source failed (a cut or unreadable body) when the total was `.0`.
+    Read(u64, std::io::Error),
+    /// Writing the destination failed.
+    Write(std::io::Error),
+    /// The source holds more than the limit; the chunk that went past it was not written.
+    TooLong,
+}
+
+/// Streams an untrusted body (an HTTP download) from `from` into `to`, feeding `hasher` when
+/// given and calling `progress` with the running total, which starts at `start` (bytes already
+/// there when resuming). Stops with [`CopyError::TooLong`] as soon as the total would pass
+/// `limit`, before writing the offending bytes. Returns the final total.
+pub fn copy_capped(
+    from: &mut impl std::io::Read,
+    to: &mut impl std::io::Write,
+    mut hasher: Option<&mut sha2::Sha256>,
+    start: u64,
+    limit: u64,
+    mut progress: impl FnMut(u64),
+) -> std::result::Result<u64, CopyError> {
+    use sha2::Digest;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total = start;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CopyError::Read(total, e)),
+        };
+        total += n as u64;
+        if total > limit {
+            return Err(CopyError::TooLong);
+        }
+        to.write_all(&buf[..n]).map_err(CopyError::Write)?;
+        if let Some(h) = hasher.as_deref_mut() {
+            h.update(&buf[..n]);
+        }
+        progress(total);
+    }
+}
+
 /// Whether a path taken from an untrusted file is a plain relative path that stays inside the
 /// folder it is joined onto: not empty, no root, drive prefix or `..` component.
 pub fn is_plain_relative(path: &str) -> bool {
@@ -476,6 +521,28 @@ pub fn is_plain_relative(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_capped_counts_hashes_and_stops_past_the_limit() {
+        use sha2::Digest;
+        let body = vec![7u8; 200_000];
+        let mut out = Vec::new();
+        let mut h = sha2::Sha256::new();
+        let mut seen = Vec::new();
+        let n = copy_capped(&mut &body[..], &mut out, Some(&mut h), 5, 200_005, |t| {
+            seen.push(t)
+        })
+        .unwrap();
+        assert_eq!(n, 200_005);
+        assert_eq!(out, body);
+        assert_eq!(h.finalize()[..], sha2::Sha256::digest(&body)[..]);
+        assert_eq!(seen.last(), Some(&200_005));
+        // one byte over: refused, and the chunk that crossed the limit is not written
+        let mut out = Vec::new();
+        let r = copy_capped(&mut &body[..], &mut out, None, 0, 199_999, |_| {});
+        assert!(matches!(r, Err(CopyError::TooLong)));
+        assert!(out.len() < body.len() && out.len() % (1 << 16) == 0);
+    }
 
     #[test]
     fn plain_relative_paths_stay_inside() {

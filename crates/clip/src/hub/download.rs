@@ -2,9 +2,10 @@
 //! verified, then renamed into place and linked from the snapshot.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, Write};
+use std::io::Seek;
 use std::path::{Path, PathBuf};
 
+use clipprobe_io::formats::CopyError;
 use sha2::{Digest, Sha256};
 
 use super::layout::RepoCache;
@@ -171,36 +172,34 @@ fn download(
         pb
     });
     let mut reader = resp.into_reader();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut got = have;
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(Fail::Unreachable(format!(
-                    "{file}: download stopped after {got} of {size} bytes ({e}); run again to \
-                     resume it"
-                )))
+    let copied = clipprobe_io::formats::copy_capped(
+        &mut reader,
+        &mut out,
+        check_sha.then_some(&mut hasher),
+        have,
+        size,
+        |got| {
+            if let Some(pb) = &bar {
+                pb.set_position(got);
             }
-        };
-        got += n as u64;
-        if got > size {
+        },
+    );
+    let got = match copied {
+        Ok(got) => got,
+        Err(CopyError::Read(got, e)) => {
+            return Err(Fail::Unreachable(format!(
+                "{file}: download stopped after {got} of {size} bytes ({e}); run again to resume it"
+            )))
+        }
+        Err(CopyError::Write(e)) => return Err(io(e)),
+        Err(CopyError::TooLong) => {
             drop(out);
             let _ = std::fs::remove_file(&partial);
             return Err(Fail::Bad(format!(
                 "{file}: the server sent more than the {size} bytes it announced"
             )));
         }
-        out.write_all(&buf[..n]).map_err(io)?;
-        if check_sha {
-            hasher.update(&buf[..n]);
-        }
-        if let Some(pb) = &bar {
-            pb.set_position(got);
-        }
-    }
+    };
     if let Some(pb) = bar {
         pb.finish_and_clear();
     }
@@ -226,12 +225,5 @@ fn download(
 
 fn hash_into(f: &mut File, hasher: &mut Sha256) -> std::io::Result<()> {
     f.seek(std::io::SeekFrom::Start(0))?;
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        hasher.update(&buf[..n]);
-    }
+    std::io::copy(f, hasher).map(|_| ())
 }

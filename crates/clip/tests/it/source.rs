@@ -45,6 +45,8 @@ enum Hostile {
     WrongSha256,
     /// `HEAD` announces this many bytes for `config.json` (and the listing gives no sizes).
     HugeConfig(u64),
+    /// `GET` sends 100,000 bytes more than `HEAD` announced for `model.safetensors`.
+    LongerBody,
 }
 
 fn repo_with(files: &[(&str, &[u8])]) -> FixtureRepo {
@@ -269,6 +271,14 @@ fn answer(
                     extra.push(("content-length".to_string(), n.to_string()));
                 }
                 Hostile::HugeConfig(_) => {}
+                Hostile::LongerBody if method == "GET" && file == "model.safetensors" => {
+                    let mut longer = content.clone();
+                    longer.resize(content.len() + 100_000, b'x');
+                    extra.push(("x-repo-commit".to_string(), commit));
+                    extra.push(("etag".to_string(), etag));
+                    return (200, extra, longer);
+                }
+                Hostile::LongerBody => {}
             }
             extra.push(("x-repo-commit".to_string(), commit));
             extra.push(("etag".to_string(), etag));
@@ -855,6 +865,31 @@ fn oversized_json_is_refused_before_it_is_downloaded() {
         !log.iter()
             .any(|l| l.starts_with("GET") && l.contains("config.json")),
         "{log:?}"
+    );
+}
+
+#[test]
+fn a_body_longer_than_announced_is_refused_and_discarded() {
+    let (e, _hub) = refused(hostile(Hostile::LongerBody));
+    assert!(
+        e.contains("model.safetensors") && e.contains("more than the"),
+        "{e}"
+    );
+    // nothing of it stays in the cache, not even the partial file a resume would continue
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let hub = one_repo("clipprobe/tiny", hostile(Hostile::LongerBody));
+    let cache = tmp.path().join("cache");
+    resolve(&hub_source("clipprobe/tiny", None), &hub.opts(&cache)).expect_err("refused");
+    let left: Vec<_> = files_under(&cache)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("blobs"))
+        .collect();
+    assert!(
+        left.iter().all(|p| std::fs::metadata(cache.join(p))
+            .map(|m| m.len())
+            .unwrap_or(0)
+            < 100),
+        "{left:?}"
     );
 }
 
