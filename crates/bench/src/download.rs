@@ -232,6 +232,7 @@ fn one_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
     use std::net::TcpListener;
 
     /// Serves `status` + `body` to one request on 127.0.0.1 and returns the URL. The header
