@@ -496,7 +496,7 @@ mod tests {
         // one spelling, one value: "replace_obj" built from a string is the op
         assert_eq!(Subset::from("replace_obj"), Subset::from(Op::ReplaceObj));
         // ordered by name, as reports list subsets (not by variant)
-        let mut v = vec![
+        let mut v = [
             Subset::from("world:swap_att"),
             Subset::from(Op::SwapAtt),
             Subset::from("VG-Relation"),

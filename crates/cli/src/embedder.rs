@@ -95,7 +95,7 @@ impl std::str::FromStr for ModelSpec {
                     source: rest.to_string(),
                 })
             }
-            Some((label, _)) if label.is_empty() => Err(format!("{s:?}: empty label before `=`")),
+            Some(("", _)) => Err(format!("{s:?}: empty label before `=`")),
             _ => Ok(ModelSpec {
                 label: None,
                 source: s.to_string(),
@@ -415,8 +415,11 @@ struct Job<'a> {
     file: &'static str,
     keys: Vec<Key>,
     chunk: usize,
-    embed: Box<dyn FnMut(&[usize], &mut dyn FnMut(usize)) -> Result<Vec<f32>> + 'a>,
+    embed: EmbedChunk<'a>,
 }
+
+/// Embeds the items at the given indices, reporting progress (items done) as it goes.
+type EmbedChunk<'a> = Box<dyn FnMut(&[usize], &mut dyn FnMut(usize)) -> Result<Vec<f32>> + 'a>;
 
 impl Loaded {
     /// Projected, unnormalised embeddings of `texts` (row i = texts[i]); each distinct text is

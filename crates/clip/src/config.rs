@@ -279,7 +279,7 @@ impl ClipConfig {
                 ));
             }
         }
-        if v.image_size % v.patch_size != 0 {
+        if !v.image_size.is_multiple_of(v.patch_size) {
             return Err(format!(
                 "vision_config.image_size ({}) is not a multiple of patch_size ({})",
                 v.image_size, v.patch_size

@@ -518,6 +518,27 @@ pub fn is_plain_relative(path: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
+/// One CSV record (RFC 4180): fields joined by `,`, a field quoted (with `"` doubled) when it
+/// holds a comma, quote, CR or LF; ends with `\n`.
+pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
+    let mut out = String::new();
+    for (i, f) in fields.iter().enumerate() {
+        let f = f.as_ref();
+        if i > 0 {
+            out.push(',');
+        }
+        if f.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&f.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(f);
+        }
+    }
+    out.push('\n');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,7 +553,7 @@ mod tests {
         let n = copy_capped(&mut &body[..], &mut out, Some(&mut h), 5, 200_005, |t| {
             seen.push(t)
         })
-        .unwrap();
+        .expect("within the limit");
         assert_eq!(n, 200_005);
         assert_eq!(out, body);
         assert_eq!(h.finalize()[..], sha2::Sha256::digest(&body)[..]);
@@ -921,25 +942,4 @@ mod tests {
             .to_string();
         assert!(e.starts_with(&format!("{}:3: ", p.display())), "{e}");
     }
-}
-
-/// One CSV record (RFC 4180): fields joined by `,`, a field quoted (with `"` doubled) when it
-/// holds a comma, quote, CR or LF; ends with `\n`.
-pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
-    let mut out = String::new();
-    for (i, f) in fields.iter().enumerate() {
-        let f = f.as_ref();
-        if i > 0 {
-            out.push(',');
-        }
-        if f.contains([',', '"', '\r', '\n']) {
-            out.push('"');
-            out.push_str(&f.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(f);
-        }
-    }
-    out.push('\n');
-    out
 }

@@ -50,19 +50,10 @@ pub enum Error {
         #[source]
         source: clipprobe_metrics::Error,
     },
-    /// An image a benchmark row names (`field`: `image` or `negative_image`) is missing or
-    /// unreadable; `root` is the folder relative paths resolve against.
-    #[error(
-        "{path}: row {row:?}: {field}: {image} {reason} (relative paths resolve against {root})"
-    )]
-    MissingImage {
-        path: PathBuf,
-        row: String,
-        field: &'static str,
-        image: PathBuf,
-        reason: &'static str,
-        root: PathBuf,
-    },
+    /// An image a benchmark row names is missing or unreadable (boxed: the details are large
+    /// and `Result<_, Error>` is returned everywhere).
+    #[error(transparent)]
+    MissingImage(Box<MissingImage>),
     /// The op and limit selection and the skipped images left no row of the benchmark.
     #[error("{path}: no rows left to evaluate after selecting ops and limits and skipping images")]
     NothingSelected { path: PathBuf },
@@ -81,4 +72,18 @@ pub enum Error {
     /// A cosine of one benchmark row (`row`: its id) is undefined.
     #[error("row {row:?}: {what} is undefined (a zero or non-finite embedding)")]
     Undefined { row: String, what: &'static str },
+}
+
+/// The details of [`Error::MissingImage`]: the image a benchmark row names (`field`: `image` or
+/// `negative_image`) is missing or unreadable; `root` is the folder relative paths resolve
+/// against.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: row {row:?}: {field}: {image} {reason} (relative paths resolve against {root})")]
+pub struct MissingImage {
+    pub path: PathBuf,
+    pub row: String,
+    pub field: &'static str,
+    pub image: PathBuf,
+    pub reason: &'static str,
+    pub root: PathBuf,
 }

@@ -43,7 +43,7 @@ pub use clipprobe_report::published;
 /// The on-disk embedding cache (the `clipprobe-io` crate's, re-exported).
 pub use clipprobe_io::cache;
 
-pub use error::{Error, Result};
+pub use error::{Error, MissingImage, Result};
 
 /// File formats and safe writing (the `clipprobe-io` crate's module, re-exported).
 pub use clipprobe_io::formats;

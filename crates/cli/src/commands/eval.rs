@@ -85,7 +85,7 @@ pub fn prepare(args: &Args, bench_path: &Path) -> Result<(Prepared, BenchmarkInf
     };
     let selected = evaluate::select(rows, &selection, bench_path, &root).map_err(|e| {
         let hint = match e {
-            clipprobe_probe::Error::MissingImage { .. } => {
+            clipprobe_probe::Error::MissingImage(_) => {
                 "selecting the rows to evaluate (see --images-root, or --skip-missing-images to \
                  leave such rows out)"
             }

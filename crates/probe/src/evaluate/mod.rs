@@ -423,7 +423,9 @@ fn evaluate_op(
             let okg = outcomes(g.iter().map(|&x| x > 0.0));
             acc_gap_removed_ci = Some(ci(&okg, seed, &format!("{op}/itm_gap_removed"))?);
         }
-        // worst failures: lowest margins first, ties by row order
+        // worst failures: lowest margins first, ties by row order; `!(m > 0)` on purpose: a
+        // NaN margin is a failure too
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
         let mut order: Vec<usize> = (0..m.len()).filter(|&k| !(m[k] > 0.0)).collect();
         order.sort_by(|&a, &b| m[a].total_cmp(&m[b]).then(a.cmp(&b)));
         worst = order

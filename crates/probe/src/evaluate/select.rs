@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::bench::BenchRecord;
-use crate::error::{Error, Result};
+use crate::error::{Error, MissingImage, Result};
 
 /// What to keep of a benchmark.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,14 +98,14 @@ pub fn select(
                     });
                     continue 'rows;
                 }
-                return Err(Error::MissingImage {
+                return Err(Error::MissingImage(Box::new(MissingImage {
                     path: bench.to_path_buf(),
                     row: r.id.clone(),
                     field,
                     image: full,
                     reason,
                     root: root.to_path_buf(),
-                });
+                })));
             }
         }
         *n += 1;
