@@ -298,12 +298,16 @@ pub struct AuditReport {
     /// The second detector (cross-fitted trigram model; with the filter only): its method, and
     /// per operator before and after the filter.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub trigram: Option<TrigramAudit>,
+    pub trigram: Option<DetectorAudit>,
+    /// The third detector (cross-fitted n-gram pair classifier; with the filter only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pair_classifier: Option<DetectorAudit>,
 }
 
-/// The second detector's report ([`trigram_margins`]).
+/// The report of the second or third detector ([`trigram_margins`],
+/// [`crate::pairclf::pair_margins`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TrigramAudit {
+pub struct DetectorAudit {
     pub method: String,
     pub before: BTreeMap<String, GroupAudit>,
     pub overall_before: GroupAudit,
@@ -320,7 +324,7 @@ grouped by caption text, each pair scored by the model of the other folds' capti
 mean log-probability per token is guessed true; ties 0.5";
 
 /// The fold of a caption: FNV-1a of its bytes, modulo [`FOLDS`] (the same on every platform).
-fn fold_of(caption: &str) -> u64 {
+pub(crate) fn fold_of(caption: &str) -> u64 {
     let h = caption.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
@@ -499,24 +503,30 @@ pub fn audit_and_filter_with(
         overall_after: None,
         min_keep,
         trigram: None,
+        pair_classifier: None,
     };
     let Some(min_keep) = min_keep else {
         return (records, report);
     };
     let t = trigram_margins(&records, corpus);
-    let keep = adversarial_keep(&records, &[&m, &t], min_keep);
+    let p = crate::pairclf::pair_margins(&records);
+    let keep = adversarial_keep(&records, &[&m, &t, &p], min_keep);
     let (after, overall_after) = group(&records, &m, &keep);
     report.after = Some(after);
     report.overall_after = Some(overall_after);
-    let (before, overall_before) = group(&records, &t, &all);
-    let (after, overall_after) = group(&records, &t, &keep);
-    report.trigram = Some(TrigramAudit {
-        method: TRIGRAM_METHOD.into(),
-        before,
-        overall_before,
-        after,
-        overall_after,
-    });
+    let detector = |method: &str, margins: &[f64]| {
+        let (before, overall_before) = group(&records, margins, &all);
+        let (after, overall_after) = group(&records, margins, &keep);
+        DetectorAudit {
+            method: method.into(),
+            before,
+            overall_before,
+            after,
+            overall_after,
+        }
+    };
+    report.trigram = Some(detector(TRIGRAM_METHOD, &t));
+    report.pair_classifier = Some(detector(crate::pairclf::METHOD, &p));
     let kept = records
         .into_iter()
         .zip(keep)

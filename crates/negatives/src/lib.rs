@@ -8,7 +8,8 @@
 //! - [`negatives`]: SWAP / REPLACE / ADD, iterated to depth K with provenance, candidates
 //!   chosen by plausibility from caption statistics; the result is a benchmark file of
 //!   `clipprobe-bench` records.
-//! - [`audit`]: the blind text-only baseline and the adversarial filter.
+//! - [`audit`]: the blind text-only baseline and the adversarial filter, which also steers by
+//!   a cross-fitted trigram model and the n-gram pair classifier of [`pairclf`].
 //!
 //! No model and no network; files are read and written through `clipprobe-io`.
 
@@ -17,6 +18,7 @@ pub mod concepts;
 pub mod error;
 pub mod lexicon;
 pub mod negatives;
+pub mod pairclf;
 mod words;
 
 /// The benchmark record the generator writes (the `clipprobe-bench` crate's module).
