@@ -1386,3 +1386,16 @@ fn round7_adjective_noun_collocations_are_an_attribute_and_a_noun() {
     assert!(out.contains(&"A large white dog.".to_string()), "{out:?}");
     assert!(!all(Op::ReplaceObj, "A small white dog.").is_empty());
 }
+
+#[test]
+fn round7_adjectives_with_clear_opposites() {
+    for (caption, negative) in [
+        ("An outdoor tennis court.", "An indoor tennis court."),
+        ("A female tennis player.", "A male tennis player."),
+        ("A dark room.", "A bright room."),
+        ("A rural road.", "An urban road."),
+    ] {
+        let out = all(Op::ReplaceAtt, caption);
+        assert!(out.contains(&negative.to_string()), "{caption}: {out:?}");
+    }
+}
