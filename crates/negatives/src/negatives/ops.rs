@@ -1102,8 +1102,8 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
 /// Relations whose object can take a second one (round 7): "a man with a dog and a cat",
 /// "parked next to a car and a truck", "holding an umbrella and a bag". Not "on", "in",
 /// "under", "at" ("on a table and a chair" reads as one thing on two), nor verbs done to one
-/// thing at a time ("riding", "throwing", "swinging"), nor "wearing" (an added "a shirt" is
-/// true of nearly every "man wearing a tie").
+/// thing at a time ("riding", "throwing", "swinging"), nor "wearing" nor any clothing (an added
+/// "a shirt" is true of nearly every "man wearing a tie", "a suit with a tie").
 const CONJOINABLE: &[&str] = &[
     "with",
     "next to",
@@ -1150,7 +1150,9 @@ fn add_obj_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
                 "his" | "her" | "its" | "their" | "my" | "your" | "our"
             )
         });
-        if clause || possessed || sites.iter().any(|s| s.joined == j) {
+        // clothing: "a suit with a dark tie and a shirt" is true of nearly every suit with a tie
+        let worn = lex.nouns[p.objects[j].noun as usize].category == "clothing";
+        if clause || possessed || worn || sites.iter().any(|s| s.joined == j) {
             continue;
         }
         sites.push(AddSite {

@@ -1351,6 +1351,7 @@ fn round7_add_obj_leaves_possessions_lists_and_described_objects_alone() {
             ),
             // "wearing a tie and a shirt" is true of nearly every man wearing a tie
             (Op::AddObj, "A man wearing a tie.", "tie and a"),
+            (Op::AddObj, "A man wears a suit with a tie.", "tie and a"),
             // what follows would describe both: "with the door and a sink open"
             (
                 Op::AddObj,
