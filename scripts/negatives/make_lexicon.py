@@ -97,7 +97,11 @@ FIXED = set("front side top bottom edge end corner direction position center mid
             "crest border sheet seat mast cooler mixer compartment dairy desktop vintage track hole "
             "home jersey kiss".split())
 ATTRIBUTIVE = ("the ", "a ", "red ", "blue ", "white ", "black ", "green ", "little ", "big ",
-               "old ", "open ", "rough ", "high ", "large ", "long ")
+               "old ", "open ", "rough ", "high ", "large ", "long ",
+               # round 7: "young man", "small boat" are an attribute and a noun ("a young man" ->
+               # "an old man"); "small white" (a butterfly), "yellow jacket" (a wasp) and "rainy
+               # day" read as attribute + noun in captions ("a man in a yellow jacket")
+               "young ", "small ", "yellow ", "rainy ")
 PARTICLES = (" on", " off", " to", " for", " over", " up", " down")
 
 WORD = re.compile(r"[a-z]+(?:[-'][a-z]+)*")

@@ -60,13 +60,35 @@ impl Skip {
 /// One candidate edit, as indices into the parse and the lexicon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cand {
-    ReplaceObj { obj: usize, noun: NounId },
-    SwapObj { a: usize, b: usize },
-    ReplaceAtt { attr: usize, new: AttrId },
-    SwapAtt { a: usize, b: usize },
-    ReplaceRel { rel: usize, new: RelId },
-    AddObj { noun: NounId },
-    AddAtt { obj: usize, attr: AttrId },
+    ReplaceObj {
+        obj: usize,
+        noun: NounId,
+    },
+    SwapObj {
+        a: usize,
+        b: usize,
+    },
+    ReplaceAtt {
+        attr: usize,
+        new: AttrId,
+    },
+    SwapAtt {
+        a: usize,
+        b: usize,
+    },
+    ReplaceRel {
+        rel: usize,
+        new: RelId,
+    },
+    /// `site` indexes [`add_obj_sites`].
+    AddObj {
+        site: u8,
+        noun: NounId,
+    },
+    AddAtt {
+        obj: usize,
+        attr: AttrId,
+    },
 }
 
 /// Lists the candidates of `op` into `out`, or says why there are none.
@@ -88,7 +110,7 @@ pub fn candidates(op: Op, p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Resu
 /// captions, so word frequency does not tell them apart.
 pub fn weight(c: Cand, pl: &Plausibility) -> f64 {
     1.0 + match c {
-        Cand::ReplaceObj { noun, .. } | Cand::AddObj { noun } => pl.noun(noun),
+        Cand::ReplaceObj { noun, .. } | Cand::AddObj { noun, .. } => pl.noun(noun),
         Cand::ReplaceAtt { new, .. } | Cand::AddAtt { attr: new, .. } => pl.attr(new),
         Cand::ReplaceRel { new, .. } => pl.rel(new),
         Cand::SwapObj { .. } | Cand::SwapAtt { .. } => 0,
@@ -853,23 +875,7 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     if p.objects.is_empty() {
         return Err(Skip::NoObject);
     }
-    let Some(site) = add_obj_site(p, lex) else {
-        return Err(Skip::NoInsertionPoint);
-    };
-    let joined = site.joined;
-    // a new object has the class of the one it joins: "a man and a dog riding a horse", never
-    // "a man and a parking meter riding a horse"
-    // people join people, animals animals, things things of their own category ("a plate with
-    // a fork and a knife", "an airplane and a truck parked"), never "a clock and a train on a
-    // pole" or "a person and a bear are sitting at a keyboard"
-    let group = pre.group[p.objects[joined].noun as usize];
-    // a co-subject must share a predicate: a verb it has been the subject of, or a relation
-    // other than "with" ("a plate and a table with a cake" describes nothing)
-    let verb = site.with.is_none().then(|| verb_after(p, joined)).flatten();
-    let verb_id = verb.map(|v| pl.known_verb(v));
-    if site.with.is_none() && verb.is_none() && !relation_follows(p, lex, joined) {
-        return Err(Skip::NoInsertionPoint);
-    }
+    let sites = add_obj_sites(p, lex);
     let senses = noun_senses(p, lex);
     // "people and a woman": never add a member of a class a generic word of the caption covers
     let generic: Vec<u32> = p
@@ -883,32 +889,59 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         Some(nb) => nb,
         None => lex.addable(),
     };
-    for &ni in pool {
-        let n = &lex.nouns[ni as usize];
-        // the cheap tests first (the result does not depend on their order)
-        if !lex.is_addable(ni)
-            || pre.group[ni as usize] != group
-            || generic.contains(&group)
-            || senses.contains(&n.sense_id)
-        {
+    let mut any_site = false;
+    for (si, site) in sites.iter().enumerate() {
+        let joined = site.joined;
+        // a co-subject must share a predicate: a verb it has been the subject of, or a
+        // relation other than "with" ("a plate and a table with a cake" describes nothing)
+        let verb = site.rel.is_none().then(|| verb_after(p, joined)).flatten();
+        let verb_id = verb.map(|v| pl.known_verb(v));
+        if site.rel.is_none() && verb.is_none() && !relation_follows(p, lex, joined) {
             continue;
         }
-        // seen with every object of the caption; a co-subject has been the subject of each
-        // relation the joined object is the subject of ("a man and a dog riding a horse")
-        let fits = p.objects.iter().all(|o| pre.seen_with.get(ni, o.noun))
-            && match site.with {
-                // "a plate with a fork and a knife": the new noun has been "with" something
-                Some(w) => pre.object_of.get(w, ni),
-                None => {
-                    p.relations
-                        .iter()
-                        .all(|r| r.subject != joined || pl.sr(ni, r.rel) > 0)
-                        && verb_id.is_none_or(|v| pl.sv_id(ni, v) >= MIN_SLOT)
-                }
-            };
-        if fits {
-            out.push(Cand::AddObj { noun: ni });
+        any_site = true;
+        // a new object has the class of the one it joins: "a man and a dog riding a horse",
+        // never "a man and a parking meter riding a horse"; people join people, animals
+        // animals, things things of their own category ("a plate with a fork and a knife", "an
+        // airplane and a truck parked"), never "a clock and a train on a pole" or "a person
+        // and a bear are sitting at a keyboard"
+        let group = pre.group[p.objects[joined].noun as usize];
+        if generic.contains(&group) {
+            continue;
         }
+        for &ni in pool {
+            let n = &lex.nouns[ni as usize];
+            // the cheap tests first (the result does not depend on their order)
+            if !lex.is_addable(ni)
+                || pre.group[ni as usize] != group
+                || senses.contains(&n.sense_id)
+            {
+                continue;
+            }
+            // seen with every object of the caption; a co-subject has been the subject of each
+            // relation the joined object is the subject of ("a man and a dog riding a horse")
+            let fits = p.objects.iter().all(|o| pre.seen_with.get(ni, o.noun))
+                && match site.rel {
+                    // "a plate with a fork and a knife", "next to a car and a truck": the new
+                    // noun has been the object of the relation (twice)
+                    Some(r) => pre.object_of.get(r, ni),
+                    None => {
+                        p.relations
+                            .iter()
+                            .all(|r| r.subject != joined || pl.sr(ni, r.rel) > 0)
+                            && verb_id.is_none_or(|v| pl.sv_id(ni, v) >= MIN_SLOT)
+                    }
+                };
+            if fits {
+                out.push(Cand::AddObj {
+                    site: si as u8,
+                    noun: ni,
+                });
+            }
+        }
+    }
+    if !any_site {
+        return Err(Skip::NoInsertionPoint);
     }
     done(out, Skip::NoSceneCompatibleObject)
 }
@@ -921,6 +954,7 @@ fn relation_follows(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
 }
 
 /// Where add_obj inserts "and a Y".
+#[derive(Debug, Clone, Copy)]
 struct AddSite {
     /// Byte offset of the insertion: the end of the joined noun.
     at: usize,
@@ -928,9 +962,9 @@ struct AddSite {
     verb: Option<usize>,
     /// The object the new one is coordinated with.
     joined: usize,
-    /// The "with" relation the joined object is the object of ("a plate with a fork"), or
-    /// `None` when the joined object is the subject.
-    with: Option<RelId>,
+    /// The relation the joined object is the object of ("a plate with a fork", round 7: "next
+    /// to a car", "holding an umbrella"), or `None` when the joined object is the subject.
+    rel: Option<RelId>,
 }
 
 /// The last object of "X of Y of Z" starting at `oi` (so that a new object never lands inside
@@ -1019,7 +1053,7 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
             at: p.bytes(p.objects[j].item).1,
             verb: None,
             joined: j,
-            with: Some(r.rel),
+            rel: Some(r.rel),
         });
     }
     let singular = !p.objects[0].plural;
@@ -1061,8 +1095,87 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
         at: p.bytes(o.item).1,
         verb,
         joined: oi,
-        with: None,
+        rel: None,
     })
+}
+
+/// Relations whose object can take a second one (round 7): "a man with a dog and a cat",
+/// "parked next to a car and a truck", "holding an umbrella and a bag". Not "on", "in",
+/// "under", "at" ("on a table and a chair" reads as one thing on two), nor verbs done to one
+/// thing at a time ("riding", "throwing", "swinging"), nor "wearing" nor any clothing (an added
+/// "a shirt" is true of nearly every "man wearing a tie", "a suit with a tie").
+const CONJOINABLE: &[&str] = &[
+    "with",
+    "next to",
+    "behind",
+    "in front of",
+    "holding",
+    "carrying",
+    "eating",
+    "watching",
+    "looking at",
+    "feeding",
+    "petting",
+    "playing with",
+];
+
+/// Every place add_obj may insert, in a fixed order: the subject ([`add_obj_site`]), then
+/// (round 7) the object of each [`CONJOINABLE`] relation that is not part of a list, an "of"
+/// phrase's inside, after a possessive ("with her skis and a snowboard", "with its door and a
+/// sink opened": the thing belongs to someone) or followed by "and", a relative clause or "is"
+/// ("next to a car that is parked" would not agree with "a car and a truck"), an adjective or
+/// a participle ("with the door and a sink open", "next to a mirror and a window filled with
+/// flowers": what describes the first object would describe both).
+fn add_obj_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
+    let mut sites: Vec<AddSite> = add_obj_site(p, lex).into_iter().collect();
+    for r in &p.relations {
+        if !CONJOINABLE.contains(&lex.rels[r.rel as usize].sense.as_str()) || agentive_by(p, r.item)
+        {
+            continue;
+        }
+        let Some(j) = end_of_np(p, r.object) else {
+            continue;
+        };
+        let next = p.items.get(p.objects[j].item + 1);
+        let clause = next.is_some_and(|i| {
+            let w = p.tokens[i.tok_start].lower.as_str();
+            i.kind == ItemKind::Func(FuncRole::BeSg)
+                || matches!(i.kind, ItemKind::Attr(_))
+                || matches!(w, "that" | "which" | "who" | "whose" | "and" | "&" | "full")
+                || (i.kind == ItemKind::Other && w.ends_with("ed"))
+        });
+        let possessed = p.objects[r.object].det.is_some_and(|d| {
+            matches!(
+                p.item_text(d).to_ascii_lowercase().as_str(),
+                "his" | "her" | "its" | "their" | "my" | "your" | "our"
+            )
+        });
+        // clothing: "a suit with a dark tie and a shirt" is true of nearly every suit with a tie
+        let worn = lex.nouns[p.objects[j].noun as usize].category == "clothing";
+        if clause || possessed || worn || sites.iter().any(|s| s.joined == j) {
+            continue;
+        }
+        sites.push(AddSite {
+            at: p.bytes(p.objects[j].item).1,
+            verb: None,
+            joined: j,
+            rel: Some(r.rel),
+        });
+    }
+    sites
+}
+
+/// A noun phrase without a determiner that starts right after a relation phrase, "of" or
+/// "and" and has no modifier noun ("on skis", "a bowl of soup", "with broccoli and carrots";
+/// not "salt and pepper shakers"): its first word is where an attribute goes.
+fn bare_after_link(p: &Parse<'_>, o: &Object) -> bool {
+    !o.has_modifier
+        && o.first > 0
+        && match p.items[o.first - 1].kind {
+            ItemKind::Rel(_) | ItemKind::Func(FuncRole::And) => true,
+            ItemKind::Other => p.item_text(o.first - 1).eq_ignore_ascii_case("of"),
+            _ => false,
+        }
 }
 
 fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
@@ -1077,8 +1190,10 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
             continue;
         }
         // Only noun phrases with a determiner: without one the phrase may start inside an
-        // unknown compound ("city street") or at the capitalised first word.
-        if o.det.is_none() {
+        // unknown compound ("city street") or at the capitalised first word; (round 7) or a
+        // bare noun right after a relation, "of" or "and" ("on skis", "a bowl of soup", "with
+        // broccoli and carrots")
+        if o.det.is_none() && !bare_after_link(p, o) {
             continue;
         }
         // size, height and shape do not apply to mass nouns ("small rice")
@@ -1225,10 +1340,10 @@ fn pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
                 }],
             )
         }
-        Cand::AddObj { noun } => {
+        Cand::AddObj { site, noun } => {
             let n = &lex.nouns[noun as usize];
             let phrase = format!("{} {}", lex.article_for(&n.word), n.word);
-            let piece = match add_obj_site(p, lex) {
+            let piece = match add_obj_sites(p, lex).get(site as usize).copied() {
                 Some(AddSite {
                     at, verb: Some(v), ..
                 }) => {

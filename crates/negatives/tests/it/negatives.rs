@@ -75,8 +75,9 @@ fn coverage_on_the_caption_set() {
     // after the subject, no list subject, no later verb that would not agree); 199 since round 5
     // (no co-subject for one held thing: "a man and a girl holding a tennis racket"); 197 since
     // round 6 (a thing caught, kicked or served has one holder too: "A boy catching a ball.",
-    // "A man kicking a soccer ball." get no co-subject)
-    for (op, min) in [("replace_obj", 0.95), ("add_obj", 0.79)] {
+    // "A man kicking a soccer ball." get no co-subject); 211 since round 7 (a second object of
+    // "with", "next to", "holding", ... when the co-subject is blocked)
+    for (op, min) in [("replace_obj", 0.95), ("add_obj", 0.85)] {
         let applied = stats[op].captions_applied as f64;
         assert!(applied / n >= min, "{op}: {applied} of {n}");
     }
