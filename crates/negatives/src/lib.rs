@@ -17,6 +17,7 @@ pub mod concepts;
 pub mod error;
 pub mod lexicon;
 pub mod negatives;
+mod pairs;
 mod words;
 
 /// The benchmark record the generator writes (the `clipprobe-bench` crate's module).

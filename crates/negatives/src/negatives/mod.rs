@@ -309,7 +309,9 @@ pub fn generate_with(inputs: &[InputCaption], opts: &Options, model: &Model) -> 
         .par_chunks(256)
         .enumerate()
         .map(|(ci, chunk)| {
-            let mut recs = Vec::new();
+            // at most `per_caption` rows per caption and operator: reserved at once, as growing
+            // a vector of records copies it into fresh pages at each doubling
+            let mut recs = Vec::with_capacity(chunk.len() * ops.len() * opts.per_caption.min(4));
             let mut stats = Stats::new();
             let mut unparsed = Vec::new();
             let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
