@@ -13,6 +13,12 @@ mod printer;
 
 use printer::Printer;
 
+/// mimalloc instead of the system allocator: `negatives` makes millions of small short-lived
+/// strings and vectors, where glibc's malloc/free took ≈ 13% of the CPU time
+/// (docs/performance.md, "Negative generation", speed pass 3).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Probe pretrained CLIP checkpoints for compositional blindness: SWAP / REPLACE / ADD hard
 /// negatives, text-side insensitivity, image-text accuracy and the modality gap.
 #[derive(Debug, Parser)]

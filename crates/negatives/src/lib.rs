@@ -19,6 +19,7 @@ pub mod error;
 pub mod lexicon;
 pub mod negatives;
 pub mod pairclf;
+mod pairs;
 mod words;
 
 /// The benchmark record the generator writes (the `clipprobe-bench` crate's module).

@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::lexicon::FxHashMap;
+use crate::pairs::PairMap;
 use crate::words::{for_each_ascii_word, for_each_word};
 
 /// The Kneser-Ney discount.
@@ -241,7 +242,7 @@ impl LmCounts {
             left1[a as usize] += disc;
             bi.insert((a, b), (disc, *c as f64));
         }
-        let mut tri: FxHashMap<(u32, u32, u32), f64> = FxHashMap::default();
+        let mut tri: Vec<((u32, u32, u32), f64)> = Vec::new();
         let mut left2: FxHashMap<(u32, u32), f64> = FxHashMap::default();
         for ((u, v, w), c) in &self.tri {
             let (a, b, d) = (vocab[u.as_str()], vocab[v.as_str()], vocab[w.as_str()]);
@@ -249,7 +250,7 @@ impl LmCounts {
             if ctx > 0.0 {
                 let disc = (*c as f64 - D).max(0.0) / ctx;
                 *left2.entry((a, b)).or_default() += disc;
-                tri.insert((a, b, d), disc);
+                tri.push(((a, b, d), disc));
             }
         }
         // γ = 1 − the discounted mass the stored rows take (contexts with no count: γ = 1)
@@ -258,20 +259,38 @@ impl LmCounts {
             .zip(&ctx1)
             .map(|(l, m)| if *m > 0 { (1.0 - l).max(0.0) } else { 1.0 })
             .collect();
-        let gamma2: FxHashMap<(u32, u32), f64> = left2
+        let mut lm =
+            Lm {
+                vocab,
+                bi: PairMap::build(bi.iter().map(|(&(a, b), &(disc, _))| {
+                    ((a, b), disc + gamma1[a as usize] * p1[b as usize])
+                })),
+                p1,
+                gamma1,
+                ctx: PairMap::build(
+                    left2
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (&k, &l))| (k, ((1.0 - l).max(0.0), i as u32))),
+                ),
+                tri: PairMap::default(),
+                empty: self.uni.is_empty(),
+            };
+        let tri: Vec<((u32, u32), (f64, f64))> = tri
             .into_iter()
-            .map(|(k, l)| (k, (1.0 - l).max(0.0)))
+            .filter_map(|((a, b, d), disc)| {
+                let (g, c) = lm.ctx.get(a, b)?;
+                Some(((c, d), (disc, ln_floor(disc + g * lm.p2(b, d)))))
+            })
             .collect();
-        Lm {
-            vocab,
-            p1,
-            gamma1,
-            bi: bi.into_iter().map(|(k, v)| (k, v.0)).collect(),
-            tri,
-            gamma2,
-            empty: self.uni.is_empty(),
-        }
+        lm.tri = PairMap::build(tri.into_iter());
+        lm
     }
+}
+
+/// ln of a probability, floored at the smallest positive `f64` (a pruned table may leave 0).
+fn ln_floor(p: f64) -> f64 {
+    p.max(f64::MIN_POSITIVE).ln()
 }
 
 /// A trigram model ready to score ([`LmCounts::build`]).
@@ -280,11 +299,12 @@ pub struct Lm {
     vocab: FxHashMap<Box<str>, u32>,
     p1: Vec<f64>,
     gamma1: Vec<f64>,
-    /// (v, w) → discounted continuation share.
-    bi: FxHashMap<(u32, u32), f64>,
-    /// (u, v, w) → discounted trigram share.
-    tri: FxHashMap<(u32, u32, u32), f64>,
-    gamma2: FxHashMap<(u32, u32), f64>,
+    /// (v, w) → `P2(w | v)` of the stored bigrams (any other: `γ(v) P1(w)`).
+    bi: PairMap<f64>,
+    /// (u, v) → (`γ(u v)`, context number) of the contexts with stored trigrams.
+    ctx: PairMap<(f64, u32)>,
+    /// (context number, w) → (discounted trigram share, `ln P3(w | u v)`).
+    tri: PairMap<(f64, f64)>,
     empty: bool,
 }
 
@@ -307,14 +327,33 @@ impl Lm {
     }
 
     fn p2(&self, v: u32, w: u32) -> f64 {
-        self.bi.get(&(v, w)).copied().unwrap_or(0.0) + self.gamma1[v as usize] * self.p1[w as usize]
+        // a stored bigram's P2 was summed from its share and γ(v) P1(w) when built
+        self.bi
+            .get(v, w)
+            .unwrap_or_else(|| self.gamma1[v as usize] * self.p1[w as usize])
     }
 
+    /// `P3(w | u v)`: the definition (see the module doc); [`Lm::ln_p3`], which scoring uses, is
+    /// its logarithm (the tests check the two agree).
+    #[cfg(test)]
     fn p3(&self, u: u32, v: u32, w: u32) -> f64 {
         let lower = self.p2(v, w);
-        match self.gamma2.get(&(u, v)) {
-            Some(g) => self.tri.get(&(u, v, w)).copied().unwrap_or(0.0) + g * lower,
+        match self.ctx.get(u, v) {
+            Some((g, c)) => self.tri.get(c, w).map_or(0.0, |t| t.0) + g * lower,
             None => lower,
+        }
+    }
+
+    /// `ln P3(w | u v)` floored as [`ln_floor`] does, bit-identical to `ln_floor(p3(u, v, w))`:
+    /// a stored trigram's logarithm was computed when the model was built, and without one
+    /// the share it would add is 0.
+    fn ln_p3(&self, u: u32, v: u32, w: u32) -> f64 {
+        match self.ctx.get(u, v) {
+            Some((g, c)) => match self.tri.get(c, w) {
+                Some((_, lp)) => lp,
+                None => ln_floor(g * self.p2(v, w)),
+            },
+            None => ln_floor(self.p2(v, w)),
         }
     }
 
@@ -329,7 +368,7 @@ impl Lm {
     fn ln_p(&self, ids: &[u32], i: usize) -> f64 {
         let u = if i >= 2 { ids[i - 2] } else { BOS_ID };
         let v = if i >= 1 { ids[i - 1] } else { BOS_ID };
-        self.p3(u, v, ids[i]).max(f64::MIN_POSITIVE).ln()
+        self.ln_p3(u, v, ids[i])
     }
 
     /// `text` scored position by position, to score its edits with [`Lm::per_token_edit`];
@@ -482,6 +521,38 @@ mod tests {
             .filter(|&w| w != bos)
             .map(|w| lm.p3(u, v, w))
             .sum()
+    }
+
+    #[test]
+    fn the_logarithm_fast_path_equals_the_log_of_the_definition() {
+        // every trigram of a learned model (stored or not), and the built-in model's trigrams
+        // after a few contexts: `ln_p3` (precomputed logs of stored trigrams) against `p3`
+        let check = |lm: &Lm, us: &[u32]| {
+            let n = lm.p1.len() as u32;
+            let mut stored = 0;
+            for &u in us {
+                for v in 0..n {
+                    for w in 0..n {
+                        let want = ln_floor(lm.p3(u, v, w));
+                        let got = lm.ln_p3(u, v, w);
+                        assert_eq!(got.to_bits(), want.to_bits(), "({u}, {v}, {w})");
+                        stored += lm
+                            .ctx
+                            .get(u, v)
+                            .is_some_and(|(_, c)| lm.tri.get(c, w).is_some())
+                            as usize;
+                    }
+                }
+            }
+            assert!(stored > 0);
+        };
+        let small = LmCounts::learn(CORPUS.iter().copied()).build();
+        let all: Vec<u32> = (0..small.p1.len() as u32).collect();
+        check(&small, &all);
+        let builtin = LmCounts::from_tsv(super::super::BUILTIN_LM, "lm.tsv")
+            .expect("counts and a valid table")
+            .build();
+        check(&builtin, &[BOS_ID, builtin.id("a"), builtin.id("on")]);
     }
 
     #[test]

@@ -232,10 +232,15 @@ pub fn run_with(input: &InputSet, opts: &Options, model: &Model) -> crate::Resul
     }
     let corpus: Vec<&str> = input.captions.iter().map(|c| c.caption.as_str()).collect();
     // the blind model depends only on the captions: fitted while the negatives are generated
-    let (g, blind_lm) = rayon::join(
-        || generate_with(&input.captions, opts, model),
-        || audit::BigramLm::fit(&corpus),
-    );
+    // (on a thread of its own: this one collects the generated records, see [`in_order`])
+    let (g, blind_lm) = std::thread::scope(|s| {
+        let fit = s.spawn(|| audit::BigramLm::fit(&corpus));
+        let g = generate_with(&input.captions, opts, model);
+        match fit.join() {
+            Ok(lm) => (g, lm),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
     let (records, ops, unparsed) = (g.records, g.ops, g.unparsed);
     let (records, blind) =
         audit::audit_and_filter_with(records, &blind_lm, &corpus, opts.adversarial_filter);
@@ -305,65 +310,55 @@ pub fn generate_with(inputs: &[InputCaption], opts: &Options, model: &Model) -> 
         .collect();
     let lex = &model.lex;
     type Chunk = (Vec<BenchRecord>, Stats, Vec<usize>, BTreeMap<String, usize>);
-    let chunks: Vec<Chunk> = inputs
-        .par_chunks(256)
-        .enumerate()
-        .map(|(ci, chunk)| {
-            let mut recs = Vec::new();
-            let mut stats = Stats::new();
-            let mut unparsed = Vec::new();
-            let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
-            for (j, inp) in chunk.iter().enumerate() {
-                let index = (ci * 256 + j) as u64;
-                let parsed = parse(&inp.caption, lex);
-                let base = model.lm.score(&inp.caption);
-                if parsed.objects.is_empty() {
-                    unparsed.push(ci * 256 + j);
-                }
-                for it in &parsed.items {
-                    if it.kind == crate::concepts::ItemKind::Other {
-                        let w = &parsed.tokens[it.tok_start].lower;
-                        match unknown.get_mut(w.as_str()) {
-                            Some(n) => *n += 1,
-                            None => {
-                                unknown.insert(w.clone(), 1);
-                            }
+    let make = |ci: usize, chunk: &[InputCaption]| -> Result<Chunk, std::convert::Infallible> {
+        // at most `per_caption` rows per caption and operator: reserved at once, as growing
+        // a vector of records copies it into fresh pages at each doubling
+        let mut recs = Vec::with_capacity(chunk.len() * ops.len() * opts.per_caption.min(4));
+        let mut stats = Stats::new();
+        let mut unparsed = Vec::new();
+        let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
+        for (j, inp) in chunk.iter().enumerate() {
+            let index = (ci * CHUNK + j) as u64;
+            let parsed = parse(&inp.caption, lex);
+            let base = model.lm.score(&inp.caption);
+            if parsed.objects.is_empty() {
+                unparsed.push(ci * CHUNK + j);
+            }
+            for it in &parsed.items {
+                if it.kind == crate::concepts::ItemKind::Other {
+                    let w = &parsed.tokens[it.tok_start].lower;
+                    match unknown.get_mut(w.as_str()) {
+                        Some(n) => *n += 1,
+                        None => {
+                            unknown.insert(w.clone(), 1);
                         }
-                    }
-                }
-                for &op in &ops {
-                    let mut rng = ChaCha8Rng::seed_from_u64(mix(opts.seed, index, op as u64));
-                    let st = stats.entry(op).or_default();
-                    match negatives_for(
-                        inp,
-                        &parsed,
-                        op,
-                        &ops,
-                        opts,
-                        model,
-                        &mut rng,
-                        base.as_ref(),
-                    ) {
-                        Ok(rows) => {
-                            st.0 += 1;
-                            st.1 += rows.len();
-                            recs.extend(rows);
-                        }
-                        Err(skip) => *st.2.entry(skip).or_default() += 1,
                     }
                 }
             }
-            (recs, stats, unparsed, unknown)
-        })
-        .collect();
-    let mut records = Vec::with_capacity(chunks.iter().map(|c| c.0.len()).sum());
+            for &op in &ops {
+                let mut rng = ChaCha8Rng::seed_from_u64(mix(opts.seed, index, op as u64));
+                let st = stats.entry(op).or_default();
+                match negatives_for(inp, &parsed, op, &ops, opts, model, &mut rng, base.as_ref()) {
+                    Ok(rows) => {
+                        st.0 += 1;
+                        st.1 += rows.len();
+                        recs.extend(rows);
+                    }
+                    Err(skip) => *st.2.entry(skip).or_default() += 1,
+                }
+            }
+        }
+        Ok((recs, stats, unparsed, unknown))
+    };
+    let mut records = Vec::new();
     let mut out: BTreeMap<String, OpStats> = ops
         .iter()
         .map(|o| (o.name().to_string(), OpStats::default()))
         .collect();
     let mut unparsed = Vec::new();
     let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
-    for (recs, stats, u, unk) in chunks {
+    // each chunk's records are appended here while the pool generates the next chunks
+    let merged = in_order(inputs, CHUNK, make, |(recs, stats, u, unk)| {
         records.extend(recs);
         unparsed.extend(u);
         for (w, n) in unk {
@@ -377,6 +372,10 @@ pub fn generate_with(inputs: &[InputCaption], opts: &Options, model: &Model) -> 
                 *s.skipped.entry(k.reason().to_string()).or_default() += n;
             }
         }
+        Ok(())
+    });
+    if let Err(never) = merged {
+        match never {}
     }
     let mut unknown: Vec<(String, usize)> = unknown.into_iter().collect();
     unknown.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -624,70 +623,114 @@ pub fn write_records(path: &std::path::Path, records: &[BenchRecord]) -> crate::
 /// Records per serialised part in [`stage_records`].
 const PART: usize = 4096;
 
+/// Captions per unit of work in [`generate_with`].
+const CHUNK: usize = 256;
+
+/// Runs `make` on the consecutive chunks of `size` items of `items` (with each chunk's number)
+/// on the rayon pool, and hands the results to `take` on this thread in chunk order, each as
+/// soon as it and the chunks before it are made, so that taking (appending the generated
+/// records, writing the serialised parts) overlaps making. Stops at the first error of
+/// either. Called on a pool thread, which must not wait for work queued behind it, it makes
+/// every chunk first and then takes them.
+fn in_order<T: Sync, R: Send, E: Send>(
+    items: &[T],
+    size: usize,
+    make: impl Fn(usize, &[T]) -> Result<R, E> + Sync,
+    mut take: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E> {
+    if rayon::current_thread_index().is_some() {
+        let made: Vec<R> = items
+            .par_chunks(size)
+            .enumerate()
+            .map(|(i, c)| make(i, c))
+            .collect::<Result<_, E>>()?;
+        return made.into_iter().try_for_each(take);
+    }
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<R, E>)>();
+    let make = &make;
+    std::thread::scope(|s| {
+        let producer = s.spawn(move || {
+            items
+                .par_chunks(size)
+                .enumerate()
+                .try_for_each_with(tx, |tx, (i, c)| {
+                    let r = make(i, c);
+                    let failed = r.is_err();
+                    // a closed channel: `take` failed
+                    match tx.send((i, r)) {
+                        Ok(()) if !failed => Ok(()),
+                        _ => Err(()),
+                    }
+                })
+        });
+        // chunks arrive in any order; each is taken once those before it are
+        let mut pending: BTreeMap<usize, Result<R, E>> = BTreeMap::new();
+        let mut next = 0;
+        let mut out = Ok(());
+        'recv: for (i, r) in rx.iter() {
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&next) {
+                next += 1;
+                out = r.and_then(&mut take);
+                if out.is_err() {
+                    break 'recv;
+                }
+            }
+        }
+        drop(rx);
+        if let Err(panic) = producer.join() {
+            std::panic::resume_unwind(panic);
+        }
+        // a failed `make` stops the chunks after it: its error may wait behind a gap
+        match pending.into_values().find_map(Result::err) {
+            Some(e) if out.is_ok() => Err(e),
+            _ => out,
+        }
+    })
+}
+
 /// Stages records (see [`write_records`]) into `set`. The parts are serialised in parallel on
 /// the rayon pool while this thread writes each one as soon as it and every part before it are
-/// ready, so writing overlaps serialising; the file is still complete or absent
+/// ready ([`in_order`]), so writing overlaps serialising; the file is still complete or absent
 /// ([`crate::formats::OutputSet`]).
 pub fn stage_records(
     set: &mut crate::formats::OutputSet,
     path: &std::path::Path,
     records: &[BenchRecord],
 ) -> crate::Result<()> {
+    enum Failed {
+        Serialise(serde_json::Error),
+        Write(std::io::Error),
+    }
     let mut failed: Option<serde_json::Error> = None;
     // written parts' buffers are reused (fresh ones of a few MB each would be page-faulted in)
     let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::default();
     let staged = set.stage(path, |w| {
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<u8>)>();
-        let spare = &spare;
-        std::thread::scope(|s| {
-            let producer = s.spawn(move || {
-                records
-                    .par_chunks(PART)
-                    .enumerate()
-                    .try_for_each_with(tx, |tx, (i, chunk)| {
-                        let reused = spare.lock().ok().and_then(|mut s| s.pop());
-                        let mut buf = reused.unwrap_or_else(|| Vec::with_capacity(PART * 512));
-                        for r in chunk {
-                            serde_json::to_writer(&mut buf, r).map_err(Some)?;
-                            buf.push(b'\n');
-                        }
-                        // a closed channel: the writer stopped on an error of its own
-                        tx.send((i, buf)).map_err(|_| None)
-                    })
-            });
-            // parts arrive in any order; each is written once those before it are
-            let mut pending: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
-            let mut next = 0;
-            let mut written = Ok(());
-            for (i, buf) in rx.iter() {
-                pending.insert(i, buf);
-                while let Some(mut buf) = pending.remove(&next) {
-                    written = w.write_all(&buf);
-                    next += 1;
-                    buf.clear();
-                    if let Ok(mut s) = spare.lock() {
-                        s.push(buf);
-                    }
-                    if written.is_err() {
-                        break;
-                    }
-                }
-                if written.is_err() {
-                    break;
-                }
+        let serialise = |_, part: &[BenchRecord]| {
+            let reused = spare.lock().ok().and_then(|mut s| s.pop());
+            let mut buf = reused.unwrap_or_else(|| Vec::with_capacity(PART * 512));
+            for r in part {
+                serde_json::to_writer(&mut buf, r).map_err(Failed::Serialise)?;
+                buf.push(b'\n');
             }
-            drop(rx);
-            match producer.join() {
-                Ok(Err(Some(e))) => failed = Some(e),
-                Ok(_) => {}
-                Err(panic) => std::panic::resume_unwind(panic),
+            Ok(buf)
+        };
+        let write = |mut buf: Vec<u8>| {
+            w.write_all(&buf).map_err(Failed::Write)?;
+            buf.clear();
+            if let Ok(mut s) = spare.lock() {
+                s.push(buf);
             }
-            written?;
-            match failed {
-                Some(_) => Err(std::io::Error::other("cannot serialise")),
-                None => Ok(()),
+            Ok(())
+        };
+        match in_order(records, PART, serialise, write) {
+            Ok(()) => Ok(()),
+            Err(Failed::Write(e)) => Err(e),
+            Err(Failed::Serialise(e)) => {
+                failed = Some(e);
+                Err(std::io::Error::other("cannot serialise"))
             }
-        })
+        }
     });
     if let Some(e) = failed {
         return Err(crate::Error::File {
@@ -720,3 +763,74 @@ pub fn captions_to_inputs(captions: &[String]) -> Vec<InputCaption> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod in_order_tests {
+    use super::in_order;
+
+    #[test]
+    fn chunks_are_taken_in_order_and_errors_stop_the_run() {
+        let items: Vec<u64> = (0..2000).collect();
+        let want: Vec<(usize, u64)> = items
+            .chunks(7)
+            .enumerate()
+            .map(|(i, c)| (i, c.iter().sum()))
+            .collect();
+        let run = || {
+            let mut got = Vec::new();
+            let made = in_order(
+                &items,
+                7,
+                |i, c: &[u64]| {
+                    // early chunks finish late
+                    if i < 4 {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    Ok::<_, String>((i, c.iter().sum::<u64>()))
+                },
+                |r| {
+                    got.push(r);
+                    Ok(())
+                },
+            );
+            assert_eq!(made, Ok(()));
+            got
+        };
+        assert_eq!(run(), want);
+        // on a pool thread (one thread: waiting for the pool there would never end)
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a thread pool");
+        assert_eq!(pool.install(run), want);
+        let made = in_order(
+            &items,
+            7,
+            |i, _| {
+                if i == 100 {
+                    Err(format!("make {i}"))
+                } else {
+                    Ok(i)
+                }
+            },
+            |_| Ok(()),
+        );
+        assert_eq!(made, Err("make 100".to_string()));
+        let mut taken = Vec::new();
+        let made = in_order(
+            &items,
+            7,
+            |i, _| Ok(i),
+            |i| {
+                taken.push(i);
+                if i == 30 {
+                    Err(format!("take {i}"))
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert_eq!(made, Err("take 30".to_string()));
+        assert_eq!(taken, (0..=30).collect::<Vec<_>>());
+    }
+}

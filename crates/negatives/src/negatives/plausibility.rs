@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use crate::concepts::{parse, ItemKind, Parse};
 use crate::error::{Error, Result};
 use crate::lexicon::{AttrId, Entry, FuncRole, FxHashMap, Lexicon, NounId, RelId};
+use crate::pairs::PairMap;
 
 /// An `-ing`, `-ed` or third-person `-s` word that the lexicon does not know or lists as a
 /// relation, as a verb ("running", "parked", "sits", "flying").
@@ -120,77 +121,21 @@ fn dense(m: &FxHashMap<u32, u32>) -> Vec<u32> {
     v
 }
 
-/// Counts keyed by a pair of `u32` ids: open addressing with linear probing over a power-of-two
-/// table at most half full, keyed by the pair packed into a `u64` and placed by Fibonacci
-/// hashing (one multiply; the high bits depend on both ids). Each slot holds its key and count
-/// together, so a lookup usually reads one cache line. Read-only once built; a missing pair
-/// counts 0.
+/// Counts keyed by a pair of `u32` ids ([`PairMap`]: one multiply to place a key, key and count
+/// in one slot). Read-only once built; a missing pair counts 0.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct PairTable {
-    /// `(key, count)`; [`PairTable::EMPTY`] marks a free slot.
-    slots: Vec<(u64, u32)>,
-    /// `64 − log2(slots.len())`.
-    shift: u32,
-}
+pub(crate) struct PairTable(PairMap<u32>);
 
 impl PairTable {
-    /// The key of a free slot: the pair `(u32::MAX, u32::MAX)`, which no table holds (ids are
-    /// indices of lexicon or verb lists).
-    const EMPTY: u64 = u64::MAX;
-
-    #[inline]
-    fn key(a: u32, b: u32) -> u64 {
-        ((a as u64) << 32) | b as u64
-    }
-
-    #[inline]
-    fn home(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
-    }
-
     /// A table of `counts` (pairs with a zero count may be left out: they read as 0).
     pub(crate) fn build(counts: impl ExactSizeIterator<Item = ((u32, u32), u32)>) -> Self {
-        let cap = (counts.len() * 2).max(2).next_power_of_two();
-        let mut t = PairTable {
-            slots: vec![(Self::EMPTY, 0); cap],
-            shift: 64 - cap.trailing_zeros(),
-        };
-        let mask = cap - 1;
-        for ((a, b), c) in counts {
-            let k = Self::key(a, b);
-            assert_ne!(
-                k,
-                Self::EMPTY,
-                "the pair (u32::MAX, u32::MAX) cannot be stored"
-            );
-            let mut i = t.home(k);
-            while t.slots[i].0 != Self::EMPTY && t.slots[i].0 != k {
-                i = (i + 1) & mask;
-            }
-            t.slots[i] = (k, c);
-        }
-        t
+        PairTable(PairMap::build(counts))
     }
 
     /// The count of `(a, b)`, 0 when absent.
     #[inline]
     pub(crate) fn get(&self, a: u32, b: u32) -> u32 {
-        if self.slots.is_empty() {
-            return 0;
-        }
-        let k = Self::key(a, b);
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(k);
-        loop {
-            let (sk, c) = self.slots[i];
-            if sk == k {
-                return c;
-            }
-            if sk == Self::EMPTY {
-                return 0;
-            }
-            i = (i + 1) & mask;
-        }
+        self.0.get(a, b).unwrap_or(0)
     }
 }
 
