@@ -156,64 +156,50 @@ pub(crate) fn dense(
         (Weight::Tensor(_), Some((s, l))) => Products::Gemm(values(cpu(s)?, l, name)?),
         (Weight::Tensor(_), None) => candle_core::bail!("dense: no weight storage"),
     };
-    let mut out: Vec<f32> = Vec::with_capacity(m * n);
     use candle_core::op::{Gelu, UnaryOpT};
     // each activation as its own closure, so that it is inlined into the loop; the formulas of
     // [`activate`]'s candle ops (candle_nn's sigmoid: 1 / (exp(-x) + 1)), with [`exp`] and
     // [`gelu_erf`] for libm's `expf` and `erff`
     let shape = (m, n, k);
-    match act {
-        None => linear_into(&mut out, xv, products, shape, bv, rv, |v| v),
-        Some(HiddenAct::QuickGelu) => linear_into(&mut out, xv, products, shape, bv, rv, |v| {
+    let out = match act {
+        None => linear(xv, products, shape, bv, rv, |v| v),
+        Some(HiddenAct::QuickGelu) => linear(xv, products, shape, bv, rv, |v| {
             v * (exp(-(v * 1.702f32)) + 1.0).recip()
         }),
-        Some(HiddenAct::Gelu) => linear_into(&mut out, xv, products, shape, bv, rv, gelu_erf),
-        Some(HiddenAct::GeluNew | HiddenAct::GeluPytorchTanh) => linear_into(
-            &mut out,
-            xv,
-            products,
-            shape,
-            bv,
-            rv,
-            <Gelu as UnaryOpT>::f32,
-        ),
-    }
+        Some(HiddenAct::Gelu) => linear(xv, products, shape, bv, rv, gelu_erf),
+        Some(HiddenAct::GeluNew | HiddenAct::GeluPytorchTanh) => {
+            linear(xv, products, shape, bv, rv, <Gelu as UnaryOpT>::f32)
+        }
+    };
     drop((xs, ws, bs, rs));
     Tensor::from_vec(out, out_dims, x.device())
 }
 
-/// Where [`linear_into`]'s products come from.
+/// Where [`linear`]'s products come from.
 enum Products<'a> {
     Packed(&'a PackedWeight),
     /// The weight's `(n, k)` values, row-major, for the `gemm` crate.
     Gemm(&'a [f32]),
 }
 
-/// `out ← f(x wᵀ + bias) + residual` into the empty `out` of capacity m × n (`x` m × k).
-fn linear_into(
-    out: &mut Vec<f32>,
+/// `f(x wᵀ + bias) + residual` `(m, n)` for `x` `(m, k)`, row-major.
+fn linear(
     x: &[f32],
     products: Products<'_>,
     (m, n, k): (usize, usize, usize),
     bias: &[f32],
     residual: Option<&[f32]>,
     f: impl Fn(f32) -> f32 + Sync,
-) {
-    assert!(out.is_empty() && out.capacity() >= m * n && x.len() == m * k);
+) -> Vec<f32> {
+    assert_eq!(x.len(), m * k);
     let threads = candle_core::utils::get_num_threads();
     match products {
-        Products::Packed(p) => {
-            // SAFETY: `out` has capacity m × n; `packed::matmul` writes every element (its
-            // contract) and reads none before writing it; the length is set after.
-            let all = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr(), m * n) };
-            packed::matmul(x, p, all, threads, |row, col, o| {
-                let r = residual.map(|r| &r[row * n + col..][..o.len()]);
-                finish_row(o, &bias[col..][..o.len()], r, &f)
-            });
-            // SAFETY: every element was written (above).
-            unsafe { out.set_len(m * n) };
-        }
+        Products::Packed(p) => packed::matmul(x, p, threads, |row, col, o| {
+            let r = residual.map(|r| &r[row * n + col..][..o.len()]);
+            finish_row(o, &bias[col..][..o.len()], r, &f)
+        }),
         Products::Gemm(w) => {
+            let mut out: Vec<f32> = Vec::with_capacity(m * n);
             let parallelism = if threads > 1 {
                 gemm::Parallelism::Rayon(threads)
             } else {
@@ -233,7 +219,8 @@ fn linear_into(
                 );
                 out.set_len(m * n);
             }
-            finish(out, bias, residual, f);
+            finish(&mut out, bias, residual, f);
+            out
         }
     }
 }

@@ -152,27 +152,21 @@ thread_local! {
     static PACKED_X: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
-/// `out (m × n) ← epilogue(x (m × k) · wᵀ)` for row-major `x` and `out`, on `threads` threads
-/// (1: the calling thread only). `out` is written whole (its previous values are never read).
-/// `epilogue(row, col, values)` is called exactly once for every output row segment
-/// `out[row][col .. col + values.len()]`, after its products are final, with those values to
-/// change in place (segments of at most [`NR`] values, every `(row, col)` of the output in one
-/// segment).
-pub fn matmul<E>(x: &[f32], w: &PackedWeight, out: &mut [f32], threads: usize, epilogue: E)
+/// `epilogue(x (m × k) · wᵀ)` `(m, n)` for the row-major `x`, on `threads` threads (1: the
+/// calling thread only), row-major. `epilogue(row, col, values)` is called exactly once for
+/// every output row segment `out[row][col .. col + values.len()]`, after its products are
+/// final, with those values to change in place (segments of at most [`NR`] values starting
+/// at multiples of [`NR`]; every `(row, col)` of the output is in one segment).
+pub fn matmul<E>(x: &[f32], w: &PackedWeight, threads: usize, epilogue: E) -> Vec<f32>
 where
     E: Fn(usize, usize, &mut [f32]) + Sync,
 {
     let (n, k) = (w.n, w.k);
     assert_eq!(x.len() % k, 0, "matmul: {} inputs for width {k}", x.len());
     let m = x.len() / k;
-    assert_eq!(
-        out.len(),
-        m * n,
-        "matmul: output {} for ({m}, {n})",
-        out.len()
-    );
+    let mut out: Vec<f32> = Vec::with_capacity(m * n);
     if m == 0 {
-        return;
+        return out;
     }
     // row blocks of equal size (a multiple of MR, at most MC_MAX rows), as many as a multiple
     // of the threads where there are several, so that no thread waits for another's last one
@@ -188,7 +182,7 @@ where
     };
     let per_chunk = panels.div_ceil(chunks);
     let chunks = panels.div_ceil(per_chunk);
-    let out_at = out.as_mut_ptr() as usize;
+    let out_at = out.spare_capacity_mut().as_mut_ptr() as usize;
     let task = |t: usize| {
         let (b, c) = (t / chunks, t % chunks);
         let r0 = b * mc;
@@ -196,9 +190,9 @@ where
         let p0 = c * per_chunk;
         let p1 = panels.min(p0 + per_chunk);
         PACKED_X.with_borrow_mut(|px| {
-            // SAFETY: task (b, c) writes only output rows r0 .. r0 + rows, columns
-            // p0·NR .. min(p1·NR, n), which no other task writes; `out` (m × n) outlives the
-            // tasks and is not otherwise accessed meanwhile.
+            // SAFETY: `out` has capacity m × n; task (b, c) writes only output rows
+            // r0 .. r0 + rows, columns p0·NR .. min(p1·NR, n), which no other task writes or
+            // reads; `out` outlives the tasks and is not otherwise accessed meanwhile.
             unsafe {
                 block(
                     x,
@@ -217,14 +211,22 @@ where
     } else {
         (0..blocks * chunks).into_par_iter().for_each(task);
     }
+    // SAFETY: the tasks' rows (blocks × mc ≥ m) and columns (chunks × per_chunk ≥ panels)
+    // cover the output, and each task writes every element of its part in its first k block
+    // (k ≥ 1: `PackedWeight::new` refuses k = 0) before reading any.
+    unsafe { out.set_len(m * n) };
+    out
 }
 
 /// One task of [`matmul`]: output rows `r0 .. r0 + rows`, weight panels `p0 .. p1`.
 ///
+/// Every element of its part is written (not read) in the first `k` block, read and written
+/// in the later ones, and given to `epilogue` after the last.
+///
 /// # Safety
 ///
-/// `out` must point to the `m × n` output, and no one else may access the rows × columns this
-/// task writes while it runs.
+/// `out` must point to the `m × n` output (possibly uninitialised), and no one else may
+/// access the rows × columns this task writes while it runs.
 unsafe fn block<E>(
     x: &[f32],
     w: &PackedWeight,
@@ -274,21 +276,24 @@ unsafe fn block<E>(
                 // SAFETY: `c` = out[r0 + r][p·NR]; a full tile (tr = MR rows, cols = NR) lies
                 // inside this task's rows and columns of the m × n output (r + MR ≤ rows,
                 // p·NR + NR ≤ n); edge tiles go through `tile_rows` (MR × NR) instead and
-                // only their tr × cols part is copied. `a` holds MR · kc and `b` kc · NR values.
+                // only their tr × cols part is copied. `a` holds MR · kc and `b` kc · NR values
+                // (64-byte aligned: `Line`s); the CPU has AVX2 and FMA, as `w` exists.
                 unsafe {
                     let c = out.add((r0 + r) * n + p * NR);
                     if tr == MR && cols == NR {
                         kernel(kc, a, b, c, n, first);
                     } else {
                         kernel(kc, a, b, tile_rows.as_mut_ptr().cast(), NR, true);
+                        // (by pointer: in the first block the output is uninitialised)
                         for (ii, t) in tile_rows.iter().enumerate().take(tr) {
-                            let dst = std::slice::from_raw_parts_mut(c.add(ii * n), cols);
-                            for (d, &v) in dst.iter_mut().zip(&t.0) {
-                                *d = if first { v } else { *d + v };
+                            for (jj, &v) in t.0.iter().enumerate().take(cols) {
+                                let d = c.add(ii * n + jj);
+                                d.write(if first { v } else { d.read() + v });
                             }
                         }
                     }
                     if last {
+                        // initialised by now (every k block wrote it)
                         for ii in 0..tr {
                             let dst = std::slice::from_raw_parts_mut(c.add(ii * n), cols);
                             epilogue(r0 + r + ii, p * NR, dst);
@@ -300,32 +305,13 @@ unsafe fn block<E>(
     }
 }
 
-/// `c[i][0..16] (←|+=) Σ_kk a[kk·MR + i] · b[kk·NR ..][..16]` for the MR rows `i`:
-/// overwrite when `overwrite`, else add to what `c` holds.
-///
-/// # Safety
-///
-/// `a` valid for `MR · kc` reads, `b` for `kc · NR` reads and 64-byte aligned, `c` for reads
-/// and writes of 16 values at `c + i · ldc` for every `i < MR`; the CPU has AVX2 and FMA
-/// (every [`PackedWeight`] was built after [`available`] said so).
-#[inline]
-unsafe fn kernel(
-    kc: usize,
-    a: *const f32,
-    b: *const f32,
-    c: *mut f32,
-    ldc: usize,
-    overwrite: bool,
-) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: as this function's contract.
-    unsafe {
-        avx2::kernel(kc, a, b, c, ldc, overwrite)
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    unreachable!(
-        "no PackedWeight is built without AVX2/FMA: {kc} {a:?} {b:?} {c:?} {ldc} {overwrite}"
-    )
+#[cfg(target_arch = "x86_64")]
+use avx2::kernel;
+
+/// Never called: no [`PackedWeight`] is built without AVX2/FMA ([`PackedWeight::new`]).
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn kernel(_: usize, _: *const f32, _: *const f32, _: *mut f32, _: usize, _: bool) {
+    unreachable!("no PackedWeight is built without AVX2/FMA")
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -334,7 +320,15 @@ mod avx2 {
 
     use super::{MR, NR};
 
-    /// See [`super::kernel`].
+    /// `c[i][0..16] (←|+=) Σ_kk a[kk·MR + i] · b[kk·NR ..][..16]` for the MR rows `i`: a
+    /// chain of fused multiply-adds from zero in `kk` order, then stored (`overwrite`) or
+    /// added to what `c` holds.
+    ///
+    /// # Safety
+    ///
+    /// `a` valid for `MR · kc` reads, `b` for `kc · NR` reads and 64-byte aligned, `c` for
+    /// reads and writes of 16 values at `c + i · ldc` for every `i < MR`; the CPU has AVX2 and
+    /// FMA (every [`super::PackedWeight`] was built after [`super::available`] said so).
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn kernel(
         kc: usize,
@@ -431,10 +425,9 @@ mod tests {
             assert_eq!(packed.unpack(), w);
             let (want, scale) = reference(&x, &w, m, n, k);
             for threads in [1, 2, 3] {
-                // NaN where nothing was written; the epilogue adds 1 (once per element)
-                let mut out = vec![f32::NAN; m * n];
+                // the epilogue adds 1 (once per element)
                 let calls = std::sync::atomic::AtomicUsize::new(0);
-                matmul(&x, &packed, &mut out, threads, |row, col, o| {
+                let out = matmul(&x, &packed, threads, |row, col, o| {
                     assert!(row < m && col + o.len() <= n && col % NR == 0 && o.len() <= NR);
                     calls.fetch_add(o.len(), std::sync::atomic::Ordering::Relaxed);
                     o.iter_mut().for_each(|v| *v += 1.0);
@@ -464,14 +457,12 @@ mod tests {
         let (m, n, k) = (487, 50, 777);
         let (x, w) = (values(m * k, 0.2), values(n * k, 0.9));
         let packed = PackedWeight::new(&w, n, k).expect("available");
-        let mut all = vec![0f32; m * n];
-        matmul(&x, &packed, &mut all, 2, |_, _, _| {});
+        let all = matmul(&x, &packed, 2, |_, _, _| {});
         // each row alone (one thread), and column ranges: aligned views and re-packed
         for (from, len) in [(0, n), (16, 34), (3, 20), (48, 2)] {
             let part = packed.rows(from, len).expect("non-empty");
             for i in [0, 1, 100, 241, m - 1] {
-                let mut row = vec![0f32; len];
-                matmul(&x[i * k..][..k], &part, &mut row, 1, |_, _, _| {});
+                let row = matmul(&x[i * k..][..k], &part, 1, |_, _, _| {});
                 assert_eq!(
                     row,
                     all[i * n + from..][..len],
