@@ -353,8 +353,16 @@ impl Clip {
             Towers::Clip(m) => m.dtype(),
             Towers::Siglip(m) => m.dtype(),
         };
+        // the packed AVX2/FMA GEMM (f32 on CPUs that have it) rounds differently from the
+        // `gemm` crate it replaces elsewhere, so its vectors are cached apart (on a GPU with
+        // such a host CPU this only keys apart what could have been shared)
+        let gemm = if dtype == candle_core::DType::F32 && crate::model::packed::available() {
+            ";gemm=packed-avx2"
+        } else {
+            ""
+        };
         format!(
-            "family={};impl=v{version};act={};dtype={dtype:?};pre={}",
+            "family={};impl=v{version};act={};dtype={dtype:?}{gemm};pre={}",
             self.family.name(),
             self.activation
                 .map(|a| format!("{:?}", a.act))

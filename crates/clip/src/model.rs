@@ -11,6 +11,7 @@
 //! `head_dim^-1/2`, and the patch convolution (stride = kernel) is a reshape and one matmul.
 
 mod fused;
+pub mod packed;
 pub mod siglip;
 mod trie;
 mod weights;
@@ -23,7 +24,7 @@ use candle_nn::{LayerNorm, Linear};
 use crate::config::{ClipConfig, HiddenAct, TextConfig, VisionConfig};
 use crate::error::{Error, Result};
 pub(crate) use fused::attention;
-use fused::{dense, trie_attention};
+use fused::{dense, trie_attention, Weight};
 use trie::Trie;
 pub(crate) use weights::{Renamed, Weights};
 use weights::{Scope, WeightFiles};
@@ -338,14 +339,18 @@ fn linear(vb: &Scope, out_dim: usize, in_dim: usize) -> Result<Linear> {
 
 /// A Linear whose bias, optional activation and optional residual are applied by [`dense`]:
 /// `act(x wᵀ + bias) + residual`.
+/// The weight is packed at load where the packed GEMM runs ([`Weight`]).
 pub(crate) struct Dense {
-    weight: Tensor,
+    weight: Weight,
     bias: Tensor,
 }
 
 impl Dense {
-    pub(crate) fn new(weight: Tensor, bias: Tensor) -> Self {
-        Self { weight, bias }
+    pub(crate) fn new(weight: Tensor, bias: Tensor) -> candle_core::Result<Self> {
+        Ok(Self {
+            weight: Weight::new(weight)?,
+            bias,
+        })
     }
 
     /// The `weight` / `bias` pair under `vb`, `(out_dim, in_dim)` and `(out_dim)`.
@@ -353,15 +358,15 @@ impl Dense {
         Ok(Self::new(
             vb.get("weight", &[out_dim, in_dim])?,
             vb.get("bias", &[out_dim])?,
-        ))
+        )?)
     }
 
     /// Output rows `from .. from + len`, as a Dense of their own.
     fn rows(&self, from: usize, len: usize) -> candle_core::Result<Self> {
-        Ok(Self::new(
-            self.weight.narrow(0, from, len)?,
-            self.bias.narrow(0, from, len)?,
-        ))
+        Ok(Self {
+            weight: self.weight.rows(from, len)?,
+            bias: self.bias.narrow(0, from, len)?,
+        })
     }
 
     pub(crate) fn forward(
@@ -452,7 +457,7 @@ impl Attention {
         let weight = Tensor::cat(&[(qw * scale)?, kw, vw], 0)?;
         let bias = Tensor::cat(&[(qb * scale)?, kb, vbias], 0)?;
         Ok(Self {
-            qkv: Dense::new(weight, bias),
+            qkv: Dense::new(weight, bias)?,
             out_proj: Dense::load(&vb.pp("out_proj"), h, h)?,
             heads: g.heads,
         })

@@ -24,6 +24,7 @@ use candle_core::cpu::kernels::VecOps;
 use candle_core::{CpuStorage, DType, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
+use super::packed::{self, PackedWeight};
 use super::trie::ROOT;
 use super::{activate, split_heads};
 use crate::config::HiddenAct;
@@ -33,22 +34,62 @@ fn f32_cpu(t: &Tensor) -> bool {
     t.device().is_cpu() && t.dtype() == DType::F32
 }
 
+/// A Linear's weight `(n, k)` as [`dense`] takes it: packed once for [`packed::matmul`] where
+/// that kernel runs (CPU, f32, x86-64 with AVX2 and FMA), else the tensor (other devices,
+/// dtypes and CPUs: the `gemm` crate through candle's matmul call, or candle's ops).
+pub(crate) enum Weight {
+    Tensor(Tensor),
+    Packed(PackedWeight),
+}
+
+impl Weight {
+    /// `w` packed where [`packed::available`] and `w` is an f32 CPU tensor; else `w` itself.
+    pub(crate) fn new(w: Tensor) -> candle_core::Result<Self> {
+        let (n, k) = w.dims2()?;
+        if f32_cpu(&w) && packed::available() {
+            if let Some(p) = PackedWeight::new(&w.flatten_all()?.to_vec1::<f32>()?, n, k) {
+                return Ok(Self::Packed(p));
+            }
+        }
+        Ok(Self::Tensor(w))
+    }
+
+    /// `(n, k)`.
+    fn dims(&self) -> candle_core::Result<(usize, usize)> {
+        match self {
+            Self::Tensor(w) => w.dims2(),
+            Self::Packed(p) => Ok(p.dims()),
+        }
+    }
+
+    /// Output rows `from .. from + len` of the weight (its outputs `from ..`), on their own.
+    pub(crate) fn rows(&self, from: usize, len: usize) -> candle_core::Result<Self> {
+        match self {
+            Self::Tensor(w) => Ok(Self::Tensor(w.narrow(0, from, len)?)),
+            Self::Packed(p) => match p.rows(from, len) {
+                Some(p) => Ok(Self::Packed(p)),
+                None => candle_core::bail!("dense: rows {from}+{len} of {:?}", p.dims()),
+            },
+        }
+    }
+}
+
 /// `act(x wᵀ + bias) + residual` (a Linear with its epilogue) for `x` `(…, k)`, `weight`
 /// `(n, k)`, `bias` `(n)` and `residual` shaped as the output `(…, n)`.
 ///
-/// On the CPU in f32 this is one output buffer written twice: the matmul by the same `gemm`
-/// call candle's makes (so the products are bit-identical), into a buffer that is never
-/// zero-filled (candle's matmul fills its output with zeros first, one serial pass on the
-/// calling thread while the pool waits), then bias, activation and residual in place in one
-/// parallel pass over the rows. Elsewhere the candle ops it replaces.
+/// On the CPU in f32 this is one output buffer, never zero-filled: with a packed weight,
+/// [`packed::matmul`] with bias, activation and residual applied to each output tile as soon as
+/// its products are final; with a weight tensor, the same `gemm` call candle's matmul makes
+/// (so the products are bit-identical to candle's), then bias, activation and residual in
+/// place in one parallel pass over the rows. Elsewhere the candle ops it replaces.
 pub(crate) fn dense(
     x: &Tensor,
-    weight: &Tensor,
+    weight: &Weight,
     bias: &Tensor,
     act: Option<HiddenAct>,
     residual: Option<&Tensor>,
 ) -> candle_core::Result<Tensor> {
-    let (n, k) = weight.dims2()?;
+    let (n, k) = weight.dims()?;
     let out_dims: Vec<usize> = match x.dims() {
         [lead @ .., last] if *last == k && k > 0 => lead.iter().copied().chain([n]).collect(),
         other => candle_core::bail!("dense: input {other:?} for weight ({n}, {k})"),
@@ -60,11 +101,25 @@ pub(crate) fn dense(
             residual.map(Tensor::dims)
         )
     }
-    let fused = [Some(x), Some(weight), Some(bias), residual]
+    let cpu_f32 = [Some(x), Some(bias), residual]
         .into_iter()
         .flatten()
-        .all(|t| f32_cpu(t) && t.is_contiguous());
+        .all(f32_cpu);
+    let fused = match weight {
+        Weight::Packed(_) => cpu_f32,
+        Weight::Tensor(w) => {
+            cpu_f32
+                && [Some(x), Some(w), Some(bias), residual]
+                    .into_iter()
+                    .flatten()
+                    .all(|t| f32_cpu(t) && t.is_contiguous())
+        }
+    };
     if !fused {
+        let weight = match weight {
+            Weight::Tensor(w) => w.clone(),
+            Weight::Packed(p) => Tensor::from_vec(p.unpack(), (n, k), x.device())?,
+        };
         let w = match x.rank() {
             1 | 2 => weight.t()?,
             r => weight.broadcast_left(&x.dims()[..r - 2])?.t()?,
@@ -78,55 +133,96 @@ pub(crate) fn dense(
             Some(r) => r + y,
         };
     }
+    // a packed weight takes any layout of the others: made contiguous (a no-op when they are)
+    let (x, bias) = (x.contiguous()?, bias.contiguous()?);
+    let residual = residual.map(Tensor::contiguous).transpose()?;
     let m = x.elem_count() / k;
     let (xs, xl) = x.storage_and_layout();
-    let (ws, wl) = weight.storage_and_layout();
     let (bs, bl) = bias.storage_and_layout();
-    let rs = residual.map(Tensor::storage_and_layout);
+    let rs = residual.as_ref().map(Tensor::storage_and_layout);
     let name = "dense";
     let xv = values(cpu(&xs)?, xl, name)?;
-    let wv = values(cpu(&ws)?, wl, name)?;
     let bv = values(cpu(&bs)?, bl, name)?;
     let rv = match &rs {
         Some((s, l)) => Some(values(cpu(s)?, l, name)?),
         None => None,
     };
-    let mut out: Vec<f32> = Vec::with_capacity(m * n);
-    let threads = candle_core::utils::get_num_threads();
-    let parallelism = if threads > 1 {
-        gemm::Parallelism::Rayon(threads)
-    } else {
-        gemm::Parallelism::None
+    let ws = match weight {
+        Weight::Tensor(w) => Some(w.storage_and_layout()),
+        Weight::Packed(_) => None,
     };
-    // SAFETY: `xv` is m × k and `wv` n × k, both row-major and contiguous (checked above), so
-    // wᵀ is k × n with row stride 1 and column stride k; `out` has capacity m × n, is written
-    // whole by gemm (`read_dst` false, k > 0) before its length is set, and overlaps nothing.
-    unsafe {
-        matmul(
-            (m, n, k),
-            (out.as_mut_ptr(), n),
-            (xv.as_ptr(), k),
-            (wv.as_ptr(), 1, k),
-            parallelism,
-        );
-        out.set_len(m * n);
-    }
+    let products = match (weight, &ws) {
+        (Weight::Packed(p), _) => Products::Packed(p),
+        (Weight::Tensor(_), Some((s, l))) => Products::Gemm(values(cpu(s)?, l, name)?),
+        (Weight::Tensor(_), None) => candle_core::bail!("dense: no weight storage"),
+    };
     use candle_core::op::{Gelu, UnaryOpT};
     // each activation as its own closure, so that it is inlined into the loop; the formulas of
     // [`activate`]'s candle ops (candle_nn's sigmoid: 1 / (exp(-x) + 1)), with [`exp`] and
     // [`gelu_erf`] for libm's `expf` and `erff`
-    match act {
-        None => finish(&mut out, bv, rv, |v| v),
-        Some(HiddenAct::QuickGelu) => finish(&mut out, bv, rv, |v| {
+    let shape = (m, n, k);
+    let out = match act {
+        None => linear(xv, products, shape, bv, rv, |v| v),
+        Some(HiddenAct::QuickGelu) => linear(xv, products, shape, bv, rv, |v| {
             v * (exp(-(v * 1.702f32)) + 1.0).recip()
         }),
-        Some(HiddenAct::Gelu) => finish(&mut out, bv, rv, gelu_erf),
+        Some(HiddenAct::Gelu) => linear(xv, products, shape, bv, rv, gelu_erf),
         Some(HiddenAct::GeluNew | HiddenAct::GeluPytorchTanh) => {
-            finish(&mut out, bv, rv, <Gelu as UnaryOpT>::f32)
+            linear(xv, products, shape, bv, rv, <Gelu as UnaryOpT>::f32)
         }
-    }
+    };
     drop((xs, ws, bs, rs));
     Tensor::from_vec(out, out_dims, x.device())
+}
+
+/// Where [`linear`]'s products come from.
+enum Products<'a> {
+    Packed(&'a PackedWeight),
+    /// The weight's `(n, k)` values, row-major, for the `gemm` crate.
+    Gemm(&'a [f32]),
+}
+
+/// `f(x wᵀ + bias) + residual` `(m, n)` for `x` `(m, k)`, row-major.
+fn linear(
+    x: &[f32],
+    products: Products<'_>,
+    (m, n, k): (usize, usize, usize),
+    bias: &[f32],
+    residual: Option<&[f32]>,
+    f: impl Fn(f32) -> f32 + Sync,
+) -> Vec<f32> {
+    assert_eq!(x.len(), m * k);
+    let threads = candle_core::utils::get_num_threads();
+    match products {
+        Products::Packed(p) => packed::matmul(x, p, threads, |row, col, o| {
+            let r = residual.map(|r| &r[row * n + col..][..o.len()]);
+            finish_row(o, &bias[col..][..o.len()], r, &f)
+        }),
+        Products::Gemm(w) => {
+            let mut out: Vec<f32> = Vec::with_capacity(m * n);
+            let parallelism = if threads > 1 {
+                gemm::Parallelism::Rayon(threads)
+            } else {
+                gemm::Parallelism::None
+            };
+            // SAFETY: `x` is m × k and `w` n × k, both row-major and contiguous, so wᵀ is
+            // k × n with row stride 1 and column stride k; `out` has capacity m × n, is
+            // written whole by gemm (`read_dst` false, k > 0) before its length is set, and
+            // overlaps nothing.
+            unsafe {
+                matmul(
+                    (m, n, k),
+                    (out.as_mut_ptr(), n),
+                    (x.as_ptr(), k),
+                    (w.as_ptr(), 1, k),
+                    parallelism,
+                );
+                out.set_len(m * n);
+            }
+            finish(&mut out, bias, residual, f);
+            out
+        }
+    }
 }
 
 /// The CPU storage of a tensor.
@@ -148,16 +244,22 @@ fn values<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> candle_core::Result<
 /// `y ← f(y + bias) + residual` row by row, in parallel.
 fn finish(y: &mut [f32], bias: &[f32], residual: Option<&[f32]>, f: impl Fn(f32) -> f32 + Sync) {
     let n = bias.len();
-    y.par_chunks_mut(n).enumerate().for_each(|(row, o)| {
-        for (o, &bj) in o.iter_mut().zip(bias) {
-            *o = f(*o + bj);
+    y.par_chunks_mut(n)
+        .enumerate()
+        .for_each(|(row, o)| finish_row(o, bias, residual.map(|r| &r[row * n..][..n]), &f));
+}
+
+/// `o ← f(o + bias) + residual` for one row (or row segment) of a Linear's output.
+#[inline(always)]
+fn finish_row(o: &mut [f32], bias: &[f32], residual: Option<&[f32]>, f: impl Fn(f32) -> f32) {
+    for (o, &bj) in o.iter_mut().zip(bias) {
+        *o = f(*o + bj);
+    }
+    if let Some(r) = residual {
+        for (o, &rv) in o.iter_mut().zip(r) {
+            *o = rv + *o;
         }
-        if let Some(r) = residual {
-            for (o, &rv) in o.iter_mut().zip(&r[row * n..(row + 1) * n]) {
-                *o = rv + *o;
-            }
-        }
-    });
+    }
 }
 
 /// Multi-head attention `softmax(q kᵀ + mask) v` of pre-scaled queries `q` `(b, sq, heads · d)`
@@ -576,14 +678,22 @@ mod tests {
         let w = seq(&[4, 5], 0.3)?;
         let bias = seq(&[4], 0.7)?;
         let linear = candle_nn::Linear::new(w.clone(), None);
+        let tensor = Weight::Tensor(w.clone());
+        let packed = Weight::new(w.clone())?;
+        assert_eq!(
+            matches!(packed, Weight::Packed(_)),
+            packed::available(),
+            "packed wherever the kernel runs"
+        );
         for shape in [&[2usize, 3, 5][..], &[7, 5]] {
             let x = seq(shape, 0.1)?;
             let mut out: Vec<usize> = shape.to_vec();
             *out.last_mut().unwrap() = 4;
             let r = seq(&out, 1.9)?;
-            // the products bit-equal to candle's matmul (the same gemm call); bit-equal without an
-            // activation and with the tanh GELU (candle's own scalar function); QuickGELU and
-            // exact GELU use [`exp`] / [`gelu_erf`] for libm's: within 1e-6
+            // with the weight tensor, the products bit-equal to candle's matmul (the same gemm
+            // call): bit-equal without an activation and with the tanh GELU (candle's own
+            // scalar function); QuickGELU and exact GELU use [`exp`] / [`gelu_erf`] for libm's:
+            // within 1e-6. The packed GEMM sums in another order: within 1e-6 (|products| ≤ 10)
             for (act, tolerance) in [
                 (None, 0.0),
                 (Some(HiddenAct::QuickGelu), 1e-6),
@@ -596,37 +706,42 @@ mod tests {
                     plain = activate(a, &plain)?;
                 }
                 let with_r = (&r + &plain)?;
-                for (fused, plain) in [
-                    (dense(&x, &w, &bias, act, None)?, plain),
-                    (dense(&x, &w, &bias, act, Some(&r))?, with_r),
-                ] {
-                    assert_eq!(fused.dims(), plain.dims());
-                    let (f, p) = (
-                        fused.flatten_all()?.to_vec1::<f32>()?,
-                        plain.flatten_all()?.to_vec1::<f32>()?,
-                    );
-                    let worst = f
-                        .iter()
-                        .zip(&p)
-                        .map(|(a, b)| (a - b).abs())
-                        .fold(0f32, f32::max);
-                    assert!(worst <= tolerance, "{shape:?} {act:?}: max |Δ| {worst}");
+                for (weight, tolerance) in [(&tensor, tolerance), (&packed, 1e-6)] {
+                    for (fused, plain) in [
+                        (dense(&x, weight, &bias, act, None)?, &plain),
+                        (dense(&x, weight, &bias, act, Some(&r))?, &with_r),
+                    ] {
+                        assert_eq!(fused.dims(), plain.dims());
+                        let (f, p) = (
+                            fused.flatten_all()?.to_vec1::<f32>()?,
+                            plain.flatten_all()?.to_vec1::<f32>()?,
+                        );
+                        let worst = f
+                            .iter()
+                            .zip(&p)
+                            .map(|(a, b)| (a - b).abs())
+                            .fold(0f32, f32::max);
+                        assert!(worst <= tolerance, "{shape:?} {act:?}: max |Δ| {worst}");
+                    }
                 }
             }
         }
-        // a non-contiguous input takes the candle ops (whose strided matmul rounds differently)
+        // a non-contiguous input takes the candle ops with a weight tensor (whose strided
+        // matmul rounds differently), and is made contiguous for a packed one
         let xt = seq(&[5, 7], 0.1)?.t()?;
-        let d = (dense(&xt, &w, &bias, None, None)?
-            - dense(&xt.contiguous()?, &w, &bias, None, None)?)?
-        .abs()?
-        .flatten_all()?
-        .max(0)?
-        .to_scalar::<f32>()?;
-        assert!(d < 1e-6, "strided input: max |Δ| {d}");
-        let x = seq(&[2, 3, 5], 0.1)?;
-        assert!(dense(&x, &w, &bias.narrow(0, 0, 3)?, None, None).is_err());
-        assert!(dense(&x, &w, &bias, None, Some(&seq(&[2, 3, 3], 0.0)?)).is_err());
-        assert!(dense(&seq(&[2, 4], 0.0)?, &w, &bias, None, None).is_err());
+        for weight in [&tensor, &packed] {
+            let d = (dense(&xt, weight, &bias, None, None)?
+                - dense(&xt.contiguous()?, weight, &bias, None, None)?)?
+            .abs()?
+            .flatten_all()?
+            .max(0)?
+            .to_scalar::<f32>()?;
+            assert!(d < 1e-6, "strided input: max |Δ| {d}");
+            let x = seq(&[2, 3, 5], 0.1)?;
+            assert!(dense(&x, weight, &bias.narrow(0, 0, 3)?, None, None).is_err());
+            assert!(dense(&x, weight, &bias, None, Some(&seq(&[2, 3, 3], 0.0)?)).is_err());
+            assert!(dense(&seq(&[2, 4], 0.0)?, weight, &bias, None, None).is_err());
+        }
         Ok(())
     }
 
