@@ -7,6 +7,7 @@
 //! `name batch seq in out candle_gflops packed_gflops candle_cpu_gflops packed_cpu_gflops`
 //! (best of REPEATS after a warm-up; the `_cpu` rates divide by the process's CPU time instead
 //! of wall time: GFLOP per CPU-second, what a loaded machine can still compare).
+#![allow(clippy::print_stdout)] // a benchmark that prints its table
 
 use std::time::Instant;
 

@@ -134,7 +134,7 @@ impl PackedWeight {
         if len == 0 {
             return None;
         }
-        if from % NR == 0 {
+        if from.is_multiple_of(NR) {
             return Some(Self {
                 n: len,
                 k: self.k,
