@@ -418,16 +418,22 @@ fn group(
     )
 }
 
+/// The indices of each operator's rows (in row order), by operator name.
+pub(crate) fn rows_by_op(records: &[BenchRecord]) -> BTreeMap<&str, Vec<usize>> {
+    let mut by_op: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, r) in records.iter().enumerate() {
+        by_op.entry(r.op.as_str()).or_default().push(i);
+    }
+    by_op
+}
+
 /// Which rows the adversarial filter keeps (see the module docs): per operator, while some
 /// detector's accuracy on the kept rows is above 50% and fewer than `1 − min_keep` of the
 /// operator's rows are dropped, the kept row with the largest margin under the detector of
 /// highest accuracy (the first of equals) is dropped (ties by row order). With one detector:
 /// its rows in falling order of margin until it is at chance.
 pub fn adversarial_keep(records: &[BenchRecord], detectors: &[&[f64]], min_keep: f64) -> Vec<bool> {
-    let mut by_op: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, r) in records.iter().enumerate() {
-        by_op.entry(r.op.as_str()).or_default().push(i);
-    }
+    let by_op = rows_by_op(records);
     let mut keep = vec![true; records.len()];
     for idx in by_op.values() {
         let n = idx.len();

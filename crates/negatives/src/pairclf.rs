@@ -23,8 +23,6 @@
 //!
 //! Deterministic: fixed folds, fixed coordinate order, f64 arithmetic in a fixed order.
 
-use std::collections::BTreeMap;
-
 use rayon::prelude::*;
 
 use crate::bench::BenchRecord;
@@ -201,12 +199,8 @@ fn fit(rows: &[Vec<(u32, f64)>], n_features: usize) -> Vec<f64> {
 /// on the other folds (positive: the detector spots the negative; 0 where no model was fitted,
 /// and for `add_*` operators).
 pub fn pair_margins(records: &[BenchRecord]) -> Vec<f64> {
-    let mut by_op: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, r) in records.iter().enumerate() {
-        if !r.op.as_str().starts_with("add_") {
-            by_op.entry(r.op.as_str()).or_default().push(i);
-        }
-    }
+    let mut by_op = crate::audit::rows_by_op(records);
+    by_op.retain(|op, _| !op.starts_with("add_"));
     // every text's n-grams once, as ids of one vocabulary (serial: the ids follow row order)
     let mut vocab = FxHashMap::default();
     let mut buf = String::new();
