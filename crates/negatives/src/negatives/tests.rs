@@ -76,11 +76,7 @@ fn replace_rel_uses_meaning_changing_opposites() {
     );
     assert_eq!(
         all(Op::ReplaceRel, "A cat in front of a car"),
-        vec![
-            "A cat behind a car",
-            "A cat next to a car",
-            "A cat beside a car"
-        ]
+        vec!["A cat behind a car"]
     );
     assert_eq!(
         all(Op::ReplaceRel, "a man to the left of a woman"),
@@ -1102,6 +1098,11 @@ const ROUND6: &[&str] = &[
     "A little girl eating a banana in a kitchen.",
     "A white plate with a sandwich on a table.",
     "A giraffe standing next to a tree in a zoo.",
+    // round 8: its rules leave fewer candidates on the captions above; these keep the test's
+    // pool of candidates below their caption at ten or more
+    "A dog sitting in a car next to a man.",
+    "A woman holding a cup of coffee at a table.",
+    "A boy with a kite on a beach.",
 ];
 
 /// Rows of `generate_with` for `captions` with the built-in model.
@@ -1399,4 +1400,267 @@ fn round7_adjectives_with_clear_opposites() {
         let out = all(Op::ReplaceAtt, caption);
         assert!(out.contains(&negative.to_string()), "{caption}: {out:?}");
     }
+}
+
+// Round 8: the failures of round 7's independent read (`handread/labels-round7-independent-*.tsv`),
+// each from the real held-out caption it was found on, as a general rule.
+
+#[test]
+fn round8_add_att_never_adds_what_a_noun_is_by_default() {
+    never(
+        true,
+        &[
+            (
+                Op::AddAtt,
+                "A herd of sheep standing next to each other on dirt ground.",
+                "white sheep",
+            ),
+            (
+                Op::AddAtt,
+                "There are people standing in the snow on skis.",
+                "white snow",
+            ),
+            (
+                Op::AddAtt,
+                "A person on a skate board is doing a trick.",
+                "young person",
+            ),
+            (
+                Op::AddAtt,
+                "a person jumping a snow board in the air",
+                "young person",
+            ),
+            (
+                Op::AddAtt,
+                "A child with a very cute teddy bear on its back",
+                "small child",
+            ),
+            (
+                Op::AddAtt,
+                "a number of giraffes near one another",
+                "tall giraffes",
+            ),
+            (
+                Op::AddAtt,
+                "a tall clock tower with trees all around",
+                "green trees",
+            ),
+            (
+                Op::AddAtt,
+                "Pair of elephants interacting in urban like setting.",
+                "large elephants",
+            ),
+            // a bare noun after "of" is a mass use: no size
+            (
+                Op::AddAtt,
+                "A piece of cake on a white plate with one bite taken.",
+                "small cake",
+            ),
+        ],
+    );
+    // other attributes of the same nouns are still added
+    for (caption, want) in [
+        (
+            "A herd of sheep standing next to each other on dirt ground.",
+            "sheep",
+        ),
+        ("a number of giraffes near one another", "giraffes"),
+    ] {
+        let out = builtin_all(Op::AddAtt, caption);
+        assert!(out.iter().any(|o| o.contains(want)), "{caption}: {out:?}");
+    }
+}
+
+#[test]
+fn round8_sex_attributes_agree_with_gendered_pronouns() {
+    never(
+        true,
+        &[
+            (
+                Op::AddAtt,
+                "A tennis player is in mid air with his racquet.",
+                "female",
+            ),
+            (
+                Op::AddAtt,
+                "A baseball player holds his glove in the air, waiting to catch a ball.",
+                "male",
+            ),
+            (
+                Op::ReplaceAtt,
+                "A female tennis player lifting up her skirt",
+                "male tennis",
+            ),
+        ],
+    );
+    // without a pronoun the sex attribute is still replaced
+    assert!(
+        builtin_all(Op::ReplaceAtt, "A female tennis player on a court.")
+            .iter()
+            .any(|o| o.contains("male tennis player") && !o.contains("female"))
+    );
+}
+
+#[test]
+fn round8_replace_rel_leaves_fixed_phrases_verb_complements_and_compatible_relations() {
+    never(
+        true,
+        &[
+            // "at" after a verb or its object: the verb's target or the place of an activity
+            (
+                Op::ReplaceRel,
+                "A cat looks up at the stove and is reflected in the oven's glass.",
+                "from the stove",
+            ),
+            (
+                Op::ReplaceRel,
+                "A woman in a very short skirt swinging a tennis racquet at a ball.",
+                "from a ball",
+            ),
+            (
+                Op::ReplaceRel,
+                "Two men, one holding a baby, enjoy some wine at a wine bar.",
+                "from a wine bar",
+            ),
+            // "next to" and "in front of" are mostly both true
+            (
+                Op::ReplaceRel,
+                "Two brown ponies in grassy field next to a fence.",
+                "in front of a fence",
+            ),
+            (
+                Op::ReplaceRel,
+                "a kid leaning on a table next to a plate with some food on it",
+                "in front of a plate",
+            ),
+            // a bare singular noun: a fixed phrase
+            (
+                Op::ReplaceRel,
+                "Men on horse back riding on the beach",
+                "to horse back",
+            ),
+            (
+                Op::ReplaceRel,
+                "A woman lies in bed reading a book, and petting a cat.",
+                "to bed",
+            ),
+            // "on" the board a riding verb rides; the support of "growing"
+            (
+                Op::ReplaceRel,
+                "A man on a surfboard surfing a wave in the ocean.",
+                "near a surfboard",
+            ),
+            (
+                Op::ReplaceRel,
+                "A collection of apples growing on a tree.",
+                "to a tree",
+            ),
+        ],
+    );
+    // "at" right after its subject is still a place
+    assert!(!builtin_all(Op::ReplaceRel, "A man at a table with a laptop.").is_empty());
+}
+
+#[test]
+fn round8_added_and_replaced_objects_belong_in_the_scene() {
+    never(
+        true,
+        &[
+            (
+                Op::AddObj,
+                "Two trains are parked on the train tracks",
+                "and a car are",
+            ),
+            (
+                Op::AddObj,
+                "A large long train on a steel track.",
+                "and a car on",
+            ),
+            (
+                Op::AddObj,
+                "there is a bus coming up the street next to a car",
+                "and a train",
+            ),
+            (
+                Op::AddObj,
+                "a blue boat is sitting in the water",
+                "and a train",
+            ),
+            (
+                Op::AddObj,
+                "A bus traveling on a street during the day.",
+                "and a train",
+            ),
+            // a possessed first noun is not the subject
+            (
+                Op::AddObj,
+                "A hitter that just swung his bat in a baseball game.",
+                "bat and a",
+            ),
+            (
+                Op::ReplaceObj,
+                "A large white airplane parked upon a runway",
+                "mountain",
+            ),
+        ],
+    );
+    // objects that do belong are still added and replaced
+    assert!(!builtin_all(Op::AddObj, "A bus traveling on a street during the day.").is_empty());
+    assert!(!builtin_all(
+        Op::ReplaceObj,
+        "A large white airplane parked upon a runway"
+    )
+    .is_empty());
+}
+
+#[test]
+fn round8_swap_obj_needs_something_that_tells_the_two_apart() {
+    never(
+        true,
+        &[
+            // both are white by default; "next to" is symmetric
+            (
+                Op::SwapObj,
+                "A white toilet sitting in a bathroom next to a sink.",
+                "white sink",
+            ),
+            // no relation between them, no attribute, only a place
+            (
+                Op::SwapObj,
+                "a sheep in a field with a dog and people watching",
+                "a dog in a field",
+            ),
+            // a noun named twice
+            (
+                Op::SwapObj,
+                "A toilet, mirror and sink in a toilet",
+                "in a sink",
+            ),
+        ],
+    );
+    // roles and attributes that differ still allow the swap
+    assert!(all(Op::SwapObj, "A small dog next to a large horse.")
+        .contains(&"A small horse next to a large dog.".to_string()));
+    assert!(all(Op::SwapObj, "A girl pushing a boy on a swing.")
+        .contains(&"A boy pushing a girl on a swing.".to_string()));
+}
+
+#[test]
+fn round8_edits_of_all_capital_captions_are_in_capitals() {
+    let out = builtin_all(Op::AddObj, "A MAN IS PLAYING TENNIS ON THE TENNIS COURT");
+    assert!(!out.is_empty());
+    for o in &out {
+        assert!(!o.chars().any(char::is_lowercase), "{o}");
+    }
+    for op in [Op::AddAtt, Op::ReplaceObj, Op::ReplaceRel] {
+        let out = all(op, "AN APPLE ON A TABLE");
+        assert!(!out.is_empty(), "{op:?}");
+        for o in &out {
+            assert!(!o.chars().any(char::is_lowercase), "{o}");
+        }
+    }
+    // mixed case keeps the first letter's case only
+    assert!(all(Op::AddAtt, "An apple on a table.")
+        .iter()
+        .all(|o| o.chars().skip(1).any(char::is_lowercase)));
 }
