@@ -1257,20 +1257,26 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
     {
         return None;
     }
+    // round 8: a second verb joined by "and" would stay singular ("a cat and a dog lie on a bed
+    // and relaxes")
+    let singular_verb = |i: usize| {
+        p.items[i].kind == ItemKind::Func(FuncRole::BeSg)
+            || (p.items[i].kind == ItemKind::Other
+                && third_person(&p.tokens[p.items[i].tok_start].lower))
+    };
+    if singular
+        && (o.item + 2..p.items.len())
+            .any(|i| p.items[i - 1].kind == ItemKind::Func(FuncRole::And) && singular_verb(i))
+    {
+        return None;
+    }
     let next = p.items.get(o.item + 1);
     let verb = match next.map(|i| (i.kind, p.tokens[i.tok_start].lower.as_str())) {
         Some((ItemKind::Func(FuncRole::BeSg), _)) if singular => Some(o.item + 1),
         Some((ItemKind::Other, w)) if singular && third_person(w) => Some(o.item + 1),
         // "a bus in China is parked", "a boy in a jersey holds": a later verb would not agree
         // with "a bus and a car"
-        _ if singular
-            && p.items[o.item + 1..].iter().any(|i| {
-                i.kind == ItemKind::Func(FuncRole::BeSg)
-                    || (i.kind == ItemKind::Other && third_person(&p.tokens[i.tok_start].lower))
-            }) =>
-        {
-            return None
-        }
+        _ if singular && (o.item + 1..p.items.len()).any(singular_verb) => return None,
         _ => None,
     };
     Some(AddSite {

@@ -1597,6 +1597,12 @@ fn round8_added_and_replaced_objects_belong_in_the_scene() {
                 "A hitter that just swung his bat in a baseball game.",
                 "bat and a",
             ),
+            // (the author's round-8 read) a second verb joined by "and" would stay singular
+            (
+                Op::AddObj,
+                "A black and white cat lies on a bed and relaxes",
+                "lie on a bed",
+            ),
             (
                 Op::ReplaceObj,
                 "A large white airplane parked upon a runway",
