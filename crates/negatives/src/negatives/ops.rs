@@ -191,6 +191,15 @@ const MIN_DEFAULT: u32 = 2;
 /// it does not change what the caption says (round 7's independent read: 8 of add_att's 13
 /// invalid rows), and two objects whose only attributes are their defaults are not told apart by
 /// them.
+/// Made things (their colour, size, material vary from one to the next) and people's age: the
+/// corpus's favourite value there is what captioners mention, not what the noun implies, so
+/// adding it is a real change ("a wooden table", "a large building", "a young man" were valid in
+/// round 7's independent read). add_att does not treat their defaults as given.
+fn varies_freely(lex: &Lexicon, a: AttrId, n: NounId) -> bool {
+    MADE.contains(&lex.nouns[n as usize].category.as_str())
+        || lex.attrs[a as usize].category == "age"
+}
+
 /// The answer for every attribute of noun `n`, in id order.
 fn defaults(lex: &Lexicon, pl: &Plausibility, n: NounId) -> Vec<bool> {
     let counts: Vec<u32> = (0..lex.attrs.len() as AttrId)
@@ -1403,7 +1412,7 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                 || (mass && pre.shapeless[ai as usize])
                 // round 8: the noun's default ("white snow") changes nothing; a sex word may
                 // contradict a pronoun ("a female tennis player ... his racquet") or repeat it
-                || pre.default(ai, o.noun)
+                || (pre.default(ai, o.noun) && !varies_freely(lex, ai, o.noun))
                 || (gendered && sexed(lex, ai)))
             {
                 out.push(Cand::AddAtt { obj: oi, attr: ai });

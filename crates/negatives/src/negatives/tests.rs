@@ -1422,16 +1422,6 @@ fn round8_add_att_never_adds_what_a_noun_is_by_default() {
             ),
             (
                 Op::AddAtt,
-                "A person on a skate board is doing a trick.",
-                "young person",
-            ),
-            (
-                Op::AddAtt,
-                "a person jumping a snow board in the air",
-                "young person",
-            ),
-            (
-                Op::AddAtt,
                 "A child with a very cute teddy bear on its back",
                 "small child",
             ),
@@ -1458,6 +1448,22 @@ fn round8_add_att_never_adds_what_a_noun_is_by_default() {
             ),
         ],
     );
+    // made things and people's age vary freely: their favourite value is still added (valid in
+    // round 7's independent read)
+    for (caption, want) in [
+        ("A man is holding a baseball bat.", "young man"),
+        (
+            "Laptop computer with wireless keyboard and mouse on a table.",
+            "wooden table",
+        ),
+        ("A building with a clock coming out of it", "large building"),
+    ] {
+        let out = builtin_all(Op::AddAtt, caption);
+        assert!(
+            out.iter().any(|o| o.to_lowercase().contains(want)),
+            "{caption}: {out:?}"
+        );
+    }
     // other attributes of the same nouns are still added
     for (caption, want) in [
         (
