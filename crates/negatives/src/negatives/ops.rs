@@ -183,14 +183,6 @@ fn attr_fits(lex: &Lexicon, pl: &Plausibility, a: AttrId, n: NounId) -> bool {
 /// How often an attribute's sense must have described a noun to count as its default.
 const MIN_DEFAULT: u32 = 2;
 
-/// Whether each attribute is what noun `n` is by default along `a`'s dimension (round 8): the
-/// corpus describes `n` with `a`'s sense at least [`MIN_DEFAULT`] times and more often than with
-/// every other attribute of `a`'s category together ("white snow" 2 of 2 colours, "white sheep"
-/// 8 of 11, "tall giraffes", "young person" 19 of 25 ages, "small child" 30 of 30 sizes, "green
-/// trees"). Adding
-/// it does not change what the caption says (round 7's independent read: 8 of add_att's 13
-/// invalid rows), and two objects whose only attributes are their defaults are not told apart by
-/// them.
 /// Made things (their colour, size, material vary from one to the next) and people's age: the
 /// corpus's favourite value there is what captioners mention, not what the noun implies, so
 /// adding it is a real change ("a wooden table", "a large building", "a young man" were valid in
@@ -200,7 +192,13 @@ fn varies_freely(lex: &Lexicon, a: AttrId, n: NounId) -> bool {
         || lex.attrs[a as usize].category == "age"
 }
 
-/// The answer for every attribute of noun `n`, in id order.
+/// Whether each attribute `a` is what noun `n` is by default along its dimension (round 8): the
+/// corpus describes `n` with `a`'s sense at least [`MIN_DEFAULT`] times and more often than with
+/// every other attribute of `a`'s category together ("white snow" 2 of 2 colours, "white sheep"
+/// 8 of 11, "tall giraffes", "young person" 19 of 25 ages, "small child" 30 of 30 sizes, "green
+/// trees"). Adding it does not change what the caption says (round 7's independent read: 12 of
+/// add_att's 17 invalid rows), and two objects whose only attributes are their defaults are not
+/// told apart by them. The answer for every attribute of noun `n`, in id order.
 fn defaults(lex: &Lexicon, pl: &Plausibility, n: NounId) -> Vec<bool> {
     let counts: Vec<u32> = (0..lex.attrs.len() as AttrId)
         .map(|a| pl.an(a, n))
