@@ -719,7 +719,7 @@ pub fn stage_records(
             let reused = spare.lock().ok().and_then(|mut s| s.pop());
             let mut buf = reused.unwrap_or_else(|| Vec::with_capacity(PART * 512));
             for r in part {
-                serde_json::to_writer(&mut buf, r).map_err(Failed::Serialise)?;
+                r.write_json(&mut buf).map_err(Failed::Serialise)?;
                 buf.push(b'\n');
             }
             Ok(buf)
