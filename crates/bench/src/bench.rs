@@ -326,14 +326,10 @@ impl BenchRecord {
     pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         out.extend_from_slice(b"{\"schema_version\":");
         json_uint(out, self.schema_version);
-        field(out, "id");
-        json_str(out, &self.id)?;
-        field(out, "caption");
-        json_str(out, &self.caption)?;
-        field(out, "negative");
-        json_str(out, &self.negative)?;
-        field(out, "op");
-        json_str(out, self.op.as_str())?;
+        str_field(out, "id", &self.id)?;
+        str_field(out, "caption", &self.caption)?;
+        str_field(out, "negative", &self.negative)?;
+        str_field(out, "op", self.op.as_str())?;
         field(out, "depth");
         json_uint(out, u64::from(self.depth));
         field(out, "edits");
@@ -346,12 +342,9 @@ impl BenchRecord {
             json_str(out, e.op.name())?;
             field(out, "kind");
             serde_json::to_writer(&mut *out, &e.kind)?;
-            field(out, "category");
-            json_str(out, &e.category)?;
-            field(out, "text_before");
-            json_str(out, &e.text_before)?;
-            field(out, "text_after");
-            json_str(out, &e.text_after)?;
+            str_field(out, "category", &e.category)?;
+            str_field(out, "text_before", &e.text_before)?;
+            str_field(out, "text_after", &e.text_after)?;
             field(out, "changes");
             out.push(b'[');
             for (j, c) in e.changes.iter().enumerate() {
@@ -360,8 +353,7 @@ impl BenchRecord {
                 }
                 out.extend_from_slice(b"{\"before\":");
                 json_str(out, &c.before)?;
-                field(out, "after");
-                json_str(out, &c.after)?;
+                str_field(out, "after", &c.after)?;
                 for (name, span) in [("span", c.span), ("new_span", c.new_span)] {
                     field(out, name);
                     out.push(b'[');
@@ -380,8 +372,7 @@ impl BenchRecord {
             ("negative_image", &self.negative_image),
         ] {
             if let Some(v) = v {
-                field(out, name);
-                json_str(out, v)?;
+                str_field(out, name, v)?;
             }
         }
         if !is_default_scoring(&self.scoring) {
@@ -393,8 +384,7 @@ impl BenchRecord {
             serde_json::to_writer(&mut *out, &self.alt_captions)?;
         }
         if let Some(v) = &self.source {
-            field(out, "source");
-            json_str(out, v)?;
+            str_field(out, "source", v)?;
         }
         for (k, v) in &self.extra {
             out.push(b',');
@@ -412,6 +402,12 @@ fn field(out: &mut Vec<u8>, name: &str) {
     out.extend_from_slice(b",\"");
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b"\":");
+}
+
+/// `,"name":` and the string `s`.
+fn str_field(out: &mut Vec<u8>, name: &str, s: &str) -> serde_json::Result<()> {
+    field(out, name);
+    json_str(out, s)
 }
 
 /// A JSON string as serde_json writes it.
