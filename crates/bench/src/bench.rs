@@ -412,7 +412,10 @@ fn str_field(out: &mut Vec<u8>, name: &str, s: &str) -> serde_json::Result<()> {
 
 /// A JSON string as serde_json writes it.
 fn json_str(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
-    let escape = needs_escape(s.as_bytes());
+    // no early exit: the compiler turns this into a vector loop
+    let escape = s
+        .bytes()
+        .fold(false, |e, b| e | (b < 0x20) | (b == b'"') | (b == b'\\'));
     if escape {
         return serde_json::to_writer(out, s);
     }
@@ -421,28 +424,6 @@ fn json_str(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
     out.extend_from_slice(s.as_bytes());
     out.push(b'"');
     Ok(())
-}
-
-/// Whether `b` holds a byte JSON escapes (`"`, `\\`, below 0x20), eight bytes at a time.
-fn needs_escape(b: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    // a byte of `v` is below `n` (at most 0x80): the high bit of its difference, where `v`'s own
-    // high bit is clear (exact for the word as a whole; per byte a borrow may spill over)
-    let below = |v: u64, n: u8| v.wrapping_sub(ONES * u64::from(n)) & !v & HIGH != 0;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let v = u64::from_ne_bytes(w);
-        if below(v, 0x20) || below(v ^ (ONES * 0x22), 1) || below(v ^ (ONES * 0x5c), 1) {
-            return true;
-        }
-    }
-    chunks
-        .remainder()
-        .iter()
-        .any(|&x| x < 0x20 || x == b'"' || x == b'\\')
 }
 
 /// An unsigned integer in decimal.
@@ -562,39 +543,6 @@ pub fn write_bench(path: &Path, rows: &[BenchRecord]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn needs_escape_finds_every_escaped_byte_anywhere() {
-        for len in 0..20 {
-            for at in 0..len {
-                for x in 0..=255u8 {
-                    let mut b = vec![b'a'; len];
-                    b[at] = x;
-                    let want = x < 0x20 || x == b'"' || x == b'\\';
-                    assert_eq!(needs_escape(&b), want, "byte {x} at {at} of {len}");
-                }
-            }
-        }
-        // mixed bytes, mostly of the upper half (borrows between bytes)
-        let mut seed = 7u64;
-        for _ in 0..20_000 {
-            let b: Vec<u8> = (0..seed % 24)
-                .map(|_| {
-                    seed = seed
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    let x = (seed >> 56) as u8;
-                    if x < 0x30 {
-                        x
-                    } else {
-                        x | 0x80
-                    }
-                })
-                .collect();
-            let want = b.iter().any(|&x| x < 0x20 || x == b'"' || x == b'\\');
-            assert_eq!(needs_escape(&b), want, "{b:?}");
-        }
-    }
 
     #[test]
     fn write_json_writes_what_serde_json_writes() {
