@@ -211,8 +211,10 @@ fn longest<'l>(
     i: usize,
     buf: &mut String,
 ) -> (usize, &'l [Entry]) {
-    let max = lex.max_words().min(tokens.len() - i);
-    for n in (1..=max).rev() {
+    // one lookup for a word no phrase starts with
+    let (one, starts) = lex.phrase(&tokens[i].lower);
+    let max = starts.min(tokens.len() - i);
+    for n in (2..=max).rev() {
         if !tokens[i..i + n].iter().all(|t| t.word) {
             continue;
         }
@@ -228,7 +230,7 @@ fn longest<'l>(
             return (n, e);
         }
     }
-    (1, &[])
+    (1, one)
 }
 
 /// Unknown words a noun phrase may hold in a row before it is given up.
@@ -495,6 +497,68 @@ mod tests {
             .into_iter()
             .map(|c| (c.kind, c.text))
             .collect()
+    }
+
+    /// `longest` as it was before [`Lexicon::phrase`]: every length from the longest phrase of
+    /// the lexicon down.
+    fn longest_by_every_length<'l>(
+        lex: &'l Lexicon,
+        tokens: &[Token],
+        i: usize,
+    ) -> (usize, &'l [Entry]) {
+        for n in (1..=lex.max_words().min(tokens.len() - i)).rev() {
+            if tokens[i..i + n].iter().all(|t| t.word) {
+                let form: Vec<&str> = tokens[i..i + n].iter().map(|t| t.lower.as_str()).collect();
+                let e = lex.lookup(&form.join(" "));
+                if !e.is_empty() {
+                    return (n, e);
+                }
+            }
+        }
+        (1, &[])
+    }
+
+    #[test]
+    fn phrases_match_as_when_every_length_is_tried() {
+        let lex = Lexicon::builtin();
+        assert!(lex.phrase("in").1 >= 3, "in front of");
+        assert_eq!(lex.phrase("qwzx"), (&[][..], 1));
+        // every phrase of the lexicon after a word, before one, and cut short
+        let mut texts: Vec<String> = crate::negatives::builtin_captions();
+        let src = crate::lexicon::builtin_sources();
+        let files = [
+            &src.objects,
+            &src.generated_objects,
+            &src.attributes,
+            &src.relations,
+            &src.function_words,
+        ];
+        for line in files
+            .iter()
+            .flat_map(|f| f.iter())
+            .flat_map(|(_, t)| t.lines())
+        {
+            let w = line.split('\t').next().unwrap_or("").trim();
+            if w.contains(' ') {
+                let cut = w.rsplit_once(' ').map_or(w, |(a, _)| a);
+                texts.push(format!("the {w} of a dog, {cut}. {w}"));
+            }
+        }
+        let mut multi = 0;
+        for text in &texts {
+            let tokens = tokenize(text);
+            let mut buf = String::new();
+            for i in (0..tokens.len()).filter(|&i| tokens[i].word) {
+                let got = longest(lex, &tokens, i, &mut buf);
+                assert_eq!(
+                    got,
+                    longest_by_every_length(lex, &tokens, i),
+                    "{text:?} at {i}"
+                );
+                multi += usize::from(got.0 > 1);
+            }
+        }
+        assert!(multi > 500, "{multi} phrases of two or more words matched");
     }
 
     #[test]

@@ -263,6 +263,15 @@ pub enum Entry {
     Func(FuncRole),
 }
 
+/// A lowercase word or phrase of the lexicon: its entries, and the most words of a phrase that
+/// starts with it (a word that only begins phrases has no entries).
+#[derive(Debug, Clone, Default)]
+struct Form {
+    entries: Vec<Entry>,
+    /// At least 1; more when a phrase of the lexicon starts with this form ([`Lexicon::phrase`]).
+    starts: usize,
+}
+
 /// The parsed lexicon.
 #[derive(Debug, Clone)]
 pub struct Lexicon {
@@ -271,7 +280,7 @@ pub struct Lexicon {
     pub rels: Vec<Rel>,
     /// Scene tag names, by bit.
     pub scene_names: Vec<String>,
-    forms: FxHashMap<String, Vec<Entry>>,
+    forms: FxHashMap<String, Form>,
     max_words: usize,
     /// `fits[noun category index][attr id]`.
     fits: Vec<Vec<bool>>,
@@ -585,22 +594,40 @@ impl Lexicon {
     }
 
     fn remove_form(&mut self, form: &str, e: Entry) {
-        if let Some(v) = self.forms.get_mut(form) {
-            v.retain(|x| *x != e);
+        if let Some(f) = self.forms.get_mut(form) {
+            f.entries.retain(|x| *x != e);
         }
     }
 
     fn add_form(&mut self, form: &str, e: Entry) {
-        self.max_words = self.max_words.max(form.split(' ').count());
-        let v = self.forms.entry(form.to_string()).or_default();
-        if !v.contains(&e) {
-            v.push(e);
+        let words = form.split(' ').count();
+        self.max_words = self.max_words.max(words);
+        let first = form.split(' ').next().unwrap_or(form);
+        let f = self.forms.entry(first.to_string()).or_default();
+        f.starts = f.starts.max(words);
+        let f = self.forms.entry(form.to_string()).or_default();
+        f.starts = f.starts.max(1);
+        if !f.entries.contains(&e) {
+            f.entries.push(e);
         }
     }
 
     /// The entries of a lowercase word or space-joined phrase.
     pub fn lookup(&self, form: &str) -> &[Entry] {
-        self.forms.get(form).map(Vec::as_slice).unwrap_or(&[])
+        self.forms
+            .get(form)
+            .map(|f| f.entries.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The entries of the lowercase word `first`, and the most words of a lexicon phrase that
+    /// starts with it (1 when none does, or when `first` is unknown): a parser looks longer
+    /// phrases up only when this says one may match.
+    pub fn phrase(&self, first: &str) -> (&[Entry], usize) {
+        match self.forms.get(first) {
+            Some(f) => (&f.entries, f.starts),
+            None => (&[], 1),
+        }
     }
 
     /// The longest phrase (in words) of any entry.

@@ -313,7 +313,7 @@ pub fn generate_with(inputs: &[InputCaption], opts: &Options, model: &Model) -> 
     let make = |ci: usize, chunk: &[InputCaption]| -> Result<Chunk, std::convert::Infallible> {
         // at most `per_caption` rows per caption and operator: reserved at once, as growing
         // a vector of records copies it into fresh pages at each doubling
-        let mut recs = Vec::with_capacity(chunk.len() * ops.len() * opts.per_caption.min(4));
+        let mut recs = Vec::with_capacity(rows_bound(chunk.len(), ops.len(), opts.per_caption));
         let mut stats = Stats::new();
         let mut unparsed = Vec::new();
         let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
@@ -350,7 +350,10 @@ pub fn generate_with(inputs: &[InputCaption], opts: &Options, model: &Model) -> 
         }
         Ok((recs, stats, unparsed, unknown))
     };
-    let mut records = Vec::new();
+    // reserved at once as well, for the same bound: growing it would copy the records made
+    // so far at each doubling, into fresh pages (the kernel zeroes each page first); the pages
+    // past the rows made are never touched
+    let mut records = Vec::with_capacity(rows_bound(inputs.len(), ops.len(), opts.per_caption));
     let mut out: BTreeMap<String, OpStats> = ops
         .iter()
         .map(|o| (o.name().to_string(), OpStats::default()))
@@ -386,6 +389,12 @@ pub fn generate_with(inputs: &[InputCaption], opts: &Options, model: &Model) -> 
         unparsed,
         unknown_words: unknown,
     }
+}
+
+/// The records reserved for `captions` captions: at most `per_caption` rows per caption and
+/// operator, `per_caption` counted up to 4 (past that the vector grows when it must).
+fn rows_bound(captions: usize, ops: usize, per_caption: usize) -> usize {
+    captions * ops * per_caption.min(4)
 }
 
 /// Draws up to `n` distinct candidates, each with probability in proportion to
@@ -710,7 +719,7 @@ pub fn stage_records(
             let reused = spare.lock().ok().and_then(|mut s| s.pop());
             let mut buf = reused.unwrap_or_else(|| Vec::with_capacity(PART * 512));
             for r in part {
-                serde_json::to_writer(&mut buf, r).map_err(Failed::Serialise)?;
+                r.write_json(&mut buf).map_err(Failed::Serialise)?;
                 buf.push(b'\n');
             }
             Ok(buf)
