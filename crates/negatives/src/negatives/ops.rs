@@ -1163,14 +1163,15 @@ fn near_groups<'a>(
     entries: impl Iterator<Item = (&'a str, u32)> + Clone,
     groups: &[&[&str]],
 ) -> Vec<u32> {
-    let group_of_sense = |sense: u32| {
-        entries
-            .clone()
-            .filter(|&(_, s)| s == sense)
-            .find_map(|(w, _)| groups.iter().position(|g| g.contains(&w)))
-            .map_or(0, |g| g as u32 + 1)
-    };
-    entries.clone().map(|(_, s)| group_of_sense(s)).collect()
+    let mut of_sense = std::collections::BTreeMap::new();
+    for (w, sense) in entries.clone() {
+        if let Some(g) = groups.iter().position(|g| g.contains(&w)) {
+            of_sense.entry(sense).or_insert(g as u32 + 1);
+        }
+    }
+    entries
+        .map(|(_, s)| of_sense.get(&s).copied().unwrap_or(0))
+        .collect()
 }
 
 /// Nouns whose sense already says the thing is young (and small): an age or a small size added
