@@ -1270,6 +1270,18 @@ fn supported(lex: &Lexicon, subj: NounId, obj: NounId) -> bool {
     ) && lex.nouns[obj as usize].category == "furniture"
 }
 
+/// The noun of the list member that follows object `oi` without a determiner ("a man, *woman*,
+/// and boy"), if any: an attribute put before `oi` that fits that noun too reads as describing
+/// the whole list ("a young man, woman, and boy", round 8's independent read), so add_att does
+/// not put one there. One that does not fit it stays, and so does every attribute before "a man
+/// and a woman".
+fn bare_list_after(p: &Parse<'_>, oi: usize) -> Option<NounId> {
+    p.objects
+        .get(oi + 1)
+        .filter(|b| b.det.is_none() && b.attrs.is_empty() && coordinated(p, &p.objects[oi], b))
+        .map(|b| b.noun)
+}
+
 /// People counted by a determiner that does not say how many ("a group of friends", "a crowd
 /// of people", "lots of"), named by a noun that does not say their sex: any person added to them
 /// may be one of them ("a group of friends and a woman", round 8's independent read). "A couple
@@ -1639,6 +1651,7 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
             && p.item_text(o.first - 1).eq_ignore_ascii_case("of");
         let mass = !lex.nouns[o.noun as usize].countable() || of_mass;
         let young = young(p, lex, o);
+        let list = bare_list_after(p, oi);
         any_unmodified = true;
         for &ai in &pre.fitting[o.noun as usize] {
             if !(senses.contains(&lex.attrs[ai as usize].sense_id)
@@ -1650,6 +1663,7 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                 // round 9: "a young child", "a little baby elephant"; terrain under people or
                 // animals; materials never seen on the noun
                 || (young && pre.age_or_small[ai as usize])
+                || list.is_some_and(|b| pre.fits(ai, b))
                 || terrain_blocked(p, m, ai)
                 || material_unseen(m, ai, o.noun))
             {

@@ -1929,3 +1929,25 @@ fn round9_alternatives_and_adverbs_are_not_attribute_slots() {
     let out = all(Op::ReplaceAtt, "a messy bed");
     assert!(!out.is_empty());
 }
+
+#[test]
+fn round9_no_attribute_before_a_list_of_bare_nouns() {
+    never(
+        true,
+        &[(
+            Op::AddAtt,
+            "A man, woman, and boy are sitting at a table.",
+            "young man, woman",
+        )],
+    );
+    never(
+        false,
+        &[(
+            Op::AddAtt,
+            "a cat and dog on a couch",
+            "cat and dog on a couch",
+        )],
+    );
+    let out = all(Op::AddAtt, "a cat and a dog on a couch");
+    assert!(out.iter().any(|o| o.contains("cat and a dog")), "{out:?}");
+}
