@@ -1086,7 +1086,8 @@ const RIDING: &[&str] = &[
 ///   before it; after an optional "is" / "are"): after a verb or its object, "at" marks the verb's target or the place of an activity ("swinging a
 ///   racquet at a ball", "looks up at the stove", "enjoy some wine at a wine bar"), and "far
 ///   from" there describes no scene; "a man at a bar" stays replaceable;
-/// - "on" a board, vehicle or animal that a riding verb of the caption rides.
+/// - "on" a board, vehicle or animal that a riding verb of the caption rides, or (round 9) "in"
+///   a vehicle it rides.
 fn fixed_relation(p: &Parse<'_>, lex: &Lexicon, ri: usize) -> bool {
     let r = &p.relations[ri];
     let (s, o) = (&p.objects[r.subject], &p.objects[r.object]);
@@ -1099,8 +1100,11 @@ fn fixed_relation(p: &Parse<'_>, lex: &Lexicon, ri: usize) -> bool {
                 p.items[s.item + 1].kind,
                 ItemKind::Func(FuncRole::BeSg | FuncRole::BePl)
             ));
-    let ridden = sense == "on"
-        && matches!(noun.category.as_str(), "sports" | "vehicle" | "animal")
+    // round 9: also "in" a vehicle ("people riding in a boat" → "riding next to a boat" leaves
+    // the riding without a vehicle, round 8's independent read)
+    let ridden = ((sense == "on"
+        && matches!(noun.category.as_str(), "sports" | "vehicle" | "animal"))
+        || (sense == "in" && noun.category == "vehicle"))
         && p.tokens.iter().any(|t| RIDING.contains(&t.lower.as_str()));
     bare || (sense == "at" && !(after_subject && clause_subject(p, r.subject))) || ridden
 }

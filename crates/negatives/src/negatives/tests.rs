@@ -1951,3 +1951,18 @@ fn round9_no_attribute_before_a_list_of_bare_nouns() {
     let out = all(Op::AddAtt, "a cat and a dog on a couch");
     assert!(out.iter().any(|o| o.contains("cat and a dog")), "{out:?}");
 }
+
+#[test]
+fn round9_in_a_vehicle_ridden_is_not_replaced() {
+    never(
+        false,
+        &[(
+            Op::ReplaceRel,
+            "Several people holding umbrella's riding in a boat.",
+            "a boat",
+        )],
+    );
+    // "in" a vehicle nobody rides is still replaced
+    let out = all(Op::ReplaceRel, "a dog sitting in a boat");
+    assert!(out.iter().any(|o| o.contains("next to a boat")), "{out:?}");
+}
