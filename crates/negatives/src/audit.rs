@@ -48,7 +48,7 @@ use serde::Serialize;
 
 use crate::bench::BenchRecord;
 use crate::lexicon::FxHashMap;
-use crate::negatives::lm::LmCounts;
+use crate::negatives::lm::{shared_words, LmCounts};
 
 const DISCOUNT: f64 = 0.75;
 
@@ -161,10 +161,44 @@ impl BigramLm {
     fn ids_into(&self, text: &str, out: &mut Vec<u32>) {
         out.clear();
         out.push(BOS);
-        for_each_word(text, |w| {
-            out.push(self.vocab.get(w).copied().unwrap_or(UNK))
+        for_each_word(text, |w| out.push(self.word_id(w)));
+        out.push(EOS);
+    }
+
+    /// [`BigramLm::ids_into`] of an ASCII `text`, and the byte spans of its words into `spans`
+    /// (cleared first).
+    fn ascii_ids_into(&self, text: &str, out: &mut Vec<u32>, spans: &mut Vec<[usize; 2]>) {
+        out.clear();
+        spans.clear();
+        out.push(BOS);
+        crate::words::for_each_ascii_word(text, &mut String::new(), |at, w| {
+            out.push(self.word_id(w));
+            spans.push([at, at + w.len()]);
         });
         out.push(EOS);
+    }
+
+    /// [`BigramLm::ids_into`] of `text`, an ASCII edit of the ASCII `base` whose ids and word
+    /// spans [`BigramLm::ascii_ids_into`] gave: the words the two share at either end
+    /// ([`shared_words`]) are copied from `base_ids`, only the others are looked up.
+    fn edit_ids_into(
+        &self,
+        (base, base_ids, spans): (&str, &[u32], &[[usize; 2]]),
+        text: &str,
+        out: &mut Vec<u32>,
+    ) {
+        let (k, j, start, stop) = shared_words(base, spans, text);
+        out.clear();
+        // base_ids: <s>, one id per span, </s>
+        out.extend_from_slice(&base_ids[..=k]);
+        crate::words::for_each_ascii_word(&text[start..stop], &mut String::new(), |_, w| {
+            out.push(self.word_id(w))
+        });
+        out.extend_from_slice(&base_ids[j + 1..]);
+    }
+
+    fn word_id(&self, w: &str) -> u32 {
+        self.vocab.get(w).copied().unwrap_or(UNK)
     }
 
     fn ids(&self, text: &str) -> Vec<u32> {
@@ -385,7 +419,14 @@ pub fn margins<P: Pair + Sync>(records: &[P], lm: &BigramLm) -> Vec<f64> {
     records
         .par_chunk_by(|a, b| a.caption() == b.caption())
         .flat_map_iter(|rows| {
-            let mut ids = lm.ids(rows[0].caption());
+            let caption = rows[0].caption();
+            let (mut ids, mut spans) = (Vec::with_capacity(16), Vec::with_capacity(16));
+            let ascii = caption.is_ascii();
+            if ascii {
+                lm.ascii_ids_into(caption, &mut ids, &mut spans);
+            } else {
+                lm.ids_into(caption, &mut ids);
+            }
             let held = lm.held(&ids);
             // the caption's bigrams, scored once, reused for its negatives
             let known: Vec<(u64, f64)> = ids
@@ -393,10 +434,16 @@ pub fn margins<P: Pair + Sync>(records: &[P], lm: &BigramLm) -> Vec<f64> {
                 .map(|w| (key(w[0], w[1]), lm.log_p(w[0], w[1], &held)))
                 .collect();
             let cs = lm.score_known(&ids, &held, &known);
+            let mut out = Vec::with_capacity(ids.len() + 4);
             rows.iter()
                 .map(|r| {
-                    lm.ids_into(r.negative(), &mut ids);
-                    cs - lm.score_known(&ids, &held, &known)
+                    let negative = r.negative();
+                    if ascii && negative.is_ascii() {
+                        lm.edit_ids_into((caption, &ids, &spans), negative, &mut out);
+                    } else {
+                        lm.ids_into(negative, &mut out);
+                    }
+                    cs - lm.score_known(&out, &held, &known)
                 })
                 .collect::<Vec<_>>()
         })
@@ -580,6 +627,41 @@ pub fn audit_rows<P: Pair + Sync>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ids of a negative built from its caption's (as `margins` does) are those of the
+    /// whole negative: every cut of up to 4 bytes at every place of a few captions, with words,
+    /// joiners and separators put in.
+    #[test]
+    fn ids_of_an_edit_equal_ids_of_the_whole_text() {
+        let lm = BigramLm::fit(&["a b ab", "b a", "a-b a'b", "ab b", "a b"]);
+        let bases = [
+            "",
+            "a",
+            "a b",
+            "A man's b-a.",
+            "ab. B'a -b",
+            "a  b- 'a",
+            "-b'' a-",
+        ];
+        let puts = ["", "a", "B ", "-", "'", ". b", ",", "ab a"];
+        let (mut ids, mut spans, mut edit) = (Vec::new(), Vec::new(), Vec::new());
+        let mut cases = 0;
+        for base in bases {
+            lm.ascii_ids_into(base, &mut ids, &mut spans);
+            assert_eq!(ids, lm.ids(base));
+            for at in 0..=base.len() {
+                for end in at..=(at + 4).min(base.len()) {
+                    for put in puts {
+                        let text = format!("{}{put}{}", &base[..at], &base[end..]);
+                        lm.edit_ids_into((base, &ids, &spans), &text, &mut edit);
+                        assert_eq!(edit, lm.ids(&text), "{base:?} -> {text:?}");
+                        cases += 1;
+                    }
+                }
+            }
+        }
+        assert!(cases > 1000, "{cases}");
+    }
 
     #[test]
     fn words_split_like_the_tokenizer() {

@@ -410,34 +410,7 @@ impl Lm {
         let (Some(spans), true) = (&base.spans, text.is_ascii()) else {
             return self.ids(text, out);
         };
-        let (a, b) = (base.text.as_bytes(), text.as_bytes());
-        let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-        let suf = a
-            .iter()
-            .rev()
-            .zip(b.iter().rev())
-            .take(a.len().min(b.len()) - pre)
-            .take_while(|(x, y)| x == y)
-            .count();
-        let k = spans.iter().take_while(|s| s[1] + 2 <= pre).count();
-        let j = k + spans[k..]
-            .iter()
-            .take_while(|s| {
-                let sep = s[0].checked_sub(1);
-                !sep.is_some_and(|i| {
-                    i >= a.len() - suf
-                        && !a[i].is_ascii_alphanumeric()
-                        && a[i] != b'\''
-                        && a[i] != b'-'
-                })
-            })
-            .count();
-        let start = if k == 0 { 0 } else { spans[k - 1][1] };
-        let stop = if j == spans.len() {
-            b.len()
-        } else {
-            spans[j][0] - 1 + b.len() - a.len()
-        };
+        let (k, j, start, stop) = shared_words(&base.text, spans, text);
         out.extend_from_slice(&base.ids[..k]);
         for_each_ascii_word(&text[start..stop], &mut String::new(), |_, w| {
             out.push(self.id(w))
@@ -475,6 +448,43 @@ impl Lm {
         let new: f64 = (pre..end_n.max(pre)).map(|i| self.ln_p(&ids, i)).sum();
         (base.sum - old + new) / nn as f64
     }
+}
+
+/// The words `text`, an ASCII edit of the ASCII `base` whose words lie at the byte `spans`
+/// (as [`for_each_ascii_word`] finds them), shares with `base` (see [`Lm::edit_ids`]):
+/// `(k, j, start, stop)` where the words of `text` are `base`'s first `k` words, then the words
+/// of `text[start..stop]`, then `base`'s words from `j` on.
+pub(crate) fn shared_words(
+    base: &str,
+    spans: &[[usize; 2]],
+    text: &str,
+) -> (usize, usize, usize, usize) {
+    let (a, b) = (base.as_bytes(), text.as_bytes());
+    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let suf = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(a.len().min(b.len()) - pre)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let k = spans.iter().take_while(|s| s[1] + 2 <= pre).count();
+    let j = k + spans[k..]
+        .iter()
+        .take_while(|s| {
+            let sep = s[0].checked_sub(1);
+            !sep.is_some_and(|i| {
+                i >= a.len() - suf && !a[i].is_ascii_alphanumeric() && a[i] != b'\'' && a[i] != b'-'
+            })
+        })
+        .count();
+    let start = if k == 0 { 0 } else { spans[k - 1][1] };
+    let stop = if j == spans.len() {
+        b.len()
+    } else {
+        spans[j][0] - 1 + b.len() - a.len()
+    };
+    (k, j, start, stop)
 }
 
 /// A text scored position by position ([`Lm::score`]).
