@@ -460,14 +460,9 @@ pub(crate) fn shared_words(
     text: &str,
 ) -> (usize, usize, usize, usize) {
     let (a, b) = (base.as_bytes(), text.as_bytes());
-    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let suf = a
-        .iter()
-        .rev()
-        .zip(b.iter().rev())
-        .take(a.len().min(b.len()) - pre)
-        .take_while(|(x, y)| x == y)
-        .count();
+    let pre = common_prefix(a, b);
+    let n = a.len().min(b.len()) - pre;
+    let suf = common_suffix(&a[a.len() - n..], &b[b.len() - n..]);
     let k = spans.iter().take_while(|s| s[1] + 2 <= pre).count();
     let j = k + spans[k..]
         .iter()
@@ -485,6 +480,56 @@ pub(crate) fn shared_words(
         spans[j][0] - 1 + b.len() - a.len()
     };
     (k, j, start, stop)
+}
+
+/// The length of the longest common prefix of `a` and `b`, compared eight bytes at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_le_bytes(word(&a[i..i + 8]));
+        let y = u64::from_le_bytes(word(&b[i..i + 8]));
+        if x != y {
+            // the first differing byte is the lowest set byte of x ^ y (little endian)
+            return i + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// The length of the longest common suffix of `a` and `b`, compared eight bytes at a time.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_be_bytes(word(&a[n - i - 8..n - i]));
+        let y = u64::from_be_bytes(word(&b[n - i - 8..n - i]));
+        if x != y {
+            // the last differing byte is the lowest set byte of x ^ y (big endian)
+            return i + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    let rest = n - i;
+    i + a[..rest]
+        .iter()
+        .rev()
+        .zip(b[..rest].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// Eight bytes of a slice of eight.
+fn word(s: &[u8]) -> [u8; 8] {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(s);
+    w
 }
 
 /// A text scored position by position ([`Lm::score`]).
@@ -641,6 +686,23 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn common_prefix_and_suffix_are_the_bytewise_ones(
+            a in proptest::collection::vec(0u8..3, 0..40),
+            b in proptest::collection::vec(0u8..3, 0..40),
+            shared in proptest::collection::vec(0u8..3, 0..30),
+        ) {
+            for (x, y) in [
+                ([&shared[..], &a].concat(), [&shared[..], &b].concat()),
+                ([&a[..], &shared].concat(), [&b[..], &shared].concat()),
+            ] {
+                let pre = x.iter().zip(&y).take_while(|(p, q)| p == q).count();
+                let suf = x.iter().rev().zip(y.iter().rev()).take_while(|(p, q)| p == q).count();
+                proptest::prop_assert_eq!(common_prefix(&x, &y), pre);
+                proptest::prop_assert_eq!(common_suffix(&x, &y), suf);
+            }
+        }
+
         #[test]
         fn ids_of_an_edit_equal_ids_of_the_whole_text(
             base in "[abAB '.-]{0,14}",
