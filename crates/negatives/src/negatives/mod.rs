@@ -4,7 +4,8 @@
 //! Entry points: [`read_input`] (captions from text, JSON Lines, COCO or SugarCrepe files),
 //! [`generate`] (captions → [`BenchRecord`]s and per-operator statistics) and [`run`]
 //! (generate, then audit with the blind text-only baseline of [`crate::audit`] and optionally
-//! filter). Output is a function of the input and [`Options`] only: every caption draws from
+//! filter); [`run_staged`] does what [`run`] does and writes the rows as it goes, keeping no
+//! record past its chunk (what `clipprobe negatives` uses). Output is a function of the input and [`Options`] only: every caption draws from
 //! its own ChaCha8 stream seeded by (seed, caption index, operator), so results are
 //! byte-identical across runs and thread counts.
 //!
