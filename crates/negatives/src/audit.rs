@@ -48,9 +48,30 @@ use serde::Serialize;
 
 use crate::bench::BenchRecord;
 use crate::lexicon::FxHashMap;
-use crate::negatives::lm::LmCounts;
+use crate::negatives::lm::{shared_words, LmCounts};
 
 const DISCOUNT: f64 = 0.75;
+
+/// What the audit and its detectors read of a row: its subset name, caption and negative.
+/// [`BenchRecord`] is one; [`crate::negatives::run_staged`] keeps only these three per row.
+pub trait Pair {
+    /// The row's subset (`op`) name.
+    fn subset(&self) -> &str;
+    fn caption(&self) -> &str;
+    fn negative(&self) -> &str;
+}
+
+impl Pair for BenchRecord {
+    fn subset(&self) -> &str {
+        self.op.as_str()
+    }
+    fn caption(&self) -> &str {
+        &self.caption
+    }
+    fn negative(&self) -> &str {
+        &self.negative
+    }
+}
 
 /// Calls `f` with each lowercased word of `text`, split exactly as
 /// [`crate::concepts::tokenize`] splits words (the joiners `-`, `'` and `’`).
@@ -140,10 +161,44 @@ impl BigramLm {
     fn ids_into(&self, text: &str, out: &mut Vec<u32>) {
         out.clear();
         out.push(BOS);
-        for_each_word(text, |w| {
-            out.push(self.vocab.get(w).copied().unwrap_or(UNK))
+        for_each_word(text, |w| out.push(self.word_id(w)));
+        out.push(EOS);
+    }
+
+    /// [`BigramLm::ids_into`] of an ASCII `text`, and the byte spans of its words into `spans`
+    /// (cleared first).
+    fn ascii_ids_into(&self, text: &str, out: &mut Vec<u32>, spans: &mut Vec<[usize; 2]>) {
+        out.clear();
+        spans.clear();
+        out.push(BOS);
+        crate::words::for_each_ascii_word(text, &mut String::new(), |at, w| {
+            out.push(self.word_id(w));
+            spans.push([at, at + w.len()]);
         });
         out.push(EOS);
+    }
+
+    /// [`BigramLm::ids_into`] of `text`, an ASCII edit of the ASCII `base` whose ids and word
+    /// spans [`BigramLm::ascii_ids_into`] gave: the words the two share at either end
+    /// ([`shared_words`]) are copied from `base_ids`, only the others are looked up.
+    fn edit_ids_into(
+        &self,
+        (base, base_ids, spans): (&str, &[u32], &[[usize; 2]]),
+        text: &str,
+        out: &mut Vec<u32>,
+    ) {
+        let (k, j, start, stop) = shared_words(base, spans, text);
+        out.clear();
+        // base_ids: <s>, one id per span, </s>
+        out.extend_from_slice(&base_ids[..=k]);
+        crate::words::for_each_ascii_word(&text[start..stop], &mut String::new(), |_, w| {
+            out.push(self.word_id(w))
+        });
+        out.extend_from_slice(&base_ids[j + 1..]);
+    }
+
+    fn word_id(&self, w: &str) -> u32 {
+        self.vocab.get(w).copied().unwrap_or(UNK)
     }
 
     fn ids(&self, text: &str) -> Vec<u32> {
@@ -334,19 +389,19 @@ pub(crate) fn fold_of(caption: &str) -> u64 {
 /// Margin per-token score(caption) − score(negative) of each row under the trigram model
 /// learned from the `corpus` captions outside the row's caption's fold (0 where a model has no
 /// counts).
-pub fn trigram_margins(records: &[BenchRecord], corpus: &[&str]) -> Vec<f64> {
+pub fn trigram_margins<P: Pair + Sync>(records: &[P], corpus: &[&str]) -> Vec<f64> {
     let models: Vec<_> = (0..FOLDS)
         .into_par_iter()
         .map(|f| LmCounts::learn(corpus.iter().copied().filter(|c| fold_of(c) != f)).build())
         .collect();
     // rows of one caption are adjacent (as in [`margins`]): fold and caption score once per run
     records
-        .par_chunk_by(|a, b| a.caption == b.caption)
+        .par_chunk_by(|a, b| a.caption() == b.caption())
         .flat_map_iter(|rows| {
-            let lm = &models[fold_of(&rows[0].caption) as usize];
-            let caption = lm.per_token(&rows[0].caption);
+            let lm = &models[fold_of(rows[0].caption()) as usize];
+            let caption = lm.per_token(rows[0].caption());
             rows.iter()
-                .map(move |r| match (caption, lm.per_token(&r.negative)) {
+                .map(move |r| match (caption, lm.per_token(r.negative())) {
                     (Some(c), Some(n)) => c - n,
                     _ => 0.0,
                 })
@@ -359,12 +414,19 @@ pub const METHOD: &str = "interpolated Kneser-Ney bigram LM (D=0.75) on the inpu
 leave-one-out per caption; higher mean log-probability per token is guessed true; ties 0.5";
 
 /// Margin score(caption) − score(negative) of each row (leave-one-out on the caption).
-pub fn margins(records: &[BenchRecord], lm: &BigramLm) -> Vec<f64> {
+pub fn margins<P: Pair + Sync>(records: &[P], lm: &BigramLm) -> Vec<f64> {
     // rows of one caption are adjacent: score the caption once per run of rows
     records
-        .par_chunk_by(|a, b| a.caption == b.caption)
+        .par_chunk_by(|a, b| a.caption() == b.caption())
         .flat_map_iter(|rows| {
-            let mut ids = lm.ids(&rows[0].caption);
+            let caption = rows[0].caption();
+            let (mut ids, mut spans) = (Vec::with_capacity(16), Vec::with_capacity(16));
+            let ascii = caption.is_ascii();
+            if ascii {
+                lm.ascii_ids_into(caption, &mut ids, &mut spans);
+            } else {
+                lm.ids_into(caption, &mut ids);
+            }
             let held = lm.held(&ids);
             // the caption's bigrams, scored once, reused for its negatives
             let known: Vec<(u64, f64)> = ids
@@ -372,10 +434,16 @@ pub fn margins(records: &[BenchRecord], lm: &BigramLm) -> Vec<f64> {
                 .map(|w| (key(w[0], w[1]), lm.log_p(w[0], w[1], &held)))
                 .collect();
             let cs = lm.score_known(&ids, &held, &known);
+            let mut out = Vec::with_capacity(ids.len() + 4);
             rows.iter()
                 .map(|r| {
-                    lm.ids_into(&r.negative, &mut ids);
-                    cs - lm.score_known(&ids, &held, &known)
+                    let negative = r.negative();
+                    if ascii && negative.is_ascii() {
+                        lm.edit_ids_into((caption, &ids, &spans), negative, &mut out);
+                    } else {
+                        lm.ids_into(negative, &mut out);
+                    }
+                    cs - lm.score_known(&out, &held, &known)
                 })
                 .collect::<Vec<_>>()
         })
@@ -392,15 +460,15 @@ fn credit(m: f64) -> f64 {
     }
 }
 
-fn group(
-    records: &[BenchRecord],
+fn group<P: Pair>(
+    records: &[P],
     margins: &[f64],
     keep: &[bool],
 ) -> (BTreeMap<String, GroupAudit>, GroupAudit) {
     let mut acc: BTreeMap<&str, (usize, f64)> = BTreeMap::new();
     let (mut n, mut s) = (0usize, 0.0);
     for ((r, &m), _) in records.iter().zip(margins).zip(keep).filter(|(_, &k)| k) {
-        let e = acc.entry(r.op.as_str()).or_default();
+        let e = acc.entry(r.subset()).or_default();
         e.0 += 1;
         e.1 += credit(m);
         n += 1;
@@ -419,10 +487,10 @@ fn group(
 }
 
 /// The indices of each operator's rows (in row order), by operator name.
-pub(crate) fn rows_by_op(records: &[BenchRecord]) -> BTreeMap<&str, Vec<usize>> {
+pub(crate) fn rows_by_op<P: Pair>(records: &[P]) -> BTreeMap<&str, Vec<usize>> {
     let mut by_op: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, r) in records.iter().enumerate() {
-        by_op.entry(r.op.as_str()).or_default().push(i);
+        by_op.entry(r.subset()).or_default().push(i);
     }
     by_op
 }
@@ -432,7 +500,7 @@ pub(crate) fn rows_by_op(records: &[BenchRecord]) -> BTreeMap<&str, Vec<usize>> 
 /// operator's rows are dropped, the kept row with the largest margin under the detector of
 /// highest accuracy (the first of equals) is dropped (ties by row order). With one detector:
 /// its rows in falling order of margin until it is at chance.
-pub fn adversarial_keep(records: &[BenchRecord], detectors: &[&[f64]], min_keep: f64) -> Vec<bool> {
+pub fn adversarial_keep<P: Pair>(records: &[P], detectors: &[&[f64]], min_keep: f64) -> Vec<bool> {
     let by_op = rows_by_op(records);
     let mut keep = vec![true; records.len()];
     for idx in by_op.values() {
@@ -498,9 +566,29 @@ pub fn audit_and_filter_with(
     corpus: &[&str],
     min_keep: Option<f64>,
 ) -> (Vec<BenchRecord>, AuditReport) {
-    let m = margins(&records, lm);
+    let (keep, report) = audit_rows(&records, lm, corpus, min_keep);
+    let Some(keep) = keep else {
+        return (records, report);
+    };
+    let kept = records
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(r, k)| k.then_some(r))
+        .collect();
+    (kept, report)
+}
+
+/// The audit of [`audit_and_filter_with`] on any rows: the report and, with `min_keep`, which
+/// rows the adversarial filter keeps.
+pub fn audit_rows<P: Pair + Sync>(
+    records: &[P],
+    lm: &BigramLm,
+    corpus: &[&str],
+    min_keep: Option<f64>,
+) -> (Option<Vec<bool>>, AuditReport) {
+    let m = margins(records, lm);
     let all = vec![true; records.len()];
-    let (before, overall_before) = group(&records, &m, &all);
+    let (before, overall_before) = group(records, &m, &all);
     let mut report = AuditReport {
         method: METHOD.into(),
         before,
@@ -512,17 +600,17 @@ pub fn audit_and_filter_with(
         pair_classifier: None,
     };
     let Some(min_keep) = min_keep else {
-        return (records, report);
+        return (None, report);
     };
-    let t = trigram_margins(&records, corpus);
-    let p = crate::pairclf::pair_margins(&records);
-    let keep = adversarial_keep(&records, &[&m, &t, &p], min_keep);
-    let (after, overall_after) = group(&records, &m, &keep);
+    let t = trigram_margins(records, corpus);
+    let p = crate::pairclf::pair_margins(records);
+    let keep = adversarial_keep(records, &[&m, &t, &p], min_keep);
+    let (after, overall_after) = group(records, &m, &keep);
     report.after = Some(after);
     report.overall_after = Some(overall_after);
     let detector = |method: &str, margins: &[f64]| {
-        let (before, overall_before) = group(&records, margins, &all);
-        let (after, overall_after) = group(&records, margins, &keep);
+        let (before, overall_before) = group(records, margins, &all);
+        let (after, overall_after) = group(records, margins, &keep);
         DetectorAudit {
             method: method.into(),
             before,
@@ -533,17 +621,47 @@ pub fn audit_and_filter_with(
     };
     report.trigram = Some(detector(TRIGRAM_METHOD, &t));
     report.pair_classifier = Some(detector(crate::pairclf::METHOD, &p));
-    let kept = records
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(r, k)| k.then_some(r))
-        .collect();
-    (kept, report)
+    (Some(keep), report)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ids of a negative built from its caption's (as `margins` does) are those of the
+    /// whole negative: every cut of up to 4 bytes at every place of a few captions, with words,
+    /// joiners and separators put in.
+    #[test]
+    fn ids_of_an_edit_equal_ids_of_the_whole_text() {
+        let lm = BigramLm::fit(&["a b ab", "b a", "a-b a'b", "ab b", "a b"]);
+        let bases = [
+            "",
+            "a",
+            "a b",
+            "A man's b-a.",
+            "ab. B'a -b",
+            "a  b- 'a",
+            "-b'' a-",
+        ];
+        let puts = ["", "a", "B ", "-", "'", ". b", ",", "ab a"];
+        let (mut ids, mut spans, mut edit) = (Vec::new(), Vec::new(), Vec::new());
+        let mut cases = 0;
+        for base in bases {
+            lm.ascii_ids_into(base, &mut ids, &mut spans);
+            assert_eq!(ids, lm.ids(base));
+            for at in 0..=base.len() {
+                for end in at..=(at + 4).min(base.len()) {
+                    for put in puts {
+                        let text = format!("{}{put}{}", &base[..at], &base[end..]);
+                        lm.edit_ids_into((base, &ids, &spans), &text, &mut edit);
+                        assert_eq!(edit, lm.ids(&text), "{base:?} -> {text:?}");
+                        cases += 1;
+                    }
+                }
+            }
+        }
+        assert!(cases > 1000, "{cases}");
+    }
 
     #[test]
     fn words_split_like_the_tokenizer() {

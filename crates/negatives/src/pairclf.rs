@@ -25,7 +25,6 @@
 
 use rayon::prelude::*;
 
-use crate::bench::BenchRecord;
 use crate::lexicon::FxHashMap;
 
 /// The method string of the summary.
@@ -198,7 +197,7 @@ fn fit(rows: &[Vec<(u32, f64)>], n_features: usize) -> Vec<f64> {
 /// Margin `w · (φ(caption) − φ(negative))` of each row under the model of its operator fitted
 /// on the other folds (positive: the detector spots the negative; 0 where no model was fitted,
 /// and for `add_*` operators).
-pub fn pair_margins(records: &[BenchRecord]) -> Vec<f64> {
+pub fn pair_margins<P: crate::audit::Pair>(records: &[P]) -> Vec<f64> {
     let mut by_op = crate::audit::rows_by_op(records);
     by_op.retain(|op, _| !op.starts_with("add_"));
     // every text's n-grams once, as ids of one vocabulary (serial: the ids follow row order)
@@ -208,14 +207,14 @@ pub fn pair_margins(records: &[BenchRecord]) -> Vec<f64> {
         .iter()
         .map(|r| {
             (
-                ngrams(&r.caption, &mut vocab, &mut buf),
-                ngrams(&r.negative, &mut vocab, &mut buf),
+                ngrams(r.caption(), &mut vocab, &mut buf),
+                ngrams(r.negative(), &mut vocab, &mut buf),
             )
         })
         .collect();
     let fold: Vec<u64> = records
         .iter()
-        .map(|r| crate::audit::fold_of(&r.caption))
+        .map(|r| crate::audit::fold_of(r.caption()))
         .collect();
     let jobs: Vec<(&Vec<usize>, u64)> = by_op
         .values()
@@ -314,7 +313,8 @@ mod tests {
         assert!(w > 0.0 && grad.abs() < 1e-9, "w {w}, gradient {grad}");
     }
 
-    fn row(op: &str, caption: &str, negative: &str) -> BenchRecord {
+    fn row(op: &str, caption: &str, negative: &str) -> crate::bench::BenchRecord {
+        use crate::bench::BenchRecord;
         BenchRecord::new(format!("{caption}|{negative}"), caption, negative, op)
     }
 

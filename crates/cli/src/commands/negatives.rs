@@ -165,14 +165,17 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<()> {
     for out in [&args.out, &summary_file] {
         formats::check_output(out)?;
     }
-    let generated = negatives::run_with(&input, &opts, model)?;
-    // the negatives and their summary are replaced together, or neither
+    opts.check()?;
+    // the negatives and their summary are replaced together, or neither; the rows are
+    // serialised as they are generated (no record outlives its chunk)
     let mut set = formats::OutputSet::new();
-    negatives::stage_records(&mut set, &args.out, &generated.records)
-        .and_then(|()| {
-            formats::stage_json(&mut set, &summary_file, &generated.summary).map_err(Into::into)
+    let summary = negatives::run_staged(&input, &opts, model, &mut set, &args.out)
+        .map_err(anyhow::Error::from)
+        .and_then(|summary| {
+            formats::stage_json(&mut set, &summary_file, &summary)?;
+            set.commit()?;
+            Ok(summary)
         })
-        .and_then(|()| set.commit().map_err(Into::into))
         .with_context(|| {
             format!(
                 "writing {} and {}",
@@ -180,16 +183,15 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<()> {
                 summary_file.display()
             )
         })?;
-    print_summary(printer, &generated.summary);
+    print_summary(printer, &summary);
     printer.info(format!(
         "wrote {} negatives to {} (summary: {})",
-        generated.records.len(),
+        summary.rows,
         args.out.display(),
         summary_file.display()
     ));
-    // The process ends after this command: freeing millions of small strings one by one
-    // costs more than generating some operators; the OS reclaims the memory at exit.
-    std::mem::forget(generated);
+    // The process ends after this command: the input's strings are left to the OS.
+    std::mem::forget(input);
     Ok(())
 }
 

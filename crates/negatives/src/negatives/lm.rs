@@ -410,34 +410,7 @@ impl Lm {
         let (Some(spans), true) = (&base.spans, text.is_ascii()) else {
             return self.ids(text, out);
         };
-        let (a, b) = (base.text.as_bytes(), text.as_bytes());
-        let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-        let suf = a
-            .iter()
-            .rev()
-            .zip(b.iter().rev())
-            .take(a.len().min(b.len()) - pre)
-            .take_while(|(x, y)| x == y)
-            .count();
-        let k = spans.iter().take_while(|s| s[1] + 2 <= pre).count();
-        let j = k + spans[k..]
-            .iter()
-            .take_while(|s| {
-                let sep = s[0].checked_sub(1);
-                !sep.is_some_and(|i| {
-                    i >= a.len() - suf
-                        && !a[i].is_ascii_alphanumeric()
-                        && a[i] != b'\''
-                        && a[i] != b'-'
-                })
-            })
-            .count();
-        let start = if k == 0 { 0 } else { spans[k - 1][1] };
-        let stop = if j == spans.len() {
-            b.len()
-        } else {
-            spans[j][0] - 1 + b.len() - a.len()
-        };
+        let (k, j, start, stop) = shared_words(&base.text, spans, text);
         out.extend_from_slice(&base.ids[..k]);
         for_each_ascii_word(&text[start..stop], &mut String::new(), |_, w| {
             out.push(self.id(w))
@@ -475,6 +448,88 @@ impl Lm {
         let new: f64 = (pre..end_n.max(pre)).map(|i| self.ln_p(&ids, i)).sum();
         (base.sum - old + new) / nn as f64
     }
+}
+
+/// The words `text`, an ASCII edit of the ASCII `base` whose words lie at the byte `spans`
+/// (as [`for_each_ascii_word`] finds them), shares with `base` (see [`Lm::edit_ids`]):
+/// `(k, j, start, stop)` where the words of `text` are `base`'s first `k` words, then the words
+/// of `text[start..stop]`, then `base`'s words from `j` on.
+pub(crate) fn shared_words(
+    base: &str,
+    spans: &[[usize; 2]],
+    text: &str,
+) -> (usize, usize, usize, usize) {
+    let (a, b) = (base.as_bytes(), text.as_bytes());
+    let pre = common_prefix(a, b);
+    let n = a.len().min(b.len()) - pre;
+    let suf = common_suffix(&a[a.len() - n..], &b[b.len() - n..]);
+    let k = spans.iter().take_while(|s| s[1] + 2 <= pre).count();
+    let j = k + spans[k..]
+        .iter()
+        .take_while(|s| {
+            let sep = s[0].checked_sub(1);
+            !sep.is_some_and(|i| {
+                i >= a.len() - suf && !a[i].is_ascii_alphanumeric() && a[i] != b'\'' && a[i] != b'-'
+            })
+        })
+        .count();
+    let start = if k == 0 { 0 } else { spans[k - 1][1] };
+    let stop = if j == spans.len() {
+        b.len()
+    } else {
+        spans[j][0] - 1 + b.len() - a.len()
+    };
+    (k, j, start, stop)
+}
+
+/// The length of the longest common prefix of `a` and `b`, compared eight bytes at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_le_bytes(word(&a[i..i + 8]));
+        let y = u64::from_le_bytes(word(&b[i..i + 8]));
+        if x != y {
+            // the first differing byte is the lowest set byte of x ^ y (little endian)
+            return i + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// The length of the longest common suffix of `a` and `b`, compared eight bytes at a time.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_be_bytes(word(&a[n - i - 8..n - i]));
+        let y = u64::from_be_bytes(word(&b[n - i - 8..n - i]));
+        if x != y {
+            // the last differing byte is the lowest set byte of x ^ y (big endian)
+            return i + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    let rest = n - i;
+    i + a[..rest]
+        .iter()
+        .rev()
+        .zip(b[..rest].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// Eight bytes of a slice of eight.
+fn word(s: &[u8]) -> [u8; 8] {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(s);
+    w
 }
 
 /// A text scored position by position ([`Lm::score`]).
@@ -631,6 +686,23 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn common_prefix_and_suffix_are_the_bytewise_ones(
+            a in proptest::collection::vec(0u8..3, 0..40),
+            b in proptest::collection::vec(0u8..3, 0..40),
+            shared in proptest::collection::vec(0u8..3, 0..30),
+        ) {
+            for (x, y) in [
+                ([&shared[..], &a].concat(), [&shared[..], &b].concat()),
+                ([&a[..], &shared].concat(), [&b[..], &shared].concat()),
+            ] {
+                let pre = x.iter().zip(&y).take_while(|(p, q)| p == q).count();
+                let suf = x.iter().rev().zip(y.iter().rev()).take_while(|(p, q)| p == q).count();
+                proptest::prop_assert_eq!(common_prefix(&x, &y), pre);
+                proptest::prop_assert_eq!(common_suffix(&x, &y), suf);
+            }
+        }
+
         #[test]
         fn ids_of_an_edit_equal_ids_of_the_whole_text(
             base in "[abAB '.-]{0,14}",

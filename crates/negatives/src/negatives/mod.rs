@@ -4,7 +4,8 @@
 //! Entry points: [`read_input`] (captions from text, JSON Lines, COCO or SugarCrepe files),
 //! [`generate`] (captions → [`BenchRecord`]s and per-operator statistics) and [`run`]
 //! (generate, then audit with the blind text-only baseline of [`crate::audit`] and optionally
-//! filter). Output is a function of the input and [`Options`] only: every caption draws from
+//! filter); [`run_staged`] does what [`run`] does and writes the rows as it goes, keeping no
+//! record past its chunk (what `clipprobe negatives` uses). Output is a function of the input and [`Options`] only: every caption draws from
 //! its own ChaCha8 stream seeded by (seed, caption index, operator), so results are
 //! byte-identical across runs and thread counts.
 //!
@@ -157,6 +158,25 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// An error unless every count is at least 1 and the filter's keep ratio is in [0, 1].
+    pub fn check(&self) -> crate::Result<()> {
+        if self.per_caption == 0 || self.depth == 0 || self.ops.is_empty() {
+            return Err(crate::Error::Input(
+                "--per-caption, --depth and --ops must be at least 1".into(),
+            ));
+        }
+        if let Some(k) = self.adversarial_filter {
+            if !(0.0..=1.0).contains(&k) {
+                return Err(crate::Error::Input(format!(
+                    "minimum keep ratio {k} is not in [0, 1]"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Per-operator statistics.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct OpStats {
@@ -218,33 +238,234 @@ pub fn run(input: &InputSet, opts: &Options) -> crate::Result<Generated> {
 
 /// [`run`] with a given lexicon and plausibility table.
 pub fn run_with(input: &InputSet, opts: &Options, model: &Model) -> crate::Result<Generated> {
-    if opts.per_caption == 0 || opts.depth == 0 || opts.ops.is_empty() {
-        return Err(crate::Error::Input(
-            "--per-caption, --depth and --ops must be at least 1".into(),
-        ));
-    }
-    if let Some(k) = opts.adversarial_filter {
-        if !(0.0..=1.0).contains(&k) {
-            return Err(crate::Error::Input(format!(
-                "minimum keep ratio {k} is not in [0, 1]"
-            )));
-        }
-    }
+    opts.check()?;
     let corpus: Vec<&str> = input.captions.iter().map(|c| c.caption.as_str()).collect();
     // the blind model depends only on the captions: fitted while the negatives are generated
     // (on a thread of its own: this one collects the generated records, see [`in_order`])
-    let (g, blind_lm) = std::thread::scope(|s| {
-        let fit = s.spawn(|| audit::BigramLm::fit(&corpus));
-        let g = generate_with(&input.captions, opts, model);
+    let (g, blind_lm) = with_blind_lm(&corpus, || generate_with(&input.captions, opts, model));
+    let stats = GenerationStats {
+        ops: g.ops,
+        unparsed: g.unparsed,
+        unknown_words: g.unknown_words,
+    };
+    let (records, blind) =
+        audit::audit_and_filter_with(g.records, &blind_lm, &corpus, opts.adversarial_filter);
+    let summary = summarise(input, opts, stats, records.len(), blind);
+    Ok(Generated { records, summary })
+}
+
+/// [`run_with`], written: the rows go into `set` as `path` (JSON Lines, the bytes
+/// [`stage_records`] writes of [`run_with`]'s records) and the summary is returned. Each chunk
+/// of captions is serialised on the thread that generates it and its records are dropped there,
+/// so only the bytes and each row's subset, caption and negative ([`audit::Pair`]) outlive the
+/// chunk; without the adversarial filter the bytes go to the file as soon as the chunks before
+/// them have (docs/performance.md, speed pass 5).
+pub fn run_staged(
+    input: &InputSet,
+    opts: &Options,
+    model: &Model,
+    set: &mut crate::formats::OutputSet,
+    path: &std::path::Path,
+) -> crate::Result<Summary> {
+    opts.check()?;
+    let corpus: Vec<&str> = input.captions.iter().map(|c| c.caption.as_str()).collect();
+    let captions = &input.captions;
+    let serialise = |recs: Vec<BenchRecord>, made: Vec<(usize, Op)>| Written::of(&recs, made);
+    let mut chunks: Vec<Written> = Vec::new();
+    let mut failed: Option<serde_json::Error> = None;
+    let mut stats = None;
+    let mut blind_lm = None;
+    let staged = if opts.adversarial_filter.is_none() {
+        // every row is kept: each chunk's bytes are written as soon as they are in order
+        let staged = set.stage(path, |w| {
+            let (g, lm) = with_blind_lm(&corpus, || {
+                generate_in_order(captions, opts, model, serialise, |c: Written| {
+                    w.write_all(&c.bytes).map_err(Failed::Write)?;
+                    chunks.push(c.without_bytes());
+                    Ok(())
+                })
+            });
+            blind_lm = Some(lm);
+            stats = Some(g.map_err(|e| e.into_io(&mut failed))?);
+            Ok(())
+        });
+        staged.map_err(crate::Error::from)
+    } else {
+        let (g, lm) = with_blind_lm(&corpus, || {
+            generate_in_order(captions, opts, model, serialise, |c: Written| {
+                chunks.push(c);
+                Ok(())
+            })
+        });
+        blind_lm = Some(lm);
+        match g {
+            Ok(g) => {
+                stats = Some(g);
+                Ok(())
+            }
+            Err(e) => Err(crate::Error::File {
+                path: path.to_path_buf(),
+                message: e.into_io(&mut failed).to_string(),
+            }),
+        }
+    };
+    if let Some(e) = failed {
+        return Err(crate::Error::File {
+            path: path.to_path_buf(),
+            message: format!("cannot serialise: {e}"),
+        });
+    }
+    staged?;
+    let (Some(stats), Some(blind_lm)) = (stats, blind_lm) else {
+        // `stage` returns only after its writer ran to the end
+        return Err(crate::Error::Input(
+            "internal: generation ended without its statistics".into(),
+        ));
+    };
+    let rows: Vec<Row<'_>> = chunks.iter().flat_map(|c| c.rows(captions)).collect();
+    let (keep, blind) = audit::audit_rows(&rows, &blind_lm, &corpus, opts.adversarial_filter);
+    drop(rows);
+    let kept = match keep {
+        None => chunks.iter().map(|c| c.made.len()).sum(),
+        Some(keep) => {
+            let kept = keep.iter().filter(|&&k| k).count();
+            set.stage(path, |w| {
+                let mut keep = keep.iter();
+                for c in &chunks {
+                    let mut start = 0;
+                    for &end in &c.line_ends {
+                        let end = end as usize;
+                        if keep.next() == Some(&true) {
+                            w.write_all(&c.bytes[start..end])?;
+                        }
+                        start = end;
+                    }
+                }
+                Ok(())
+            })?;
+            kept
+        }
+    };
+    Ok(summarise(input, opts, stats, kept, blind))
+}
+
+/// Why [`run_staged`] stopped writing.
+enum Failed {
+    Serialise(serde_json::Error),
+    Write(std::io::Error),
+}
+
+impl Failed {
+    /// The error for [`crate::formats::OutputSet::stage`]; a serialisation error is kept in
+    /// `failed` to be reported as one.
+    fn into_io(self, failed: &mut Option<serde_json::Error>) -> std::io::Error {
+        match self {
+            Failed::Write(e) => e,
+            Failed::Serialise(e) => {
+                *failed = Some(e);
+                std::io::Error::other("cannot serialise")
+            }
+        }
+    }
+}
+
+/// One chunk's rows as JSON Lines and what the audit reads of them.
+struct Written {
+    /// The rows' JSON, one line each (emptied once written when every row is kept).
+    bytes: Vec<u8>,
+    /// Where each row's line ends in `bytes`.
+    line_ends: Vec<u32>,
+    /// Per row: the index of its caption in the input, and its operator.
+    made: Vec<(usize, Op)>,
+    /// The rows' negatives, one after another, and where each ends.
+    negatives: String,
+    negative_ends: Vec<u32>,
+}
+
+impl Written {
+    fn of(records: &[BenchRecord], made: Vec<(usize, Op)>) -> Result<Written, Failed> {
+        let mut bytes = Vec::with_capacity(records.len() * 512);
+        let mut line_ends = Vec::with_capacity(records.len());
+        let mut negatives = String::with_capacity(records.len() * 64);
+        let mut negative_ends = Vec::with_capacity(records.len());
+        for r in records {
+            r.write_json(&mut bytes).map_err(Failed::Serialise)?;
+            bytes.push(b'\n');
+            line_ends.push(offset(bytes.len())?);
+            negatives.push_str(&r.negative);
+            negative_ends.push(offset(negatives.len())?);
+        }
+        Ok(Written {
+            bytes,
+            line_ends,
+            made,
+            negatives,
+            negative_ends,
+        })
+    }
+
+    /// The same without its bytes (once they are written).
+    fn without_bytes(mut self) -> Written {
+        self.bytes = Vec::new();
+        self
+    }
+
+    fn rows<'a>(&'a self, captions: &'a [InputCaption]) -> impl Iterator<Item = Row<'a>> + 'a {
+        let starts = std::iter::once(0).chain(self.negative_ends.iter().map(|&e| e as usize));
+        self.made.iter().zip(starts.zip(&self.negative_ends)).map(
+            move |(&(owner, op), (start, &end))| Row {
+                op,
+                caption: &captions[owner].caption,
+                negative: &self.negatives[start..end as usize],
+            },
+        )
+    }
+}
+
+/// A byte offset inside one chunk's buffers (a chunk of [`CHUNK`] captions is far below 4 GB).
+fn offset(n: usize) -> Result<u32, Failed> {
+    u32::try_from(n).map_err(|_| Failed::Write(std::io::Error::other("chunk over 4 GB")))
+}
+
+/// What the audit reads of a row ([`Written::rows`]).
+struct Row<'a> {
+    op: Op,
+    caption: &'a str,
+    negative: &'a str,
+}
+
+impl audit::Pair for Row<'_> {
+    fn subset(&self) -> &str {
+        self.op.name()
+    }
+    fn caption(&self) -> &str {
+        self.caption
+    }
+    fn negative(&self) -> &str {
+        self.negative
+    }
+}
+
+/// Runs `generate` while the blind model is fitted on `corpus` on a thread of its own.
+fn with_blind_lm<G: Send>(corpus: &[&str], generate: impl FnOnce() -> G) -> (G, audit::BigramLm) {
+    std::thread::scope(|s| {
+        let fit = s.spawn(|| audit::BigramLm::fit(corpus));
+        let g = generate();
         match fit.join() {
             Ok(lm) => (g, lm),
             Err(panic) => std::panic::resume_unwind(panic),
         }
-    });
-    let (records, ops, unparsed) = (g.records, g.ops, g.unparsed);
-    let (records, blind) =
-        audit::audit_and_filter_with(records, &blind_lm, &corpus, opts.adversarial_filter);
-    let summary = Summary {
+    })
+}
+
+fn summarise(
+    input: &InputSet,
+    opts: &Options,
+    stats: GenerationStats,
+    rows: usize,
+    blind: audit::AuditReport,
+) -> Summary {
+    Summary {
         schema_version: SUMMARY_SCHEMA_VERSION,
         tool: SOURCE.into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -253,19 +474,19 @@ pub fn run_with(input: &InputSet, opts: &Options, model: &Model) -> crate::Resul
             format: input.format,
             captions: input.captions.len(),
             blank_lines: input.blank_lines,
-            unparsed: unparsed.len(),
-            unknown_words: g.unknown_words,
-            unparsed_examples: unparsed
+            unparsed: stats.unparsed.len(),
+            unknown_words: stats.unknown_words,
+            unparsed_examples: stats
+                .unparsed
                 .into_iter()
                 .take(UNPARSED_EXAMPLES)
                 .map(|i| input.captions[i].caption.clone())
                 .collect(),
         },
-        ops,
-        rows: records.len(),
+        ops: stats.ops,
+        rows,
         blind_baseline: blind,
-    };
-    Ok(Generated { records, summary })
+    }
 }
 
 fn mix(seed: u64, a: u64, b: u64) -> u64 {
@@ -302,27 +523,75 @@ pub fn generate(
     (g.records, g.ops, g.unparsed.len())
 }
 
+/// What [`generate_in_order`] counts besides the rows.
+struct GenerationStats {
+    ops: BTreeMap<String, OpStats>,
+    unparsed: Vec<usize>,
+    unknown_words: Vec<(String, usize)>,
+}
+
 /// Generates negatives with `model` (no audit).
 pub fn generate_with(inputs: &[InputCaption], opts: &Options, model: &Model) -> Generation {
+    // reserved at once, for the bound the chunks use: growing it would copy the records made
+    // so far at each doubling, into fresh pages (the kernel zeroes each page first); the pages
+    // past the rows made are never touched
+    let ops = Op::ALL.iter().filter(|o| opts.ops.contains(o)).count();
+    let mut records = Vec::with_capacity(rows_bound(inputs.len(), ops, opts.per_caption));
+    let made = generate_in_order(
+        inputs,
+        opts,
+        model,
+        |recs, _| Ok::<_, std::convert::Infallible>(recs),
+        |recs| {
+            records.extend(recs);
+            Ok(())
+        },
+    );
+    let stats = match made {
+        Ok(s) => s,
+        Err(never) => match never {},
+    };
+    Generation {
+        records,
+        ops: stats.ops,
+        unparsed: stats.unparsed,
+        unknown_words: stats.unknown_words,
+    }
+}
+
+/// Generates the negatives of `inputs` chunk by chunk on the rayon pool: `finish` turns each
+/// chunk's records (with each record's caption, as an index into `inputs`, and operator) into
+/// what `take` receives,
+/// on the generating thread; `take` gets them on this thread in input order ([`in_order`]).
+/// Returns the statistics; stops at the first error of either.
+fn generate_in_order<C: Send, E: Send>(
+    inputs: &[InputCaption],
+    opts: &Options,
+    model: &Model,
+    finish: impl Fn(Vec<BenchRecord>, Vec<(usize, Op)>) -> Result<C, E> + Sync,
+    mut take: impl FnMut(C) -> Result<(), E>,
+) -> Result<GenerationStats, E> {
     let ops: Vec<Op> = Op::ALL
         .into_iter()
         .filter(|o| opts.ops.contains(o))
         .collect();
     let lex = &model.lex;
-    type Chunk = (Vec<BenchRecord>, Stats, Vec<usize>, BTreeMap<String, usize>);
-    let make = |ci: usize, chunk: &[InputCaption]| -> Result<Chunk, std::convert::Infallible> {
+    type Chunk<C> = (C, Stats, Vec<usize>, BTreeMap<String, usize>);
+    let make = |ci: usize, chunk: &[InputCaption]| -> Result<Chunk<C>, E> {
         // at most `per_caption` rows per caption and operator: reserved at once, as growing
         // a vector of records copies it into fresh pages at each doubling
-        let mut recs = Vec::with_capacity(rows_bound(chunk.len(), ops.len(), opts.per_caption));
+        let bound = rows_bound(chunk.len(), ops.len(), opts.per_caption);
+        let mut recs = Vec::with_capacity(bound);
+        let mut made = Vec::with_capacity(bound);
         let mut stats = Stats::new();
         let mut unparsed = Vec::new();
         let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
         for (j, inp) in chunk.iter().enumerate() {
-            let index = (ci * CHUNK + j) as u64;
+            let index = ci * CHUNK + j;
             let parsed = parse(&inp.caption, lex);
             let base = model.lm.score(&inp.caption);
             if parsed.objects.is_empty() {
-                unparsed.push(ci * CHUNK + j);
+                unparsed.push(index);
             }
             for it in &parsed.items {
                 if it.kind == crate::concepts::ItemKind::Other {
@@ -336,33 +605,30 @@ pub fn generate_with(inputs: &[InputCaption], opts: &Options, model: &Model) -> 
                 }
             }
             for &op in &ops {
-                let mut rng = ChaCha8Rng::seed_from_u64(mix(opts.seed, index, op as u64));
+                let mut rng = ChaCha8Rng::seed_from_u64(mix(opts.seed, index as u64, op as u64));
                 let st = stats.entry(op).or_default();
                 match negatives_for(inp, &parsed, op, &ops, opts, model, &mut rng, base.as_ref()) {
                     Ok(rows) => {
                         st.0 += 1;
                         st.1 += rows.len();
+                        made.resize(made.len() + rows.len(), (index, op));
                         recs.extend(rows);
                     }
                     Err(skip) => *st.2.entry(skip).or_default() += 1,
                 }
             }
         }
-        Ok((recs, stats, unparsed, unknown))
+        Ok((finish(recs, made)?, stats, unparsed, unknown))
     };
-    // reserved at once as well, for the same bound: growing it would copy the records made
-    // so far at each doubling, into fresh pages (the kernel zeroes each page first); the pages
-    // past the rows made are never touched
-    let mut records = Vec::with_capacity(rows_bound(inputs.len(), ops.len(), opts.per_caption));
     let mut out: BTreeMap<String, OpStats> = ops
         .iter()
         .map(|o| (o.name().to_string(), OpStats::default()))
         .collect();
     let mut unparsed = Vec::new();
     let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
-    // each chunk's records are appended here while the pool generates the next chunks
-    let merged = in_order(inputs, CHUNK, make, |(recs, stats, u, unk)| {
-        records.extend(recs);
+    // each chunk is taken here while the pool generates the next chunks
+    in_order(inputs, CHUNK, make, |(rows, stats, u, unk)| {
+        take(rows)?;
         unparsed.extend(u);
         for (w, n) in unk {
             *unknown.entry(w).or_default() += n;
@@ -376,19 +642,15 @@ pub fn generate_with(inputs: &[InputCaption], opts: &Options, model: &Model) -> 
             }
         }
         Ok(())
-    });
-    if let Err(never) = merged {
-        match never {}
-    }
+    })?;
     let mut unknown: Vec<(String, usize)> = unknown.into_iter().collect();
     unknown.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     unknown.truncate(UNKNOWN_WORDS);
-    Generation {
-        records,
+    Ok(GenerationStats {
         ops: out,
         unparsed,
         unknown_words: unknown,
-    }
+    })
 }
 
 /// The records reserved for `captions` captions: at most `per_caption` rows per caption and
@@ -841,5 +1103,85 @@ mod in_order_tests {
         );
         assert_eq!(made, Err("take 30".to_string()));
         assert_eq!(taken, (0..=30).collect::<Vec<_>>());
+    }
+}
+
+#[cfg(test)]
+mod staged_tests {
+    use super::*;
+
+    /// Captions over several chunks: the built-in ones with variations, a few with characters
+    /// JSON escapes, images and extra fields.
+    fn input() -> InputSet {
+        let base = builtin_captions();
+        let tails = [
+            "",
+            " at night",
+            " in the rain",
+            " near a \"red\" house",
+            " \\ today",
+        ];
+        let mut captions = Vec::new();
+        for (k, tail) in tails.iter().enumerate() {
+            for (i, c) in base.iter().enumerate() {
+                let text = format!("{}{tail}", c.trim_end_matches('.'));
+                let mut inp = InputCaption::new(format!("{k}-{i}"), text);
+                if i % 3 == 0 {
+                    inp.image = Some(format!("img/{i}.jpg"));
+                    inp.extra
+                        .insert("note".into(), serde_json::json!({"k": k, "é": "x\ty"}));
+                }
+                captions.push(inp);
+            }
+        }
+        InputSet {
+            format: InputFormat::Text,
+            captions,
+            blank_lines: 2,
+        }
+    }
+
+    /// `run_staged`'s file and summary are `run_with`'s records written by `stage_records` and
+    /// its summary, with and without the filter, at depth 1 and 3.
+    #[test]
+    fn staged_run_writes_the_bytes_and_summary_of_run_with() {
+        let input = input();
+        assert!(input.captions.len() > 2 * CHUNK);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let settings = [
+            Options::default(),
+            Options {
+                adversarial_filter: Some(0.5),
+                ..Options::default()
+            },
+            Options {
+                depth: 3,
+                seed: 7,
+                per_caption: 2,
+                ..Options::default()
+            },
+        ];
+        for opts in settings {
+            let model = Model::builtin();
+            let want = run_with(&input, &opts, model).expect("run_with");
+            let want_path = dir.path().join("want.jsonl");
+            write_records(&want_path, &want.records).expect("write");
+            let got_path = dir.path().join("got.jsonl");
+            let mut set = crate::formats::OutputSet::new();
+            let summary = run_staged(&input, &opts, model, &mut set, &got_path).expect("staged");
+            set.commit().expect("commit");
+            let (want_bytes, got_bytes) = (
+                std::fs::read(&want_path).expect("read"),
+                std::fs::read(&got_path).expect("read"),
+            );
+            assert!(want.records.len() > 500, "{}", want.records.len());
+            assert_eq!(got_bytes, want_bytes, "{opts:?}");
+            assert_eq!(summary, want.summary, "{opts:?}");
+            if opts.adversarial_filter.is_some() {
+                // the filter dropped rows here: the kept lines were picked
+                let made: usize = summary.ops.values().map(|o| o.rows).sum();
+                assert!(summary.rows < made, "{} of {made}", summary.rows);
+            }
+        }
     }
 }
