@@ -297,6 +297,70 @@ mod tests {
         assert!(p.iter().any(|e| e.0 == vocab["cat"] && e.1 < 0.0), "{p:?}");
     }
 
+    /// The dense TF-IDF vector of a document by the definition: count × idf of each n-gram the
+    /// training documents hold, L2-normalised.
+    fn dense(t: &Tfidf, doc: &[u32]) -> Vec<f64> {
+        let mut v = vec![0.0; t.idf.len()];
+        for &g in doc {
+            v[g as usize] += t.idf[g as usize];
+        }
+        let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm > 0.0 {
+            v.iter_mut().for_each(|x| *x /= norm);
+        }
+        v
+    }
+
+    #[test]
+    fn sparse_vectors_and_pairs_equal_the_dense_definition() {
+        // repeated words (term counts above 1) and n-grams that interleave between the texts
+        let (mut vocab, mut buf) = (FxHashMap::default(), String::new());
+        let texts = [
+            "a dog and a dog on a red couch",
+            "a cat on a red couch near a dog",
+            "the dog the dog the dog",
+            "a red bus",
+            "two cats and a bird on a bench",
+            "an unseen zebra",
+        ];
+        let docs: Vec<Vec<u32>> = texts
+            .iter()
+            .map(|t| ngrams(t, &mut vocab, &mut buf))
+            .collect();
+        let t = Tfidf::fit(docs[..5].iter().map(|d| d.as_slice()), vocab.len());
+        for a in &docs {
+            let want = dense(&t, a);
+            let got = t.vector(a);
+            assert!(got.iter().all(|e| e.1 != 0.0), "{got:?}");
+            assert!(got.windows(2).all(|w| w[0].0 < w[1].0), "{got:?}");
+            let mut d = vec![0.0; t.idf.len()];
+            got.iter().for_each(|&(g, x)| d[g as usize] = x);
+            for (g, (x, y)) in d.iter().zip(&want).enumerate() {
+                assert!((x - y).abs() < 1e-12, "n-gram {g}: {x} vs {y}");
+            }
+            for b in &docs {
+                let (da, db) = (dense(&t, a), dense(&t, b));
+                let want: Vec<(u32, f64)> = (0..t.idf.len())
+                    .map(|g| (g as u32, da[g] - db[g]))
+                    .filter(|e| e.1 != 0.0)
+                    .collect();
+                let got = t.pair(a, b);
+                assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+                for (x, y) in got.iter().zip(&want) {
+                    assert!(x.0 == y.0 && (x.1 - y.1).abs() < 1e-12, "{x:?} vs {y:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sigmoid_is_the_logistic_function() {
+        for z in [-3.0f64, -0.5, 0.0, 0.25, 2.0] {
+            let want = z.exp() / (z.exp() + 1.0);
+            assert!((sigmoid(z) - want).abs() < 1e-15, "{z}");
+        }
+    }
+
     #[test]
     fn the_fit_reaches_the_penalised_optimum() {
         // one feature, values v_i: the optimum has Σ v_i σ(−w v_i) = w
