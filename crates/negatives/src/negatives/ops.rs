@@ -253,6 +253,8 @@ pub struct Prepared {
     person: u32,
     /// (round 9) Each noun's [`NEAR_NOUNS`] group + 1, 0 for none.
     near_noun: Vec<u32>,
+    /// (round 10) Each noun's [`NEAR_WORDS`] group + 1, 0 for none (by word, not by sense).
+    near_word: Vec<u32>,
     /// (round 9) Each attribute's [`NEAR_ATTRS`] group + 1, 0 for none.
     near_attr: Vec<u32>,
     /// (round 9) Per attribute: [`age_or_small`], terrain, material.
@@ -349,6 +351,14 @@ impl Prepared {
                 lex.nouns.iter().map(|n| (n.word.as_str(), n.sense_id)),
                 NEAR_NOUNS,
             ),
+            // each word its own sense: the group holds only the words it names
+            near_word: near_groups(
+                lex.nouns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n.word.as_str(), i as u32)),
+                NEAR_WORDS,
+            ),
             near_attr: near_groups(
                 lex.attrs.iter().map(|a| (a.word.as_str(), a.sense_id)),
                 NEAR_ATTRS,
@@ -364,7 +374,8 @@ impl Prepared {
     /// (round 9) Whether nouns `a` and `b` are near-synonyms ([`NEAR_NOUNS`]).
     fn near_nouns(&self, a: NounId, b: NounId) -> bool {
         let g = self.near_noun[a as usize];
-        g != 0 && g == self.near_noun[b as usize]
+        let w = self.near_word[a as usize];
+        (g != 0 && g == self.near_noun[b as usize]) || (w != 0 && w == self.near_word[b as usize])
     }
 
     /// (round 9) Whether attributes `a` and `b` are near-synonyms ([`NEAR_ATTRS`]).
@@ -1149,7 +1160,16 @@ const NEAR_NOUNS: &[&[&str]] = &[
     &["plate", "dish", "platter"],
     &["boat", "ship"],
     &["monitor", "computer monitor", "computer screen"],
+    // (round 10) a part and its whole, or two names of one surface: "a runway" → "an airport",
+    // "the floor" → "the ground" kept the caption true in round 9's independent read
+    &["floor", "ground"],
+    &["runway", "airport", "airfield", "tarmac"],
 ];
+
+/// Near-synonym groups of single words (round 10), not of their senses: "guy" may name a young
+/// man ("a guy" → "a boy" for a young skateboarder in round 9's independent read), but "man"
+/// and "boy" stay replaceable, so the group names words and does not take "guy"'s sense.
+const NEAR_WORDS: &[&[&str]] = &[&["guy", "boy", "kid", "teenager", "teen"]];
 
 /// Near-synonym groups of attributes (round 9): shades that captioners name either way ("beige"
 /// → "brown" in round 8's independent read; "tan" and "beige" already share a sense).

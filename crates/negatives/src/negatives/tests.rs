@@ -1966,3 +1966,26 @@ fn round9_in_a_vehicle_ridden_is_not_replaced() {
     let out = all(Op::ReplaceRel, "a dog sitting in a boat");
     assert!(out.iter().any(|o| o.contains("next to a boat")), "{out:?}");
 }
+
+#[test]
+fn round10_near_synonyms_and_parts_of_a_whole_never_replace_each_other() {
+    never(
+        true,
+        &[
+            (
+                Op::ReplaceObj,
+                "A guy riding a skateboard down a ramp.",
+                "boy",
+            ),
+            (
+                Op::ReplaceObj,
+                "A teddy bear sitting on a wooden floor.",
+                "ground",
+            ),
+            (Op::ReplaceObj, "A plane landing on the runway.", "airport"),
+        ],
+    );
+    // the group names words, not senses: a man may still become a boy
+    let out = builtin_all(Op::ReplaceObj, "A man riding a skateboard down a ramp.");
+    assert!(out.iter().any(|o| o.contains("boy")), "{out:?}");
+}
