@@ -1412,6 +1412,31 @@ fn relation_follows(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
     matches!(p.items.get(i).map(|it| it.kind), Some(ItemKind::Rel(r)) if lex.rels[r as usize].sense != "with")
 }
 
+/// Words that say the subject is by itself (round 10: "an adult cow standing alone" → "and a
+/// bird" in round 9's independent read): no co-subject is added.
+const ALONE: &[&str] = &[
+    "alone", "itself", "himself", "herself", "lone", "lonely", "solitary",
+];
+
+/// Foods and drinks the lexicon counts (they have a plural) but captions mostly name as a mass
+/// (round 10: "a hot dog and a cheese" in round 9's independent read): add_obj adds them
+/// without an article. Curated from the lexicon's food nouns.
+pub(crate) const MASS_IN_USE: &[&str] = &[
+    "cheese",
+    "coffee",
+    "cream",
+    "meat",
+    "chocolate",
+    "beer",
+    "wine",
+    "sauce",
+    "pork",
+    "pepperoni",
+    "soda",
+    "ham",
+    "ice cream",
+];
+
 /// Where add_obj inserts "and a Y".
 #[derive(Debug, Clone, Copy)]
 struct AddSite {
@@ -1515,7 +1540,15 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
             rel: Some(r.rel),
         });
     }
-    let singular = !p.objects[0].plural;
+    // round 10: "standing alone", "by itself": the subject is the only one of its kind there
+    if p.tokens.iter().any(|t| ALONE.contains(&t.lower.as_str())) {
+        return None;
+    }
+    // round 10: "A women is playing": a plural form after "a" is one person
+    let singular = !p.objects[0].plural
+        || p.objects[0]
+            .det
+            .is_some_and(|d| matches!(p.item_text(d).to_lowercase().as_str(), "a" | "an"));
     let after = p.items[o.item].tok_start;
     if singular
         && p.tokens[after..]
@@ -1548,8 +1581,10 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
         return None;
     }
     let next = p.items.get(o.item + 1);
+    // round 10: a singular verb agrees with the co-subjects too when the subject is plural in
+    // form only ("A women is playing" → "A women and a man are playing", never "... is")
     let verb = match next.map(|i| (i.kind, p.tokens[i.tok_start].lower.as_str())) {
-        Some((ItemKind::Func(FuncRole::BeSg), _)) if singular => Some(o.item + 1),
+        Some((ItemKind::Func(FuncRole::BeSg), _)) => Some(o.item + 1),
         Some((ItemKind::Other, w)) if singular && third_person(w) => Some(o.item + 1),
         // "a bus in China is parked", "a boy in a jersey holds": a later verb would not agree
         // with "a bus and a car"
@@ -1848,7 +1883,13 @@ fn cased_pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
         }
         Cand::AddObj { site, noun } => {
             let n = &lex.nouns[noun as usize];
-            let phrase = format!("{} {}", lex.article_for(&n.word), n.word);
+            // (round 10) a food or drink mostly named as a mass takes no article: "a hot dog and
+            // cheese", never "and a cheese"
+            let phrase = if MASS_IN_USE.contains(&n.word.as_str()) {
+                n.word.clone()
+            } else {
+                format!("{} {}", lex.article_for(&n.word), n.word)
+            };
             let piece = match add_obj_sites(p, lex).get(site as usize).copied() {
                 Some(AddSite {
                     at, verb: Some(v), ..

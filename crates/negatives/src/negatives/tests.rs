@@ -1989,3 +1989,30 @@ fn round10_near_synonyms_and_parts_of_a_whole_never_replace_each_other() {
     let out = builtin_all(Op::ReplaceObj, "A man riding a skateboard down a ramp.");
     assert!(out.iter().any(|o| o.contains("boy")), "{out:?}");
 }
+
+#[test]
+fn round10_added_co_subjects_agree_skip_lone_subjects_and_masses_take_no_article() {
+    // a plural form after "a" is one person: the verb still agrees with two
+    let out = builtin_all(Op::AddObj, "A women is cooking food in a kitchen.");
+    assert!(!out.is_empty());
+    none_contains(&out, " is cooking");
+    // "alone", "by itself": nobody joins the subject
+    never(
+        true,
+        &[
+            (Op::AddObj, "A cow standing alone on the beach.", " and "),
+            (Op::AddObj, "A dog sitting by itself on the grass.", " and "),
+        ],
+    );
+    let out = builtin_all(Op::AddObj, "A cow standing on the beach.");
+    assert!(out.iter().any(|o| o.contains(" and ")), "{out:?}");
+    // foods named as a mass come without "a"
+    let out = builtin_all(Op::AddObj, "A plate with a hot dog and a pickle.");
+    let out2 = builtin_all(Op::AddObj, "A plate with a hot dog.");
+    for o in out.iter().chain(&out2) {
+        for mass in super::ops::MASS_IN_USE {
+            assert!(!o.contains(&format!(" a {mass}")), "{o}");
+        }
+    }
+    assert!(out2.iter().any(|o| o.contains(" and cheese")), "{out2:?}");
+}
