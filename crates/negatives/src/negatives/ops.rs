@@ -1048,6 +1048,12 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         if lex.rels[r.rel as usize].sense == "on" && supported(lex, subj, obj) {
             continue;
         }
+        // round 10: the agent of a passive ("surrounded by oranges"), standing on a ground
+        // surface ("on the grass" → "next to the grass") and an activity in water ("splashing
+        // in a river" → "next to a river") are no spatial slots
+        if passive_agent(p, lex, r.item) || on_surface(p, lex, ri) || in_water(p, lex, ri) {
+            continue;
+        }
         for &new in &lex.rels[r.rel as usize].opposites {
             if ground && vertical(lex, new) {
                 continue;
@@ -1069,6 +1075,138 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         }
     }
     done(out, Skip::NoReplacementCandidate)
+}
+
+/// Past participles whose "by" names an agent, not a place (round 10: "two apples are
+/// surround(ed) by oranges" → "are surround far from" in round 9's independent read). "parked
+/// by", "seated by" stay spatial, hence a list and not every "-ed".
+const PASSIVE_BY: &[&str] = &[
+    "surrounded",
+    "surround",
+    "covered",
+    "pulled",
+    "followed",
+    "chased",
+    "watched",
+    "guarded",
+    "led",
+    "ridden",
+    "driven",
+    "held",
+    "eaten",
+    "carried",
+    "towed",
+    "pushed",
+    "drawn",
+    "attacked",
+    "flanked",
+    "framed",
+    "lined",
+    "topped",
+    "filled",
+    "photographed",
+    "accompanied",
+    "served",
+    "owned",
+    "caught",
+    "approached",
+    "observed",
+    "dwarfed",
+    "shaded",
+    "lit",
+    "hit",
+    "fed",
+    "petted",
+    "ridded",
+    "bordered",
+    "crowded",
+    "encircled",
+    "protected",
+    "blocked",
+];
+
+/// Whether the relation at `item` is "by" after a [`PASSIVE_BY`] participle.
+fn passive_agent(p: &Parse<'_>, lex: &Lexicon, item: usize) -> bool {
+    let ItemKind::Rel(r) = p.items[item].kind else {
+        return false;
+    };
+    let tok = p.items[item].tok_start;
+    lex.rels[r as usize].phrase == "by"
+        && tok > 0
+        && PASSIVE_BY.contains(&p.tokens[tok - 1].lower.as_str())
+}
+
+/// Grounds and fields a thing stands or lies on (round 10): "on the grass" has no meaningful
+/// opposite ("umbrellas laid next to the grass" in round 9's independent read; vertical ones are
+/// already left out against grounds).
+const SURFACES: &[&str] = &[
+    "field",
+    "lawn",
+    "pasture",
+    "meadow",
+    "yard",
+    "court",
+    "tennis court",
+    "baseball field",
+    "beach",
+    "slope",
+    "ski slope",
+    "hillside",
+];
+
+/// Whether relation `ri` is "on" a ground (category `ground`) or a [`SURFACES`] noun.
+fn on_surface(p: &Parse<'_>, lex: &Lexicon, ri: usize) -> bool {
+    let r = &p.relations[ri];
+    let noun = &lex.nouns[p.objects[r.object].noun as usize];
+    lex.rels[r.rel as usize].sense == "on"
+        && (noun.category == "ground" || SURFACES.contains(&noun.word.as_str()))
+}
+
+/// Water and activities done in it (round 10: "elephants splashing in a river" → "next to a
+/// river" in round 9's independent read).
+const WATERS: &[&str] = &[
+    "water",
+    "river",
+    "lake",
+    "ocean",
+    "sea",
+    "pond",
+    "pool",
+    "swimming pool",
+    "stream",
+    "surf",
+    "wave",
+    "waves",
+];
+const IN_WATER: &[&str] = &[
+    "splashing",
+    "splash",
+    "splashes",
+    "swimming",
+    "swim",
+    "swims",
+    "wading",
+    "wade",
+    "wades",
+    "bathing",
+    "bathe",
+    "surfing",
+    "paddling",
+    "floating",
+    "soaking",
+    "diving",
+    "playing",
+];
+
+/// Whether relation `ri` is "in" a [`WATERS`] noun in a caption naming an [`IN_WATER`]
+/// activity.
+fn in_water(p: &Parse<'_>, lex: &Lexicon, ri: usize) -> bool {
+    let r = &p.relations[ri];
+    lex.rels[r.rel as usize].sense == "in"
+        && WATERS.contains(&lex.nouns[p.objects[r.object].noun as usize].word.as_str())
+        && p.tokens
+            .iter()
+            .any(|t| IN_WATER.contains(&t.lower.as_str()))
 }
 
 /// Verbs of riding a board, a vehicle or an animal: "on" the thing ridden is then part of the

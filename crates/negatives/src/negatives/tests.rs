@@ -2016,3 +2016,40 @@ fn round10_added_co_subjects_agree_skip_lone_subjects_and_masses_take_no_article
     }
     assert!(out2.iter().any(|o| o.contains(" and cheese")), "{out2:?}");
 }
+
+#[test]
+fn round10_passive_by_ground_surfaces_and_activities_in_water_are_no_relation_slots() {
+    never(
+        true,
+        &[
+            (
+                Op::ReplaceRel,
+                "Two apples are surrounded by a bunch of oranges.",
+                "far from",
+            ),
+            (
+                Op::ReplaceRel,
+                "A dog lying on the grass in the sun.",
+                "the grass",
+            ),
+            (
+                Op::ReplaceRel,
+                "A man lying on the ground with a dog.",
+                "the ground",
+            ),
+            (
+                Op::ReplaceRel,
+                "A group of elephants splashing in a river.",
+                "a river",
+            ),
+        ],
+    );
+    // a place beside something, and standing in water, keep their opposites
+    for caption in [
+        "A man standing by a car.",
+        "Two elephants standing in a river.",
+    ] {
+        let out = builtin_all(Op::ReplaceRel, caption);
+        assert!(!out.is_empty(), "{caption}");
+    }
+}
