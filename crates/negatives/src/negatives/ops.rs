@@ -1148,7 +1148,6 @@ const SURFACES: &[&str] = &[
     "court",
     "tennis court",
     "baseball field",
-    "beach",
     "slope",
     "ski slope",
     "hillside",
@@ -1874,6 +1873,103 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     done(out, Skip::NoCompatibleAttribute)
 }
 
+/// Unknown pre-modifiers that come before an added attribute in English adjective order
+/// (round 10, from round 9's independent read: "a black rundown bathroom", "a white slight
+/// slope", "few small different computers"): quantity and comparison words, which precede every
+/// descriptive adjective, and opinion words, which precede size, age, shape, colour, origin and
+/// material (the classes of the lexicon's attributes). Curated; words ending in "-ful" or
+/// "-ous" ("beautiful", "delicious") count as opinion words too. Other unknown pre-modifiers
+/// ("city street", "dining table", "stuffed animal") are taken as compound or purpose words,
+/// which follow every attribute, so the attribute goes before them as before round 10.
+const BEFORE_ATTR: &[&str] = &[
+    // quantity and comparison
+    "different",
+    "other",
+    "several",
+    "few",
+    "many",
+    "various",
+    "numerous",
+    "multiple",
+    "assorted",
+    "same",
+    "similar",
+    "only",
+    "single",
+    "whole",
+    "entire",
+    "slight",
+    "next",
+    "last",
+    "first",
+    "second",
+    "third",
+    "main",
+    "usual",
+    "typical",
+    "particular",
+    "certain",
+    "extra",
+    "additional",
+    "more",
+    "lots",
+    "couple",
+    // opinion
+    "rundown",
+    "run-down",
+    "nice",
+    "pretty",
+    "lovely",
+    "cute",
+    "ugly",
+    "fancy",
+    "messy",
+    "cluttered",
+    "neat",
+    "tidy",
+    "good",
+    "great",
+    "fine",
+    "perfect",
+    "strange",
+    "odd",
+    "weird",
+    "unusual",
+    "interesting",
+    "amazing",
+    "cool",
+    "awesome",
+    "adorable",
+    "cozy",
+    "busy",
+    "quiet",
+    "crowded",
+    "shabby",
+    "dilapidated",
+    "abandoned",
+    "fresh",
+    "healthy",
+    "tasty",
+    "yummy",
+];
+
+/// The item before which add_att puts its attribute in object `o`: right after the last
+/// [`BEFORE_ATTR`] word between the determiner and the head, else `o.first`.
+fn add_att_item(p: &Parse<'_>, o: &Object) -> usize {
+    let mut at = o.first;
+    for i in o.first..o.item {
+        // a listed word even when the lexicon has a noun of that spelling ("a rundown")
+        let w = p.item_text(i).to_lowercase();
+        let noun = matches!(p.items[i].kind, ItemKind::Noun { .. });
+        if BEFORE_ATTR.contains(&w.as_str())
+            || (!noun && w.len() > 5 && (w.ends_with("ful") || w.ends_with("ous")))
+        {
+            at = i + 1;
+        }
+    }
+    at
+}
+
 /// A text replacement on the step's input: bytes `[start, end)` become `text`.
 #[derive(Debug, Clone)]
 struct Piece {
@@ -2060,13 +2156,16 @@ fn cased_pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
         Cand::AddAtt { obj, attr } => {
             let o = &p.objects[obj];
             let a = &lex.attrs[attr as usize];
-            let (fs, _) = p.bytes(o.first);
+            // round 10: after a pre-modifier of an earlier order class ("a few different small
+            // computers", "a rundown black bathroom"), else first after the determiner
+            let at = add_att_item(p, o);
+            let (fs, _) = p.bytes(at);
             let mut piece = Piece {
                 start: fs,
                 end: fs,
                 text: format!("{} ", a.word),
             };
-            if let Some(d) = o.det.filter(|&d| d + 1 == o.first) {
+            if let Some(d) = o.det.filter(|&d| d + 1 == at) {
                 let det = p.item_text(d);
                 let dl = det.to_ascii_lowercase();
                 let art = lex.article_for(&a.word);
