@@ -506,10 +506,19 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         {
             continue;
         }
+        // round 10: "a bowl of stew" takes only another container ("a spoon of stew" never);
+        // "her skis" (a pair owned by one) takes only another pair ("her snowboards" never)
+        let measure = CONTAINERS.contains(&old.word.as_str())
+            && p.items
+                .get(o.item + 1)
+                .is_some_and(|_| p.item_text(o.item + 1).eq_ignore_ascii_case("of"));
+        let pair = o.plural && singular_possessor(p, o);
         let slot = Slot::new(p, &m.plaus, oi, None);
         for &ni in lex.same_category(o.noun) {
             let n = &lex.nouns[ni as usize];
-            if n.hypernym
+            if (measure && !CONTAINERS.contains(&n.word.as_str()))
+                || (pair && !PAIRS.contains(&n.word.as_str()))
+                || n.hypernym
                 || n.countable() != old.countable()
                 || senses.contains(&n.sense_id)
                 || !slot.fits(m, ni)
@@ -526,6 +535,88 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         }
     }
     done(out, Skip::NoReplacementCandidate)
+}
+
+/// Containers that hold a mass or a number of things (round 10): in a measure phrase ("a bowl
+/// of stew") only another container replaces one ("a spoon of stew" in round 9's independent
+/// read). Singular forms; curated.
+pub(crate) const CONTAINERS: &[&str] = &[
+    "bowl",
+    "plate",
+    "cup",
+    "mug",
+    "glass",
+    "pot",
+    "pan",
+    "jar",
+    "bottle",
+    "box",
+    "basket",
+    "tray",
+    "bag",
+    "bucket",
+    "can",
+    "carton",
+    "dish",
+    "platter",
+    "container",
+    "pitcher",
+    "crate",
+    "vase",
+    "tub",
+    "pail",
+    "jug",
+    "sack",
+    "teapot",
+    "kettle",
+    "wine glass",
+    "coffee cup",
+];
+
+/// Things named in the plural as one pair or set of two (round 10): "her skis" belong to one
+/// person, so "her snowboards" (one person with several boards) is implausible (round 9's
+/// independent read). Singular forms as the lexicon has them; curated.
+pub(crate) const PAIRS: &[&str] = &[
+    "ski",
+    "shoe",
+    "boot",
+    "sneaker",
+    "glove",
+    "sock",
+    "sandal",
+    "skate",
+    "chopstick",
+    "earring",
+    "glasses",
+    "sunglasses",
+    "goggles",
+    "headphones",
+    "binoculars",
+    "scissors",
+    "pants",
+    "jeans",
+    "shorts",
+    "trousers",
+    "eyeglasses",
+    "slipper",
+    "mitten",
+    "flip flop",
+    "roller skate",
+    "heel",
+    "cleat",
+    "pole",
+    "ski pole",
+];
+
+/// Whether object `o` is owned by one: a singular possessive pronoun as its determiner ("her
+/// skis", "his shoes") or an "'s" right before it.
+fn singular_possessor(p: &Parse<'_>, o: &Object) -> bool {
+    o.det.is_some_and(|d| {
+        matches!(
+            p.item_text(d).to_lowercase().as_str(),
+            "his" | "her" | "its" | "my" | "your"
+        )
+    }) || (o.first > 0 && p.item_text(o.first - 1).to_lowercase().ends_with("'s"))
 }
 
 /// Whether one noun ends with the other as a word ("court" / "tennis court") or as a part of at

@@ -2085,3 +2085,31 @@ fn round10_added_attributes_follow_quantity_and_opinion_words() {
         }
     }
 }
+
+#[test]
+fn round10_containers_of_a_measure_and_owned_pairs_keep_their_kind() {
+    // "a bowl of stew": only another container
+    let out = builtin_all(Op::ReplaceObj, "A bowl of stew held by a person.");
+    let changed: Vec<_> = out.iter().filter(|o| o.contains(" of stew")).collect();
+    assert!(!changed.is_empty(), "{out:?}");
+    for o in changed {
+        let word = o
+            .split(" of stew")
+            .next()
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap();
+        let one = word.strip_suffix('s').unwrap_or(word);
+        assert!(
+            super::ops::CONTAINERS.contains(&word) || super::ops::CONTAINERS.contains(&one),
+            "{o}"
+        );
+    }
+    // "her skis": only another pair, or nothing
+    for o in builtin_all(Op::ReplaceObj, "A woman poses on the snow with her skis.") {
+        let owned = o.split("her ").nth(1).unwrap().trim_end_matches('.');
+        let one = owned.strip_suffix('s').unwrap_or(owned);
+        assert!(owned == "skis" || super::ops::PAIRS.contains(&one), "{o}");
+    }
+}
