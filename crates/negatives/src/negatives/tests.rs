@@ -1978,12 +1978,12 @@ fn round10_near_synonyms_and_parts_of_a_whole_never_replace_each_other() {
                 "A guy riding a skateboard down a ramp.",
                 "boy",
             ),
+            (Op::ReplaceObj, "A cat sitting on the floor.", "ground"),
             (
                 Op::ReplaceObj,
-                "A teddy bear sitting on a wooden floor.",
-                "ground",
+                "A plane taking off from the runway.",
+                "airport",
             ),
-            (Op::ReplaceObj, "A plane landing on the runway.", "airport"),
         ],
     );
     // the group names words, not senses: a man may still become a boy
@@ -2025,7 +2025,7 @@ fn round10_passive_by_ground_surfaces_and_activities_in_water_are_no_relation_sl
         &[
             (
                 Op::ReplaceRel,
-                "Two apples are surrounded by a bunch of oranges.",
+                "Two apples are surround by a bunch of oranges.",
                 "far from",
             ),
             (
@@ -2089,7 +2089,7 @@ fn round10_added_attributes_follow_quantity_and_opinion_words() {
 #[test]
 fn round10_containers_of_a_measure_and_owned_pairs_keep_their_kind() {
     // "a bowl of stew": only another container
-    let out = builtin_all(Op::ReplaceObj, "A bowl of stew held by a person.");
+    let out = builtin_all(Op::ReplaceObj, "A person holding a bowl of stew.");
     let changed: Vec<_> = out.iter().filter(|o| o.contains(" of stew")).collect();
     assert!(!changed.is_empty(), "{out:?}");
     for o in changed {
