@@ -257,6 +257,12 @@ pub struct Prepared {
     near_word: Vec<u32>,
     /// (round 9) Each attribute's [`NEAR_ATTRS`] group + 1, 0 for none.
     near_attr: Vec<u32>,
+    /// (round 10) Per noun: a [`CONTAINERS`] noun, a [`PAIRS`] noun, a ground surface
+    /// ([`on_surface`]), a [`WATERS`] noun.
+    container: Vec<bool>,
+    pair: Vec<bool>,
+    surface: Vec<bool>,
+    water: Vec<bool>,
     /// (round 9) Per attribute: [`age_or_small`], terrain, material.
     age_or_small: Vec<bool>,
     terrain: Vec<bool>,
@@ -363,6 +369,14 @@ impl Prepared {
                 lex.attrs.iter().map(|a| (a.word.as_str(), a.sense_id)),
                 NEAR_ATTRS,
             ),
+            container: noun_in(lex, CONTAINERS),
+            pair: noun_in(lex, PAIRS),
+            surface: lex
+                .nouns
+                .iter()
+                .map(|n| n.category == "ground" || SURFACES.contains(&n.word.as_str()))
+                .collect(),
+            water: noun_in(lex, WATERS),
             age_or_small: (0..lex.attrs.len() as AttrId)
                 .map(|a| age_or_small(lex, a))
                 .collect(),
@@ -508,7 +522,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         }
         // round 10: "a bowl of stew" takes only another container ("a spoon of stew" never);
         // "her skis" (a pair owned by one) takes only another pair ("her snowboards" never)
-        let measure = CONTAINERS.contains(&old.word.as_str())
+        let measure = m.prepared.container[o.noun as usize]
             && p.items
                 .get(o.item + 1)
                 .is_some_and(|_| p.item_text(o.item + 1).eq_ignore_ascii_case("of"));
@@ -516,8 +530,8 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         let slot = Slot::new(p, &m.plaus, oi, None);
         for &ni in lex.same_category(o.noun) {
             let n = &lex.nouns[ni as usize];
-            if (measure && !CONTAINERS.contains(&n.word.as_str()))
-                || (pair && !PAIRS.contains(&n.word.as_str()))
+            if (measure && !m.prepared.container[ni as usize])
+                || (pair && !m.prepared.pair[ni as usize])
                 || n.hypernym
                 || n.countable() != old.countable()
                 || senses.contains(&n.sense_id)
@@ -613,10 +627,21 @@ pub(crate) const PAIRS: &[&str] = &[
 fn singular_possessor(p: &Parse<'_>, o: &Object) -> bool {
     o.det.is_some_and(|d| {
         matches!(
-            p.item_text(d).to_lowercase().as_str(),
+            p.tokens[p.items[d].tok_start].lower.as_str(),
             "his" | "her" | "its" | "my" | "your"
         )
-    }) || (o.first > 0 && p.item_text(o.first - 1).to_lowercase().ends_with("'s"))
+    }) || (o.first > 0
+        && p.tokens[p.items[o.first - 1].tok_end - 1]
+            .lower
+            .ends_with("'s"))
+}
+
+/// Per noun of `lex`: whether `list` names it.
+fn noun_in(lex: &Lexicon, list: &[&str]) -> Vec<bool> {
+    lex.nouns
+        .iter()
+        .map(|n| list.contains(&n.word.as_str()))
+        .collect()
 }
 
 /// Whether one noun ends with the other as a word ("court" / "tennis court") or as a part of at
@@ -1142,7 +1167,7 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         // round 10: the agent of a passive ("surrounded by oranges"), standing on a ground
         // surface ("on the grass" → "next to the grass") and an activity in water ("splashing
         // in a river" → "next to a river") are no spatial slots
-        if passive_agent(p, lex, r.item) || on_surface(p, lex, ri) || in_water(p, lex, ri) {
+        if passive_agent(p, lex, r.item) || on_surface(p, m, ri) || in_water(p, m, ri) {
             continue;
         }
         for &new in &lex.rels[r.rel as usize].opposites {
@@ -1245,11 +1270,10 @@ const SURFACES: &[&str] = &[
 ];
 
 /// Whether relation `ri` is "on" a ground (category `ground`) or a [`SURFACES`] noun.
-fn on_surface(p: &Parse<'_>, lex: &Lexicon, ri: usize) -> bool {
+fn on_surface(p: &Parse<'_>, m: &Model, ri: usize) -> bool {
     let r = &p.relations[ri];
-    let noun = &lex.nouns[p.objects[r.object].noun as usize];
-    lex.rels[r.rel as usize].sense == "on"
-        && (noun.category == "ground" || SURFACES.contains(&noun.word.as_str()))
+    m.prepared.surface[p.objects[r.object].noun as usize]
+        && m.lex.rels[r.rel as usize].sense == "on"
 }
 
 /// Water and activities done in it (round 10: "elephants splashing in a river" → "next to a
@@ -1290,10 +1314,10 @@ const IN_WATER: &[&str] = &[
 
 /// Whether relation `ri` is "in" a [`WATERS`] noun in a caption naming an [`IN_WATER`]
 /// activity.
-fn in_water(p: &Parse<'_>, lex: &Lexicon, ri: usize) -> bool {
+fn in_water(p: &Parse<'_>, m: &Model, ri: usize) -> bool {
     let r = &p.relations[ri];
-    lex.rels[r.rel as usize].sense == "in"
-        && WATERS.contains(&lex.nouns[p.objects[r.object].noun as usize].word.as_str())
+    m.prepared.water[p.objects[r.object].noun as usize]
+        && m.lex.rels[r.rel as usize].sense == "in"
         && p.tokens
             .iter()
             .any(|t| IN_WATER.contains(&t.lower.as_str()))
@@ -1642,9 +1666,12 @@ fn relation_follows(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
 
 /// Words that say the subject is by itself (round 10: "an adult cow standing alone" → "and a
 /// bird" in round 9's independent read): no co-subject is added.
-const ALONE: &[&str] = &[
-    "alone", "itself", "himself", "herself", "lone", "lonely", "solitary",
-];
+fn alone(w: &str) -> bool {
+    matches!(
+        w,
+        "alone" | "itself" | "himself" | "herself" | "lone" | "lonely" | "solitary"
+    )
+}
 
 /// Foods and drinks the lexicon counts (they have a plural) but captions mostly name as a mass
 /// (round 10: "a hot dog and a cheese" in round 9's independent read): add_obj adds them
@@ -1769,14 +1796,14 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
         });
     }
     // round 10: "standing alone", "by itself": the subject is the only one of its kind there
-    if p.tokens.iter().any(|t| ALONE.contains(&t.lower.as_str())) {
+    if p.tokens.iter().any(|t| alone(&t.lower)) {
         return None;
     }
     // round 10: "A women is playing": a plural form after "a" is one person
     let singular = !p.objects[0].plural
         || p.objects[0]
             .det
-            .is_some_and(|d| matches!(p.item_text(d).to_lowercase().as_str(), "a" | "an"));
+            .is_some_and(|d| matches!(p.tokens[p.items[d].tok_start].lower.as_str(), "a" | "an"));
     let after = p.items[o.item].tok_start;
     if singular
         && p.tokens[after..]
@@ -2050,9 +2077,14 @@ fn add_att_item(p: &Parse<'_>, o: &Object) -> usize {
     let mut at = o.first;
     for i in o.first..o.item {
         // a listed word even when the lexicon has a noun of that spelling ("a rundown")
-        let w = p.item_text(i).to_lowercase();
+        let it = &p.items[i];
+        let w = if it.tok_end == it.tok_start + 1 {
+            p.tokens[it.tok_start].lower.as_str()
+        } else {
+            ""
+        };
         let noun = matches!(p.items[i].kind, ItemKind::Noun { .. });
-        if BEFORE_ATTR.contains(&w.as_str())
+        if BEFORE_ATTR.contains(&w)
             || (!noun && w.len() > 5 && (w.ends_with("ful") || w.ends_with("ous")))
         {
             at = i + 1;
