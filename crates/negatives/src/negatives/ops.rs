@@ -530,9 +530,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         let slot = Slot::new(p, &m.plaus, oi, None);
         for &ni in lex.same_category(o.noun) {
             let n = &lex.nouns[ni as usize];
-            if (measure && !m.prepared.container[ni as usize])
-                || (pair && !m.prepared.pair[ni as usize])
-                || n.hypernym
+            if n.hypernym
                 || n.countable() != old.countable()
                 || senses.contains(&n.sense_id)
                 || !slot.fits(m, ni)
@@ -542,6 +540,12 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                     .others
                     .iter()
                     .all(|&x| in_context(&m.plaus, ni, o.noun, x))
+            {
+                continue;
+            }
+            // (checked last: they hold for few objects, and few candidates get here)
+            if (measure && !m.prepared.container[ni as usize])
+                || (pair && !m.prepared.pair[ni as usize])
             {
                 continue;
             }
