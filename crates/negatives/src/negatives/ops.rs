@@ -10,7 +10,7 @@ use crate::concepts::{ItemKind, Object, Parse};
 use crate::lexicon::{AttrId, FuncRole, Lexicon, NounId, RelId};
 
 use super::plausibility::{
-    predicate_item, third_person, verb_after, verb_at, verb_before, Plausibility,
+    clause_verb_after, predicate_item, third_person, verb_after, verb_at, verb_before, Plausibility,
 };
 use super::Model;
 
@@ -447,7 +447,7 @@ impl Slot {
                 .collect(),
             subject_of: rels(|r| r.subject),
             object_of: rels(|r| r.object),
-            verb_after: verb_after(p, oi).map(|v| pl.known_verb(v)),
+            verb_after: clause_verb_after(p, oi).map(|v| pl.known_verb(v)),
             verb_before: verb_before(p, oi).map(|v| pl.known_verb(v)),
             others: p
                 .objects

@@ -2113,3 +2113,18 @@ fn round10_containers_of_a_measure_and_owned_pairs_keep_their_kind() {
         assert!(owned == "skis" || super::ops::PAIRS.contains(&one), "{o}");
     }
 }
+
+#[test]
+fn round10_the_verb_of_a_relative_clause_gates_its_subject() {
+    // a sheep has never "curled": the verb after "that has" counts like one right after the noun
+    never(
+        true,
+        &[(
+            Op::ReplaceObj,
+            "A cat that has curled up in a bowl.",
+            "sheep",
+        )],
+    );
+    let out = builtin_all(Op::ReplaceObj, "A cat that has curled up in a bowl.");
+    assert!(!out.is_empty());
+}
