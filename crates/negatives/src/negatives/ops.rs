@@ -10,7 +10,7 @@ use crate::concepts::{ItemKind, Object, Parse};
 use crate::lexicon::{AttrId, FuncRole, Lexicon, NounId, RelId};
 
 use super::plausibility::{
-    predicate_item, third_person, verb_after, verb_at, verb_before, Plausibility,
+    clause_verb_after, predicate_item, third_person, verb_after, verb_at, verb_before, Plausibility,
 };
 use super::Model;
 
@@ -253,8 +253,16 @@ pub struct Prepared {
     person: u32,
     /// (round 9) Each noun's [`NEAR_NOUNS`] group + 1, 0 for none.
     near_noun: Vec<u32>,
+    /// (round 10) Each noun's [`NEAR_WORDS`] group + 1, 0 for none (by word, not by sense).
+    near_word: Vec<u32>,
     /// (round 9) Each attribute's [`NEAR_ATTRS`] group + 1, 0 for none.
     near_attr: Vec<u32>,
+    /// (round 10) Per noun: a [`CONTAINERS`] noun, a [`PAIRS`] noun, a ground surface
+    /// ([`on_surface`]), a [`WATERS`] noun.
+    container: Vec<bool>,
+    pair: Vec<bool>,
+    surface: Vec<bool>,
+    water: Vec<bool>,
     /// (round 9) Per attribute: [`age_or_small`], terrain, material.
     age_or_small: Vec<bool>,
     terrain: Vec<bool>,
@@ -349,10 +357,26 @@ impl Prepared {
                 lex.nouns.iter().map(|n| (n.word.as_str(), n.sense_id)),
                 NEAR_NOUNS,
             ),
+            // each word its own sense: the group holds only the words it names
+            near_word: near_groups(
+                lex.nouns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n.word.as_str(), i as u32)),
+                NEAR_WORDS,
+            ),
             near_attr: near_groups(
                 lex.attrs.iter().map(|a| (a.word.as_str(), a.sense_id)),
                 NEAR_ATTRS,
             ),
+            container: noun_in(lex, CONTAINERS),
+            pair: noun_in(lex, PAIRS),
+            surface: lex
+                .nouns
+                .iter()
+                .map(|n| n.category == "ground" || SURFACES.contains(&n.word.as_str()))
+                .collect(),
+            water: noun_in(lex, WATERS),
             age_or_small: (0..lex.attrs.len() as AttrId)
                 .map(|a| age_or_small(lex, a))
                 .collect(),
@@ -364,7 +388,8 @@ impl Prepared {
     /// (round 9) Whether nouns `a` and `b` are near-synonyms ([`NEAR_NOUNS`]).
     fn near_nouns(&self, a: NounId, b: NounId) -> bool {
         let g = self.near_noun[a as usize];
-        g != 0 && g == self.near_noun[b as usize]
+        let w = self.near_word[a as usize];
+        (g != 0 && g == self.near_noun[b as usize]) || (w != 0 && w == self.near_word[b as usize])
     }
 
     /// (round 9) Whether attributes `a` and `b` are near-synonyms ([`NEAR_ATTRS`]).
@@ -422,7 +447,7 @@ impl Slot {
                 .collect(),
             subject_of: rels(|r| r.subject),
             object_of: rels(|r| r.object),
-            verb_after: verb_after(p, oi).map(|v| pl.known_verb(v)),
+            verb_after: clause_verb_after(p, oi).map(|v| pl.known_verb(v)),
             verb_before: verb_before(p, oi).map(|v| pl.known_verb(v)),
             others: p
                 .objects
@@ -495,6 +520,13 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         {
             continue;
         }
+        // round 10: "a bowl of stew" takes only another container ("a spoon of stew" never);
+        // "her skis" (a pair owned by one) takes only another pair ("her snowboards" never)
+        let measure = m.prepared.container[o.noun as usize]
+            && p.items
+                .get(o.item + 1)
+                .is_some_and(|_| p.item_text(o.item + 1).eq_ignore_ascii_case("of"));
+        let pair = o.plural && singular_possessor(p, o);
         let slot = Slot::new(p, &m.plaus, oi, None);
         for &ni in lex.same_category(o.noun) {
             let n = &lex.nouns[ni as usize];
@@ -511,10 +543,109 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             {
                 continue;
             }
+            // (checked last: they hold for few objects, and few candidates get here)
+            if (measure && !m.prepared.container[ni as usize])
+                || (pair && !m.prepared.pair[ni as usize])
+            {
+                continue;
+            }
             out.push(Cand::ReplaceObj { obj: oi, noun: ni });
         }
     }
     done(out, Skip::NoReplacementCandidate)
+}
+
+/// Containers that hold a mass or a number of things (round 10): in a measure phrase ("a bowl
+/// of stew") only another container replaces one ("a spoon of stew" in round 9's independent
+/// read). Singular forms; curated.
+pub(crate) const CONTAINERS: &[&str] = &[
+    "bowl",
+    "plate",
+    "cup",
+    "mug",
+    "glass",
+    "pot",
+    "pan",
+    "jar",
+    "bottle",
+    "box",
+    "basket",
+    "tray",
+    "bag",
+    "bucket",
+    "can",
+    "carton",
+    "dish",
+    "platter",
+    "container",
+    "pitcher",
+    "crate",
+    "vase",
+    "tub",
+    "pail",
+    "jug",
+    "sack",
+    "teapot",
+    "kettle",
+    "wine glass",
+    "coffee cup",
+];
+
+/// Things named in the plural as one pair or set of two (round 10): "her skis" belong to one
+/// person, so "her snowboards" (one person with several boards) is implausible (round 9's
+/// independent read). Singular forms as the lexicon has them; curated.
+pub(crate) const PAIRS: &[&str] = &[
+    "ski",
+    "shoe",
+    "boot",
+    "sneaker",
+    "glove",
+    "sock",
+    "sandal",
+    "skate",
+    "chopstick",
+    "earring",
+    "glasses",
+    "sunglasses",
+    "goggles",
+    "headphones",
+    "binoculars",
+    "scissors",
+    "pants",
+    "jeans",
+    "shorts",
+    "trousers",
+    "eyeglasses",
+    "slipper",
+    "mitten",
+    "flip flop",
+    "roller skate",
+    "heel",
+    "cleat",
+    "pole",
+    "ski pole",
+];
+
+/// Whether object `o` is owned by one: a singular possessive pronoun as its determiner ("her
+/// skis", "his shoes") or an "'s" right before it.
+fn singular_possessor(p: &Parse<'_>, o: &Object) -> bool {
+    o.det.is_some_and(|d| {
+        matches!(
+            p.tokens[p.items[d].tok_start].lower.as_str(),
+            "his" | "her" | "its" | "my" | "your"
+        )
+    }) || (o.first > 0
+        && p.tokens[p.items[o.first - 1].tok_end - 1]
+            .lower
+            .ends_with("'s"))
+}
+
+/// Per noun of `lex`: whether `list` names it.
+fn noun_in(lex: &Lexicon, list: &[&str]) -> Vec<bool> {
+    lex.nouns
+        .iter()
+        .map(|n| list.contains(&n.word.as_str()))
+        .collect()
 }
 
 /// Whether one noun ends with the other as a word ("court" / "tennis court") or as a part of at
@@ -1037,6 +1168,12 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         if lex.rels[r.rel as usize].sense == "on" && supported(lex, subj, obj) {
             continue;
         }
+        // round 10: the agent of a passive ("surrounded by oranges"), standing on a ground
+        // surface ("on the grass" → "next to the grass") and an activity in water ("splashing
+        // in a river" → "next to a river") are no spatial slots
+        if passive_agent(p, lex, r.item) || on_surface(p, m, ri) || in_water(p, m, ri) {
+            continue;
+        }
         for &new in &lex.rels[r.rel as usize].opposites {
             if ground && vertical(lex, new) {
                 continue;
@@ -1058,6 +1195,136 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         }
     }
     done(out, Skip::NoReplacementCandidate)
+}
+
+/// Past participles whose "by" names an agent, not a place (round 10: "two apples are
+/// surround(ed) by oranges" → "are surround far from" in round 9's independent read). "parked
+/// by", "seated by" stay spatial, hence a list and not every "-ed".
+const PASSIVE_BY: &[&str] = &[
+    "surrounded",
+    "surround",
+    "covered",
+    "pulled",
+    "followed",
+    "chased",
+    "watched",
+    "guarded",
+    "led",
+    "ridden",
+    "driven",
+    "held",
+    "eaten",
+    "carried",
+    "towed",
+    "pushed",
+    "drawn",
+    "attacked",
+    "flanked",
+    "framed",
+    "lined",
+    "topped",
+    "filled",
+    "photographed",
+    "accompanied",
+    "served",
+    "owned",
+    "caught",
+    "approached",
+    "observed",
+    "dwarfed",
+    "shaded",
+    "lit",
+    "hit",
+    "fed",
+    "petted",
+    "ridded",
+    "bordered",
+    "crowded",
+    "encircled",
+    "protected",
+    "blocked",
+];
+
+/// Whether the relation at `item` is "by" after a [`PASSIVE_BY`] participle.
+fn passive_agent(p: &Parse<'_>, lex: &Lexicon, item: usize) -> bool {
+    let ItemKind::Rel(r) = p.items[item].kind else {
+        return false;
+    };
+    let tok = p.items[item].tok_start;
+    lex.rels[r as usize].phrase == "by"
+        && tok > 0
+        && PASSIVE_BY.contains(&p.tokens[tok - 1].lower.as_str())
+}
+
+/// Grounds and fields a thing stands or lies on (round 10): "on the grass" has no meaningful
+/// opposite ("umbrellas laid next to the grass" in round 9's independent read; vertical ones are
+/// already left out against grounds).
+const SURFACES: &[&str] = &[
+    "field",
+    "lawn",
+    "pasture",
+    "meadow",
+    "yard",
+    "court",
+    "tennis court",
+    "baseball field",
+    "slope",
+    "ski slope",
+    "hillside",
+];
+
+/// Whether relation `ri` is "on" a ground (category `ground`) or a [`SURFACES`] noun.
+fn on_surface(p: &Parse<'_>, m: &Model, ri: usize) -> bool {
+    let r = &p.relations[ri];
+    m.prepared.surface[p.objects[r.object].noun as usize]
+        && m.lex.rels[r.rel as usize].sense == "on"
+}
+
+/// Water and activities done in it (round 10: "elephants splashing in a river" → "next to a
+/// river" in round 9's independent read).
+const WATERS: &[&str] = &[
+    "water",
+    "river",
+    "lake",
+    "ocean",
+    "sea",
+    "pond",
+    "pool",
+    "swimming pool",
+    "stream",
+    "surf",
+    "wave",
+    "waves",
+];
+const IN_WATER: &[&str] = &[
+    "splashing",
+    "splash",
+    "splashes",
+    "swimming",
+    "swim",
+    "swims",
+    "wading",
+    "wade",
+    "wades",
+    "bathing",
+    "bathe",
+    "surfing",
+    "paddling",
+    "floating",
+    "soaking",
+    "diving",
+    "playing",
+];
+
+/// Whether relation `ri` is "in" a [`WATERS`] noun in a caption naming an [`IN_WATER`]
+/// activity.
+fn in_water(p: &Parse<'_>, m: &Model, ri: usize) -> bool {
+    let r = &p.relations[ri];
+    m.prepared.water[p.objects[r.object].noun as usize]
+        && m.lex.rels[r.rel as usize].sense == "in"
+        && p.tokens
+            .iter()
+            .any(|t| IN_WATER.contains(&t.lower.as_str()))
 }
 
 /// Verbs of riding a board, a vehicle or an animal: "on" the thing ridden is then part of the
@@ -1149,7 +1416,16 @@ const NEAR_NOUNS: &[&[&str]] = &[
     &["plate", "dish", "platter"],
     &["boat", "ship"],
     &["monitor", "computer monitor", "computer screen"],
+    // (round 10) a part and its whole, or two names of one surface: "a runway" → "an airport",
+    // "the floor" → "the ground" kept the caption true in round 9's independent read
+    &["floor", "ground"],
+    &["runway", "airport", "airfield", "tarmac"],
 ];
+
+/// Near-synonym groups of single words (round 10), not of their senses: "guy" may name a young
+/// man ("a guy" → "a boy" for a young skateboarder in round 9's independent read), but "man"
+/// and "boy" stay replaceable, so the group names words and does not take "guy"'s sense.
+const NEAR_WORDS: &[&[&str]] = &[&["guy", "boy", "kid", "teenager", "teen"]];
 
 /// Near-synonym groups of attributes (round 9): shades that captioners name either way ("beige"
 /// → "brown" in round 8's independent read; "tan" and "beige" already share a sense).
@@ -1392,6 +1668,34 @@ fn relation_follows(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
     matches!(p.items.get(i).map(|it| it.kind), Some(ItemKind::Rel(r)) if lex.rels[r as usize].sense != "with")
 }
 
+/// Words that say the subject is by itself (round 10: "an adult cow standing alone" → "and a
+/// bird" in round 9's independent read): no co-subject is added.
+fn alone(w: &str) -> bool {
+    matches!(
+        w,
+        "alone" | "itself" | "himself" | "herself" | "lone" | "lonely" | "solitary"
+    )
+}
+
+/// Foods and drinks the lexicon counts (they have a plural) but captions mostly name as a mass
+/// (round 10: "a hot dog and a cheese" in round 9's independent read): add_obj adds them
+/// without an article. Curated from the lexicon's food nouns.
+pub(crate) const MASS_IN_USE: &[&str] = &[
+    "cheese",
+    "coffee",
+    "cream",
+    "meat",
+    "chocolate",
+    "beer",
+    "wine",
+    "sauce",
+    "pork",
+    "pepperoni",
+    "soda",
+    "ham",
+    "ice cream",
+];
+
 /// Where add_obj inserts "and a Y".
 #[derive(Debug, Clone, Copy)]
 struct AddSite {
@@ -1495,7 +1799,15 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
             rel: Some(r.rel),
         });
     }
-    let singular = !p.objects[0].plural;
+    // round 10: "standing alone", "by itself": the subject is the only one of its kind there
+    if p.tokens.iter().any(|t| alone(&t.lower)) {
+        return None;
+    }
+    // round 10: "A women is playing": a plural form after "a" is one person
+    let singular = !p.objects[0].plural
+        || p.objects[0]
+            .det
+            .is_some_and(|d| matches!(p.tokens[p.items[d].tok_start].lower.as_str(), "a" | "an"));
     let after = p.items[o.item].tok_start;
     if singular
         && p.tokens[after..]
@@ -1528,8 +1840,10 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
         return None;
     }
     let next = p.items.get(o.item + 1);
+    // round 10: a singular verb agrees with the co-subjects too when the subject is plural in
+    // form only ("A women is playing" → "A women and a man are playing", never "... is")
     let verb = match next.map(|i| (i.kind, p.tokens[i.tok_start].lower.as_str())) {
-        Some((ItemKind::Func(FuncRole::BeSg), _)) if singular => Some(o.item + 1),
+        Some((ItemKind::Func(FuncRole::BeSg), _)) => Some(o.item + 1),
         Some((ItemKind::Other, w)) if singular && third_person(w) => Some(o.item + 1),
         // "a bus in China is parked", "a boy in a jersey holds": a later verb would not agree
         // with "a bus and a car"
@@ -1681,6 +1995,108 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     done(out, Skip::NoCompatibleAttribute)
 }
 
+/// Unknown pre-modifiers that come before an added attribute in English adjective order
+/// (round 10, from round 9's independent read: "a black rundown bathroom", "a white slight
+/// slope", "few small different computers"): quantity and comparison words, which precede every
+/// descriptive adjective, and opinion words, which precede size, age, shape, colour, origin and
+/// material (the classes of the lexicon's attributes). Curated; words ending in "-ful" or
+/// "-ous" ("beautiful", "delicious") count as opinion words too. Other unknown pre-modifiers
+/// ("city street", "dining table", "stuffed animal") are taken as compound or purpose words,
+/// which follow every attribute, so the attribute goes before them as before round 10.
+const BEFORE_ATTR: &[&str] = &[
+    // quantity and comparison
+    "different",
+    "other",
+    "several",
+    "few",
+    "many",
+    "various",
+    "numerous",
+    "multiple",
+    "assorted",
+    "same",
+    "similar",
+    "only",
+    "single",
+    "whole",
+    "entire",
+    "slight",
+    "next",
+    "last",
+    "first",
+    "second",
+    "third",
+    "main",
+    "usual",
+    "typical",
+    "particular",
+    "certain",
+    "extra",
+    "additional",
+    "more",
+    "lots",
+    "couple",
+    // opinion
+    "rundown",
+    "run-down",
+    "nice",
+    "pretty",
+    "lovely",
+    "cute",
+    "ugly",
+    "fancy",
+    "messy",
+    "cluttered",
+    "neat",
+    "tidy",
+    "good",
+    "great",
+    "fine",
+    "perfect",
+    "strange",
+    "odd",
+    "weird",
+    "unusual",
+    "interesting",
+    "amazing",
+    "cool",
+    "awesome",
+    "adorable",
+    "cozy",
+    "busy",
+    "quiet",
+    "crowded",
+    "shabby",
+    "dilapidated",
+    "abandoned",
+    "fresh",
+    "healthy",
+    "tasty",
+    "yummy",
+];
+
+/// The item before which add_att puts its attribute in object `o`: right after the last
+/// [`BEFORE_ATTR`] word between the determiner and the head, else `o.first`.
+fn add_att_item(p: &Parse<'_>, o: &Object) -> usize {
+    let mut at = o.first;
+    for i in o.first..o.item {
+        // a listed word even when the lexicon has a noun of that spelling ("a rundown")
+        let it = &p.items[i];
+        let w = if it.tok_end == it.tok_start + 1 {
+            p.tokens[it.tok_start].lower.as_str()
+        } else {
+            ""
+        };
+        let noun = matches!(p.items[i].kind, ItemKind::Noun { .. });
+        if BEFORE_ATTR.contains(&w)
+            || (!noun && w.len() > 5 && (w.ends_with("ful") || w.ends_with("ous")))
+        {
+            at = i + 1;
+        }
+    }
+    at
+}
+
 /// A text replacement on the step's input: bytes `[start, end)` become `text`.
 #[derive(Debug, Clone)]
 struct Piece {
@@ -1828,7 +2244,13 @@ fn cased_pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
         }
         Cand::AddObj { site, noun } => {
             let n = &lex.nouns[noun as usize];
-            let phrase = format!("{} {}", lex.article_for(&n.word), n.word);
+            // (round 10) a food or drink mostly named as a mass takes no article: "a hot dog and
+            // cheese", never "and a cheese"
+            let phrase = if MASS_IN_USE.contains(&n.word.as_str()) {
+                n.word.clone()
+            } else {
+                format!("{} {}", lex.article_for(&n.word), n.word)
+            };
             let piece = match add_obj_sites(p, lex).get(site as usize).copied() {
                 Some(AddSite {
                     at, verb: Some(v), ..
@@ -1861,13 +2283,16 @@ fn cased_pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
         Cand::AddAtt { obj, attr } => {
             let o = &p.objects[obj];
             let a = &lex.attrs[attr as usize];
-            let (fs, _) = p.bytes(o.first);
+            // round 10: after a pre-modifier of an earlier order class ("a few different small
+            // computers", "a rundown black bathroom"), else first after the determiner
+            let at = add_att_item(p, o);
+            let (fs, _) = p.bytes(at);
             let mut piece = Piece {
                 start: fs,
                 end: fs,
                 text: format!("{} ", a.word),
             };
-            if let Some(d) = o.det.filter(|&d| d + 1 == o.first) {
+            if let Some(d) = o.det.filter(|&d| d + 1 == at) {
                 let det = p.item_text(d);
                 let dl = det.to_ascii_lowercase();
                 let art = lex.article_for(&a.word);

@@ -52,6 +52,29 @@ pub fn verb_after<'t>(p: &'t Parse<'_>, oi: usize) -> Option<&'t str> {
     verb_at(p, predicate_item(p, oi))
 }
 
+/// [`verb_after`], or (round 10) the verb of a relative clause right after the object, after
+/// "that" / "which" / "who" and an optional "is" / "are" / "has" / "have" / "was" ("a cat *that
+/// has curled* up in a bowl": a sheep has never "curled", round 9's independent read). Used
+/// for the slot a replacement fills; add_obj keeps [`verb_after`] (its verb agreement does not
+/// reach into the clause).
+pub fn clause_verb_after<'t>(p: &'t Parse<'_>, oi: usize) -> Option<&'t str> {
+    let i = predicate_item(p, oi);
+    let word = |i: usize| {
+        p.items
+            .get(i)
+            .filter(|it| it.tok_end == it.tok_start + 1)
+            .map(|it| p.tokens[it.tok_start].lower.as_str())
+    };
+    if matches!(word(i), Some("that" | "which" | "who")) {
+        let j = match word(i + 1) {
+            Some("is" | "are" | "has" | "have" | "was" | "were" | "had") => i + 2,
+            _ => i + 1,
+        };
+        return verb_at(p, j);
+    }
+    verb_at(p, i)
+}
+
 /// The verb object `oi` is the object of: a verb word right before its noun phrase
 /// ("*eating* a banana").
 pub fn verb_before<'t>(p: &'t Parse<'_>, oi: usize) -> Option<&'t str> {
