@@ -1198,7 +1198,7 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
 }
 
 /// Past participles whose "by" names an agent, not a place (round 10: "two apples are
-/// surround(ed) by oranges" → "are surround far from" in round 9's independent read). "parked
+/// surround(ed) by X" → "are surround far from X" in round 9's independent read). "parked
 /// by", "seated by" stay spatial, hence a list and not every "-ed".
 const PASSIVE_BY: &[&str] = &[
     "surrounded",

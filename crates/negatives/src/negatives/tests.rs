@@ -2025,7 +2025,7 @@ fn round10_passive_by_ground_surfaces_and_activities_in_water_are_no_relation_sl
         &[
             (
                 Op::ReplaceRel,
-                "Two apples are surround by a bunch of oranges.",
+                "Two bananas are surround by a pile of apples.",
                 "far from",
             ),
             (
