@@ -267,6 +267,10 @@ pub struct Prepared {
     age_or_small: Vec<bool>,
     terrain: Vec<bool>,
     material: Vec<bool>,
+    /// (round 11) Per attribute: a colour.
+    colour: Vec<bool>,
+    /// (round 11) Colour `a` is not noun `n`'s fixed colour ([`off_colour`]).
+    off_colour: Bits,
 }
 
 /// One bit per (row, column) of a table of yes / no answers: the answers the operators ask
@@ -382,6 +386,16 @@ impl Prepared {
                 .collect(),
             terrain: lex.attrs.iter().map(|a| a.category == "terrain").collect(),
             material: lex.attrs.iter().map(|a| a.category == "material").collect(),
+            colour: lex.attrs.iter().map(|a| a.category == COLOUR).collect(),
+            off_colour: {
+                let fixed: Vec<Option<u32>> = (0..nouns as NounId)
+                    .map(|n| fixed_colour(lex, pl, n))
+                    .collect();
+                Bits::new(lex.attrs.len(), nouns, |a, n| {
+                    let a = &lex.attrs[a as usize];
+                    a.category == COLOUR && fixed[n as usize].is_some_and(|s| s != a.sense_id)
+                })
+            },
         }
     }
 
@@ -1525,6 +1539,87 @@ fn terrain_blocked(p: &Parse<'_>, m: &Model, a: AttrId) -> bool {
     m.prepared.terrain[a as usize] && animate_in(p, &m.lex)
 }
 
+/// The attribute category of colours.
+const COLOUR: &str = "color";
+
+/// How many colour mentions of a noun the table needs before one colour can be its fixed one.
+const MIN_FIXED: u32 = 5;
+
+/// The share of a noun's colour mentions that one colour sense must have to be its fixed colour.
+const FIXED_SHARE: f64 = 0.8;
+
+/// A noun's fixed colour (round 11, from round 10's independent read: "a white stop sign"): the
+/// colour sense that has at least [`FIXED_SHARE`] of the noun's at least [`MIN_FIXED`] colour
+/// mentions in the table (stop sign: red 14 of 15; a fire hydrant, red 22 of about 60, has none).
+/// add_att adds no other colour to such a noun.
+fn fixed_colour(lex: &Lexicon, pl: &Plausibility, n: NounId) -> Option<u32> {
+    let mut by_sense: Vec<(u32, u32)> = Vec::new();
+    let mut total = 0;
+    for (a, at) in lex.attrs.iter().enumerate() {
+        if at.category != COLOUR {
+            continue;
+        }
+        let c = pl.an(a as AttrId, n);
+        total += c;
+        match by_sense.iter_mut().find(|(s, _)| *s == at.sense_id) {
+            Some((_, k)) => *k += c,
+            None => by_sense.push((at.sense_id, c)),
+        }
+    }
+    let (sense, top) = by_sense
+        .into_iter()
+        .max_by_key(|&(s, c)| (c, u32::MAX - s))?;
+    (total >= MIN_FIXED && top as f64 >= FIXED_SHARE * total as f64).then_some(sense)
+}
+
+/// Whether the caption says the picture has no colours (round 11, from round 10's independent
+/// read: "a black and white photo of a brown dog"): "black and white" / "black-and-white" /
+/// "b&w" right before a picture word (photo, picture, image, shot, ...) or after "in", or
+/// "monochrome", "sepia", "grayscale" anywhere. add_att adds no colour there.
+fn colourless_picture(p: &Parse<'_>) -> bool {
+    const PICTURE: &[&str] = &[
+        "photo",
+        "photos",
+        "photograph",
+        "picture",
+        "pictures",
+        "image",
+        "images",
+        "shot",
+        "snapshot",
+        "pic",
+        "photography",
+    ];
+    let words: Vec<&str> = p
+        .tokens
+        .iter()
+        .filter(|t| t.word || t.lower == "&")
+        .map(|t| t.lower.as_str())
+        .collect();
+    (0..words.len()).any(|i| {
+        let w = words[i];
+        if matches!(w, "monochrome" | "sepia" | "grayscale" | "greyscale") {
+            return true;
+        }
+        let len = match (w, words.get(i + 1), words.get(i + 2)) {
+            ("black-and-white" | "b&w", _, _) => 1,
+            ("black", Some(&"and"), Some(&"white")) => 3,
+            ("b", Some(&"&"), Some(&"w")) => 3,
+            _ => return false,
+        };
+        words.get(i + len).is_some_and(|n| PICTURE.contains(n)) || (i > 0 && words[i - 1] == "in")
+    })
+}
+
+/// A participle compound that must stay next to its modifier (round 11, from round 10's
+/// independent read: "different colored dogs" → "different white colored dogs"): an attribute
+/// is not put right before "colored", "coloured", "shaped" or a word ending in "-colored" etc.
+fn participle_compound(w: &str) -> bool {
+    ["colored", "coloured", "shaped", "toned"]
+        .iter()
+        .any(|s| w.ends_with(s))
+}
+
 /// Whether the caption names a person or an animal.
 fn animate_in(p: &Parse<'_>, lex: &Lexicon) -> bool {
     p.objects
@@ -1949,9 +2044,15 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     }
     let senses = attr_senses(p, lex);
     let gendered = gendered_pronoun(p);
+    let colourless = colourless_picture(p);
     let mut any_unmodified = false;
     for (oi, o) in p.objects.iter().enumerate() {
         if !o.attrs.is_empty() {
+            continue;
+        }
+        // round 11: never between a word and its "colored" / "shaped" ("different colored dogs")
+        let at = add_att_item(p, o);
+        if at < o.item && participle_compound(&p.item_text(at).to_ascii_lowercase()) {
             continue;
         }
         // Only noun phrases with a determiner: without one the phrase may start inside an
@@ -1983,7 +2084,10 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                 || (young && pre.age_or_small[ai as usize])
                 || list.is_some_and(|b| pre.fits(ai, b))
                 || terrain_blocked(p, m, ai)
-                || material_unseen(m, ai, o.noun))
+                || material_unseen(m, ai, o.noun)
+                // round 11: no colour in a black-and-white picture, none but a fixed one
+                || (colourless && pre.colour[ai as usize])
+                || pre.off_colour.get(ai, o.noun))
             {
                 out.push(Cand::AddAtt { obj: oi, attr: ai });
             }

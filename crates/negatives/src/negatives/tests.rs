@@ -2128,3 +2128,53 @@ fn round10_the_verb_of_a_relative_clause_gates_its_subject() {
     let out = builtin_all(Op::ReplaceObj, "A cat that has curled up in a bowl.");
     assert!(!out.is_empty());
 }
+
+#[test]
+fn round11_no_colour_in_black_and_white_pictures_nor_off_a_fixed_colour_nor_inside_colored() {
+    const COLOURS: &[&str] = &[
+        "red", "blue", "green", "yellow", "brown", "white", "black", "gray", "grey", "pink",
+        "purple", "orange", "beige", "silver", "gold",
+    ];
+    let colour_added = |caption: &str, o: &str| {
+        let (a, b) = (caption.to_lowercase(), o.to_lowercase());
+        let new: Vec<&str> = b
+            .split_whitespace()
+            .filter(|w| !a.split_whitespace().any(|x| x == *w))
+            .collect();
+        new.iter()
+            .any(|w| COLOURS.contains(&w.trim_end_matches(['.', ','])))
+    };
+    // a black-and-white picture: sizes and ages still, colours never
+    for caption in [
+        "A black and white picture of a cat sleeping on a sofa.",
+        "A monochrome shot of a cat sleeping on a sofa.",
+        "A cat sleeping on a sofa in black and white.",
+    ] {
+        let out = builtin_all(Op::AddAtt, caption);
+        assert!(!out.is_empty(), "{caption}");
+        for o in &out {
+            assert!(!colour_added(caption, o), "{caption}: {o}");
+        }
+    }
+    // a black and white cat is a colour of the cat, not of the picture
+    let out = builtin_all(Op::AddAtt, "A black and white cat sleeping on a sofa.");
+    assert!(
+        out.iter()
+            .any(|o| colour_added("A black and white cat sleeping on a sofa.", o)),
+        "{out:?}"
+    );
+    // a stop sign is red: no other colour (a size still)
+    let caption = "A stop sign next to a quiet road.";
+    let out = builtin_all(Op::AddAtt, caption);
+    let on_sign: Vec<_> = out.iter().filter(|o| !o.starts_with("A stop")).collect();
+    assert!(!on_sign.is_empty(), "{out:?}");
+    for o in on_sign {
+        let w = o.split_whitespace().nth(1).unwrap_or("").to_lowercase();
+        assert!(w == "red" || !COLOURS.contains(&w.as_str()), "{o}");
+    }
+    // "different colored dogs": nothing between "different" and "colored"
+    let out = builtin_all(Op::AddAtt, "Two different colored dogs run across a lawn.");
+    for o in &out {
+        assert!(o.contains("different colored dogs"), "{o}");
+    }
+}
