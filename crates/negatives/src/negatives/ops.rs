@@ -1188,6 +1188,11 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         if passive_agent(p, lex, r.item) || on_surface(p, m, ri) || in_water(p, m, ri) {
             continue;
         }
+        // round 11: what is on a wall hangs there ("a clock on the wall" → "in front of the
+        // wall" says the same); a contact verb needs its "on" ("grinding on a pole" → "near")
+        if lex.rels[r.rel as usize].sense == "on" && (on_wall(p, m, ri) || contact_on(p, r.item)) {
+            continue;
+        }
         for &new in &lex.rels[r.rel as usize].opposites {
             if ground && vertical(lex, new) {
                 continue;
@@ -1292,6 +1297,49 @@ fn on_surface(p: &Parse<'_>, m: &Model, ri: usize) -> bool {
     let r = &p.relations[ri];
     m.prepared.surface[p.objects[r.object].noun as usize]
         && m.lex.rels[r.rel as usize].sense == "on"
+}
+
+/// Walls and other upright surfaces things hang on (round 11): "on" one is no relation slot.
+const WALLS: &[&str] = &["wall", "walls"];
+
+/// Whether relation `ri`'s object is a [`WALLS`] noun (by its word as written).
+fn on_wall(p: &Parse<'_>, m: &Model, ri: usize) -> bool {
+    let o = &p.objects[p.relations[ri].object];
+    WALLS.contains(&m.lex.nouns[o.noun as usize].word.as_str())
+}
+
+/// Verbs of motion or rest along a surface (round 11, from round 10's independent read:
+/// "grinding on a pole" → "grinding near a pole"): the action needs contact, so their "on" is not
+/// replaced. Curated; "hanging on a door" → "hanging next to a door" stays (a real change).
+const CONTACT: &[&str] = &[
+    "grinding",
+    "grinds",
+    "grind",
+    "skating",
+    "skates",
+    "sliding",
+    "slides",
+    "leaning",
+    "leans",
+    "leaned",
+    "resting",
+    "rests",
+    "rested",
+    "balancing",
+    "balanced",
+    "balances",
+    "perched",
+    "rolling",
+    "surfing",
+    "skiing",
+    "snowboarding",
+    "skateboarding",
+];
+
+/// Whether the word right before relation item `item` is a [`CONTACT`] verb.
+fn contact_on(p: &Parse<'_>, item: usize) -> bool {
+    let t = p.items[item].tok_start;
+    t > 0 && CONTACT.contains(&p.tokens[t - 1].lower.as_str())
 }
 
 /// Water and activities done in it (round 10: "elephants splashing in a river" → "next to a

@@ -2178,3 +2178,50 @@ fn round11_no_colour_in_black_and_white_pictures_nor_off_a_fixed_colour_nor_insi
         assert!(o.contains("different colored dogs"), "{o}");
     }
 }
+
+#[test]
+fn round11_on_a_wall_and_on_after_a_contact_verb_are_no_relation_slots() {
+    for (caption, kept) in [
+        ("A round clock on the wall of a kitchen.", " on the wall"),
+        (
+            "A skater grinding on a bench in a park.",
+            "grinding on a bench",
+        ),
+        (
+            "A girl leaning on a car in a parking lot.",
+            "leaning on a car",
+        ),
+    ] {
+        let out = builtin_all(Op::ReplaceRel, caption);
+        for o in &out {
+            assert!(o.contains(kept), "{caption}: {o}");
+        }
+    }
+    // "on" a table is still replaced where no such verb comes before it
+    let out = builtin_all(Op::ReplaceRel, "A cat on a car in a parking lot.");
+    assert!(out.iter().any(|o| !o.contains("on a car")), "{out:?}");
+}
+
+#[test]
+fn round11_generic_words_for_sporting_people_are_hypernyms() {
+    // "an athlete" on a snowy hill is a skier, holding a ball a baseball player: not replaced
+    for caption in ["An athlete on a snowy hill.", "An athlete holding a ball."] {
+        for o in builtin_all(Op::ReplaceObj, caption) {
+            assert!(o.starts_with("An athlete"), "{o}");
+        }
+    }
+    for caption in [
+        "A skier jumping over the snow.",
+        "A surfer riding a wave in the ocean.",
+    ] {
+        for o in builtin_all(Op::ReplaceObj, caption) {
+            let o = o.to_lowercase();
+            assert!(
+                !["athlete", "boarder", "adult"]
+                    .iter()
+                    .any(|w| o.contains(w)),
+                "{o}"
+            );
+        }
+    }
+}
