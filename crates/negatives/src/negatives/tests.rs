@@ -2225,3 +2225,48 @@ fn round11_generic_words_for_sporting_people_are_hypernyms() {
         }
     }
 }
+
+#[test]
+fn round11_replace_obj_keeps_the_preposition_fit_and_names_nothing_twice() {
+    // "running in a field" -> "running in a hill": hills, mountains, beaches take "on"
+    for caption in ["A dog running in a field.", "A horse grazing in a field."] {
+        for n in builtin_all(Op::ReplaceObj, caption) {
+            for bad in [" in a hill", " in a mountain", " in a beach", " in a slope"] {
+                assert!(!n.contains(bad), "{caption} -> {n}");
+            }
+        }
+    }
+    // "pears, oranges and apples" -> "apples, oranges and apples" repeats the caption
+    for caption in [
+        "A bowl of pears, oranges and apples.",
+        "A bowl holding pears oranges and apples.",
+    ] {
+        let got = builtin_all(Op::ReplaceObj, caption);
+        assert!(!got.is_empty(), "{caption}");
+        for n in got {
+            let words: Vec<&str> = n.split(|c: char| !c.is_alphabetic()).collect();
+            for w in ["pears", "oranges", "apples"] {
+                assert!(
+                    words.iter().filter(|&&x| x == w).count() <= 1,
+                    "{caption} -> {n}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn round11_wordnet_senses_that_are_not_the_caption_sense_are_overridden() {
+    // WordNet's first sense of "bikini" is the atoll: "A horse grazing in a bikini."
+    for n in builtin_all(Op::ReplaceObj, "A horse grazing in a field.") {
+        assert!(!n.contains("bikini"), "{n}");
+    }
+    let lex = &Model::builtin().lex;
+    let cat = |w: &str| {
+        let n = lex.nouns.iter().find(|n| n.word == w).unwrap();
+        n.category.as_str()
+    };
+    assert_eq!(cat("bikini"), "clothing");
+    assert_eq!(cat("lettuce"), "food");
+    assert_eq!(cat("fireplace"), "fixture");
+}
