@@ -2263,7 +2263,7 @@ fn round11_wordnet_senses_that_are_not_the_caption_sense_are_overridden() {
     }
     let lex = &Model::builtin().lex;
     let cat = |w: &str| {
-        let n = lex.nouns.iter().find(|n| n.word == w).unwrap();
+        let n = lex.nouns.iter().find(|n| n.word == w).expect(w);
         n.category.as_str()
     };
     assert_eq!(cat("bikini"), "clothing");
