@@ -548,6 +548,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             || compound_head(p, o)
             || (m.prepared.is_person(o.noun) && gendered)
             || idiom_object(p, lex, o)
+            || compound_modifier(p, o)
         {
             continue;
         }
@@ -1714,6 +1715,210 @@ fn participle_compound(w: &str) -> bool {
         .any(|s| w.ends_with(s))
 }
 
+/// Whether singular object `o` modifies an unknown noun right after it (round 11, from round
+/// 10's independent read: "the mountain summit" → "the field summit", "a cake filling" → "a
+/// small cake filling"): the object is then not the head of its phrase, and replacing it, giving
+/// it an attribute or joining a noun to it edits a compound. The next word counts as a noun
+/// when it is not a verb form (-ing, -ed, -s, an irregular past), an adverb (-ly) or a closed
+/// class word; a plural noun is rarely a modifier and is followed by base verbs ("dogs play").
+pub(crate) fn compound_modifier(p: &Parse<'_>, o: &Object) -> bool {
+    if o.plural {
+        return false;
+    }
+    let Some(next) = p.items.get(o.item + 1) else {
+        return false;
+    };
+    if next.kind != ItemKind::Other || next.tok_end != next.tok_start + 1 {
+        return false;
+    }
+    let w = p.tokens[next.tok_start].lower.as_str();
+    w.len() >= 3
+        && w.bytes().all(|b| b.is_ascii_lowercase())
+        && !["ing", "ed", "s", "ly", "en", "wn"]
+            .iter()
+            .any(|e| w.ends_with(e))
+        && !NOT_COMPOUND_HEADS.contains(&w)
+}
+
+/// Words that follow a noun without being a compound's head: irregular pasts and closed-class
+/// words the lexicon does not know (curated).
+const NOT_COMPOUND_HEADS: &[&str] = &[
+    "sat",
+    "stood",
+    "ran",
+    "ate",
+    "lay",
+    "held",
+    "rode",
+    "flew",
+    "took",
+    "made",
+    "got",
+    "sit",
+    "stand",
+    "run",
+    "eat",
+    "lie",
+    "hold",
+    "ride",
+    "fly",
+    "take",
+    "make",
+    "get",
+    "can",
+    "will",
+    "may",
+    "might",
+    "must",
+    "could",
+    "would",
+    "should",
+    "that",
+    "which",
+    "who",
+    "whose",
+    "while",
+    "where",
+    "when",
+    "then",
+    "than",
+    "but",
+    "nor",
+    "yet",
+    "for",
+    "from",
+    "into",
+    "onto",
+    "out",
+    "off",
+    "over",
+    "under",
+    "about",
+    "after",
+    "before",
+    "around",
+    "away",
+    "back",
+    "down",
+    "here",
+    "there",
+    "together",
+    "too",
+    "very",
+    "all",
+    "both",
+    "each",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "not",
+    "the",
+    "and",
+    "are",
+    "was",
+    "were",
+    "has",
+    "had",
+    "have",
+    "its",
+    "his",
+    "her",
+    "their",
+    "our",
+    "your",
+    "this",
+    "these",
+    "those",
+    "some",
+    "any",
+    "many",
+    "much",
+    "more",
+    "most",
+    "other",
+    "another",
+    "own",
+    "just",
+    "only",
+    "also",
+    "still",
+    "even",
+    "again",
+    "almost",
+    "about",
+    "across",
+    "along",
+    "through",
+    "toward",
+    "towards",
+    "upon",
+    "within",
+    "without",
+    "outside",
+    "inside",
+    "behind",
+    "beside",
+    "between",
+    "beneath",
+    "below",
+    "above",
+    "near",
+    "next",
+    "atop",
+    "via",
+    "per",
+    "like",
+    "unlike",
+    "up",
+    "how",
+    "what",
+    "why",
+    "whom",
+    "with",
+    "set",
+    "cut",
+    "put",
+    "hit",
+    "lit",
+    "left",
+    "ready",
+    "asleep",
+    "visible",
+    "high",
+    "close",
+    "right",
+    "past",
+    "far",
+    "half",
+    "against",
+    "among",
+    "them",
+    "look",
+    "wait",
+    "play",
+    "come",
+    "fell",
+    "laid",
+    "built",
+    "caught",
+    "done",
+    "instead",
+    "somewhere",
+    "alongside",
+    "downhill",
+    "upward",
+    "unmade",
+    "laden",
+    "clad",
+];
+
 /// Whether the caption names a person or an animal.
 fn animate_in(p: &Parse<'_>, lex: &Lexicon) -> bool {
     p.objects
@@ -1804,15 +2009,26 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         // airplane and a truck parked"), never "a clock and a train on a pole" or "a person
         // and a bear are sitting at a keyboard"
         let group = pre.group[p.objects[joined].noun as usize];
-        if generic.contains(&group) || idiom_object(p, lex, &p.objects[joined]) {
+        if generic.contains(&group)
+            || idiom_object(p, lex, &p.objects[joined])
+            || compound_modifier(p, &p.objects[joined])
+        {
             continue;
         }
+        // round 11: "cutting into a cake with a knife" joins only another tool ("and a fork",
+        // never "and a glass")
+        let instrument = site
+            .rel
+            .is_some_and(|r| lex.rels[r as usize].sense == "with")
+            && INSTRUMENTS.contains(&lex.nouns[p.objects[joined].noun as usize].word.as_str());
         for &ni in pool {
             let n = &lex.nouns[ni as usize];
             // the cheap tests first (the result does not depend on their order)
             if !lex.is_addable(ni)
                 || pre.group[ni as usize] != group
                 || senses.contains(&n.sense_id)
+                || EVERYDAY_WEAR.contains(&n.word.as_str())
+                || (instrument && !INSTRUMENTS.contains(&n.word.as_str()))
             {
                 continue;
             }
@@ -1849,6 +2065,41 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     }
     done(out, Skip::NoSceneCompatibleObject)
 }
+
+/// Clothes nearly every person wears (round 11, from round 10's independent read: "people
+/// with ... and a shirt" says nothing new): add_obj never adds them. Curated.
+const EVERYDAY_WEAR: &[&str] = &[
+    "shirt", "t-shirt", "pants", "trousers", "jeans", "shoe", "sock", "top", "clothes",
+];
+
+/// Hand tools: the object of an instrumental "with" ("cutting into a cake with a knife") is
+/// joined only by another of them (round 11, from round 10's independent read: "with a knife
+/// and a glass"). Singular forms; curated.
+const INSTRUMENTS: &[&str] = &[
+    "knife",
+    "fork",
+    "spoon",
+    "chopstick",
+    "scissors",
+    "baseball bat",
+    "bat",
+    "racket",
+    "racquet",
+    "tennis racket",
+    "tennis racquet",
+    "brush",
+    "toothbrush",
+    "hair brush",
+    "stick",
+    "pen",
+    "pencil",
+    "hammer",
+    "screwdriver",
+    "spatula",
+    "tongs",
+    "remote",
+    "controller",
+];
 
 /// Whether a relation other than "with" follows object `oi` (after an optional "is"/"are"):
 /// "a toilet *in* a bathroom", "a man is *riding* a horse".
@@ -2153,7 +2404,10 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         // unknown compound ("city street") or at the capitalised first word; (round 7) or a
         // bare noun right after a relation, "of" or "and" ("on skis", "a bowl of soup", "with
         // broccoli and carrots")
-        if (o.det.is_none() && !bare_after_link(p, o)) || idiom_object(p, lex, o) {
+        if (o.det.is_none() && !bare_after_link(p, o))
+            || idiom_object(p, lex, o)
+            || compound_modifier(p, o)
+        {
             continue;
         }
         // size, height and shape do not apply to mass nouns ("small rice"), nor (round 8) to a

@@ -2270,3 +2270,48 @@ fn round11_wordnet_senses_that_are_not_the_caption_sense_are_overridden() {
     assert_eq!(cat("lettuce"), "food");
     assert_eq!(cat("fireplace"), "fixture");
 }
+
+#[test]
+fn round11_a_noun_modifying_an_unknown_noun_is_not_edited() {
+    // "the mountain summit" -> "the field summit"; "a cake filling" -> "a small cake filling"
+    // (a head ending in -ing, like "filling" or "pudding", is taken for a verb: not covered)
+    let c = "A man standing on the mountain summit.";
+    let got = builtin_all(Op::ReplaceObj, c);
+    assert!(got.iter().any(|n| n.starts_with("A woman")), "{got:?}");
+    assert!(got.iter().all(|n| n.contains("mountain summit")), "{got:?}");
+    for (c, kept) in [
+        ("A plate with a banana muffin.", " banana muffin"),
+        ("A kitchen with a tea kettle.", " tea kettle"),
+        ("A woman sitting next to a lamp post.", " lamp post"),
+    ] {
+        for op in [Op::AddAtt, Op::AddObj, Op::ReplaceObj] {
+            for n in builtin_all(op, c) {
+                assert!(n.contains(kept), "{op:?}: {n}");
+            }
+        }
+    }
+    // a verb after the noun is no compound head: "a dog sat on a bed" keeps its edits
+    assert!(!builtin_all(Op::ReplaceObj, "A dog sat on a bed.").is_empty());
+}
+
+#[test]
+fn round11_add_obj_joins_a_tool_only_with_a_tool_and_adds_no_everyday_clothes() {
+    let c = "A man cutting into a cake with a knife.";
+    for n in builtin_all(Op::AddObj, c) {
+        assert!(
+            !n.contains("knife and a glass") && !n.contains("knife and a plate"),
+            "{n}"
+        );
+    }
+    for c in [
+        "A person with a tie and a suit.",
+        "Two people with hats standing on a street.",
+        "A man wearing a hat and a tie.",
+    ] {
+        for n in builtin_all(Op::AddObj, c) {
+            for w in ["shirt", "pants", "jeans", "shoe"] {
+                assert!(!n.contains(w), "{c} -> {n}");
+            }
+        }
+    }
+}
