@@ -434,6 +434,11 @@ impl Prepared {
         self.fits.get(a, n)
     }
 
+    /// Whether colour `a` is off noun `n`'s fixed colour ([`fixed_colour`]).
+    pub(crate) fn off_colour(&self, a: AttrId, n: NounId) -> bool {
+        self.off_colour.get(a, n)
+    }
+
     /// [`defaults`] of `a` and `n`.
     fn default(&self, a: AttrId, n: NounId) -> bool {
         self.default.get(a, n)
@@ -1646,8 +1651,14 @@ const FIXED_SHARE: f64 = 0.8;
 /// A noun's fixed colour (round 11, from round 10's independent read: "a white stop sign"): the
 /// colour sense that has at least [`FIXED_SHARE`] of the noun's at least [`MIN_FIXED`] colour
 /// mentions in the table (stop sign: red 14 of 15; a fire hydrant, red 22 of about 60, has none).
-/// add_att adds no other colour to such a noun.
+/// add_att adds no other colour to such a noun. Only street things (category `street`: signs and
+/// signals, whose colours are set by convention): the counts alone cannot tell a convention from
+/// a habit of description, and a plate (white 65 of 80), a field (green 41 of 42), the sky (blue
+/// 33 of 39) or a toilet come in other colours ("a black plate", "a brown field", "a gray sky").
 fn fixed_colour(lex: &Lexicon, pl: &Plausibility, n: NounId) -> Option<u32> {
+    if lex.nouns[n as usize].category != "street" {
+        return None;
+    }
     let mut by_sense: Vec<(u32, u32)> = Vec::new();
     let mut total = 0;
     for (a, at) in lex.attrs.iter().enumerate() {
@@ -1720,9 +1731,19 @@ fn participle_compound(w: &str) -> bool {
 /// small cake filling"): the object is then not the head of its phrase, and replacing it, giving
 /// it an attribute or joining a noun to it edits a compound. The next word counts as a noun
 /// when it is not a verb form (-ing, -ed, -s, an irregular past), an adverb (-ly) or a closed
-/// class word; a plural noun is rarely a modifier and is followed by base verbs ("dogs play").
+/// class word; a plural noun is rarely a modifier and is followed by base verbs ("dogs play"),
+/// and so are a noun of both numbers ("sheep follow") and the last of two subjects joined by
+/// "and" ("a man and woman pose").
 pub(crate) fn compound_modifier(p: &Parse<'_>, o: &Object) -> bool {
-    if o.plural {
+    let both_numbers = matches!(
+        p.items[o.item].kind,
+        ItemKind::Noun {
+            number_from_det: true,
+            ..
+        }
+    );
+    let conjunct = o.first > 0 && p.items[o.first - 1].kind == ItemKind::Func(FuncRole::And);
+    if o.plural || both_numbers || conjunct {
         return false;
     }
     let Some(next) = p.items.get(o.item + 1) else {
@@ -2435,7 +2456,7 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                 || material_unseen(m, ai, o.noun)
                 // round 11: no colour in a black-and-white picture, none but a fixed one
                 || (colourless && pre.colour[ai as usize])
-                || pre.off_colour.get(ai, o.noun))
+                || pre.off_colour(ai, o.noun))
             {
                 out.push(Cand::AddAtt { obj: oi, attr: ai });
             }

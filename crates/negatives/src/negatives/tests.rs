@@ -2172,6 +2172,14 @@ fn round11_no_colour_in_black_and_white_pictures_nor_off_a_fixed_colour_nor_insi
         let w = o.split_whitespace().nth(1).unwrap_or("").to_lowercase();
         assert!(w == "red" || !COLOURS.contains(&w.as_str()), "{o}");
     }
+    // a colour most captions give is no convention: a brown field, a black plate, a gray sky
+    let m = Model::builtin();
+    let noun = |w: &str| m.lex.nouns.iter().position(|n| n.word == w).expect(w) as u32;
+    let attr = |w: &str| m.lex.attrs.iter().position(|a| a.word == w).expect(w) as u32;
+    for (a, n) in [("brown", "field"), ("black", "plate"), ("gray", "sky")] {
+        assert!(!m.prepared.off_colour(attr(a), noun(n)), "{a} {n}");
+    }
+    assert!(m.prepared.off_colour(attr("white"), noun("stop sign")));
     // "different colored dogs": nothing between "different" and "colored"
     let out = builtin_all(Op::AddAtt, "Two different colored dogs run across a lawn.");
     for o in &out {
@@ -2292,6 +2300,13 @@ fn round11_a_noun_modifying_an_unknown_noun_is_not_edited() {
     }
     // a verb after the noun is no compound head: "a dog sat on a bed" keeps its edits
     assert!(!builtin_all(Op::ReplaceObj, "A dog sat on a bed.").is_empty());
+    // nor a base verb after two subjects or a noun of both numbers
+    let got = builtin_all(Op::AddAtt, "A man and woman pose in a kitchen.");
+    assert!(
+        got.iter()
+            .any(|n| !n.contains("and woman") && n.contains(" woman pose")),
+        "{got:?}"
+    );
 }
 
 #[test]
