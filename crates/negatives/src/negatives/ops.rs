@@ -267,6 +267,12 @@ pub struct Prepared {
     age_or_small: Vec<bool>,
     terrain: Vec<bool>,
     material: Vec<bool>,
+    /// (round 11) Per attribute: a colour.
+    colour: Vec<bool>,
+    /// (round 11) Colour `a` is not noun `n`'s fixed colour ([`off_colour`]).
+    off_colour: Bits,
+    /// (round 11) Relation `r` ("in" / "on") is the wrong preposition for noun `n` ([`misfit`]).
+    prep_misfit: Bits,
 }
 
 /// One bit per (row, column) of a table of yes / no answers: the answers the operators ask
@@ -382,6 +388,31 @@ impl Prepared {
                 .collect(),
             terrain: lex.attrs.iter().map(|a| a.category == "terrain").collect(),
             material: lex.attrs.iter().map(|a| a.category == "material").collect(),
+            colour: lex.attrs.iter().map(|a| a.category == COLOUR).collect(),
+            prep_misfit: {
+                let id = |w: &str| lex.rels.iter().position(|r| r.phrase == w);
+                let (r_in, r_on) = (id("in"), id("on"));
+                Bits::new(rels, nouns, |r, n| {
+                    let r = r as usize;
+                    let other = if Some(r) == r_in {
+                        r_on
+                    } else if Some(r) == r_on {
+                        r_in
+                    } else {
+                        None
+                    };
+                    other.is_some_and(|o| misfit(pl.ro(r as RelId, n), pl.ro(o as RelId, n)))
+                })
+            },
+            off_colour: {
+                let fixed: Vec<Option<u32>> = (0..nouns as NounId)
+                    .map(|n| fixed_colour(lex, pl, n))
+                    .collect();
+                Bits::new(lex.attrs.len(), nouns, |a, n| {
+                    let a = &lex.attrs[a as usize];
+                    a.category == COLOUR && fixed[n as usize].is_some_and(|s| s != a.sense_id)
+                })
+            },
         }
     }
 
@@ -401,6 +432,11 @@ impl Prepared {
     /// [`attr_fits`] of `a` and `n`.
     fn fits(&self, a: AttrId, n: NounId) -> bool {
         self.fits.get(a, n)
+    }
+
+    /// Whether colour `a` is off noun `n`'s fixed colour ([`fixed_colour`]).
+    pub(crate) fn off_colour(&self, a: AttrId, n: NounId) -> bool {
+        self.off_colour.get(a, n)
     }
 
     /// [`defaults`] of `a` and `n`.
@@ -517,6 +553,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             || compound_head(p, o)
             || (m.prepared.is_person(o.noun) && gendered)
             || idiom_object(p, lex, o)
+            || compound_modifier(p, o)
         {
             continue;
         }
@@ -544,8 +581,14 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                 continue;
             }
             // (checked last: they hold for few objects, and few candidates get here)
+            // round 11: "in a hill" (the noun takes "on"); a noun the caption already names
             if (measure && !m.prepared.container[ni as usize])
                 || (pair && !m.prepared.pair[ni as usize])
+                || slot
+                    .object_of
+                    .iter()
+                    .any(|&r| m.prepared.prep_misfit.get(r, ni))
+                || named_in(p, n)
             {
                 continue;
             }
@@ -1174,6 +1217,11 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         if passive_agent(p, lex, r.item) || on_surface(p, m, ri) || in_water(p, m, ri) {
             continue;
         }
+        // round 11: what is on a wall hangs there ("a clock on the wall" → "in front of the
+        // wall" says the same); a contact verb needs its "on" ("grinding on a pole" → "near")
+        if lex.rels[r.rel as usize].sense == "on" && (on_wall(p, m, ri) || contact_on(p, r.item)) {
+            continue;
+        }
         for &new in &lex.rels[r.rel as usize].opposites {
             if ground && vertical(lex, new) {
                 continue;
@@ -1278,6 +1326,49 @@ fn on_surface(p: &Parse<'_>, m: &Model, ri: usize) -> bool {
     let r = &p.relations[ri];
     m.prepared.surface[p.objects[r.object].noun as usize]
         && m.lex.rels[r.rel as usize].sense == "on"
+}
+
+/// Walls and other upright surfaces things hang on (round 11): "on" one is no relation slot.
+const WALLS: &[&str] = &["wall", "walls"];
+
+/// Whether relation `ri`'s object is a [`WALLS`] noun (by its word as written).
+fn on_wall(p: &Parse<'_>, m: &Model, ri: usize) -> bool {
+    let o = &p.objects[p.relations[ri].object];
+    WALLS.contains(&m.lex.nouns[o.noun as usize].word.as_str())
+}
+
+/// Verbs of motion or rest along a surface (round 11, from round 10's independent read:
+/// "grinding on a pole" → "grinding near a pole"): the action needs contact, so their "on" is not
+/// replaced. Curated; "hanging on a door" → "hanging next to a door" stays (a real change).
+const CONTACT: &[&str] = &[
+    "grinding",
+    "grinds",
+    "grind",
+    "skating",
+    "skates",
+    "sliding",
+    "slides",
+    "leaning",
+    "leans",
+    "leaned",
+    "resting",
+    "rests",
+    "rested",
+    "balancing",
+    "balanced",
+    "balances",
+    "perched",
+    "rolling",
+    "surfing",
+    "skiing",
+    "snowboarding",
+    "skateboarding",
+];
+
+/// Whether the word right before relation item `item` is a [`CONTACT`] verb.
+fn contact_on(p: &Parse<'_>, item: usize) -> bool {
+    let t = p.items[item].tok_start;
+    t > 0 && CONTACT.contains(&p.tokens[t - 1].lower.as_str())
 }
 
 /// Water and activities done in it (round 10: "elephants splashing in a river" → "next to a
@@ -1525,6 +1616,330 @@ fn terrain_blocked(p: &Parse<'_>, m: &Model, a: AttrId) -> bool {
     m.prepared.terrain[a as usize] && animate_in(p, &m.lex)
 }
 
+/// How many times a noun must have been the object of the other preposition ...
+const MIN_OTHER_PREP: u32 = 10;
+
+/// ... and how many times more often than of the caption's, for the caption's to be wrong.
+const PREP_FACTOR: u32 = 6;
+
+/// Whether a noun that was the object of a preposition ("in") `with` times and of its
+/// counterpart ("on") `other` times takes the counterpart (round 11, from round 10's independent
+/// read: "running in a field" → "running in a hill"): hill in 2 / on 25, mountain 3 / 22, slope
+/// 0 / 21, beach 1 / 127, table 0 / 226; street 33 / 179 and field 231 / 125 take both.
+fn misfit(with: u32, other: u32) -> bool {
+    other >= MIN_OTHER_PREP && other >= PREP_FACTOR * with
+}
+
+/// Whether a caption word is noun `n` in either number (round 11, from round 10's independent
+/// read: "pears, oranges and apples" → "apples, oranges and apples"): such a replacement repeats
+/// the caption, however the parser read the word.
+fn named_in(p: &Parse<'_>, n: &crate::lexicon::Noun) -> bool {
+    p.tokens
+        .iter()
+        .any(|t| t.lower == n.word || n.plural.as_deref() == Some(t.lower.as_str()))
+}
+
+/// The attribute category of colours.
+const COLOUR: &str = "color";
+
+/// How many colour mentions of a noun the table needs before one colour can be its fixed one.
+const MIN_FIXED: u32 = 5;
+
+/// The share of a noun's colour mentions that one colour sense must have to be its fixed colour.
+const FIXED_SHARE: f64 = 0.8;
+
+/// A noun's fixed colour (round 11, from round 10's independent read: "a white stop sign"): the
+/// colour sense that has at least [`FIXED_SHARE`] of the noun's at least [`MIN_FIXED`] colour
+/// mentions in the table (stop sign: red 14 of 15; a fire hydrant, red 22 of about 60, has none).
+/// add_att adds no other colour to such a noun. Only street things (category `street`: signs and
+/// signals, whose colours are set by convention): the counts alone cannot tell a convention from
+/// a habit of description, and a plate (white 65 of 80), a field (green 41 of 42), the sky (blue
+/// 33 of 39) or a toilet come in other colours ("a black plate", "a brown field", "a gray sky").
+fn fixed_colour(lex: &Lexicon, pl: &Plausibility, n: NounId) -> Option<u32> {
+    if lex.nouns[n as usize].category != "street" {
+        return None;
+    }
+    let mut by_sense: Vec<(u32, u32)> = Vec::new();
+    let mut total = 0;
+    for (a, at) in lex.attrs.iter().enumerate() {
+        if at.category != COLOUR {
+            continue;
+        }
+        let c = pl.an(a as AttrId, n);
+        total += c;
+        match by_sense.iter_mut().find(|(s, _)| *s == at.sense_id) {
+            Some((_, k)) => *k += c,
+            None => by_sense.push((at.sense_id, c)),
+        }
+    }
+    let (sense, top) = by_sense
+        .into_iter()
+        .max_by_key(|&(s, c)| (c, u32::MAX - s))?;
+    (total >= MIN_FIXED && top as f64 >= FIXED_SHARE * total as f64).then_some(sense)
+}
+
+/// Whether the caption says the picture has no colours (round 11, from round 10's independent
+/// read: "a black and white photo of a brown dog"): "black and white" / "black-and-white" /
+/// "b&w" right before a picture word (photo, picture, image, shot, ...) or after "in", or
+/// "monochrome", "sepia", "grayscale" anywhere. add_att adds no colour there.
+fn colourless_picture(p: &Parse<'_>) -> bool {
+    const PICTURE: &[&str] = &[
+        "photo",
+        "photos",
+        "photograph",
+        "picture",
+        "pictures",
+        "image",
+        "images",
+        "shot",
+        "snapshot",
+        "pic",
+        "photography",
+    ];
+    let words: Vec<&str> = p
+        .tokens
+        .iter()
+        .filter(|t| t.word || t.lower == "&")
+        .map(|t| t.lower.as_str())
+        .collect();
+    (0..words.len()).any(|i| {
+        let w = words[i];
+        if matches!(w, "monochrome" | "sepia" | "grayscale" | "greyscale") {
+            return true;
+        }
+        let len = match (w, words.get(i + 1), words.get(i + 2)) {
+            ("black-and-white" | "b&w", _, _) => 1,
+            ("black", Some(&"and"), Some(&"white")) => 3,
+            ("b", Some(&"&"), Some(&"w")) => 3,
+            _ => return false,
+        };
+        words.get(i + len).is_some_and(|n| PICTURE.contains(n)) || (i > 0 && words[i - 1] == "in")
+    })
+}
+
+/// A participle compound that must stay next to its modifier (round 11, from round 10's
+/// independent read: "different colored dogs" → "different white colored dogs"): an attribute
+/// is not put right before "colored", "coloured", "shaped" or a word ending in "-colored" etc.
+fn participle_compound(w: &str) -> bool {
+    ["colored", "coloured", "shaped", "toned"]
+        .iter()
+        .any(|s| w.ends_with(s))
+}
+
+/// Whether singular object `o` modifies an unknown noun right after it (round 11, from round
+/// 10's independent read: "the mountain summit" → "the field summit", "a cake filling" → "a
+/// small cake filling"): the object is then not the head of its phrase, and replacing it, giving
+/// it an attribute or joining a noun to it edits a compound. The next word counts as a noun
+/// when it is not a verb form (-ing, -ed, -s, an irregular past), an adverb (-ly) or a closed
+/// class word; a plural noun is rarely a modifier and is followed by base verbs ("dogs play"),
+/// and so are a noun of both numbers ("sheep follow") and the last of two subjects joined by
+/// "and" ("a man and woman pose").
+pub(crate) fn compound_modifier(p: &Parse<'_>, o: &Object) -> bool {
+    let both_numbers = matches!(
+        p.items[o.item].kind,
+        ItemKind::Noun {
+            number_from_det: true,
+            ..
+        }
+    );
+    let conjunct = o.first > 0 && p.items[o.first - 1].kind == ItemKind::Func(FuncRole::And);
+    if o.plural || both_numbers || conjunct {
+        return false;
+    }
+    let Some(next) = p.items.get(o.item + 1) else {
+        return false;
+    };
+    if next.kind != ItemKind::Other || next.tok_end != next.tok_start + 1 {
+        return false;
+    }
+    let w = p.tokens[next.tok_start].lower.as_str();
+    w.len() >= 3
+        && w.bytes().all(|b| b.is_ascii_lowercase())
+        && !["ing", "ed", "s", "ly", "en", "wn"]
+            .iter()
+            .any(|e| w.ends_with(e))
+        && !NOT_COMPOUND_HEADS.contains(&w)
+}
+
+/// Words that follow a noun without being a compound's head: irregular pasts and closed-class
+/// words the lexicon does not know (curated).
+const NOT_COMPOUND_HEADS: &[&str] = &[
+    "sat",
+    "stood",
+    "ran",
+    "ate",
+    "lay",
+    "held",
+    "rode",
+    "flew",
+    "took",
+    "made",
+    "got",
+    "sit",
+    "stand",
+    "run",
+    "eat",
+    "lie",
+    "hold",
+    "ride",
+    "fly",
+    "take",
+    "make",
+    "get",
+    "can",
+    "will",
+    "may",
+    "might",
+    "must",
+    "could",
+    "would",
+    "should",
+    "that",
+    "which",
+    "who",
+    "whose",
+    "while",
+    "where",
+    "when",
+    "then",
+    "than",
+    "but",
+    "nor",
+    "yet",
+    "for",
+    "from",
+    "into",
+    "onto",
+    "out",
+    "off",
+    "over",
+    "under",
+    "about",
+    "after",
+    "before",
+    "around",
+    "away",
+    "back",
+    "down",
+    "here",
+    "there",
+    "together",
+    "too",
+    "very",
+    "all",
+    "both",
+    "each",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "not",
+    "the",
+    "and",
+    "are",
+    "was",
+    "were",
+    "has",
+    "had",
+    "have",
+    "its",
+    "his",
+    "her",
+    "their",
+    "our",
+    "your",
+    "this",
+    "these",
+    "those",
+    "some",
+    "any",
+    "many",
+    "much",
+    "more",
+    "most",
+    "other",
+    "another",
+    "own",
+    "just",
+    "only",
+    "also",
+    "still",
+    "even",
+    "again",
+    "almost",
+    "about",
+    "across",
+    "along",
+    "through",
+    "toward",
+    "towards",
+    "upon",
+    "within",
+    "without",
+    "outside",
+    "inside",
+    "behind",
+    "beside",
+    "between",
+    "beneath",
+    "below",
+    "above",
+    "near",
+    "next",
+    "atop",
+    "via",
+    "per",
+    "like",
+    "unlike",
+    "up",
+    "how",
+    "what",
+    "why",
+    "whom",
+    "with",
+    "set",
+    "cut",
+    "put",
+    "hit",
+    "lit",
+    "left",
+    "ready",
+    "asleep",
+    "visible",
+    "high",
+    "close",
+    "right",
+    "past",
+    "far",
+    "half",
+    "against",
+    "among",
+    "them",
+    "look",
+    "wait",
+    "play",
+    "come",
+    "fell",
+    "laid",
+    "built",
+    "caught",
+    "done",
+    "instead",
+    "somewhere",
+    "alongside",
+    "downhill",
+    "upward",
+    "unmade",
+    "laden",
+    "clad",
+];
+
 /// Whether the caption names a person or an animal.
 fn animate_in(p: &Parse<'_>, lex: &Lexicon) -> bool {
     p.objects
@@ -1615,15 +2030,26 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         // airplane and a truck parked"), never "a clock and a train on a pole" or "a person
         // and a bear are sitting at a keyboard"
         let group = pre.group[p.objects[joined].noun as usize];
-        if generic.contains(&group) || idiom_object(p, lex, &p.objects[joined]) {
+        if generic.contains(&group)
+            || idiom_object(p, lex, &p.objects[joined])
+            || compound_modifier(p, &p.objects[joined])
+        {
             continue;
         }
+        // round 11: "cutting into a cake with a knife" joins only another tool ("and a fork",
+        // never "and a glass")
+        let instrument = site
+            .rel
+            .is_some_and(|r| lex.rels[r as usize].sense == "with")
+            && INSTRUMENTS.contains(&lex.nouns[p.objects[joined].noun as usize].word.as_str());
         for &ni in pool {
             let n = &lex.nouns[ni as usize];
             // the cheap tests first (the result does not depend on their order)
             if !lex.is_addable(ni)
                 || pre.group[ni as usize] != group
                 || senses.contains(&n.sense_id)
+                || EVERYDAY_WEAR.contains(&n.word.as_str())
+                || (instrument && !INSTRUMENTS.contains(&n.word.as_str()))
             {
                 continue;
             }
@@ -1660,6 +2086,41 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     }
     done(out, Skip::NoSceneCompatibleObject)
 }
+
+/// Clothes nearly every person wears (round 11, from round 10's independent read: "people
+/// with ... and a shirt" says nothing new): add_obj never adds them. Curated.
+const EVERYDAY_WEAR: &[&str] = &[
+    "shirt", "t-shirt", "pants", "trousers", "jeans", "shoe", "sock", "top", "clothes",
+];
+
+/// Hand tools: the object of an instrumental "with" ("cutting into a cake with a knife") is
+/// joined only by another of them (round 11, from round 10's independent read: "with a knife
+/// and a glass"). Singular forms; curated.
+const INSTRUMENTS: &[&str] = &[
+    "knife",
+    "fork",
+    "spoon",
+    "chopstick",
+    "scissors",
+    "baseball bat",
+    "bat",
+    "racket",
+    "racquet",
+    "tennis racket",
+    "tennis racquet",
+    "brush",
+    "toothbrush",
+    "hair brush",
+    "stick",
+    "pen",
+    "pencil",
+    "hammer",
+    "screwdriver",
+    "spatula",
+    "tongs",
+    "remote",
+    "controller",
+];
 
 /// Whether a relation other than "with" follows object `oi` (after an optional "is"/"are"):
 /// "a toilet *in* a bathroom", "a man is *riding* a horse".
@@ -1949,16 +2410,25 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     }
     let senses = attr_senses(p, lex);
     let gendered = gendered_pronoun(p);
+    let colourless = colourless_picture(p);
     let mut any_unmodified = false;
     for (oi, o) in p.objects.iter().enumerate() {
         if !o.attrs.is_empty() {
+            continue;
+        }
+        // round 11: never between a word and its "colored" / "shaped" ("different colored dogs")
+        let at = add_att_item(p, o);
+        if at < o.item && participle_compound(&p.item_text(at).to_ascii_lowercase()) {
             continue;
         }
         // Only noun phrases with a determiner: without one the phrase may start inside an
         // unknown compound ("city street") or at the capitalised first word; (round 7) or a
         // bare noun right after a relation, "of" or "and" ("on skis", "a bowl of soup", "with
         // broccoli and carrots")
-        if (o.det.is_none() && !bare_after_link(p, o)) || idiom_object(p, lex, o) {
+        if (o.det.is_none() && !bare_after_link(p, o))
+            || idiom_object(p, lex, o)
+            || compound_modifier(p, o)
+        {
             continue;
         }
         // size, height and shape do not apply to mass nouns ("small rice"), nor (round 8) to a
@@ -1983,7 +2453,10 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                 || (young && pre.age_or_small[ai as usize])
                 || list.is_some_and(|b| pre.fits(ai, b))
                 || terrain_blocked(p, m, ai)
-                || material_unseen(m, ai, o.noun))
+                || material_unseen(m, ai, o.noun)
+                // round 11: no colour in a black-and-white picture, none but a fixed one
+                || (colourless && pre.colour[ai as usize])
+                || pre.off_colour(ai, o.noun))
             {
                 out.push(Cand::AddAtt { obj: oi, attr: ai });
             }

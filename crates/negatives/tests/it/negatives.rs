@@ -167,9 +167,11 @@ fn coverage_on_the_caption_set() {
             });
             // hand-labelled: "on" after "talking" is a particle, not a place
             // round 10: "on" a ground surface has no opposite, and "in a red jacket" is worn
+            // round 11: a clock on a wall hangs there ("in front of a wall" says the same)
             let particle = [
                 "A woman talking on a cell phone.",
                 "A skier in a red jacket on the snow.",
+                "A round clock on a wall.",
             ];
             assert!(
                 got.contains("replace_rel")
