@@ -2330,3 +2330,48 @@ fn round11_add_obj_joins_a_tool_only_with_a_tool_and_adds_no_everyday_clothes() 
         }
     }
 }
+
+#[test]
+fn round12_on_a_phone_is_the_call() {
+    // "A man on a cell phone" -> "A man next to a cell phone" (round 11's independent read)
+    for c in [
+        "A man on a cell phone next to a car.",
+        "A woman sitting on a bench on her phone.",
+    ] {
+        for n in builtin_all(Op::ReplaceRel, c) {
+            assert!(
+                n.contains(" on a cell phone") || n.contains(" on her phone"),
+                "{c} -> {n}"
+            );
+        }
+    }
+}
+
+#[test]
+fn round12_add_att_goes_before_a_bare_noun_that_starts_the_caption() {
+    let got = builtin_all(Op::AddAtt, "People walking on a beach.");
+    assert!(
+        got.contains(&"Young people walking on a beach.".to_string()),
+        "{got:?}"
+    );
+    let got = builtin_all(Op::AddAtt, "PEOPLE WALKING ON A BEACH.");
+    assert!(
+        got.contains(&"YOUNG PEOPLE WALKING ON A BEACH.".to_string()),
+        "{got:?}"
+    );
+    // a capital is never left inside the caption, and a compound's modifier takes none
+    for c in ["Zebras grazing in a field.", "Dog sitting on a couch."] {
+        let got = builtin_all(Op::AddAtt, c);
+        let whole = format!(" {}", c.to_lowercase());
+        assert!(
+            got.iter().any(|n| n.to_lowercase().ends_with(&whole)),
+            "{c}: {got:?}"
+        );
+        for n in got {
+            assert!(!n[1..].chars().any(char::is_uppercase), "{n}");
+        }
+    }
+    for n in builtin_all(Op::AddAtt, "Street light on a corner.") {
+        assert!(n.starts_with("Street light"), "{n}");
+    }
+}
