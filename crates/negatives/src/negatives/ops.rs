@@ -584,6 +584,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             // round 11: "in a hill" (the noun takes "on"); a noun the caption already names
             if (measure && !m.prepared.container[ni as usize])
                 || (pair && !m.prepared.pair[ni as usize])
+                || (!o.plural && USED_IN_PAIRS.contains(&n.word.as_str()))
                 || slot
                     .object_of
                     .iter()
@@ -1128,6 +1129,7 @@ fn replace_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                 || pre.near_attrs(at.attr, ni)
                 || (young && pre.age_or_small[ni as usize])
                 || terrain_blocked(p, m, ni)
+                || emptied_of_people(p, m, ni)
                 || material_unseen(m, ni, noun)
             {
                 continue;
@@ -1642,6 +1644,22 @@ fn idiom_object(p: &Parse<'_>, lex: &Lexicon, o: &Object) -> bool {
 fn terrain_blocked(p: &Parse<'_>, m: &Model, a: AttrId) -> bool {
     m.prepared.terrain[a as usize] && animate_in(p, &m.lex)
 }
+
+/// Whether attribute `a` says a place is empty of people ("deserted", "quiet": sense `quiet` of
+/// category `crowd`) while the caption names people in the plural (round 12, from round 11's
+/// independent read: "people browse the shops ... on a busy street" → "a deserted street").
+fn emptied_of_people(p: &Parse<'_>, m: &Model, a: AttrId) -> bool {
+    let at = &m.lex.attrs[a as usize];
+    at.category == "crowd"
+        && at.sense == "quiet"
+        && p.objects
+            .iter()
+            .any(|o| o.plural && m.prepared.is_person(o.noun))
+}
+
+/// Things used in pairs that a singular slot never takes as a replacement (round 12, from round
+/// 11's independent read: "jumping on a ski", "with his ski on"). Curated.
+const USED_IN_PAIRS: &[&str] = &["ski", "skate", "roller skate", "snowshoe"];
 
 /// How many times a noun must have been the object of the other preposition ...
 const MIN_OTHER_PREP: u32 = 10;
@@ -2487,6 +2505,7 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                 || (young && pre.age_or_small[ai as usize])
                 || list.is_some_and(|b| pre.fits(ai, b))
                 || terrain_blocked(p, m, ai)
+                || emptied_of_people(p, m, ai)
                 || material_unseen(m, ai, o.noun)
                 // round 11: no colour in a black-and-white picture, none but a fixed one
                 || (colourless && pre.colour[ai as usize])

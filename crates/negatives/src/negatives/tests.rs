@@ -2375,3 +2375,31 @@ fn round12_add_att_goes_before_a_bare_noun_that_starts_the_caption() {
         assert!(n.starts_with("Street light"), "{n}");
     }
 }
+
+#[test]
+fn round12_no_empty_street_under_a_crowd_and_no_lone_ski() {
+    // "people browse the shops ... on a busy street" -> "a deserted street" (round 11's read)
+    let got = builtin_all(Op::ReplaceAtt, "A man walking on a busy street.");
+    assert!(got.iter().any(|n| n.contains("quiet street")), "{got:?}");
+    for c in [
+        "People walking on a busy street.",
+        "Two women shopping on a busy street.",
+        "Many people walking on a street.",
+        "A crowd of people on a street.",
+    ] {
+        for op in [Op::ReplaceAtt, Op::AddAtt] {
+            for n in builtin_all(op, c) {
+                assert!(
+                    !n.contains("quiet") && !n.contains("deserted"),
+                    "{c} -> {n}"
+                );
+            }
+        }
+    }
+    // "jumping on a ski": skis and skates come in pairs
+    let got = builtin_all(Op::ReplaceObj, "A small child jumping on a snowboard.");
+    assert!(got.iter().any(|n| n.contains("skateboard")), "{got:?}");
+    for n in got {
+        assert!(!n.contains(" ski.") && !n.contains(" skate."), "{n}");
+    }
+}
