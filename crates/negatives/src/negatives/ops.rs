@@ -584,6 +584,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             // round 11: "in a hill" (the noun takes "on"); a noun the caption already names
             if (measure && !m.prepared.container[ni as usize])
                 || (pair && !m.prepared.pair[ni as usize])
+                || (!o.plural && USED_IN_PAIRS.contains(&n.word.as_str()))
                 || slot
                     .object_of
                     .iter()
@@ -1063,11 +1064,38 @@ fn particle(p: &Parse<'_>, lex: &Lexicon, item: usize) -> bool {
         _ => return false,
     }]
     .sense;
-    item > 0
-        && (agentive_by(p, item)
-            || PARTICLE_VERBS.iter().any(|(s, verbs)| {
-                s == sense && verbs.contains(&p.tokens[p.items[item - 1].tok_start].lower.as_str())
-            }))
+    (sense == "on" && on_a_phone(p, lex, item))
+        || (item > 0
+            && (agentive_by(p, item)
+                || PARTICLE_VERBS.iter().any(|(s, verbs)| {
+                    s == sense
+                        && verbs.contains(&p.tokens[p.items[item - 1].tok_start].lower.as_str())
+                })))
+}
+
+/// Whether the first noun after relation item `item` is a telephone (round 12, from round 11's
+/// independent read: "A man on a cell phone" → "A man next to a cell phone"): "on a phone" is
+/// the call, with or without a verb before it.
+fn on_a_phone(p: &Parse<'_>, lex: &Lexicon, item: usize) -> bool {
+    p.items[item + 1..]
+        .iter()
+        .find_map(|it| match it.kind {
+            ItemKind::Noun { id, .. } => Some(id),
+            _ => None,
+        })
+        .is_some_and(|n| {
+            matches!(
+                lex.nouns[n as usize].word.as_str(),
+                "phone"
+                    | "cell phone"
+                    | "cellphone"
+                    | "telephone"
+                    | "mobile phone"
+                    | "smartphone"
+                    | "cellular phone"
+                    | "smart phone"
+            )
+        })
 }
 
 /// Vertical relations make no sense against a place or the ground ("a dog under a beach").
@@ -1101,6 +1129,7 @@ fn replace_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                 || pre.near_attrs(at.attr, ni)
                 || (young && pre.age_or_small[ni as usize])
                 || terrain_blocked(p, m, ni)
+                || emptied_of_people(p, m, ni)
                 || material_unseen(m, ni, noun)
             {
                 continue;
@@ -1615,6 +1644,22 @@ fn idiom_object(p: &Parse<'_>, lex: &Lexicon, o: &Object) -> bool {
 fn terrain_blocked(p: &Parse<'_>, m: &Model, a: AttrId) -> bool {
     m.prepared.terrain[a as usize] && animate_in(p, &m.lex)
 }
+
+/// Whether attribute `a` says a place is empty of people ("deserted", "quiet": sense `quiet` of
+/// category `crowd`) while the caption names people in the plural (round 12, from round 11's
+/// independent read: "people browse the shops ... on a busy street" → "a deserted street").
+fn emptied_of_people(p: &Parse<'_>, m: &Model, a: AttrId) -> bool {
+    let at = &m.lex.attrs[a as usize];
+    at.category == "crowd"
+        && at.sense == "quiet"
+        && p.objects
+            .iter()
+            .any(|o| o.plural && m.prepared.is_person(o.noun))
+}
+
+/// Things used in pairs that a singular slot never takes as a replacement (round 12, from round
+/// 11's independent read: "jumping on a ski", "with his ski on"). Curated.
+const USED_IN_PAIRS: &[&str] = &["ski", "skate", "roller skate", "snowshoe"];
 
 /// How many times a noun must have been the object of the other preposition ...
 const MIN_OTHER_PREP: u32 = 10;
@@ -2390,6 +2435,13 @@ fn possessive(p: &Parse<'_>, o: &Object) -> bool {
     })
 }
 
+/// A bare noun that starts the caption ("People walking on a beach", "Zebras grazing"; round
+/// 12): nothing before it can be the start of a compound, so add_att puts the attribute first
+/// and moves the capital ("Young people walking on a beach").
+fn caption_initial(o: &Object) -> bool {
+    o.det.is_none() && o.first == 0 && o.item == 0 && !o.has_modifier
+}
+
 /// A noun phrase without a determiner that starts right after a relation phrase, "of" or
 /// "and" and has no modifier noun ("on skis", "a bowl of soup", "with broccoli and carrots";
 /// not "salt and pepper shakers"): its first word is where an attribute goes.
@@ -2425,7 +2477,7 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         // unknown compound ("city street") or at the capitalised first word; (round 7) or a
         // bare noun right after a relation, "of" or "and" ("on skis", "a bowl of soup", "with
         // broccoli and carrots")
-        if (o.det.is_none() && !bare_after_link(p, o))
+        if (o.det.is_none() && !bare_after_link(p, o) && !caption_initial(o))
             || idiom_object(p, lex, o)
             || compound_modifier(p, o)
         {
@@ -2453,6 +2505,7 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                 || (young && pre.age_or_small[ai as usize])
                 || list.is_some_and(|b| pre.fits(ai, b))
                 || terrain_blocked(p, m, ai)
+                || emptied_of_people(p, m, ai)
                 || material_unseen(m, ai, o.noun)
                 // round 11: no colour in a black-and-white picture, none but a fixed one
                 || (colourless && pre.colour[ai as usize])
@@ -2759,12 +2812,27 @@ fn cased_pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
             // round 10: after a pre-modifier of an earlier order class ("a few different small
             // computers", "a rundown black bathroom"), else first after the determiner
             let at = add_att_item(p, o);
-            let (fs, _) = p.bytes(at);
+            let (fs, fe) = p.bytes(at);
             let mut piece = Piece {
                 start: fs,
                 end: fs,
                 text: format!("{} ", a.word),
             };
+            // round 12: "People walking" → "Young people walking"
+            if caption_initial(o) {
+                let word = p.item_text(at);
+                let lower = match word.chars().next() {
+                    Some(c) if c.is_uppercase() => {
+                        c.to_lowercase().chain(word.chars().skip(1)).collect()
+                    }
+                    _ => word.to_string(),
+                };
+                piece = Piece {
+                    start: fs,
+                    end: fe,
+                    text: format!("{} {}", match_case(word, &a.word), lower),
+                };
+            }
             if let Some(d) = o.det.filter(|&d| d + 1 == at) {
                 let det = p.item_text(d);
                 let dl = det.to_ascii_lowercase();

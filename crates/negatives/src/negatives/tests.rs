@@ -2330,3 +2330,76 @@ fn round11_add_obj_joins_a_tool_only_with_a_tool_and_adds_no_everyday_clothes() 
         }
     }
 }
+
+#[test]
+fn round12_on_a_phone_is_the_call() {
+    // "A man on a cell phone" -> "A man next to a cell phone" (round 11's independent read)
+    for c in [
+        "A man on a cell phone next to a car.",
+        "A woman sitting on a bench on her phone.",
+    ] {
+        for n in builtin_all(Op::ReplaceRel, c) {
+            assert!(
+                n.contains(" on a cell phone") || n.contains(" on her phone"),
+                "{c} -> {n}"
+            );
+        }
+    }
+}
+
+#[test]
+fn round12_add_att_goes_before_a_bare_noun_that_starts_the_caption() {
+    let got = builtin_all(Op::AddAtt, "People walking on a beach.");
+    assert!(
+        got.contains(&"Young people walking on a beach.".to_string()),
+        "{got:?}"
+    );
+    let got = builtin_all(Op::AddAtt, "PEOPLE WALKING ON A BEACH.");
+    assert!(
+        got.contains(&"YOUNG PEOPLE WALKING ON A BEACH.".to_string()),
+        "{got:?}"
+    );
+    // a capital is never left inside the caption, and a compound's modifier takes none
+    for c in ["Zebras grazing in a field.", "Dog sitting on a couch."] {
+        let got = builtin_all(Op::AddAtt, c);
+        let whole = format!(" {}", c.to_lowercase());
+        assert!(
+            got.iter().any(|n| n.to_lowercase().ends_with(&whole)),
+            "{c}: {got:?}"
+        );
+        for n in got {
+            assert!(!n[1..].chars().any(char::is_uppercase), "{n}");
+        }
+    }
+    for n in builtin_all(Op::AddAtt, "Street light on a corner.") {
+        assert!(n.starts_with("Street light"), "{n}");
+    }
+}
+
+#[test]
+fn round12_no_empty_street_under_a_crowd_and_no_lone_ski() {
+    // "people browse the shops ... on a busy street" -> "a deserted street" (round 11's read)
+    let got = builtin_all(Op::ReplaceAtt, "A man walking on a busy street.");
+    assert!(got.iter().any(|n| n.contains("quiet street")), "{got:?}");
+    for c in [
+        "People walking on a busy street.",
+        "Two women shopping on a busy street.",
+        "Many people walking on a street.",
+        "A crowd of people on a street.",
+    ] {
+        for op in [Op::ReplaceAtt, Op::AddAtt] {
+            for n in builtin_all(op, c) {
+                assert!(
+                    !n.contains("quiet") && !n.contains("deserted"),
+                    "{c} -> {n}"
+                );
+            }
+        }
+    }
+    // "jumping on a ski": skis and skates come in pairs
+    let got = builtin_all(Op::ReplaceObj, "A small child jumping on a snowboard.");
+    assert!(got.iter().any(|n| n.contains("skateboard")), "{got:?}");
+    for n in got {
+        assert!(!n.contains(" ski.") && !n.contains(" skate."), "{n}");
+    }
+}
