@@ -340,6 +340,7 @@ impl Prepared {
             .iter()
             .map(|n| intern(&mut groups, add_group(&n.category)))
             .collect();
+        let colour: Vec<bool> = lex.attrs.iter().map(|a| a.category == COLOUR).collect();
         Prepared {
             fits,
             seen_with: Bits::new(nouns, nouns, |a, b| pl.nn(a, b) >= MIN_PAIR),
@@ -388,7 +389,6 @@ impl Prepared {
                 .collect(),
             terrain: lex.attrs.iter().map(|a| a.category == "terrain").collect(),
             material: lex.attrs.iter().map(|a| a.category == "material").collect(),
-            colour: lex.attrs.iter().map(|a| a.category == COLOUR).collect(),
             prep_misfit: {
                 let id = |w: &str| lex.rels.iter().position(|r| r.phrase == w);
                 let (r_in, r_on) = (id("in"), id("on"));
@@ -409,10 +409,11 @@ impl Prepared {
                     .map(|n| fixed_colour(lex, pl, n))
                     .collect();
                 Bits::new(lex.attrs.len(), nouns, |a, n| {
-                    let a = &lex.attrs[a as usize];
-                    a.category == COLOUR && fixed[n as usize].is_some_and(|s| s != a.sense_id)
+                    colour[a as usize]
+                        && fixed[n as usize].is_some_and(|s| s != lex.attrs[a as usize].sense_id)
                 })
             },
+            colour,
         }
     }
 
@@ -1358,9 +1359,10 @@ fn on_surface(p: &Parse<'_>, m: &Model, ri: usize) -> bool {
 }
 
 /// Walls and other upright surfaces things hang on (round 11): "on" one is no relation slot.
-const WALLS: &[&str] = &["wall", "walls"];
+/// Singular forms (a lexicon noun's word).
+const WALLS: &[&str] = &["wall"];
 
-/// Whether relation `ri`'s object is a [`WALLS`] noun (by its word as written).
+/// Whether relation `ri`'s object is a [`WALLS`] noun (either number).
 fn on_wall(p: &Parse<'_>, m: &Model, ri: usize) -> bool {
     let o = &p.objects[p.relations[ri].object];
     WALLS.contains(&m.lex.nouns[o.noun as usize].word.as_str())
@@ -1918,7 +1920,6 @@ const NOT_COMPOUND_HEADS: &[&str] = &[
     "even",
     "again",
     "almost",
-    "about",
     "across",
     "along",
     "through",
@@ -1942,7 +1943,6 @@ const NOT_COMPOUND_HEADS: &[&str] = &[
     "per",
     "like",
     "unlike",
-    "up",
     "how",
     "what",
     "why",
