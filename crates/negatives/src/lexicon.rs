@@ -88,6 +88,9 @@ pub type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// One lexicon file: the name used in error messages and its text.
 pub type SourceFile<'a> = (&'a str, &'a str);
 
+/// The most nouns, and the most relations, a lexicon may hold (ids fit 16 bits).
+pub const MAX_IDS: usize = 1 << 16;
+
 /// The text of the lexicon files, by kind. Within a kind, files are read in order; a word
 /// defined again in a later file of an `override` source replaces the earlier definition, and a
 /// word already defined is skipped in a `generated` source (the WordNet-derived nouns never
@@ -589,6 +592,19 @@ impl Lexicon {
                 other => return Err(bad(file, line, format!("unknown role {other:?}"))),
             };
             lex.add_form(word, Entry::Func(role));
+        }
+        // the plausibility table keys a relation and a noun in one `u32` (16 bits each)
+        for (what, n, files) in [
+            ("nouns", lex.nouns.len(), &src.objects),
+            ("relations", lex.rels.len(), &src.relations),
+        ] {
+            if n > MAX_IDS {
+                let file = files.last().map_or("lexicon", |f| f.0);
+                return Err(Error::File {
+                    path: file.into(),
+                    message: format!("{n} {what}: at most {MAX_IDS} are supported"),
+                });
+            }
         }
         Ok(lex)
     }

@@ -31,7 +31,7 @@ use crate::lexicon::{Lexicon, UserFiles};
 
 pub use input::{read_input, InputCaption, InputFormat, InputSet};
 pub use lm::{Lm, LmCounts, Scored};
-pub use ops::{Prepared, Skip};
+pub use ops::{verb_sense, Prepared, Skip};
 pub use plausibility::Plausibility;
 
 /// The built-in plausibility table (learned from the development part of the COCO dev

@@ -10,7 +10,8 @@ use crate::concepts::{ItemKind, Object, Parse};
 use crate::lexicon::{AttrId, FuncRole, Lexicon, NounId, RelId};
 
 use super::plausibility::{
-    clause_verb_after, predicate_item, third_person, verb_after, verb_at, verb_before, Plausibility,
+    clause_verb_after, clause_verb_item, predicate_item, relation_after_verb, third_person,
+    verb_after, verb_at, verb_before, Plausibility,
 };
 use super::Model;
 
@@ -80,6 +81,11 @@ pub enum Cand {
         rel: usize,
         new: RelId,
     },
+    /// (round 13, an operation of replace_rel) the verb at `item` becomes [`VERBS`]`[new]`.
+    ReplaceVerb {
+        item: usize,
+        new: u8,
+    },
     /// `site` indexes [`add_obj_sites`].
     AddObj {
         site: u8,
@@ -113,6 +119,7 @@ pub fn weight(c: Cand, pl: &Plausibility) -> f64 {
         Cand::ReplaceObj { noun, .. } | Cand::AddObj { noun, .. } => pl.noun(noun),
         Cand::ReplaceAtt { new, .. } | Cand::AddAtt { attr: new, .. } => pl.attr(new),
         Cand::ReplaceRel { new, .. } => pl.rel(new),
+        Cand::ReplaceVerb { new, .. } => pl.verb(pl.known_verb(VERBS[new as usize].word)),
         Cand::SwapObj { .. } | Cand::SwapAtt { .. } => 0,
     } as f64
 }
@@ -1252,8 +1259,15 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         if lex.rels[r.rel as usize].sense == "on" && (on_wall(p, m, ri) || contact_on(p, r.item)) {
             continue;
         }
+        // round 13, from round 13's independent read: a board is ridden in motion ("walking next
+        // to a surfboard on a wave", "walking next to a skateboard up the side of a ramp")
+        let ridden_board = lex.rels[r.rel as usize].sense == "riding"
+            && BOARDS.contains(&lex.nouns[obj as usize].word.as_str());
         for &new in &lex.rels[r.rel as usize].opposites {
             if ground && vertical(lex, new) {
+                continue;
+            }
+            if ridden_board && lex.rels[new as usize].phrase == "walking next to" {
                 continue;
             }
             // a relation the corpus knows must have been used with both nouns, each at least
@@ -1272,7 +1286,126 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             }
         }
     }
+    replace_verb(p, m, out);
     done(out, Skip::NoReplacementCandidate)
+}
+
+/// Things ridden standing on them, in motion (round 13): "riding" one does not become "walking
+/// next to" it. Singular forms.
+const BOARDS: &[&str] = &[
+    "skateboard",
+    "surfboard",
+    "snowboard",
+    "ski",
+    "wave",
+    "wakeboard",
+    "boogie board",
+    "longboard",
+    "board",
+];
+
+/// Birds (round 13, from round 13's independent read): a perched bird is sitting and standing at
+/// once ("a bird sitting on a branch" → "standing" says the same), so their postures are not
+/// replaced. Singular forms.
+const BIRDS: &[&str] = &[
+    "bird", "pigeon", "seagull", "gull", "duck", "chicken", "egret", "goose", "parrot", "swan",
+    "turkey", "owl", "eagle", "hawk", "crow", "sparrow", "dove", "hen", "rooster", "pelican",
+    "heron", "flamingo", "penguin",
+];
+
+/// A verb of posture, gait or snow sport, one form of one sense ([`VERBS`]).
+pub(crate) struct Verb {
+    pub word: &'static str,
+    /// Forms of one group replace each other: same tense and number ("sitting" / "standing",
+    /// "sits" / "stands"), so the sentence stays grammatical.
+    group: u8,
+    /// Forms of one sense never replace each other ("laying" / "lying").
+    sense: u8,
+}
+
+const fn verb(word: &'static str, group: u8, sense: u8) -> Verb {
+    Verb { word, group, sense }
+}
+
+/// The verbs replace_rel replaces (round 13): what a person or an animal is doing where it is,
+/// as SugarCrepe's replace-rel does ("a dog sitting on a couch" → "a dog laying on a couch").
+/// A verb is replaced only before a spatial relation with the subject's object ("sitting *on* a
+/// bench"), never as a transitive verb ("walking a dog"), and only for people and animals: a
+/// thing "sitting" or "standing" somewhere is only there ("a fire hydrant standing next to a
+/// fence" → "sitting" says the same; "a bus parked on the tracks" → "driving" put trains on
+/// roads in the draft). Both spellings of lying are kept, drawn by how often captions use them,
+/// so neither marks the negatives.
+pub(crate) const VERBS: &[Verb] = &[
+    verb("sitting", 0, 0),
+    verb("standing", 0, 1),
+    verb("laying", 0, 2),
+    verb("lying", 0, 2),
+    verb("sits", 1, 0),
+    verb("stands", 1, 1),
+    verb("lays", 1, 2),
+    verb("lies", 1, 2),
+    verb("walking", 2, 3),
+    verb("running", 2, 4),
+    verb("walks", 3, 3),
+    verb("runs", 3, 4),
+    verb("skiing", 4, 5),
+    verb("snowboarding", 4, 6),
+];
+
+/// The sense of `word` (lower case) if replace_rel's verb replacement edits it ([`VERBS`]):
+/// forms of one sense ("laying", "lying") never replace each other.
+pub fn verb_sense(word: &str) -> Option<u8> {
+    VERBS.iter().find(|v| v.word == word).map(|v| v.sense)
+}
+
+/// Round 13: replace_rel's verb candidates. The subject (a person or an animal,
+/// [`swap_class`] 0) must have done the new verb in the
+/// corpus ([`MIN_SLOT`] times) and the new verb have been followed by the same relation and
+/// object noun ([`MIN_SLOT`] times: "standing on a bench", never "standing in a chair"); no
+/// word of the new verb's sense may be in the caption already.
+fn replace_verb(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
+    let pl = &m.plaus;
+    let senses: Vec<u8> = p
+        .tokens
+        .iter()
+        .filter_map(|t| verb_sense(&t.lower))
+        .collect();
+    for (oi, o) in p.objects.iter().enumerate() {
+        let item = clause_verb_item(p, oi);
+        let Some(it) = p.items.get(item) else {
+            continue;
+        };
+        if it.kind != ItemKind::Other || it.tok_end != it.tok_start + 1 {
+            continue;
+        }
+        let word = p.tokens[it.tok_start].lower.as_str();
+        let Some(old) = VERBS.iter().find(|v| v.word == word) else {
+            continue;
+        };
+        let subject = &m.lex.nouns[o.noun as usize];
+        if swap_class(&subject.category) != 0 || BIRDS.contains(&subject.word.as_str()) {
+            continue;
+        }
+        let Some(r) = relation_after_verb(p, oi).map(|ri| &p.relations[ri]) else {
+            continue;
+        };
+        if m.lex.rels[r.rel as usize].category != "spatial" {
+            continue;
+        }
+        let obj = p.objects[r.object].noun;
+        for (ni, new) in VERBS.iter().enumerate() {
+            if new.group != old.group || senses.contains(&new.sense) {
+                continue;
+            }
+            let v = pl.known_verb(new.word);
+            if pl.sv_id(o.noun, v) >= MIN_SLOT && pl.vp_id(v, r.rel, obj) >= MIN_SLOT {
+                out.push(Cand::ReplaceVerb {
+                    item,
+                    new: ni as u8,
+                });
+            }
+        }
+    }
 }
 
 /// Past participles whose "by" names an agent, not a place (round 10: "two apples are
@@ -1349,6 +1482,13 @@ const SURFACES: &[&str] = &[
     "slope",
     "ski slope",
     "hillside",
+    // round 13, from round 13's independent read: "flying a kite on the beach" → "near the
+    // beach" says the same
+    "beach",
+    "shore",
+    "shoreline",
+    "seashore",
+    "coast",
 ];
 
 /// Whether relation `ri` is "on" a ground (category `ground`) or a [`SURFACES`] noun.
@@ -1702,7 +1842,7 @@ const FIXED_SHARE: f64 = 0.8;
 /// signals, whose colours are set by convention): the counts alone cannot tell a convention from
 /// a habit of description, and a plate (white 65 of 80), a field (green 41 of 42), the sky (blue
 /// 33 of 39) or a toilet come in other colours ("a black plate", "a brown field", "a gray sky").
-fn fixed_colour(lex: &Lexicon, pl: &Plausibility, n: NounId) -> Option<u32> {
+pub(crate) fn fixed_colour(lex: &Lexicon, pl: &Plausibility, n: NounId) -> Option<u32> {
     if lex.nouns[n as usize].category != "street" {
         return None;
     }
@@ -2767,6 +2907,11 @@ fn cased_pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
                     text,
                 }],
             )
+        }
+        Cand::ReplaceVerb { item, new } => {
+            let (start, end) = p.bytes(item);
+            let text = match_case(p.item_text(item), VERBS[new as usize].word);
+            ("verb".to_string(), vec![Piece { start, end, text }])
         }
         Cand::AddObj { site, noun } => {
             let n = &lex.nouns[noun as usize];

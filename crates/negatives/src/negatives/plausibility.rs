@@ -8,7 +8,9 @@
 //! `n` (noun, -), `a` (attribute, -), `r` (relation, -), `an` (attribute, noun),
 //! `nn` (noun, noun; alphabetical), `sr` (subject noun, relation), `ro` (relation, object noun),
 //! `sv` (subject noun, `-ing`/`-ed`/`-s` verb: "a dog *running*", "a train is *flying*", "a truck
-//! *parked*", "a cat *sits*"), `vo` (verb, object noun: "*eating* a banana"). Verbs are the words as written; they need no lexicon entry.
+//! *parked*", "a cat *sits*"), `vo` (verb, object noun: "*eating* a banana"), `vp` (round 13:
+//! a subject's verb and the relation right after it, one space apart, and that relation's object
+//! noun: "*sitting on*" "*bench*"). Verbs are the words as written; they need no lexicon entry.
 //! Nouns are singular lexicon words. Rows whose words the lexicon does not know are ignored.
 
 use std::collections::BTreeMap;
@@ -58,6 +60,12 @@ pub fn verb_after<'t>(p: &'t Parse<'_>, oi: usize) -> Option<&'t str> {
 /// for the slot a replacement fills; add_obj keeps [`verb_after`] (its verb agreement does not
 /// reach into the clause).
 pub fn clause_verb_after<'t>(p: &'t Parse<'_>, oi: usize) -> Option<&'t str> {
+    verb_at(p, clause_verb_item(p, oi))
+}
+
+/// The item where [`clause_verb_after`] looks for the verb of object `oi` (round 13: the verb
+/// replacement of replace_rel edits it).
+pub fn clause_verb_item(p: &Parse<'_>, oi: usize) -> usize {
     let i = predicate_item(p, oi);
     let word = |i: usize| {
         p.items
@@ -66,13 +74,21 @@ pub fn clause_verb_after<'t>(p: &'t Parse<'_>, oi: usize) -> Option<&'t str> {
             .map(|it| p.tokens[it.tok_start].lower.as_str())
     };
     if matches!(word(i), Some("that" | "which" | "who")) {
-        let j = match word(i + 1) {
+        return match word(i + 1) {
             Some("is" | "are" | "has" | "have" | "was" | "were" | "had") => i + 2,
             _ => i + 1,
         };
-        return verb_at(p, j);
     }
-    verb_at(p, i)
+    i
+}
+
+/// The relation right after the verb of object `oi` ([`clause_verb_item`]) whose subject is
+/// `oi`: "a cat sitting *on* a bench" (round 13).
+pub fn relation_after_verb(p: &Parse<'_>, oi: usize) -> Option<usize> {
+    let after = clause_verb_item(p, oi) + 1;
+    p.relations
+        .iter()
+        .position(|r| r.item == after && r.subject == oi)
 }
 
 /// The verb object `oi` is the object of: a verb word right before its noun phrase
@@ -104,6 +120,8 @@ pub struct Plausibility {
     verb_names: Vec<String>,
     sv: FxHashMap<(NounId, u32), u32>,
     vo: FxHashMap<(u32, NounId), u32>,
+    /// (round 13) `(verb, relation << 16 | object noun)`: "sitting on a bench" ([`vp_key`]).
+    vp: FxHashMap<(u32, u32), u32>,
     /// Nouns seen with each noun, sorted (built by [`Plausibility::index`]).
     neighbours: FxHashMap<NounId, Vec<NounId>>,
     /// Added to every count: a large floor makes every pairing plausible
@@ -133,6 +151,15 @@ struct Lookup {
     ro: PairTable,
     sv: PairTable,
     vo: PairTable,
+    vp: PairTable,
+    /// Per verb id: captions where it is a subject's verb (`sv` summed over nouns).
+    verb: Vec<u32>,
+}
+
+/// The second key of a `vp` count: relation and object noun in one id (the lexicon holds
+/// fewer than 65,536 nouns: [`Lexicon`] ids are checked when it is built).
+fn vp_key(r: RelId, n: NounId) -> u32 {
+    (r << 16) | (n & 0xFFFF)
 }
 
 /// Counts by id, as a dense array (ids are small: lexicon indices).
@@ -219,6 +246,14 @@ impl Plausibility {
                 let v = self.verb_id(v);
                 *self.sv.entry((o.noun, v)).or_default() += 1;
             }
+            if let Some(v) = clause_verb_after(&p, oi) {
+                if let Some(ri) = relation_after_verb(&p, oi) {
+                    let r = &p.relations[ri];
+                    let k = vp_key(r.rel, p.objects[r.object].noun);
+                    let v = self.verb_id(v);
+                    *self.vp.entry((v, k)).or_default() += 1;
+                }
+            }
             if let Some(v) = verb_before(&p, oi) {
                 let v = self.verb_id(v);
                 *self.vo.entry((v, o.noun)).or_default() += 1;
@@ -275,6 +310,14 @@ impl Plausibility {
             ro: table(&self.ro),
             sv: table(&self.sv),
             vo: table(&self.vo),
+            vp: table(&self.vp),
+            verb: {
+                let mut v = vec![0; self.verb_names.len()];
+                for (&(_, verb), &c) in &self.sv {
+                    v[verb as usize] += c;
+                }
+                v
+            },
         };
         self
     }
@@ -357,6 +400,10 @@ impl Plausibility {
             let v = self.verb_id(&other.verb_names[v as usize]);
             *self.vo.entry((v, n)).or_default() += c;
         }
+        for (&(v, k), &c) in &other.vp {
+            let v = self.verb_id(&other.verb_names[v as usize]);
+            *self.vp.entry((v, k)).or_default() += c;
+        }
         *self = std::mem::take(self).index();
     }
 
@@ -397,6 +444,26 @@ impl Plausibility {
     /// Captions where noun `n` is the object of the verb `v` ([`verb_before`]).
     pub fn vo(&self, v: &str, n: NounId) -> u32 {
         self.vo_id(self.known_verb(v), n)
+    }
+
+    /// Captions where verb `v` ([`Plausibility::known_verb`]) is followed by relation `r` whose
+    /// object is noun `n` ("sitting on a bench"; round 13).
+    pub fn vp_id(&self, v: Option<u32>, r: RelId, n: NounId) -> u32 {
+        match v {
+            Some(v) => self.with_floor(self.look.vp.get(v, vp_key(r, n))),
+            None => self.floor,
+        }
+    }
+    /// [`Plausibility::vp_id`] of a verb word.
+    pub fn vp(&self, v: &str, r: RelId, n: NounId) -> u32 {
+        self.vp_id(self.known_verb(v), r, n)
+    }
+    /// Captions where verb `v` is a subject's verb, any subject.
+    pub fn verb(&self, v: Option<u32>) -> u32 {
+        match v {
+            Some(v) => self.at(&self.look.verb, v),
+            None => self.floor,
+        }
     }
 
     /// The id of verb word `v` in the table (`None`: never seen), for [`Plausibility::sv_id`]
@@ -456,6 +523,9 @@ impl Plausibility {
         }
         for (&(x, y), &c) in &self.vo {
             put("vo", v(x), n(y), c);
+        }
+        for (&(x, k), &c) in &self.vp {
+            put("vp", &format!("{} {}", v(x), r(k >> 16)), n(k & 0xFFFF), c);
         }
         let mut out = String::from(
             "# clipprobe plausibility table: kind\tword1\tword2\tcount (see negatives/plausibility.rs)\n",
@@ -525,6 +595,15 @@ impl Plausibility {
                     let v = pl.verb_id(x);
                     *pl.vo.entry((v, n)).or_default() += c
                 }),
+                "vp" => {
+                    let (verb, phrase) = x
+                        .split_once(' ')
+                        .ok_or_else(|| bad("vp: expected \"verb relation\" in column 2"))?;
+                    rel(phrase).zip(noun(y)).map(|(r, n)| {
+                        let v = pl.verb_id(verb);
+                        *pl.vp.entry((v, vp_key(r, n))).or_default() += c
+                    })
+                }
                 other => return Err(bad(&format!("unknown kind {other:?}"))),
             };
             let _ = hit;
@@ -605,6 +684,9 @@ mod tests {
             for (v, name) in pl.verb_names.iter().enumerate() {
                 assert_eq!(pl.sv(n, name), count(&pl.sv, (n, v as u32)));
                 assert_eq!(pl.vo(name, n), count(&pl.vo, (v as u32, n)));
+                for r in 0..rels {
+                    assert_eq!(pl.vp(name, r, n), count(&pl.vp, (v as u32, vp_key(r, n))));
+                }
             }
         }
         for a in 0..attrs + 2 {

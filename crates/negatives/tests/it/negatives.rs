@@ -9,7 +9,7 @@ use clipprobe_negatives::bench::{BenchRecord, Op};
 use clipprobe_negatives::concepts::{parse, tokenize, ConceptKind};
 use clipprobe_negatives::lexicon::{Entry, Lexicon};
 use clipprobe_negatives::negatives::{
-    self, read_input, InputCaption, InputFormat, Model, Options, Plausibility,
+    self, read_input, verb_sense, InputCaption, InputFormat, Model, Options, Plausibility,
 };
 use proptest::prelude::*;
 
@@ -437,6 +437,9 @@ proptest! {
                         }).or_else(|| {
                             // an opposite that is not parseable itself ("walking next to")
                             lex.rels.iter().find(|x| x.phrase == p).map(|x| (x.sense.clone(), false))
+                        }).or_else(|| {
+                            // (round 13) a verb before a relation ("sitting" -> "standing")
+                            verb_sense(p).filter(|_| e.op == Op::ReplaceRel).map(|s| (format!("verb {s}"), false))
                         })
                     };
                     let (sb, sa) = (sense(&wb.join(" ")), sense(&wa.join(" ")));
