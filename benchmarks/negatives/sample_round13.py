@@ -1,7 +1,7 @@
 """Draws round 13's two hand-read samples of replace_rel rows (issue 7; see
 handread/README.md, "Round 13").
 
-Usage: python3 sample_round13.py NEG.jsonl first|second > sample.tsv
+Usage: python3 sample_round13.py NEG.jsonl first|second|third > sample.tsv
   first:  30 replace_rel rows (random.Random(47)) of the captions no label file names for any
           op, then up to 30 other verb rows of those captions (random.Random(47); there were
           14); shuffled with random.Random(5).
@@ -9,6 +9,8 @@ Usage: python3 sample_round13.py NEG.jsonl first|second > sample.tsv
   second: 30 replace_rel rows (random.Random(53)) of the captions whose replace_rel row no label
           file names, then 20 more verb rows (random.Random(53)); shuffled with random.Random(9).
           (The script leaves the second read's label file out.)
+  third:  30 verb rows of replace_rel (random.Random(59)) of the captions whose replace_rel row
+          no label file names (the third read's own file left out).
 Label files: benchmarks/negatives/handread/labels*.tsv (column 1 op, column 2 annotation id).
 Columns out: op, annotation id, edit, caption, negative (as sample.py).
 """
@@ -29,7 +31,9 @@ def main():
     for f in sorted(glob.glob(os.path.join(HERE, "handread", "labels*.tsv"))):
         if which == "first" and "round13" in f:
             continue
-        if which == "second" and "round13b" in f:
+        if which == "second" and ("round13b" in f or "round13c" in f):
+            continue
+        if which == "third" and "round13c" in f:
             continue
         with open(f, encoding="utf-8") as fh:
             next(fh, None)
@@ -42,11 +46,14 @@ def main():
     read = read_any if which == "first" else read_rel
     rows = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
     rel = [r for r in rows if r["op"] == "replace_rel" and r["id"].split("/")[0] not in read]
-    seed, extra, shuffle = (47, 30, 5) if which == "first" else (53, 20, 9)
-    drawn = random.Random(seed).sample(rel, 30)
+    if which == "third":
+        verbs = [r for r in rel if r["edits"][0]["category"] == "verb"]
+        rel = verbs
+    seed, extra, shuffle = {"first": (47, 30, 5), "second": (53, 20, 9), "third": (59, 0, 11)}[which]
+    drawn = random.Random(seed).sample(rel, min(30, len(rel)))
     ids = {r["id"] for r in drawn}
     verbs = [r for r in rel if r["edits"][0]["category"] == "verb" and r["id"] not in ids]
-    more = random.Random(seed).sample(verbs, min(extra, len(verbs)))
+    more = random.Random(seed).sample(verbs, min(extra, len(verbs))) if extra else []
     out = drawn + more
     random.Random(shuffle).shuffle(out)
     print("op\tannotation_id\tedit\tcaption\tnegative")

@@ -1340,14 +1340,16 @@ pub(crate) const VERBS: &[Verb] = &[
     verb("standing", 0, 1),
     verb("laying", 0, 2),
     verb("lying", 0, 2),
+    verb("walking", 0, 3),
+    verb("running", 0, 4),
+    verb("swimming", 0, 7),
     verb("sits", 1, 0),
     verb("stands", 1, 1),
     verb("lays", 1, 2),
     verb("lies", 1, 2),
-    verb("walking", 2, 3),
-    verb("running", 2, 4),
-    verb("walks", 3, 3),
-    verb("runs", 3, 4),
+    verb("walks", 1, 3),
+    verb("runs", 1, 4),
+    verb("swims", 1, 7),
     verb("skiing", 4, 5),
     verb("snowboarding", 4, 6),
 ];
@@ -1375,7 +1377,9 @@ fn replace_verb(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
         let Some(it) = p.items.get(item) else {
             continue;
         };
-        if it.kind != ItemKind::Other || it.tok_end != it.tok_start + 1 {
+        // "walking" is also a relation word ("walking a dog"): before a relation it is a verb
+        if !matches!(it.kind, ItemKind::Other | ItemKind::Rel(_)) || it.tok_end != it.tok_start + 1
+        {
             continue;
         }
         let word = p.tokens[it.tok_start].lower.as_str();
