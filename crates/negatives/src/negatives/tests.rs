@@ -2534,14 +2534,37 @@ fn round13_verb_relation_object_counts_are_learned_and_read_back() {
 
 #[test]
 fn round13_a_lexicon_with_more_nouns_than_ids_hold_is_an_error() {
-    let mut objects = String::new();
-    for i in 0..=crate::lexicon::MAX_IDS {
-        objects.push_str(&format!("w{i}\tw{i}s\tanimal\tw{i}\t*\n"));
-    }
-    let mut src = crate::lexicon::builtin_sources();
-    src.objects.push(("big.tsv", &objects));
-    let err = Lexicon::from_sources(src).expect_err("too many nouns");
+    // exactly MAX_IDS nouns fit (ids 0..=65,535); one more does not
+    let builtin = Lexicon::builtin().nouns.len();
+    let lexicon = |n: usize| {
+        let mut objects = String::new();
+        for i in 0..n {
+            objects.push_str(&format!("w{i}\tw{i}s\tanimal\tw{i}\t*\n"));
+        }
+        let mut src = crate::lexicon::builtin_sources();
+        src.objects.push(("big.tsv", &objects));
+        Lexicon::from_sources(src).map(|l| l.nouns.len())
+    };
+    let max = crate::lexicon::MAX_IDS;
+    assert_eq!(lexicon(max - builtin).expect("fits"), max);
+    let err = lexicon(max - builtin + 1).expect_err("too many nouns");
     assert!(err.to_string().starts_with("big.tsv: "), "{err}");
+}
+
+#[test]
+fn round13_a_verb_inside_a_longer_phrase_is_not_replaced() {
+    // a user relation that starts with a verb ("sitting down"): replacing the phrase by one verb
+    // would drop its other words ("A dog standing on a couch.")
+    let mut src = crate::lexicon::builtin_sources();
+    src.relations
+        .push(("extra.tsv", "sitting down\tspatial\tsitting down\t\n"));
+    let lex = Lexicon::from_sources(src).expect("valid");
+    let m = Model::from_parts(lex, Plausibility::permissive(), Lm::permissive());
+    let out = learned_all(&m, Op::ReplaceRel, "A dog sitting down on a couch.");
+    assert!(!out.is_empty());
+    for n in out {
+        assert!(n.contains("sitting down"), "{n}");
+    }
 }
 
 /// The colour words `neg` has that `caption` does not (lower case).
