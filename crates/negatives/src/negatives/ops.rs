@@ -1694,13 +1694,14 @@ const NEAR_NOUNS: &[&[&str]] = &[
 const NEAR_WORDS: &[&[&str]] = &[&["guy", "boy", "kid", "teenager", "teen"]];
 
 /// Near-synonym groups of attributes (round 9): shades that captioners name either way ("beige"
-/// → "brown" in round 8's independent read; "tan" and "beige" already share a sense).
+/// → "brown" in round 8's independent read; "tan" and "beige" already share a sense); round 13:
+/// "sandy" joins "dirt" and "muddy" (a sandy trail is a dirt trail, round 13's fourth read).
 const NEAR_ATTRS: &[&[&str]] = &[
     &["tan", "brown"],
     &["gray", "silver"],
     &["gold", "yellow"],
     &["blue", "baby blue", "light blue", "navy blue", "dark blue"],
-    &["dirt", "muddy"],
+    &["dirt", "muddy", "sandy"],
 ];
 
 /// For each `(word, sense)` of a lexicon table: 1 + the index of the group of `groups` that
@@ -1910,9 +1911,10 @@ fn colourless_picture(p: &Parse<'_>) -> bool {
 
 /// A participle compound that must stay next to its modifier (round 11, from round 10's
 /// independent read: "different colored dogs" → "different white colored dogs"): an attribute
-/// is not put right before "colored", "coloured", "shaped" or a word ending in "-colored" etc.
+/// is not put right before "colored", "coloured", "shaped" or a word ending in "-colored" etc.;
+/// (round 13, from round 13's fourth read: "four different white sized vases") nor "sized".
 fn participle_compound(w: &str) -> bool {
-    ["colored", "coloured", "shaped", "toned"]
+    ["colored", "coloured", "shaped", "toned", "sized"]
         .iter()
         .any(|s| w.ends_with(s))
 }

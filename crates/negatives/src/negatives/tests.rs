@@ -2719,3 +2719,39 @@ fn round13_fixes_from_round_13s_read() {
         assert!(got.contains(&want.to_string()), "{caption}: {got:?}");
     }
 }
+
+#[test]
+fn round13_fixes_from_round_13s_fourth_read() {
+    // an attribute never goes inside "different sized"
+    let out = all(Op::AddAtt, "Four different sized vases on a table.");
+    assert!(!out.is_empty());
+    for n in out {
+        assert!(n.contains("different sized"), "{n}");
+    }
+    // a stuffed animal is generic: teddy bears are stuffed animals, and it is never replaced
+    never(
+        false,
+        &[
+            (
+                Op::ReplaceObj,
+                "Two teddy bears sitting on a bed.",
+                "stuffed animals",
+            ),
+            (
+                Op::ReplaceAtt,
+                "A sandy trail through the woods.",
+                "dirt trail",
+            ),
+            (
+                Op::ReplaceAtt,
+                "A dirt trail through the woods.",
+                "sandy trail",
+            ),
+        ],
+    );
+    for n in all(Op::ReplaceObj, "A stuffed animal on a bed.") {
+        assert!(n.contains("stuffed animal"), "{n}");
+    }
+    // other terrain still replaces it
+    assert!(!all(Op::ReplaceAtt, "A sandy trail through the woods.").is_empty());
+}
