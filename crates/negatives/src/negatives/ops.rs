@@ -1864,9 +1864,8 @@ pub(crate) fn fixed_colour(lex: &Lexicon, pl: &Plausibility, n: NounId) -> Optio
             None => by_sense.push((at.sense_id, c)),
         }
     }
-    let (sense, top) = by_sense
-        .into_iter()
-        .max_by_key(|&(s, c)| (c, u32::MAX - s))?;
+    // (a tie is at most half of the total, below FIXED_SHARE: which one wins does not matter)
+    let (sense, top) = by_sense.into_iter().max_by_key(|&(_, c)| c)?;
     (total >= MIN_FIXED && top as f64 >= FIXED_SHARE * total as f64).then_some(sense)
 }
 

@@ -2648,6 +2648,12 @@ fn round13_mutants_fixed_colour_needs_enough_mentions_and_a_large_share() {
     // one mention short, or one colour short of the share: no fixed colour
     assert_eq!(fixed_colour_of(&model(&captions(4, 0)), sign), None);
     assert_eq!(fixed_colour_of(&model(&captions(3, 1)), sign), None);
+    // the spellings of one sense add up: grey 3 + gray 1 = 4 of 5
+    let mut spellings = vec!["A grey stop sign.".to_string(); 3];
+    spellings.push("A gray stop sign.".to_string());
+    spellings.push("A red stop sign.".to_string());
+    let grey = lex.attrs[attr("grey") as usize].sense_id;
+    assert_eq!(fixed_colour_of(&model(&spellings), sign), Some(grey));
     // only street things have one ("a red apple" is no rule)
     let apples = vec!["A red apple.".to_string(); 9];
     assert_eq!(fixed_colour_of(&model(&apples), id("apple")), None);
