@@ -1316,8 +1316,9 @@ const BIRDS: &[&str] = &[
 /// A verb of posture, gait or snow sport, one form of one sense ([`VERBS`]).
 pub(crate) struct Verb {
     pub word: &'static str,
-    /// Forms of one group replace each other: same tense and number ("sitting" / "standing",
-    /// "sits" / "stands"), so the sentence stays grammatical.
+    /// Forms of one group replace each other: same tense and number ("sitting" / "walking",
+    /// "sits" / "walks"), so the sentence stays grammatical; skiing / snowboarding are a group
+    /// of their own (a skier standing on skis is still skiing).
     group: u8,
     /// Forms of one sense never replace each other ("laying" / "lying").
     sense: u8,
@@ -1350,8 +1351,8 @@ pub(crate) const VERBS: &[Verb] = &[
     verb("walks", 1, 3),
     verb("runs", 1, 4),
     verb("swims", 1, 7),
-    verb("skiing", 4, 5),
-    verb("snowboarding", 4, 6),
+    verb("skiing", 2, 5),
+    verb("snowboarding", 2, 6),
 ];
 
 /// The sense of `word` (lower case) if replace_rel's verb replacement edits it ([`VERBS`]):
@@ -1360,11 +1361,11 @@ pub fn verb_sense(word: &str) -> Option<u8> {
     VERBS.iter().find(|v| v.word == word).map(|v| v.sense)
 }
 
-/// Round 13: replace_rel's verb candidates. The subject (a person or an animal,
-/// [`swap_class`] 0) must have done the new verb in the
-/// corpus ([`MIN_SLOT`] times) and the new verb have been followed by the same relation and
-/// object noun ([`MIN_SLOT`] times: "standing on a bench", never "standing in a chair"); no
-/// word of the new verb's sense may be in the caption already.
+/// Round 13: replace_rel's verb candidates. The subject (a person or an animal, [`swap_class`]
+/// 0, not a [`BIRDS`] noun) must have done the new verb in the corpus ([`MIN_SLOT`] times) and
+/// the new verb have been followed by the same relation and object noun ([`MIN_SLOT`] times:
+/// "standing on a bench", never "standing in a chair"); no word of the new verb's sense may be
+/// in the caption already.
 fn replace_verb(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
     let pl = &m.plaus;
     let senses: Vec<u8> = p

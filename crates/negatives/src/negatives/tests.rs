@@ -2492,9 +2492,10 @@ fn round13_verb_relation_object_counts_are_learned_and_read_back() {
     let pl = Plausibility::learn(
         [
             "A dog sitting on a bench.",
-            "Two dogs that are sitting on a bench.",
+            "Two small dogs that are sitting on a bench.",
             "A cat sitting next to a bench.",
             "A man walking a dog on a bench.",
+            "A big dog that sits on a bench.",
         ],
         lex,
     );
@@ -2508,6 +2509,7 @@ fn round13_verb_relation_object_counts_are_learned_and_read_back() {
     let (on, next_to, bench, dog) = (rel("on"), rel("next to"), noun("bench"), noun("dog"));
     // after the verb, through "that are", never a transitive verb's object
     assert_eq!(pl.vp("sitting", on, bench), 2);
+    assert_eq!(pl.vp("sits", on, bench), 1);
     assert_eq!(pl.vp("sitting", next_to, bench), 1);
     assert_eq!(pl.vp("walking", on, bench), 0);
     assert_eq!(pl.vp("sitting", on, dog), 0);
