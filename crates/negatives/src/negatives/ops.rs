@@ -270,6 +270,9 @@ pub struct Prepared {
     pair: Vec<bool>,
     surface: Vec<bool>,
     water: Vec<bool>,
+    /// (round 13) Per noun: a [`BOARDS`] noun, a [`BIRDS`] noun.
+    board: Vec<bool>,
+    bird: Vec<bool>,
     /// (round 9) Per attribute: [`age_or_small`], terrain, material.
     age_or_small: Vec<bool>,
     terrain: Vec<bool>,
@@ -391,6 +394,8 @@ impl Prepared {
                 .map(|n| n.category == "ground" || SURFACES.contains(&n.word.as_str()))
                 .collect(),
             water: noun_in(lex, WATERS),
+            board: noun_in(lex, BOARDS),
+            bird: noun_in(lex, BIRDS),
             age_or_small: (0..lex.attrs.len() as AttrId)
                 .map(|a| age_or_small(lex, a))
                 .collect(),
@@ -1261,8 +1266,7 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         }
         // round 13, from round 13's independent read: a board is ridden in motion ("walking next
         // to a surfboard on a wave", "walking next to a skateboard up the side of a ramp")
-        let ridden_board = lex.rels[r.rel as usize].sense == "riding"
-            && BOARDS.contains(&lex.nouns[obj as usize].word.as_str());
+        let ridden_board = lex.rels[r.rel as usize].sense == "riding" && pre.board[obj as usize];
         for &new in &lex.rels[r.rel as usize].opposites {
             if ground && vertical(lex, new) {
                 continue;
@@ -1358,7 +1362,12 @@ pub(crate) const VERBS: &[Verb] = &[
 /// The sense of `word` (lower case) if replace_rel's verb replacement edits it ([`VERBS`]):
 /// forms of one sense ("laying", "lying") never replace each other.
 pub fn verb_sense(word: &str) -> Option<u8> {
-    VERBS.iter().find(|v| v.word == word).map(|v| v.sense)
+    verb_entry(word).map(|v| v.sense)
+}
+
+/// The [`VERBS`] entry of `word` (lower case).
+fn verb_entry(word: &str) -> Option<&'static Verb> {
+    VERBS.iter().find(|v| v.word == word)
 }
 
 /// Round 13: replace_rel's verb candidates. The subject (a person or an animal, [`swap_class`]
@@ -1368,11 +1377,8 @@ pub fn verb_sense(word: &str) -> Option<u8> {
 /// in the caption already.
 fn replace_verb(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
     let pl = &m.plaus;
-    let senses: Vec<u8> = p
-        .tokens
-        .iter()
-        .filter_map(|t| verb_sense(&t.lower))
-        .collect();
+    // the verb senses the caption has, gathered at its first verb site
+    let mut senses: Option<Vec<u8>> = None;
     for (oi, o) in p.objects.iter().enumerate() {
         let item = clause_verb_item(p, oi);
         let Some(it) = p.items.get(item) else {
@@ -1384,20 +1390,26 @@ fn replace_verb(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
             continue;
         }
         let word = p.tokens[it.tok_start].lower.as_str();
-        let Some(old) = VERBS.iter().find(|v| v.word == word) else {
+        let Some(old) = verb_entry(word) else {
             continue;
         };
         let subject = &m.lex.nouns[o.noun as usize];
-        if swap_class(&subject.category) != 0 || BIRDS.contains(&subject.word.as_str()) {
+        if swap_class(&subject.category) != 0 || m.prepared.bird[o.noun as usize] {
             continue;
         }
-        let Some(r) = relation_after_verb(p, oi).map(|ri| &p.relations[ri]) else {
+        let Some(r) = relation_after_verb(p, item, oi).map(|ri| &p.relations[ri]) else {
             continue;
         };
         if m.lex.rels[r.rel as usize].category != "spatial" {
             continue;
         }
         let obj = p.objects[r.object].noun;
+        let senses = senses.get_or_insert_with(|| {
+            p.tokens
+                .iter()
+                .filter_map(|t| verb_sense(&t.lower))
+                .collect()
+        });
         for (ni, new) in VERBS.iter().enumerate() {
             if new.group != old.group || senses.contains(&new.sense) {
                 continue;

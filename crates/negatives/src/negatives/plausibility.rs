@@ -82,13 +82,12 @@ pub fn clause_verb_item(p: &Parse<'_>, oi: usize) -> usize {
     i
 }
 
-/// The relation right after the verb of object `oi` ([`clause_verb_item`]) whose subject is
-/// `oi`: "a cat sitting *on* a bench" (round 13).
-pub fn relation_after_verb(p: &Parse<'_>, oi: usize) -> Option<usize> {
-    let after = clause_verb_item(p, oi) + 1;
+/// The relation right after `verb`, the item of object `oi`'s verb ([`clause_verb_item`]),
+/// whose subject is `oi`: "a cat sitting *on* a bench" (round 13).
+pub fn relation_after_verb(p: &Parse<'_>, verb: usize, oi: usize) -> Option<usize> {
     p.relations
         .iter()
-        .position(|r| r.item == after && r.subject == oi)
+        .position(|r| r.item == verb + 1 && r.subject == oi)
 }
 
 /// The verb object `oi` is the object of: a verb word right before its noun phrase
@@ -160,6 +159,11 @@ struct Lookup {
 /// fewer than 65,536 nouns: [`Lexicon`] ids are checked when it is built).
 fn vp_key(r: RelId, n: NounId) -> u32 {
     (r << 16) | (n & 0xFFFF)
+}
+
+/// The relation and the noun of a [`vp_key`].
+fn vp_parts(k: u32) -> (RelId, NounId) {
+    (k >> 16, k & 0xFFFF)
 }
 
 /// Counts by id, as a dense array (ids are small: lexicon indices).
@@ -246,8 +250,9 @@ impl Plausibility {
                 let v = self.verb_id(v);
                 *self.sv.entry((o.noun, v)).or_default() += 1;
             }
-            if let Some(v) = clause_verb_after(&p, oi) {
-                if let Some(ri) = relation_after_verb(&p, oi) {
+            let item = clause_verb_item(&p, oi);
+            if let Some(v) = verb_at(&p, item) {
+                if let Some(ri) = relation_after_verb(&p, item, oi) {
                     let r = &p.relations[ri];
                     let k = vp_key(r.rel, p.objects[r.object].noun);
                     let v = self.verb_id(v);
@@ -525,7 +530,8 @@ impl Plausibility {
             put("vo", v(x), n(y), c);
         }
         for (&(x, k), &c) in &self.vp {
-            put("vp", &format!("{} {}", v(x), r(k >> 16)), n(k & 0xFFFF), c);
+            let (rel, noun) = vp_parts(k);
+            put("vp", &format!("{} {}", v(x), r(rel)), n(noun), c);
         }
         let mut out = String::from(
             "# clipprobe plausibility table: kind\tword1\tword2\tcount (see negatives/plausibility.rs)\n",
