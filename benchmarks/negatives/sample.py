@@ -20,6 +20,19 @@ def edit(r):
     return " | ".join(f"{c['before']}->{c['after']}" for e in r["edits"] for c in e["changes"])
 
 
+def labelled(files):
+    """The (op, annotation id) pairs the label files name (columns 1 and 2)."""
+    read = set()
+    for labels in files:
+        with open(labels, encoding="utf-8") as f:
+            next(f, None)
+            for row in f:
+                cols = row.split("\t")
+                if len(cols) > 1:
+                    read.add((cols[0], cols[1]))
+    return read
+
+
 def main():
     args = sys.argv[1:]
     per_op = "--by-op" in args
@@ -32,14 +45,9 @@ def main():
     path = args[0]
     n = int(args[1]) if len(args) > 1 else 30
     seed = int(args[2]) if len(args) > 2 else 7
-    read = set()
-    for labels in args[3:]:
-        with open(labels, encoding="utf-8") as f:
-            next(f, None)
-            for row in f:
-                cols = row.split("\t")
-                if len(cols) > 1:
-                    read.add((cols[0], cols[1]) if per_op else cols[1])
+    read = labelled(args[3:])
+    if not per_op:
+        read = {cid for _, cid in read}
     by_op = collections.defaultdict(list)
     for line in open(path, encoding="utf-8"):
         if line.strip():

@@ -20,30 +20,24 @@ import os
 import random
 import sys
 
-from sample import edit
+from sample import edit, labelled
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main():
     path, which = sys.argv[1], sys.argv[2]
-    read_any, read_rel = set(), set()
-    for f in sorted(glob.glob(os.path.join(HERE, "handread", "labels*.tsv"))):
-        if which == "first" and "round13" in f:
-            continue
-        if which == "second" and ("round13b" in f or "round13c" in f):
-            continue
-        if which == "third" and "round13c" in f:
-            continue
-        with open(f, encoding="utf-8") as fh:
-            next(fh, None)
-            for row in fh:
-                cols = row.split("\t")
-                if len(cols) > 2:
-                    read_any.add(cols[1])
-                    if cols[0] == "replace_rel":
-                        read_rel.add(cols[1])
-    read = read_any if which == "first" else read_rel
+    leave_out = {"first": ("round13",), "second": ("round13b", "round13c"), "third": ("round13c",)}
+    files = [
+        f
+        for f in sorted(glob.glob(os.path.join(HERE, "handread", "labels*.tsv")))
+        if not any(x in f for x in leave_out[which])
+    ]
+    pairs = labelled(files)
+    if which == "first":
+        read = {cid for _, cid in pairs}
+    else:
+        read = {cid for op, cid in pairs if op == "replace_rel"}
     rows = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
     rel = [r for r in rows if r["op"] == "replace_rel" and r["id"].split("/")[0] not in read]
     if which == "third":
