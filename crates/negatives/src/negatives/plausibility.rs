@@ -91,12 +91,63 @@ pub fn relation_after_verb(p: &Parse<'_>, verb: usize, oi: usize) -> Option<usiz
 }
 
 /// The verb object `oi` is the object of: a verb word right before its noun phrase
-/// ("*eating* a banana").
+/// ("*eating* a banana"), or (round 14) a base form of [`BASE_VERBS`] there, as its `-ing` form
+/// ("going to *hit* the ball" counts as "hitting": round 13's output had "to hit the ball" →
+/// "to hit the bat", "to get a frisbee" → "to get a surfboard", "fly a kite" → "fly a
+/// surfboard").
 pub fn verb_before<'t>(p: &'t Parse<'_>, oi: usize) -> Option<&'t str> {
     let o = &p.objects[oi];
     let start = o.det.unwrap_or(o.first).min(o.first);
-    start.checked_sub(1).and_then(|i| verb_at(p, i))
+    let i = start.checked_sub(1)?;
+    verb_at(p, i).or_else(|| {
+        let it = &p.items[i];
+        if it.kind != ItemKind::Other || it.tok_end != it.tok_start + 1 {
+            return None;
+        }
+        let w = p.tokens[it.tok_start].lower.as_str();
+        BASE_VERBS
+            .binary_search_by(|(b, _)| b.cmp(&w))
+            .ok()
+            .map(|k| BASE_VERBS[k].1)
+    })
 }
+
+/// Transitive verbs in the base form, which captions use after "to" and in the plural ("going
+/// to *hit* the ball", "children *fly* a kite"), with their `-ing` forms. Sorted; curated from
+/// the verbs of sports and handling in COCO captions.
+pub const BASE_VERBS: &[(&str, &str)] = &[
+    ("brush", "brushing"),
+    ("carry", "carrying"),
+    ("catch", "catching"),
+    ("chase", "chasing"),
+    ("climb", "climbing"),
+    ("cross", "crossing"),
+    ("cut", "cutting"),
+    ("drink", "drinking"),
+    ("drive", "driving"),
+    ("eat", "eating"),
+    ("feed", "feeding"),
+    ("fly", "flying"),
+    ("get", "getting"),
+    ("grab", "grabbing"),
+    ("hit", "hitting"),
+    ("hold", "holding"),
+    ("kick", "kicking"),
+    ("pet", "petting"),
+    ("play", "playing"),
+    ("pull", "pulling"),
+    ("push", "pushing"),
+    ("read", "reading"),
+    ("return", "returning"),
+    ("ride", "riding"),
+    ("serve", "serving"),
+    ("swing", "swinging"),
+    ("take", "taking"),
+    ("throw", "throwing"),
+    ("use", "using"),
+    ("watch", "watching"),
+    ("wear", "wearing"),
+];
 
 /// Co-occurrence counts keyed by lexicon ids.
 ///
@@ -151,6 +202,10 @@ struct Lookup {
     sv: PairTable,
     vo: PairTable,
     vp: PairTable,
+    /// (round 14) `vp` summed over object nouns, keyed `(verb, relation)`, and the number of
+    /// object nouns seen there once.
+    vp_total: PairTable,
+    vp_once: PairTable,
     /// Per verb id: captions where it is a subject's verb (`sv` summed over nouns).
     verb: Vec<u32>,
 }
@@ -316,6 +371,20 @@ impl Plausibility {
             sv: table(&self.sv),
             vo: table(&self.vo),
             vp: table(&self.vp),
+            vp_total: {
+                let mut t: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+                for (&(v, k), &c) in &self.vp {
+                    *t.entry((v, vp_parts(k).0)).or_default() += c;
+                }
+                table(&t)
+            },
+            vp_once: {
+                let mut t: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+                for (&(v, k), &c) in &self.vp {
+                    *t.entry((v, vp_parts(k).0)).or_default() += u32::from(c == 1);
+                }
+                table(&t)
+            },
             verb: {
                 let mut v = vec![0; self.verb_names.len()];
                 for (&(_, verb), &c) in &self.sv {
@@ -457,6 +526,19 @@ impl Plausibility {
         match v {
             Some(v) => self.with_floor(self.look.vp.get(v, vp_key(r, n))),
             None => self.floor,
+        }
+    }
+    /// For verb id `v` followed by relation `r` whose subject does the verb: the captions
+    /// ([`Plausibility::vp_id`] summed over object nouns) and the object nouns seen there once.
+    /// The share of the second in the first is the Good–Turing estimate of how likely the next
+    /// object there is one never seen there.
+    pub fn vp_spread(&self, v: Option<u32>, r: RelId) -> (u32, u32) {
+        match v {
+            Some(v) => (
+                self.with_floor(self.look.vp_total.get(v, r)),
+                self.look.vp_once.get(v, r),
+            ),
+            None => (self.floor, 0),
         }
     }
     /// [`Plausibility::vp_id`] of a verb word.
