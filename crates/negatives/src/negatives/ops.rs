@@ -191,12 +191,22 @@ const MIN_CLASS: u32 = 3;
 /// (some attribute of `a`'s category has described it) and `a` has described at least
 /// `MIN_CLASS` nouns' worth of `n`'s category.
 fn attr_fits(lex: &Lexicon, pl: &Plausibility, a: AttrId, n: NounId) -> bool {
+    if lex.nouns[n as usize].category == OTHER {
+        return pl.an(a, n) >= MIN_OTHER;
+    }
     lex.fits(a, n)
         && (pl.an(a, n) > 0
             || (MADE.contains(&lex.nouns[n as usize].category.as_str())
                 && pl.described(n, a) > 0
                 && pl.an_class(a, lex.category_index(n)) >= MIN_CLASS))
 }
+
+/// (round 14) The noun category of the WordNet-derived nouns no other category takes ("wave",
+/// "group", "area", "photo"): too mixed for a compatibility row (`compat.tsv` has none), so an
+/// attribute fits one of its nouns when the corpus has described that noun with it
+/// [`MIN_OTHER`] times ("a big wave" → "a small wave", "a large group" → "a small group").
+const OTHER: &str = "other";
+const MIN_OTHER: u32 = 3;
 
 /// How often an attribute's sense must have described a noun to count as its default.
 const MIN_DEFAULT: u32 = 2;
@@ -2746,6 +2756,12 @@ fn add_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         let young = young(p, lex, o);
         let list = bare_list_after(p, oi);
         any_unmodified = true;
+        // round 14: nouns of the `other` category take attributes only by replace_att and
+        // swap_att (their corpus counts include other senses and frame words: "a pink top" of
+        // a building, "a black image", "a white picture")
+        if lex.nouns[o.noun as usize].category == OTHER {
+            continue;
+        }
         for &ai in &pre.fitting[o.noun as usize] {
             if !(senses.contains(&lex.attrs[ai as usize].sense_id)
                 || (mass && pre.shapeless[ai as usize])

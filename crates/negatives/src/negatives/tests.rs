@@ -2939,3 +2939,38 @@ fn round14_a_mass_noun_the_caption_counts_takes_a_count_noun() {
         assert!(!n.contains("herd of giraffe "), "{n}");
     }
 }
+
+#[test]
+fn round14_other_nouns_take_attributes_the_corpus_gave_them() {
+    // "wave", "group", "area" are in the `other` category, which compat.tsv gives no
+    // attribute: the corpus decides, 3 captions per attribute and noun
+    let got = builtin_all(
+        Op::ReplaceAtt,
+        "A man surfing on a large wave in the ocean.",
+    );
+    assert!(got.iter().any(|n| n.contains("small wave")), "{got:?}");
+    let got = builtin_all(Op::ReplaceAtt, "A large group of people on a city street.");
+    assert!(got.iter().any(|n| n.contains("small group")), "{got:?}");
+    let mut corpus = vec!["A surfer on a small wave."; 3];
+    corpus.extend(["A surfer on a large wave."; 2]);
+    let small = "A surfer riding a small wave.";
+    assert!(learned_all(&learned(&corpus), Op::ReplaceAtt, small).is_empty());
+    corpus.push("A surfer on a large wave.");
+    assert_eq!(
+        learned_all(&learned(&corpus), Op::ReplaceAtt, small),
+        ["A surfer riding a large wave."]
+    );
+    // add_att adds none to them: their counts mix senses and frame words ("a pink top" of a
+    // building, "a black image")
+    for c in [
+        "an image of three hot dogs with mustard",
+        "A white clock tower at the top of a tiled building.",
+    ] {
+        for n in builtin_all(Op::AddAtt, c) {
+            assert!(
+                !n.contains("black image") && !n.contains("pink top") && !n.contains("white top"),
+                "{c} -> {n}"
+            );
+        }
+    }
+}
