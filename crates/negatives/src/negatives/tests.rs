@@ -2783,6 +2783,9 @@ fn round14_the_whole_after_a_part_and_of_stays() {
             assert!(n.contains(&format!(" {whole}")), "{c} -> {n}");
         }
     }
+    // a word before "of" that is no part leaves its noun replaceable
+    let got = builtin_all(Op::ReplaceObj, "A picture of a dog sitting on a couch.");
+    assert!(got.iter().any(|n| !n.contains("dog")), "{got:?}");
     // "top of", "front of" are relations: their object is still replaced
     let got = builtin_all(Op::ReplaceObj, "A cat is sitting on top of a laptop.");
     assert!(got.iter().any(|n| !n.contains("laptop")), "{got:?}");
@@ -2824,6 +2827,13 @@ fn round14_a_base_form_verb_takes_only_its_objects() {
     let kite = p.objects[kite].noun;
     assert_eq!(m.plaus.vo("flying", kite), 2);
     assert_eq!(m.plaus.vo("fly", kite), 0);
+    // only a word the lexicon does not know is read so: "use" is a lexicon noun
+    let p = crate::concepts::parse("People use the computer.", lex);
+    let computer = p.objects.len() - 1;
+    assert_eq!(
+        crate::negatives::plausibility::verb_before(&p, computer),
+        None
+    );
     // BASE_VERBS is sorted (binary search) and each maps to its -ing form
     let b = crate::negatives::plausibility::BASE_VERBS;
     assert!(b.windows(2).all(|w| w[0].0 < w[1].0));
