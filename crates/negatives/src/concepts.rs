@@ -129,6 +129,13 @@ pub struct Object {
     pub has_modifier: bool,
 }
 
+impl Object {
+    /// The item where the noun phrase starts: its determiner or its first word.
+    pub fn start(&self) -> usize {
+        self.det.unwrap_or(self.first).min(self.first)
+    }
+}
+
 /// An attribute attached to an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribute {
@@ -410,7 +417,7 @@ pub fn parse<'a>(text: &'a str, lex: &Lexicon) -> Parse<'a> {
         };
         let np = objects
             .iter()
-            .position(|o| o.item > k && o.det.unwrap_or(o.first).min(o.first) == k + 1);
+            .position(|o| o.item > k && o.start() == k + 1);
         if let Some(object) = np {
             relations.push(Relation {
                 rel: r,

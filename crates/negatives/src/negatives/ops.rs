@@ -497,8 +497,9 @@ struct Slot {
     verb_after: Option<Option<u32>>,
     verb_before: Option<Option<u32>>,
     /// (round 14) The verb and relation right before the object, when the object is that
-    /// relation's object and the verb is its subject's ("a kite *flying in* the sky"): the
-    /// verb id (`None`: a verb the table never saw) and the relation.
+    /// relation's object, the verb is its subject's ("a kite *flying in* the sky") and the
+    /// corpus has seen the pair enough to decide ([`MIN_VERB_REL`], [`MAX_UNSEEN`]): the verb
+    /// id (`None`: a verb the table never saw) and the relation.
     verb_rel: Option<(Option<u32>, RelId)>,
     others: Vec<NounId>,
 }
@@ -523,15 +524,23 @@ impl Slot {
             object_of: rels(|r| r.object),
             verb_after: clause_verb_after(p, oi).map(|v| pl.known_verb(v)),
             verb_before: verb_before(p, oi).map(|v| pl.known_verb(v)),
-            verb_rel: p.relations.iter().enumerate().find_map(|(ri, r)| {
-                if r.object != oi {
-                    return None;
-                }
-                let item = clause_verb_item(p, r.subject);
-                let v = verb_at(p, item).filter(|v| !POSTURE.contains(v))?;
-                (relation_after_verb(p, item, r.subject) == Some(ri))
-                    .then(|| (pl.known_verb(v), r.rel))
-            }),
+            verb_rel: p
+                .relations
+                .iter()
+                .enumerate()
+                .find_map(|(ri, r)| {
+                    if r.object != oi {
+                        return None;
+                    }
+                    let item = clause_verb_item(p, r.subject);
+                    let v = verb_at(p, item).filter(|v| !POSTURE.contains(v))?;
+                    (relation_after_verb(p, item, r.subject) == Some(ri))
+                        .then(|| (pl.known_verb(v), r.rel))
+                })
+                .filter(|&(v, r)| {
+                    let (seen, once) = pl.vp_spread(v, r);
+                    seen >= MIN_VERB_REL && once as f64 <= MAX_UNSEEN * seen as f64
+                }),
             others: p
                 .objects
                 .iter()
@@ -551,12 +560,9 @@ impl Slot {
             && self.object_of.iter().all(|&r| pre.object_of.get(r, n))
             && self.verb_after.is_none_or(|v| pl.sv_id(n, v) >= MIN_SLOT)
             && self.verb_before.is_none_or(|v| pl.vo_id(v, n) >= MIN_SLOT)
-            && self.verb_rel.is_none_or(|(v, r)| {
-                let (seen, once) = pl.vp_spread(v, r);
-                seen < MIN_VERB_REL
-                    || once as f64 > MAX_UNSEEN * seen as f64
-                    || pl.vp_id(v, r, n) >= MIN_SLOT
-            })
+            && self
+                .verb_rel
+                .is_none_or(|(v, r)| pl.vp_id(v, r, n) >= MIN_SLOT)
     }
 }
 
@@ -581,14 +587,9 @@ fn indefinite(p: &Parse<'_>, o: &Object) -> bool {
     })
 }
 
-/// The first item of object `o`'s noun phrase (its determiner or first word).
-fn np_start(o: &Object) -> usize {
-    o.det.unwrap_or(o.first).min(o.first)
-}
-
 /// "X of Y" ("a plate of pasta", "a herd of sheep" is a determiner): X or Y.
 fn in_of_phrase(p: &Parse<'_>, o: &Object) -> bool {
-    let start = np_start(o);
+    let start = o.start();
     item_word(p, o.item + 1) == Some("of") || (start > 0 && item_word(p, start - 1) == Some("of"))
 }
 
@@ -631,7 +632,7 @@ const PARTS: &[&str] = &[
 /// 13's output had "the side of a town", "the back of a mirror", "the grass of a sidewalk",
 /// "the flatbed of a bus", and the fourth read "the grass of a sidewalk" as implausible).
 fn part_of_whole(p: &Parse<'_>, o: &Object) -> bool {
-    let start = np_start(o);
+    let start = o.start();
     start >= 2
         && item_word(p, start - 1) == Some("of")
         && item_word(p, start - 2).is_some_and(|w| PARTS.binary_search(&w).is_ok())
@@ -790,15 +791,12 @@ pub(crate) const PAIRS: &[&str] = &[
 /// Whether object `o` is owned by one: a singular possessive pronoun as its determiner ("her
 /// skis", "his shoes") or an "'s" right before it.
 fn singular_possessor(p: &Parse<'_>, o: &Object) -> bool {
-    o.det.is_some_and(|d| {
-        matches!(
-            p.tokens[p.items[d].tok_start].lower.as_str(),
-            "his" | "her" | "its" | "my" | "your"
-        )
-    }) || (o.first > 0
-        && p.tokens[p.items[o.first - 1].tok_end - 1]
-            .lower
-            .ends_with("'s"))
+    o.det
+        .is_some_and(|d| matches!(item_word(p, d), Some("his" | "her" | "its" | "my" | "your")))
+        || (o.first > 0
+            && p.tokens[p.items[o.first - 1].tok_end - 1]
+                .lower
+                .ends_with("'s"))
 }
 
 /// Per noun of `lex`: whether `list` names it.
@@ -1007,7 +1005,7 @@ fn swap_class(category: &str) -> u8 {
 /// "and", commas, "&", determiners, attributes and nouns lie between them. Swapping them does not change
 /// the meaning.
 fn coordinated(p: &Parse<'_>, a: &Object, b: &Object) -> bool {
-    let b_start = b.det.unwrap_or(b.first).min(b.first);
+    let b_start = b.start();
     (a.item + 1..b_start).all(|i| match p.items[i].kind {
         ItemKind::Func(FuncRole::And | FuncRole::DetSg | FuncRole::DetPl | FuncRole::DetAny)
         | ItemKind::Attr(_)
@@ -1348,7 +1346,7 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         // eyewear is not spatial
         let worn = worn_in(lex, &p.objects[r.object]) && lex.rels[r.rel as usize].sense == "in";
         // parts and pictures ("on the side of a road" → "next to the side"; "in this picture")
-        let part = lex.nouns[p.objects[r.object].noun as usize].category == "other";
+        let part = lex.nouns[p.objects[r.object].noun as usize].category == OTHER;
         if worn || part || particle(p, lex, r.item) || fixed_relation(p, lex, ri) {
             continue;
         }
@@ -1485,16 +1483,9 @@ fn replace_verb(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
     let mut senses: Option<Vec<u8>> = None;
     for (oi, o) in p.objects.iter().enumerate() {
         let item = clause_verb_item(p, oi);
-        let Some(it) = p.items.get(item) else {
-            continue;
-        };
-        // "walking" is also a relation word ("walking a dog"): before a relation it is a verb
-        if !matches!(it.kind, ItemKind::Other | ItemKind::Rel(_)) || it.tok_end != it.tok_start + 1
-        {
-            continue;
-        }
-        let word = p.tokens[it.tok_start].lower.as_str();
-        let Some(old) = verb_entry(word) else {
+        // ([`verb_at`] takes a relation word too: "walking" before a relation is a verb, and
+        // every [`VERBS`] word has a verb's ending)
+        let Some(old) = verb_at(p, item).and_then(verb_entry) else {
             continue;
         };
         let subject = &m.lex.nouns[o.noun as usize];
@@ -1762,8 +1753,7 @@ fn fixed_relation(p: &Parse<'_>, lex: &Lexicon, ri: usize) -> bool {
 /// Whether object `oi` is the caption's subject: its first object, with no relation or verb
 /// before it.
 fn clause_subject(p: &Parse<'_>, oi: usize) -> bool {
-    let o = &p.objects[oi];
-    let start = o.det.unwrap_or(o.first).min(o.first);
+    let start = p.objects[oi].start();
     oi == 0
         && !(0..start)
             .any(|i| matches!(p.items[i].kind, ItemKind::Rel(_)) || verb_at(p, i).is_some())
@@ -2490,10 +2480,7 @@ fn end_of_np(p: &Parse<'_>, mut oi: usize) -> Option<usize> {
         let o = &p.objects[oi];
         let next = p.items.get(o.item + 1);
         let word = next.map(|i| p.tokens[i.tok_start].lower.as_str());
-        let start = p
-            .objects
-            .get(oi + 1)
-            .map(|n| n.det.unwrap_or(n.first).min(n.first));
+        let start = p.objects.get(oi + 1).map(Object::start);
         match word {
             Some("of") if start == Some(o.item + 2) => oi += 1,
             Some("and" | ",") if start == Some(o.item + 2) => return None,

@@ -96,9 +96,7 @@ pub fn relation_after_verb(p: &Parse<'_>, verb: usize, oi: usize) -> Option<usiz
 /// "to hit the bat", "to get a frisbee" → "to get a surfboard", "fly a kite" → "fly a
 /// surfboard").
 pub fn verb_before<'t>(p: &'t Parse<'_>, oi: usize) -> Option<&'t str> {
-    let o = &p.objects[oi];
-    let start = o.det.unwrap_or(o.first).min(o.first);
-    let i = start.checked_sub(1)?;
+    let i = p.objects[oi].start().checked_sub(1)?;
     verb_at(p, i).or_else(|| {
         let it = &p.items[i];
         if it.kind != ItemKind::Other || it.tok_end != it.tok_start + 1 {
@@ -360,6 +358,14 @@ impl Plausibility {
             v.sort_unstable();
         }
         self.neighbours = nb;
+        // per (verb, relation): captions, and object nouns seen there once
+        let mut vp_total: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+        let mut vp_once: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+        for (&(v, k), &c) in &self.vp {
+            let key = (v, vp_parts(k).0);
+            *vp_total.entry(key).or_default() += c;
+            *vp_once.entry(key).or_default() += u32::from(c == 1);
+        }
         self.look = Lookup {
             noun: dense(&self.noun),
             attr: dense(&self.attr),
@@ -371,20 +377,8 @@ impl Plausibility {
             sv: table(&self.sv),
             vo: table(&self.vo),
             vp: table(&self.vp),
-            vp_total: {
-                let mut t: FxHashMap<(u32, u32), u32> = FxHashMap::default();
-                for (&(v, k), &c) in &self.vp {
-                    *t.entry((v, vp_parts(k).0)).or_default() += c;
-                }
-                table(&t)
-            },
-            vp_once: {
-                let mut t: FxHashMap<(u32, u32), u32> = FxHashMap::default();
-                for (&(v, k), &c) in &self.vp {
-                    *t.entry((v, vp_parts(k).0)).or_default() += u32::from(c == 1);
-                }
-                table(&t)
-            },
+            vp_total: table(&vp_total),
+            vp_once: table(&vp_once),
             verb: {
                 let mut v = vec![0; self.verb_names.len()];
                 for (&(_, verb), &c) in &self.sv {
