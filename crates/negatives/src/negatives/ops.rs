@@ -1382,6 +1382,13 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             if pl.rel(new) > 0 && !(pre.subject_of.get(subj, new) && pre.object_of.get(new, obj)) {
                 continue;
             }
+            // round 15: "next to" → "on" / "in" only where the corpus has seen this very scene
+            if contained(lex, new)
+                && lex.rels[r.rel as usize].sense == "next to"
+                && !into_scene(p, m, ri, new)
+            {
+                continue;
+            }
             let sense = &lex.rels[new as usize].sense;
             if !p
                 .relations
@@ -1394,6 +1401,30 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
     }
     replace_verb(p, m, out);
     done(out, Skip::NoReplacementCandidate)
+}
+
+/// Relations of support or containment ("on", "in"), which replace_rel puts in place of a
+/// relation of nearness only where the corpus has seen the subject there with the object
+/// ([`Plausibility::sro`], round 15).
+fn contained(lex: &Lexicon, r: RelId) -> bool {
+    matches!(lex.rels[r as usize].sense.as_str(), "on" | "in")
+}
+
+/// Whether relation `ri`'s subject may be put `new` (on / in, [`contained`]) its object
+/// (round 15): the corpus has seen the subject there with this object ([`Plausibility::sro`]),
+/// and the verb right before the relation, if any, followed by `new` and this object
+/// ("standing in the water", never "standing on a bike"), both at least [`MIN_SLOT`] times.
+/// Never for a subject inside an "of" phrase ("a bowl of bananas next to a bowl of apples").
+fn into_scene(p: &Parse<'_>, m: &Model, ri: usize, new: RelId) -> bool {
+    let r = &p.relations[ri];
+    let (s, o) = (&p.objects[r.subject], p.objects[r.object].noun);
+    if in_of_phrase(p, s) || m.plaus.sro(s.noun, new, o) < MIN_SLOT {
+        return false;
+    }
+    match r.item.checked_sub(1).and_then(|i| verb_at(p, i)) {
+        Some(v) => m.plaus.vp(v, new, o) >= MIN_SLOT,
+        None => true,
+    }
 }
 
 /// Things ridden standing on them, in motion (round 13): "riding" one does not become "walking

@@ -170,6 +170,8 @@ pub struct Plausibility {
     vo: FxHashMap<(u32, NounId), u32>,
     /// (round 13) `(verb, relation << 16 | object noun)`: "sitting on a bench" ([`vp_key`]).
     vp: FxHashMap<(u32, u32), u32>,
+    /// (round 15) `(subject noun, relation << 16 | object noun)`: "a cat on a laptop" ([`vp_key`]).
+    sro: FxHashMap<(NounId, u32), u32>,
     /// Nouns seen with each noun, sorted (built by [`Plausibility::index`]).
     neighbours: FxHashMap<NounId, Vec<NounId>>,
     /// Added to every count: a large floor makes every pairing plausible
@@ -200,6 +202,7 @@ struct Lookup {
     sv: PairTable,
     vo: PairTable,
     vp: PairTable,
+    sro: PairTable,
     /// (round 14) `vp` summed over object nouns, keyed `(verb, relation)`, and the number of
     /// object nouns seen there once.
     vp_total: PairTable,
@@ -336,6 +339,8 @@ impl Plausibility {
         }
         for r in &p.relations {
             *self.rel.entry(r.rel).or_default() += 1;
+            let (s, o) = (p.objects[r.subject].noun, p.objects[r.object].noun);
+            *self.sro.entry((s, vp_key(r.rel, o))).or_default() += 1;
             *self
                 .sr
                 .entry((p.objects[r.subject].noun, r.rel))
@@ -377,6 +382,7 @@ impl Plausibility {
             sv: table(&self.sv),
             vo: table(&self.vo),
             vp: table(&self.vp),
+            sro: table(&self.sro),
             vp_total: table(&vp_total),
             vp_once: table(&vp_once),
             verb: {
@@ -472,6 +478,7 @@ impl Plausibility {
             let v = self.verb_id(&other.verb_names[v as usize]);
             *self.vp.entry((v, k)).or_default() += c;
         }
+        add(&mut self.sro, &other.sro);
         *self = std::mem::take(self).index();
     }
 
@@ -534,6 +541,11 @@ impl Plausibility {
             ),
             None => (self.floor, 0),
         }
+    }
+    /// Captions where noun `s` is the subject of relation `r` whose object is noun `o` ("a cat
+    /// on a laptop"; round 15).
+    pub fn sro(&self, s: NounId, r: RelId, o: NounId) -> u32 {
+        self.with_floor(self.look.sro.get(s, vp_key(r, o)))
     }
     /// [`Plausibility::vp_id`] of a verb word.
     pub fn vp(&self, v: &str, r: RelId, n: NounId) -> u32 {
@@ -608,6 +620,10 @@ impl Plausibility {
         for (&(x, k), &c) in &self.vp {
             let (rel, noun) = vp_parts(k);
             put("vp", &format!("{} {}", v(x), r(rel)), n(noun), c);
+        }
+        for (&(x, k), &c) in &self.sro {
+            let (rel, noun) = vp_parts(k);
+            put("sro", &format!("{}|{}", n(x), r(rel)), n(noun), c);
         }
         let mut out = String::from(
             "# clipprobe plausibility table: kind\tword1\tword2\tcount (see negatives/plausibility.rs)\n",
@@ -685,6 +701,15 @@ impl Plausibility {
                         let v = pl.verb_id(verb);
                         *pl.vp.entry((v, vp_key(r, n))).or_default() += c
                     })
+                }
+                "sro" => {
+                    let (subject, phrase) = x
+                        .split_once('|')
+                        .ok_or_else(|| bad("sro: expected \"subject|relation\" in column 2"))?;
+                    noun(subject)
+                        .zip(rel(phrase))
+                        .zip(noun(y))
+                        .map(|((s, r), o)| *pl.sro.entry((s, vp_key(r, o))).or_default() += c)
                 }
                 other => return Err(bad(&format!("unknown kind {other:?}"))),
             };
