@@ -1384,7 +1384,7 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             }
             // round 15: "next to" → "on" / "in" only where the corpus has seen this very scene
             if contained(lex, new)
-                && lex.rels[r.rel as usize].sense == "next to"
+                && NEAR_SENSES.contains(&lex.rels[r.rel as usize].sense.as_str())
                 && !into_scene(p, m, ri, new)
             {
                 continue;
@@ -1403,8 +1403,12 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
     done(out, Skip::NoReplacementCandidate)
 }
 
+/// Relations of nearness whose "on" / "in" replacements ([`contained`]) need the scene seen
+/// ([`into_scene`], round 15). Not "at": "people at a long table" → "on a long table".
+const NEAR_SENSES: &[&str] = &["next to", "in front of", "behind"];
+
 /// Relations of support or containment ("on", "in"), which replace_rel puts in place of a
-/// relation of nearness only where the corpus has seen the subject there with the object
+/// relation of nearness ([`NEAR_SENSES`]) only where the corpus has seen the subject there with the object
 /// ([`Plausibility::sro`], round 15).
 fn contained(lex: &Lexicon, r: RelId) -> bool {
     matches!(lex.rels[r as usize].sense.as_str(), "on" | "in")
