@@ -1416,7 +1416,8 @@ fn contained(lex: &Lexicon, r: RelId) -> bool {
 
 /// Whether relation `ri`'s subject may be put `new` (on / in, [`contained`]) its object
 /// (round 15): the corpus has seen the subject there with this object ([`Plausibility::sro`]),
-/// and the verb right before the relation, if any, followed by `new` and this object
+/// and the verb (any word the lexicon does not know) right before the relation, if any, followed
+/// by `new` and this object
 /// ("standing in the water", never "standing on a bike"), both at least [`MIN_SLOT`] times.
 /// Never for a subject inside an "of" phrase ("a bowl of bananas next to a bowl of apples").
 fn into_scene(p: &Parse<'_>, m: &Model, ri: usize, new: RelId) -> bool {
@@ -1425,10 +1426,14 @@ fn into_scene(p: &Parse<'_>, m: &Model, ri: usize, new: RelId) -> bool {
     if in_of_phrase(p, s) || m.plaus.sro(s.noun, new, o) < MIN_SLOT {
         return false;
     }
-    match r.item.checked_sub(1).and_then(|i| verb_at(p, i)) {
-        Some(v) => m.plaus.vp(v, new, o) >= MIN_SLOT,
-        None => true,
-    }
+    // any word the lexicon does not know counts as the verb, not only [`verb_at`]'s: the read
+    // of this round had "a group of men *stand* on their bicycles"
+    let before = r.item.checked_sub(1).and_then(|i| {
+        let it = &p.items[i];
+        (matches!(it.kind, ItemKind::Other | ItemKind::Rel(_)) && it.tok_end == it.tok_start + 1)
+            .then(|| p.tokens[it.tok_start].lower.as_str())
+    });
+    before.is_none_or(|v| m.plaus.vp(v, new, o) >= MIN_SLOT)
 }
 
 /// Things ridden standing on them, in motion (round 13): "riding" one does not become "walking

@@ -3065,6 +3065,12 @@ fn round15_next_to_becomes_on_or_in_only_where_the_corpus_saw_the_scene() {
             "A little girl sitting in front of a laptop computer.",
             "on a laptop",
         ),
+        // a word the lexicon does not know before the relation counts as its verb (round 15's
+        // read: "a group of men stand on their bicycles")
+        (
+            "A group of men stand next to their bicycles.",
+            "on their bicycles",
+        ),
         // "at" is no nearness ("people at a table" sit at it, not on it)
         (
             "Lots of people at a long table eating, drinking and smiling",
