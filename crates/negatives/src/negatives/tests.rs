@@ -3071,6 +3071,15 @@ fn round15_next_to_becomes_on_or_in_only_where_the_corpus_saw_the_scene() {
             "A group of men stand next to their bicycles.",
             "on their bicycles",
         ),
+        // round 15's read: who holds a book in bed looks at it; a bird spilling water
+        (
+            "A little girl laying in bed holding a book next to a black cat.",
+            "looking at a book",
+        ),
+        (
+            "Bird drinking water and walking on beach and ocean surface",
+            "spilling",
+        ),
         // "at" is no nearness ("people at a table" sit at it, not on it)
         (
             "Lots of people at a long table eating, drinking and smiling",
