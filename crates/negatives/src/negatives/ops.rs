@@ -1366,6 +1366,13 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         if lex.rels[r.rel as usize].sense == "on" && (on_wall(p, m, ri) || contact_on(p, r.item)) {
             continue;
         }
+        // round 15, from its second independent read: "in" a mirror or a window frames a view
+        // ("a cat looking at itself in a mirror" → "next to a mirror", "a cat sitting in a
+        // window" is next to it too), and what is under a tree is next to it ("a bench under a
+        // tree" → "next to a tree"; "zebras resting on top of a tree")
+        if framed(lex, lex.rels[r.rel as usize].sense.as_str(), obj) {
+            continue;
+        }
         // round 13, from round 13's independent read: a board is ridden in motion ("walking next
         // to a surfboard on a wave", "walking next to a skateboard up the side of a ramp")
         let ridden_board = lex.rels[r.rel as usize].sense == "riding" && pre.board[obj as usize];
@@ -1797,6 +1804,18 @@ fn clause_subject(p: &Parse<'_>, oi: usize) -> bool {
     oi == 0
         && !(0..start)
             .any(|i| matches!(p.items[i].kind, ItemKind::Rel(_)) || verb_at(p, i).is_some())
+}
+
+/// Whether a relation of sense `rel` to noun `obj` has no meaningful replacement (round 15):
+/// "in" a mirror or a window (a reflection, a view: "in a window" is next to it too), "under" a
+/// tree (what is under a tree is next to it).
+fn framed(lex: &Lexicon, rel: &str, obj: NounId) -> bool {
+    let sense = lex.nouns[obj as usize].sense.as_str();
+    match rel {
+        "in" => matches!(sense, "mirror" | "window"),
+        "under" => sense == "tree",
+        _ => false,
+    }
 }
 
 /// Whether "in" + object `o` is worn: clothing, or eyewear ("glasses", "sunglasses",

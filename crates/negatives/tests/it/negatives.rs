@@ -168,10 +168,12 @@ fn coverage_on_the_caption_set() {
             // hand-labelled: "on" after "talking" is a particle, not a place
             // round 10: "on" a ground surface has no opposite, and "in a red jacket" is worn
             // round 11: a clock on a wall hangs there ("in front of a wall" says the same)
+            // round 15: what is under a tree is next to it
             let particle = [
                 "A woman talking on a cell phone.",
                 "A skier in a red jacket on the snow.",
                 "A round clock on a wall.",
+                "A metal bench under a tree.",
             ];
             assert!(
                 got.contains("replace_rel")
