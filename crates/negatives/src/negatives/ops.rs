@@ -1369,7 +1369,8 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         // round 15, from its second independent read: "in" a mirror or a window frames a view
         // ("a cat looking at itself in a mirror" → "next to a mirror", "a cat sitting in a
         // window" is next to it too), and what is under a tree is next to it ("a bench under a
-        // tree" → "next to a tree"; "zebras resting on top of a tree")
+        // tree" → "next to a tree"; "zebras resting on top of a tree"); a fire hydrant or a
+        // building on a street is next to it too
         if framed(lex, lex.rels[r.rel as usize].sense.as_str(), obj)
             || (lex.rels[r.rel as usize].sense == "on" && kerbside(lex, subj, obj))
         {
@@ -1417,18 +1418,18 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
 const NEAR_SENSES: &[&str] = &["next to", "in front of", "behind"];
 
 /// Relations of support or containment ("on", "in"), which replace_rel puts in place of a
-/// relation of nearness ([`NEAR_SENSES`]) only where the corpus has seen the subject there with the object
-/// ([`Plausibility::sro`], round 15).
+/// relation of nearness ([`NEAR_SENSES`]) only where the corpus has seen the subject there with
+/// the object ([`Plausibility::sro`], round 15).
 fn contained(lex: &Lexicon, r: RelId) -> bool {
     matches!(lex.rels[r as usize].sense.as_str(), "on" | "in")
 }
 
 /// Whether relation `ri`'s subject may be put `new` (on / in, [`contained`]) its object
 /// (round 15): the corpus has seen the subject there with this object ([`Plausibility::sro`]),
-/// and the verb (any word the lexicon does not know) right before the relation, if any, followed
-/// by `new` and this object
-/// ("standing in the water", never "standing on a bike"), both at least [`MIN_SLOT`] times.
-/// Never for a subject inside an "of" phrase ("a bowl of bananas next to a bowl of apples").
+/// and the verb (any word the lexicon does not know) right before the relation, if any,
+/// followed by `new` and this object ("standing in the water", never "standing on a bike"), both
+/// at least [`MIN_SLOT`] times. Never for a subject inside an "of" phrase ("a bowl of bananas
+/// next to a bowl of apples").
 fn into_scene(p: &Parse<'_>, m: &Model, ri: usize, new: RelId) -> bool {
     let r = &p.relations[ri];
     let (s, o) = (&p.objects[r.subject], p.objects[r.object].noun);
@@ -1820,16 +1821,16 @@ fn framed(lex: &Lexicon, rel: &str, obj: NounId) -> bool {
     }
 }
 
-/// Things fixed in place at the kerb or built there (round 15): on a street or a sidewalk they
-/// are next to it as well ("a fire hydrant on the sidewalk" → "next to the sidewalk", "a clock
-/// tower on a street sidewalk" → "next to": meaning unchanged in 5 of 7 read rows).
+/// Things fixed in place at the kerb, by noun sense ("traffic signal" is a traffic light; round
+/// 15). On a street or a sidewalk they, and buildings, are next to it as well ("a fire hydrant
+/// on the sidewalk" → "next to the sidewalk", "a clock tower on a street sidewalk" → "next
+/// to": meaning unchanged in 5 of 7 read rows).
 const KERBSIDE: &[&str] = &[
     "fire hydrant",
     "parking meter",
     "stop sign",
     "street sign",
     "traffic light",
-    "traffic signal",
 ];
 
 /// Whether subject `s` on object `o` is a [`KERBSIDE`] thing or a building on a street, road,
