@@ -10,8 +10,8 @@ use crate::concepts::{ItemKind, Object, Parse};
 use crate::lexicon::{AttrId, FuncRole, Lexicon, NounId, RelId};
 
 use super::plausibility::{
-    clause_verb_after, clause_verb_item, predicate_item, relation_after_verb, third_person,
-    verb_after, verb_at, verb_before, Plausibility,
+    bare_word, clause_verb_after, clause_verb_item, predicate_item, relation_after_verb,
+    third_person, verb_after, verb_at, verb_before, Plausibility,
 };
 use super::Model;
 
@@ -1336,6 +1336,7 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         return Err(Skip::NoRelation);
     }
     for (ri, r) in p.relations.iter().enumerate() {
+        let old = lex.rels[r.rel as usize].sense.as_str();
         let ground = matches!(
             lex.nouns[p.objects[r.object].noun as usize]
                 .category
@@ -1344,7 +1345,7 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         );
         // "a man in a green shirt", "a man in glasses" (round 6): the "in" of clothing and
         // eyewear is not spatial
-        let worn = worn_in(lex, &p.objects[r.object]) && lex.rels[r.rel as usize].sense == "in";
+        let worn = worn_in(lex, &p.objects[r.object]) && old == "in";
         // parts and pictures ("on the side of a road" → "next to the side"; "in this picture")
         let part = lex.nouns[p.objects[r.object].noun as usize].category == OTHER;
         if worn || part || particle(p, lex, r.item) || fixed_relation(p, lex, ri) {
@@ -1352,7 +1353,7 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         }
         let (subj, obj) = (p.objects[r.subject].noun, p.objects[r.object].noun);
         // round 9: food and dishes on a table or a counter stay on it
-        if lex.rels[r.rel as usize].sense == "on" && supported(lex, subj, obj) {
+        if old == "on" && supported(lex, subj, obj) {
             continue;
         }
         // round 10: the agent of a passive ("surrounded by oranges"), standing on a ground
@@ -1363,7 +1364,7 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         }
         // round 11: what is on a wall hangs there ("a clock on the wall" → "in front of the
         // wall" says the same); a contact verb needs its "on" ("grinding on a pole" → "near")
-        if lex.rels[r.rel as usize].sense == "on" && (on_wall(p, m, ri) || contact_on(p, r.item)) {
+        if old == "on" && (on_wall(p, m, ri) || contact_on(p, r.item)) {
             continue;
         }
         // round 15, from its second independent read: "in" a mirror or a window frames a view
@@ -1371,14 +1372,12 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         // window" is next to it too), and what is under a tree is next to it ("a bench under a
         // tree" → "next to a tree"; "zebras resting on top of a tree"); a fire hydrant or a
         // building on a street is next to it too
-        if framed(lex, lex.rels[r.rel as usize].sense.as_str(), obj)
-            || (lex.rels[r.rel as usize].sense == "on" && kerbside(lex, subj, obj))
-        {
+        if framed(lex, old, obj) || (old == "on" && kerbside(lex, subj, obj)) {
             continue;
         }
         // round 13, from round 13's independent read: a board is ridden in motion ("walking next
         // to a surfboard on a wave", "walking next to a skateboard up the side of a ramp")
-        let ridden_board = lex.rels[r.rel as usize].sense == "riding" && pre.board[obj as usize];
+        let ridden_board = old == "riding" && pre.board[obj as usize];
         for &new in &lex.rels[r.rel as usize].opposites {
             if ground && vertical(lex, new) {
                 continue;
@@ -1393,10 +1392,7 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                 continue;
             }
             // round 15: "next to" → "on" / "in" only where the corpus has seen this very scene
-            if contained(lex, new)
-                && NEAR_SENSES.contains(&lex.rels[r.rel as usize].sense.as_str())
-                && !into_scene(p, m, ri, new)
-            {
+            if contained(lex, new) && NEAR_SENSES.contains(&old) && !into_scene(p, m, ri, new) {
                 continue;
             }
             let sense = &lex.rels[new as usize].sense;
@@ -1438,11 +1434,7 @@ fn into_scene(p: &Parse<'_>, m: &Model, ri: usize, new: RelId) -> bool {
     }
     // any word the lexicon does not know counts as the verb, not only [`verb_at`]'s: the read
     // of this round had "a group of men *stand* on their bicycles"
-    let before = r.item.checked_sub(1).and_then(|i| {
-        let it = &p.items[i];
-        (matches!(it.kind, ItemKind::Other | ItemKind::Rel(_)) && it.tok_end == it.tok_start + 1)
-            .then(|| p.tokens[it.tok_start].lower.as_str())
-    });
+    let before = r.item.checked_sub(1).and_then(|i| bare_word(p, i));
     before.is_none_or(|v| m.plaus.vp(v, new, o) >= MIN_SLOT)
 }
 

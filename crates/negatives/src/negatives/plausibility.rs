@@ -23,14 +23,17 @@ use crate::pairs::PairMap;
 /// An `-ing`, `-ed` or third-person `-s` word that the lexicon does not know or lists as a
 /// relation, as a verb ("running", "parked", "sits", "flying").
 pub fn verb_at<'t>(p: &'t Parse<'_>, item: usize) -> Option<&'t str> {
+    bare_word(p, item)
+        .filter(|w| w.len() > 3 && (w.ends_with("ing") || w.ends_with("ed") || third_person(w)))
+}
+
+/// The word of item `item` when it is a single word the lexicon does not know or a relation
+/// word, lowercased: where [`verb_at`] looks for a verb. A relation word without its object is
+/// a verb too ("a plane is *flying* over a city").
+pub fn bare_word<'t>(p: &'t Parse<'_>, item: usize) -> Option<&'t str> {
     let it = p.items.get(item)?;
-    let w = p.tokens[it.tok_start].lower.as_str();
-    // a relation word without its object is a verb too ("a plane is *flying* over a city")
-    (matches!(it.kind, ItemKind::Other | ItemKind::Rel(_))
-        && it.tok_end == it.tok_start + 1
-        && w.len() > 3
-        && (w.ends_with("ing") || w.ends_with("ed") || third_person(w)))
-    .then_some(w)
+    (matches!(it.kind, ItemKind::Other | ItemKind::Rel(_)) && it.tok_end == it.tok_start + 1)
+        .then(|| p.tokens[it.tok_start].lower.as_str())
 }
 
 /// A third-person singular verb form ("sits", "rides"; not "glass").
@@ -341,14 +344,8 @@ impl Plausibility {
             *self.rel.entry(r.rel).or_default() += 1;
             let (s, o) = (p.objects[r.subject].noun, p.objects[r.object].noun);
             *self.sro.entry((s, vp_key(r.rel, o))).or_default() += 1;
-            *self
-                .sr
-                .entry((p.objects[r.subject].noun, r.rel))
-                .or_default() += 1;
-            *self
-                .ro
-                .entry((r.rel, p.objects[r.object].noun))
-                .or_default() += 1;
+            *self.sr.entry((s, r.rel)).or_default() += 1;
+            *self.ro.entry((r.rel, o)).or_default() += 1;
         }
     }
 

@@ -2850,18 +2850,26 @@ fn round14_a_base_form_verb_takes_only_its_objects() {
 #[test]
 fn round14_a_place_after_an_action_verb_and_its_relation_fits_both() {
     // round 14's reads: "a kite flying in the water", "a cruise ship traveling on the beach"
-    for (c, bad) in [
-        ("A blue kite is flying in the sky", "in the water"),
-        (
-            "A large cruise ship is traveling on the ocean.",
-            "on the beach",
-        ),
-        ("A person that is surfing in the water.", "in the snow"),
-    ] {
-        for n in builtin_all(Op::ReplaceObj, c) {
-            assert!(!n.contains(bad), "{c} -> {n}");
-        }
-    }
+    never(
+        true,
+        &[
+            (
+                Op::ReplaceObj,
+                "A blue kite is flying in the sky",
+                "in the water",
+            ),
+            (
+                Op::ReplaceObj,
+                "A large cruise ship is traveling on the ocean.",
+                "on the beach",
+            ),
+            (
+                Op::ReplaceObj,
+                "A person that is surfing in the water.",
+                "in the snow",
+            ),
+        ],
+    );
     // the corpus decides: the new place must have followed the verb and the relation twice,
     // once the corpus has seen the verb and the relation 10 times, at most a quarter of them
     // with objects seen there once ("sailing on": 10, 1 of them "field")
@@ -3049,65 +3057,82 @@ fn round15_next_to_becomes_on_or_in_only_where_the_corpus_saw_the_scene() {
         "{got:?}"
     );
     // round 14's output: "next to" → "on top of" put zebras on trees and fences
-    for (c, bad) in [
-        ("A couple of zebra standing next to a tree.", "on top of"),
-        // without the scene seen: "a fire hydrant sits in a brick building", "a little girl
-        // sitting on a laptop computer"
-        (
-            "A fire hydrant sits in front of a brick building",
-            "in a brick",
-        ),
-        (
-            "A fire hydrant sits in front of a brick building",
-            "on a brick",
-        ),
-        (
-            "A little girl sitting in front of a laptop computer.",
-            "on a laptop",
-        ),
-        // a word the lexicon does not know before the relation counts as its verb (round 15's
-        // read: "a group of men stand on their bicycles")
-        (
-            "A group of men stand next to their bicycles.",
-            "on their bicycles",
-        ),
-        // round 15's read: who holds a book in bed looks at it; a bird spilling water
-        (
-            "A little girl laying in bed holding a book next to a black cat.",
-            "looking at a book",
-        ),
-        (
-            "Bird drinking water and walking on beach and ocean surface",
-            "spilling",
-        ),
-        // "at" is no nearness ("people at a table" sit at it, not on it)
-        (
-            "Lots of people at a long table eating, drinking and smiling",
-            "on a long table",
-        ),
-        // round 5's read: "a toilet on a sink"
-        ("A toilet next to a sink.", "on a sink"),
-        ("A toilet next to a sink.", "in a sink"),
-        (
-            "Two zebras are standing together next to the fence.",
-            "on top of",
-        ),
-        (
-            "A dog is running beside two horses in a field.",
-            "on top of",
-        ),
-        // the verb must have been followed by the new relation and the object ("standing on
-        // a bike" never), and the subject is not inside an "of" phrase
-        ("A couple of people standing next to a bike.", "on a bike"),
-        (
-            "A bowl of bananas next to a bowl of apples on a counter.",
-            "in a bowl of apples",
-        ),
-    ] {
-        for n in builtin_all(Op::ReplaceRel, c) {
-            assert!(!n.contains(bad), "{c} -> {n}");
-        }
-    }
+    never(
+        true,
+        &[
+            (
+                Op::ReplaceRel,
+                "A couple of zebra standing next to a tree.",
+                "on top of",
+            ),
+            // without the scene seen: "a fire hydrant sits in a brick building", "a little girl
+            // sitting on a laptop computer"
+            (
+                Op::ReplaceRel,
+                "A fire hydrant sits in front of a brick building",
+                "in a brick",
+            ),
+            (
+                Op::ReplaceRel,
+                "A fire hydrant sits in front of a brick building",
+                "on a brick",
+            ),
+            (
+                Op::ReplaceRel,
+                "A little girl sitting in front of a laptop computer.",
+                "on a laptop",
+            ),
+            // a word the lexicon does not know before the relation counts as its verb (round 15's
+            // read: "a group of men stand on their bicycles")
+            (
+                Op::ReplaceRel,
+                "A group of men stand next to their bicycles.",
+                "on their bicycles",
+            ),
+            // round 15's read: who holds a book in bed looks at it; a bird spilling water
+            (
+                Op::ReplaceRel,
+                "A little girl laying in bed holding a book next to a black cat.",
+                "looking at a book",
+            ),
+            (
+                Op::ReplaceRel,
+                "Bird drinking water and walking on beach and ocean surface",
+                "spilling",
+            ),
+            // "at" is no nearness ("people at a table" sit at it, not on it)
+            (
+                Op::ReplaceRel,
+                "Lots of people at a long table eating, drinking and smiling",
+                "on a long table",
+            ),
+            // round 5's read: "a toilet on a sink"
+            (Op::ReplaceRel, "A toilet next to a sink.", "on a sink"),
+            (Op::ReplaceRel, "A toilet next to a sink.", "in a sink"),
+            (
+                Op::ReplaceRel,
+                "Two zebras are standing together next to the fence.",
+                "on top of",
+            ),
+            (
+                Op::ReplaceRel,
+                "A dog is running beside two horses in a field.",
+                "on top of",
+            ),
+            // the verb must have been followed by the new relation and the object ("standing on
+            // a bike" never), and the subject is not inside an "of" phrase
+            (
+                Op::ReplaceRel,
+                "A couple of people standing next to a bike.",
+                "on a bike",
+            ),
+            (
+                Op::ReplaceRel,
+                "A bowl of bananas next to a bowl of apples on a counter.",
+                "in a bowl of apples",
+            ),
+        ],
+    );
     // the corpus decides: the subject, the relation and the object seen together twice, not
     // only each noun with the relation
     let mut corpus = vec![
@@ -3135,25 +3160,31 @@ fn round15_next_to_becomes_on_or_in_only_where_the_corpus_saw_the_scene() {
 fn round15_a_mirror_a_window_and_a_tree_frame_no_relation() {
     // round 15's second read: meaning unchanged ("in a mirror" is a reflection, a cat "in a
     // window" is next to it too, what is under a tree is next to it)
-    for (c, bad) in [
-        (
-            "A little cat looking at itself in a mirror.",
-            "next to a mirror",
-        ),
-        (
-            "A cat sitting in a window watching the rain drip on the window glass.",
-            "next to a window",
-        ),
-        ("a bench under a tree in a park", "next to a tree"),
-        (
-            "A few zebras resting underneath a tree during the day.",
-            "on top of a tree",
-        ),
-    ] {
-        for n in builtin_all(Op::ReplaceRel, c) {
-            assert!(!n.contains(bad), "{c} -> {n}");
-        }
-    }
+    never(
+        true,
+        &[
+            (
+                Op::ReplaceRel,
+                "A little cat looking at itself in a mirror.",
+                "next to a mirror",
+            ),
+            (
+                Op::ReplaceRel,
+                "A cat sitting in a window watching the rain drip on the window glass.",
+                "next to a window",
+            ),
+            (
+                Op::ReplaceRel,
+                "a bench under a tree in a park",
+                "next to a tree",
+            ),
+            (
+                Op::ReplaceRel,
+                "A few zebras resting underneath a tree during the day.",
+                "on top of a tree",
+            ),
+        ],
+    );
     // things fixed at the kerb, and buildings, on a street or a sidewalk are next to it too
     // (rounds 11-15's reads: 5 of 7 such rows meaning unchanged)
     for (c, kept) in [
