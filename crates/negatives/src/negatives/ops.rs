@@ -2395,7 +2395,11 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         // relation other than "with" ("a plate and a table with a cake" describes nothing)
         let verb = site.rel.is_none().then(|| verb_after(p, joined)).flatten();
         let verb_id = verb.map(|v| pl.known_verb(v));
-        if site.rel.is_none() && verb.is_none() && !relation_follows(p, lex, joined) {
+        if site.list.is_none()
+            && site.rel.is_none()
+            && verb.is_none()
+            && !relation_follows(p, lex, joined)
+        {
             continue;
         }
         any_site = true;
@@ -2422,6 +2426,12 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
             // the cheap tests first (the result does not depend on their order)
             if !lex.is_addable(ni)
                 || pre.group[ni as usize] != group
+                // round 16: a word the caption names, or a compound of one ("a cup, a paper
+                // plate and a plate")
+                || named_in(p, n)
+                || p.objects
+                    .iter()
+                    .any(|o| one_ends_the_other(&lex.nouns[o.noun as usize].word, &n.word))
                 || senses.contains(&n.sense_id)
                 || EVERYDAY_WEAR.contains(&n.word.as_str())
                 || (instrument && !INSTRUMENTS.contains(&n.word.as_str()))
@@ -2544,6 +2554,10 @@ struct AddSite {
     /// The relation the joined object is the object of ("a plate with a fork", round 7: "next
     /// to a car", "holding an umbrella"), or `None` when the joined object is the subject.
     rel: Option<RelId>,
+    /// (round 16) A list's members, first and last: the new object goes in before the last
+    /// one, ", a sink" after the one before it ("a toilet and a mirror" → "a toilet, a sink
+    /// and a mirror").
+    list: Option<(usize, usize)>,
 }
 
 /// The last object of "X of Y of Z" starting at `oi` (so that a new object never lands inside
@@ -2630,6 +2644,7 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
             verb: None,
             joined: j,
             rel: Some(r.rel),
+            list: None,
         });
     }
     // round 10: "standing alone", "by itself": the subject is the only one of its kind there
@@ -2685,6 +2700,7 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
         verb,
         joined: oi,
         rel: None,
+        list: None,
     })
 }
 
@@ -2744,7 +2760,64 @@ fn add_obj_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
             verb: None,
             joined: j,
             rel: Some(r.rel),
+            list: None,
         });
+    }
+    sites.extend(list_sites(p, lex));
+    sites
+}
+
+/// (round 16) Whether objects `a` and `a + 1` are neighbours in a list: only "and", "&" or a
+/// comma stand between the first's head noun and the second's noun phrase ("a toilet and a
+/// mirror", "oranges, apples", "a laptop, and a printer").
+fn list_gap(p: &Parse<'_>, a: usize) -> bool {
+    let (x, y) = (&p.objects[a], &p.objects[a + 1]);
+    y.start() > x.item + 1
+        && (x.item + 1..y.start()).all(|i| match p.items[i].kind {
+            ItemKind::Func(FuncRole::And) => true,
+            ItemKind::Punct => matches!(p.item_text(i), "," | "&"),
+            _ => false,
+        })
+}
+
+/// (round 16) The lists of nouns of one class ("with a toilet and a mirror", "oranges, apples
+/// and pears", "a man and woman at a party") as add_obj sites: a new member of the class goes
+/// in before the last one. Not a list of clothes ("in a suit and tie": nearly every suit has a
+/// shirt), nor one with a possessed member ("his skis and poles"), a generic word
+/// ("people and dogs"), a compound modifier or an idiom, nor one after "alone".
+fn list_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
+    let mut sites = Vec::new();
+    if p.tokens.iter().any(|t| alone(&t.lower)) {
+        return sites;
+    }
+    let mut a = 0;
+    while a < p.objects.len() {
+        let mut b = a;
+        while b + 1 < p.objects.len() && list_gap(p, b) {
+            b += 1;
+        }
+        let members = &p.objects[a..=b];
+        let class = |o: &Object| add_group(&lex.nouns[o.noun as usize].category);
+        let usable = b > a
+            && members.iter().all(|o| {
+                let n = &lex.nouns[o.noun as usize];
+                class(o) == class(&members[0])
+                    && n.category != "clothing"
+                    && !n.hypernym
+                    && !possessive(p, o)
+                    && !idiom_object(p, lex, o)
+                    && !compound_modifier(p, o)
+            });
+        if usable {
+            sites.push(AddSite {
+                at: p.bytes(p.objects[b - 1].item).1,
+                verb: None,
+                joined: b,
+                rel: p.relations.iter().find(|r| r.object == a).map(|r| r.rel),
+                list: Some((a, b)),
+            });
+        }
+        a = b + 1;
     }
     sites
 }
@@ -3113,6 +3186,34 @@ fn cased_pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
                 format!("{} {}", lex.article_for(&n.word), n.word)
             };
             let piece = match add_obj_sites(p, lex).get(site as usize).copied() {
+                // round 16: the new member takes the form of the one before it: "toilet and
+                // mirror" → "toilet, sink and mirror", "oranges, apples and pears" → "oranges,
+                // apples, bananas and pears", "the cup and the plate" → "the cup, the bowl and
+                // the plate"
+                Some(AddSite {
+                    at,
+                    list: Some((_, last)),
+                    ..
+                }) => {
+                    let before = &p.objects[last - 1];
+                    let det = before.det.map(|d| p.item_text(d).to_ascii_lowercase());
+                    let mass = |x: &crate::lexicon::Noun| {
+                        x.plural.is_none() || MASS_IN_USE.contains(&x.word.as_str())
+                    };
+                    // "rice, carrots and meat": a bare count noun after a mass one is plural
+                    let plural = before.plural || mass(&lex.nouns[before.noun as usize]);
+                    let text = match det.as_deref() {
+                        None if mass(n) => n.word.clone(),
+                        None => n.form(plural).to_string(),
+                        Some("the") => format!("the {}", n.word),
+                        _ => phrase,
+                    };
+                    Piece {
+                        start: at,
+                        end: at,
+                        text: format!(", {text}"),
+                    }
+                }
                 Some(AddSite {
                     at, verb: Some(v), ..
                 }) => {
