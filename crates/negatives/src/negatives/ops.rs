@@ -10,8 +10,8 @@ use crate::concepts::{ItemKind, Object, Parse};
 use crate::lexicon::{AttrId, FuncRole, Lexicon, NounId, RelId};
 
 use super::plausibility::{
-    bare_word, clause_verb_after, clause_verb_item, predicate_item, relation_after_verb,
-    third_person, verb_after, verb_at, verb_before, Plausibility,
+    bare_word, clause_verb_after, clause_verb_item, relation_after_verb, third_person, verb_after,
+    verb_at, verb_before, Plausibility,
 };
 use super::Model;
 
@@ -2393,7 +2393,11 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         let joined = site.joined;
         // a co-subject must share a predicate: a verb it has been the subject of, or a
         // relation other than "with" ("a plate and a table with a cake" describes nothing)
-        let verb = site.rel.is_none().then(|| verb_after(p, joined)).flatten();
+        let verb = site
+            .rel
+            .is_none()
+            .then(|| clause_verb_after(p, joined))
+            .flatten();
         let verb_id = verb.map(|v| pl.known_verb(v));
         if site.list.is_none()
             && site.rel.is_none()
@@ -2507,10 +2511,11 @@ const INSTRUMENTS: &[&str] = &[
     "controller",
 ];
 
-/// Whether a relation other than "with" follows object `oi` (after an optional "is"/"are"):
-/// "a toilet *in* a bathroom", "a man is *riding* a horse".
+/// Whether a relation other than "with" follows object `oi` (after an optional "is"/"are", or
+/// round 16 a relative pronoun and one: "a giraffe that is *next to* a fence"): "a toilet *in* a
+/// bathroom", "a man is *riding* a horse".
 fn relation_follows(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
-    let i = predicate_item(p, oi);
+    let i = clause_verb_item(p, oi);
     matches!(p.items.get(i).map(|it| it.kind), Some(ItemKind::Rel(r)) if lex.rels[r as usize].sense != "with")
 }
 
@@ -2684,15 +2689,23 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
     {
         return None;
     }
-    let next = p.items.get(o.item + 1);
+    // round 16: the verb of a relative clause right after the subject agrees too ("a bear that
+    // is sitting" → "a bear and a dog that are sitting")
+    let vi = match item_word(p, o.item + 1) {
+        Some("that" | "who" | "which") => o.item + 2,
+        _ => o.item + 1,
+    };
+    let next = p.items.get(vi);
+    // a later singular verb would not agree: "a bus in China is parked", "a boy in a jersey
+    // holds", "a cat that is on a bed is sleeping"
+    let later = |from: usize| singular && (from..p.items.len()).any(singular_verb);
     // round 10: a singular verb agrees with the co-subjects too when the subject is plural in
     // form only ("A women is playing" → "A women and a man are playing", never "... is")
     let verb = match next.map(|i| (i.kind, p.tokens[i.tok_start].lower.as_str())) {
-        Some((ItemKind::Func(FuncRole::BeSg), _)) => Some(o.item + 1),
-        Some((ItemKind::Other, w)) if singular && third_person(w) => Some(o.item + 1),
-        // "a bus in China is parked", "a boy in a jersey holds": a later verb would not agree
-        // with "a bus and a car"
-        _ if singular && (o.item + 1..p.items.len()).any(singular_verb) => return None,
+        _ if vi > o.item + 1 && later(vi + 1) => return None,
+        Some((ItemKind::Func(FuncRole::BeSg), _)) => Some(vi),
+        Some((ItemKind::Other, w)) if singular && third_person(w) => Some(vi),
+        _ if later(o.item + 1) => return None,
         _ => None,
     };
     Some(AddSite {

@@ -60,8 +60,8 @@ pub fn verb_after<'t>(p: &'t Parse<'_>, oi: usize) -> Option<&'t str> {
 /// [`verb_after`], or (round 10) the verb of a relative clause right after the object, after
 /// "that" / "which" / "who" and an optional "is" / "are" / "has" / "have" / "was" ("a cat *that
 /// has curled* up in a bowl": a sheep has never "curled", round 9's independent read). Used
-/// for the slot a replacement fills; add_obj keeps [`verb_after`] (its verb agreement does not
-/// reach into the clause).
+/// for the slot a replacement fills and (round 16) the verb a co-subject must have done ("a
+/// bear and a dog that are sitting").
 pub fn clause_verb_after<'t>(p: &'t Parse<'_>, oi: usize) -> Option<&'t str> {
     verb_at(p, clause_verb_item(p, oi))
 }

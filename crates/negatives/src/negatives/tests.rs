@@ -3293,3 +3293,39 @@ fn round16_a_list_of_one_class_takes_a_new_member_before_its_last() {
         "{got:?}"
     );
 }
+
+#[test]
+fn round16_a_subject_with_a_relative_clause_takes_a_co_subject_and_the_clause_agrees() {
+    let got = builtin_all(Op::AddObj, "A dog that is sitting on a couch.");
+    assert!(
+        got.iter()
+            .any(|n| n.starts_with("A dog and a ") && n.ends_with(" that are sitting on a couch.")),
+        "{got:?}"
+    );
+    assert!(got.iter().all(|n| !n.contains(" is ")), "{got:?}");
+    // a relation in the clause: "a giraffe that is next to a fence"
+    let got = builtin_all(Op::AddObj, "a large giraffe that is next to a fence");
+    assert!(
+        got.iter().any(|n| n.ends_with(" that are next to a fence")),
+        "{got:?}"
+    );
+    // a plural subject keeps its verb: "two zebras and a giraffe that are standing"
+    let got = builtin_all(Op::AddObj, "Two zebras that are standing in the grass.");
+    assert!(
+        got.iter().any(|n| n.starts_with("Two zebras and a ")
+            && n.ends_with(" that are standing in the grass.")),
+        "{got:?}"
+    );
+    // a later singular verb would not agree ("a cat and a dog that are on a bed is sleeping")
+    for c in [
+        "A cat that is on a bed is sleeping.",
+        "A man who is sitting on a bench holds a cup.",
+    ] {
+        let got = all(Op::AddObj, c);
+        assert!(
+            got.iter()
+                .all(|n| !n.contains(" that are ") && !n.contains(" who are ")),
+            "{c}: {got:?}"
+        );
+    }
+}
