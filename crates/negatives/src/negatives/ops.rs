@@ -188,16 +188,17 @@ const MIN_CLASS: u32 = 3;
 
 /// Whether attribute `a` may describe noun `n`: `compat.tsv` allows it, and the corpus has seen
 /// it on `n` or (round 5) `n` is a made thing whose own captions vary along `a`'s dimension
-/// (some attribute of `a`'s category has described it) and `a` has described at least
-/// `MIN_CLASS` nouns' worth of `n`'s category.
-fn attr_fits(lex: &Lexicon, pl: &Plausibility, a: AttrId, n: NounId) -> bool {
+/// (some attribute of `a`'s category has described it, or (round 16, `varies`) the caption at
+/// hand does: "a white keyboard" → "a black keyboard", though no keyboard of the corpus had a
+/// colour) and `a` has described at least `MIN_CLASS` nouns' worth of `n`'s category.
+fn attr_fits(lex: &Lexicon, pl: &Plausibility, a: AttrId, n: NounId, varies: bool) -> bool {
     if lex.nouns[n as usize].category == OTHER {
         return pl.an(a, n) >= MIN_OTHER;
     }
     lex.fits(a, n)
         && (pl.an(a, n) > 0
             || (MADE.contains(&lex.nouns[n as usize].category.as_str())
-                && pl.described(n, a) > 0
+                && (varies || pl.described(n, a) > 0)
                 && pl.an_class(a, lex.category_index(n)) >= MIN_CLASS))
 }
 
@@ -269,6 +270,9 @@ pub struct Prepared {
     object_of: Bits,
     /// The attributes that fit each noun, in id order.
     fitting: Vec<Vec<AttrId>>,
+    /// (round 16) The same where the caption describes the noun along the attribute's
+    /// dimension ([`attr_fits`] with `varies`): replace_att's candidates.
+    fitting_varied: Vec<Vec<AttrId>>,
     /// Each attribute's category, interned.
     attr_category: Vec<u32>,
     /// Attributes of size, height or shape (they do not go on mass nouns).
@@ -351,14 +355,19 @@ impl Prepared {
     /// The tables of `lex` and `pl`.
     pub fn new(lex: &Lexicon, pl: &Plausibility) -> Prepared {
         let (nouns, rels) = (lex.nouns.len(), lex.rels.len());
-        let fits = Bits::new(lex.attrs.len(), nouns, |a, n| attr_fits(lex, pl, a, n));
-        let fitting = (0..nouns as NounId)
-            .map(|n| {
-                (0..lex.attrs.len() as AttrId)
-                    .filter(|&a| fits.get(a, n))
-                    .collect()
-            })
-            .collect();
+        let fits = Bits::new(lex.attrs.len(), nouns, |a, n| {
+            attr_fits(lex, pl, a, n, false)
+        });
+        let fitting_if = |varies: bool| -> Vec<Vec<AttrId>> {
+            (0..nouns as NounId)
+                .map(|n| {
+                    (0..lex.attrs.len() as AttrId)
+                        .filter(|&a| attr_fits(lex, pl, a, n, varies))
+                        .collect()
+                })
+                .collect()
+        };
+        let (fitting, fitting_varied) = (fitting_if(false), fitting_if(true));
         let mut names = Vec::new();
         let attr_category = lex
             .attrs
@@ -383,6 +392,7 @@ impl Prepared {
             subject_of: Bits::new(nouns, rels, |n, r| pl.sr(n, r) >= MIN_SLOT),
             object_of: Bits::new(rels, nouns, |r, n| pl.ro(r, n) >= MIN_SLOT),
             fitting,
+            fitting_varied,
             attr_category,
             shapeless: lex
                 .attrs
@@ -1236,7 +1246,7 @@ fn replace_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         let category = pre.attr_category[at.attr as usize];
         let noun = p.objects[at.object].noun;
         let young = young(p, lex, &p.objects[at.object]);
-        for &ni in &pre.fitting[noun as usize] {
+        for &ni in &pre.fitting_varied[noun as usize] {
             if pre.attr_category[ni as usize] != category
                 || senses.contains(&lex.attrs[ni as usize].sense_id)
                 // round 9: near-synonyms, age on young nouns, terrain under people or
@@ -3361,7 +3371,7 @@ mod tests {
             let mut yes = [0usize; 4];
             for n in 0..nouns as NounId {
                 for a in 0..attrs as AttrId {
-                    let want = attr_fits(lex, pl, a, n);
+                    let want = attr_fits(lex, pl, a, n, false);
                     assert_eq!(pre.fits(a, n), want, "attr_fits({a}, {n})");
                     assert_eq!(pre.fitting[n as usize].contains(&a), want);
                     yes[0] += usize::from(want);

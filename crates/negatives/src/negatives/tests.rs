@@ -3329,3 +3329,44 @@ fn round16_a_subject_with_a_relative_clause_takes_a_co_subject_and_the_clause_ag
         );
     }
 }
+
+#[test]
+fn round16_a_made_thing_the_caption_describes_takes_another_value_of_that_dimension() {
+    // no keyboard of the built-in table has a colour, but this caption gives it one: its colour
+    // varies, so another colour the corpus puts on electronics replaces it
+    for (c, kept) in [
+        (
+            "A clean white keyboard laying on the table",
+            " keyboard laying on the table",
+        ),
+        (
+            "a large piano in a home living room",
+            " piano in a home living room",
+        ),
+    ] {
+        let got = builtin_all(Op::ReplaceAtt, c);
+        assert!(got.iter().any(|n| n.ends_with(kept)), "{c}: {got:?}");
+    }
+    // natural kinds have no such back-off: "a white pig" keeps its colour
+    for n in builtin_all(Op::ReplaceAtt, "A white pig in a field.") {
+        assert!(n.contains("white pig"), "{n}");
+    }
+    // nor does it reach add_att or swap_att: the table says nothing about keyboards' colours
+    for n in builtin_all(Op::AddAtt, "A keyboard laying on the table") {
+        assert!(
+            !n.contains("white keyboard") && !n.contains("black keyboard"),
+            "{n}"
+        );
+    }
+}
+
+#[test]
+fn round16_swap_att_keeps_to_what_the_corpus_says_of_each_noun() {
+    // the caption says the keyboard's colour varies, not its size: "a large keyboard next to a
+    // white computer monitor" stays unmade
+    assert!(builtin_all(
+        Op::SwapAtt,
+        "A white keyboard next to a large computer monitor."
+    )
+    .is_empty());
+}
