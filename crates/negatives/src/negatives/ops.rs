@@ -273,6 +273,8 @@ pub struct Prepared {
     /// (round 16) The same where the caption describes the noun along the attribute's
     /// dimension ([`attr_fits`] with `varies`): replace_att's candidates.
     fitting_varied: Vec<Vec<AttrId>>,
+    /// (round 16) [`attr_fits`] with `varies`, as bits (swap_att).
+    fits_varied: Bits,
     /// Each attribute's category, interned.
     attr_category: Vec<u32>,
     /// Attributes of size, height or shape (they do not go on mass nouns).
@@ -358,16 +360,19 @@ impl Prepared {
         let fits = Bits::new(lex.attrs.len(), nouns, |a, n| {
             attr_fits(lex, pl, a, n, false)
         });
-        let fitting_if = |varies: bool| -> Vec<Vec<AttrId>> {
+        let fits_varied = Bits::new(lex.attrs.len(), nouns, |a, n| {
+            attr_fits(lex, pl, a, n, true)
+        });
+        let fitting_in = |fits: &Bits| -> Vec<Vec<AttrId>> {
             (0..nouns as NounId)
                 .map(|n| {
                     (0..lex.attrs.len() as AttrId)
-                        .filter(|&a| attr_fits(lex, pl, a, n, varies))
+                        .filter(|&a| fits.get(a, n))
                         .collect()
                 })
                 .collect()
         };
-        let (fitting, fitting_varied) = (fitting_if(false), fitting_if(true));
+        let (fitting, fitting_varied) = (fitting_in(&fits), fitting_in(&fits_varied));
         let mut names = Vec::new();
         let attr_category = lex
             .attrs
@@ -393,6 +398,7 @@ impl Prepared {
             object_of: Bits::new(rels, nouns, |r, n| pl.ro(r, n) >= MIN_SLOT),
             fitting,
             fitting_varied,
+            fits_varied,
             attr_category,
             shapeless: lex
                 .attrs
@@ -1307,6 +1313,15 @@ fn swap_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                         && lex.attrs[q.attr as usize].sense_id == lex.attrs[a as usize].sense_id
                 })
             };
+            let one_dimension =
+                pre.attr_category[x.attr as usize] == pre.attr_category[y.attr as usize];
+            let fits_other = |a: AttrId, n: NounId| {
+                if one_dimension {
+                    pre.fits_varied.get(a, n)
+                } else {
+                    pre.fits(a, n)
+                }
+            };
             // two objects of one sense ("a red bus and a blue bus"): the swap keeps the meaning
             let same_noun = lex.nouns[p.objects[x.object].noun as usize].sense_id
                 == lex.nouns[p.objects[y.object].noun as usize].sense_id;
@@ -1317,9 +1332,11 @@ fn swap_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                 || ax.sense == ay.sense
                 || ax.word == ay.word
                 // each attribute fits the other noun by the corpus, whatever its category ("a
-                // striped dog", "a brick fire hydrant" never)
-                || !pre.fits(x.attr, p.objects[y.object].noun)
-                || !pre.fits(y.attr, p.objects[x.object].noun)
+                // striped dog", "a brick fire hydrant" never); (round 16) two attributes of one
+                // dimension say that it varies on both nouns ("a white towel in a blue
+                // bathroom")
+                || !fits_other(x.attr, p.objects[y.object].noun)
+                || !fits_other(y.attr, p.objects[x.object].noun)
                 || loose(p, x)
                 || loose(p, y)
                 || (gendered_pronoun(p) && (sexed(lex, x.attr) || sexed(lex, y.attr)))

@@ -3369,4 +3369,10 @@ fn round16_swap_att_keeps_to_what_the_corpus_says_of_each_noun() {
         "A white keyboard next to a large computer monitor."
     )
     .is_empty());
+    // two sizes say that size varies on both: no church of the table has a size
+    let got = builtin_all(
+        Op::SwapAtt,
+        "A large clock tower next to a small white church.",
+    );
+    assert_eq!(got, ["A small clock tower next to a large white church."]);
 }
