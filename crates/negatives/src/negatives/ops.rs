@@ -291,11 +291,9 @@ pub struct Prepared {
     near_word: Vec<u32>,
     /// (round 9) Each attribute's [`NEAR_ATTRS`] group + 1, 0 for none.
     near_attr: Vec<u32>,
-    /// (round 10) Per noun: a [`CONTAINERS`] noun, a [`PAIRS`] noun, a ground surface
-    /// ([`on_surface`]), a [`WATERS`] noun.
+    /// (round 10) Per noun: a [`CONTAINERS`] noun, a [`PAIRS`] noun, a [`WATERS`] noun.
     container: Vec<bool>,
     pair: Vec<bool>,
-    surface: Vec<bool>,
     water: Vec<bool>,
     /// (round 13) Per noun: a [`BOARDS`] noun, a [`BIRDS`] noun.
     board: Vec<bool>,
@@ -425,11 +423,6 @@ impl Prepared {
             ),
             container: noun_in(lex, CONTAINERS),
             pair: noun_in(lex, PAIRS),
-            surface: lex
-                .nouns
-                .iter()
-                .map(|n| n.category == "ground" || SURFACES.contains(&n.word.as_str()))
-                .collect(),
             water: noun_in(lex, WATERS),
             board: noun_in(lex, BOARDS),
             bird: noun_in(lex, BIRDS),
@@ -1379,27 +1372,17 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             continue;
         }
         let (subj, obj) = (p.objects[r.subject].noun, p.objects[r.object].noun);
-        // round 9: food and dishes on a table or a counter stay on it
-        if old == "on" && supported(lex, subj, obj) {
+        // the (relation, subject, object) slots without a replacement ([`NO_SLOT`])
+        if no_slot(lex, old, subj, obj) {
             continue;
         }
-        // round 10: the agent of a passive ("surrounded by oranges"), standing on a ground
-        // surface ("on the grass" → "next to the grass") and an activity in water ("splashing
-        // in a river" → "next to a river") are no spatial slots
-        if passive_agent(p, lex, r.item) || on_surface(p, m, ri) || in_water(p, m, ri) {
+        // round 10: the agent of a passive ("surrounded by oranges") and an activity in water
+        // ("splashing in a river" → "next to a river") are no spatial slots
+        if passive_agent(p, lex, r.item) || in_water(p, m, ri) {
             continue;
         }
-        // round 11: what is on a wall hangs there ("a clock on the wall" → "in front of the
-        // wall" says the same); a contact verb needs its "on" ("grinding on a pole" → "near")
-        if old == "on" && (on_wall(p, m, ri) || contact_on(p, r.item)) {
-            continue;
-        }
-        // round 15, from its second independent read: "in" a mirror or a window frames a view
-        // ("a cat looking at itself in a mirror" → "next to a mirror", "a cat sitting in a
-        // window" is next to it too), and what is under a tree is next to it ("a bench under a
-        // tree" → "next to a tree"; "zebras resting on top of a tree"); a fire hydrant or a
-        // building on a street is next to it too
-        if framed(lex, old, obj) || (old == "on" && kerbside(lex, subj, obj)) {
+        // round 11: a contact verb needs its "on" ("grinding on a pole" → "near")
+        if old == "on" && contact_on(p, r.item) {
             continue;
         }
         // round 13, from round 13's independent read: a board is ridden in motion ("walking next
@@ -1672,22 +1655,9 @@ const SURFACES: &[&str] = &[
     "coast",
 ];
 
-/// Whether relation `ri` is "on" a ground (category `ground`) or a [`SURFACES`] noun.
-fn on_surface(p: &Parse<'_>, m: &Model, ri: usize) -> bool {
-    let r = &p.relations[ri];
-    m.prepared.surface[p.objects[r.object].noun as usize]
-        && m.lex.rels[r.rel as usize].sense == "on"
-}
-
 /// Walls and other upright surfaces things hang on (round 11): "on" one is no relation slot.
 /// Singular forms (a lexicon noun's word).
 const WALLS: &[&str] = &["wall"];
-
-/// Whether relation `ri`'s object is a [`WALLS`] noun (either number).
-fn on_wall(p: &Parse<'_>, m: &Model, ri: usize) -> bool {
-    let o = &p.objects[p.relations[ri].object];
-    WALLS.contains(&m.lex.nouns[o.noun as usize].word.as_str())
-}
 
 /// Verbs of motion or rest along a surface (round 11, from round 10's independent read:
 /// "grinding on a pole" → "grinding near a pole"): the action needs contact, so their "on" is not
@@ -1828,16 +1798,90 @@ fn clause_subject(p: &Parse<'_>, oi: usize) -> bool {
             .any(|i| matches!(p.items[i].kind, ItemKind::Rel(_)) || verb_at(p, i).is_some())
 }
 
-/// Whether a relation of sense `rel` to noun `obj` has no meaningful replacement (round 15):
-/// "in" a mirror or a window (a reflection, a view: "in a window" is next to it too), "under" a
-/// tree (what is under a tree is next to it).
-fn framed(lex: &Lexicon, rel: &str, obj: NounId) -> bool {
-    let sense = lex.nouns[obj as usize].sense.as_str();
-    match rel {
-        "in" => matches!(sense, "mirror" | "window"),
-        "under" => sense == "tree",
-        _ => false,
+/// A noun of a [`NO_SLOT`] row: by lexicon category, by sense or by word (a lexicon noun's
+/// singular word).
+#[derive(Debug, Clone, Copy)]
+enum Pick {
+    Category(&'static str),
+    Senses(&'static [&'static str]),
+    Words(&'static [&'static str]),
+}
+
+impl Pick {
+    fn matches(self, n: &crate::lexicon::Noun) -> bool {
+        match self {
+            Pick::Category(c) => n.category == c,
+            Pick::Senses(s) => s.contains(&n.sense.as_str()),
+            Pick::Words(w) => w.contains(&n.word.as_str()),
+        }
     }
+}
+
+/// A relation sense whose subject and object (each: any of its picks; none = any noun) leave it
+/// no meaningful replacement.
+#[derive(Debug)]
+struct NoSlot {
+    rel: &'static str,
+    subject: &'static [Pick],
+    object: &'static [Pick],
+}
+
+/// The (relation, subject, object) slots replace_rel leaves alone, each from an independent
+/// read.
+const NO_SLOT: &[NoSlot] = &[
+    // round 9: food and dishes on a table or a counter rest on their support; a replacement
+    // moves them off it ("a plate of food next to a table", "a plate under a table")
+    NoSlot {
+        rel: "on",
+        subject: &[Pick::Category("food"), Pick::Category("tableware")],
+        object: &[Pick::Category("furniture")],
+    },
+    // round 10: a ground or a field a thing stands or lies on ("umbrellas laid next to the
+    // grass")
+    NoSlot {
+        rel: "on",
+        subject: &[],
+        object: &[Pick::Category("ground"), Pick::Words(SURFACES)],
+    },
+    // round 11: what is on a wall hangs there ("a clock on the wall" → "in front of the wall"
+    // says the same)
+    NoSlot {
+        rel: "on",
+        subject: &[],
+        object: &[Pick::Words(WALLS)],
+    },
+    // round 15: "in" a mirror or a window frames a view ("a cat looking at itself in a mirror"
+    // → "next to a mirror", "a cat sitting in a window" is next to it too), and what is under a
+    // tree is next to it ("a bench under a tree" → "next to a tree")
+    NoSlot {
+        rel: "in",
+        subject: &[],
+        object: &[Pick::Senses(&["mirror", "window"])],
+    },
+    NoSlot {
+        rel: "under",
+        subject: &[],
+        object: &[Pick::Senses(&["tree"])],
+    },
+    // round 15: a [`KERBSIDE`] thing or a building on a street, road, sidewalk or street corner
+    // is next to it as well
+    NoSlot {
+        rel: "on",
+        subject: &[Pick::Senses(KERBSIDE), Pick::Category("building")],
+        object: &[
+            Pick::Senses(&["street", "sidewalk"]),
+            Pick::Words(&["street corner"]),
+        ],
+    },
+];
+
+/// Whether relation sense `rel` from `subj` to `obj` is a [`NO_SLOT`] slot.
+fn no_slot(lex: &Lexicon, rel: &str, subj: NounId, obj: NounId) -> bool {
+    let (s, o) = (&lex.nouns[subj as usize], &lex.nouns[obj as usize]);
+    let any = |picks: &[Pick], n| picks.is_empty() || picks.iter().any(|p| p.matches(n));
+    NO_SLOT
+        .iter()
+        .any(|row| row.rel == rel && any(row.subject, s) && any(row.object, o))
 }
 
 /// Things fixed in place at the kerb, by noun sense ("traffic signal" is a traffic light; round
@@ -1851,14 +1895,6 @@ const KERBSIDE: &[&str] = &[
     "street sign",
     "traffic light",
 ];
-
-/// Whether subject `s` on object `o` is a [`KERBSIDE`] thing or a building on a street, road,
-/// sidewalk or street corner (round 15).
-fn kerbside(lex: &Lexicon, s: NounId, o: NounId) -> bool {
-    let (s, o) = (&lex.nouns[s as usize], &lex.nouns[o as usize]);
-    (KERBSIDE.contains(&s.sense.as_str()) || s.category == "building")
-        && (matches!(o.sense.as_str(), "street" | "sidewalk") || o.word == "street corner")
-}
 
 /// Whether "in" + object `o` is worn: clothing, or eyewear ("glasses", "sunglasses",
 /// "goggles").
@@ -2355,16 +2391,6 @@ fn animate_in(p: &Parse<'_>, lex: &Lexicon) -> bool {
 /// chair is always possible.
 fn material_unseen(m: &Model, a: AttrId, n: NounId) -> bool {
     m.prepared.material[a as usize] && m.plaus.an(a, n) == 0
-}
-
-/// Things that rest on a surface (food, tableware): "on" a table or a counter is their support,
-/// and a replacement moves them off it ("a plate of food next to a table", "a plate under a
-/// table", round 8's independent read).
-fn supported(lex: &Lexicon, subj: NounId, obj: NounId) -> bool {
-    matches!(
-        lex.nouns[subj as usize].category.as_str(),
-        "food" | "tableware"
-    ) && lex.nouns[obj as usize].category == "furniture"
 }
 
 /// The noun of the list member that follows object `oi` without a determiner ("a man, *woman*,
