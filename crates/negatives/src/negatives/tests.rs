@@ -2807,18 +2807,15 @@ fn round14_the_whole_after_a_part_and_of_stays() {
 fn round14_a_base_form_verb_takes_only_its_objects() {
     // round 13's output: "going to hit the ball" -> "hit the bat", "leaping to get a frisbee"
     // -> "get a surfboard", "fly a kite" -> "fly a surfboard"
+    let mut cases = Vec::new();
     for c in [
         "The batter is going to hit the ball in the baseball game.",
         "A large black dog leaping to get a frisbee.",
         "Three children fly a kite along the beach.",
     ] {
-        for n in builtin_all(Op::ReplaceObj, c) {
-            assert!(
-                !n.contains("surfboard") && !n.contains(" bat ") && !n.contains(" bat."),
-                "{c} -> {n}"
-            );
-        }
+        cases.extend(["surfboard", " bat ", " bat."].map(|b| (Op::ReplaceObj, c, b)));
     }
+    never(true, &cases);
     // the base form reads as its -ing form ...
     let lex = Lexicon::builtin();
     let p = crate::concepts::parse("Children fly a kite.", lex);
@@ -2915,28 +2912,28 @@ fn round14_a_place_after_an_action_verb_and_its_relation_fits_both() {
 #[test]
 fn round14_near_places_never_replace_each_other() {
     // round 13's fourth and round 14's reads: meaning unchanged
+    let mut cases = Vec::new();
     for (c, bad) in [
         (
             "A city bus that is stopped at a bus stop",
-            &["street", "road"][..],
+            ["street", "road"],
         ),
         (
             "A stopped bus pulled up to the bus stop",
-            &["street", "road"][..],
+            ["street", "road"],
         ),
         (
             "Three children flying a box kite near the ocean.",
-            &["beach", "sea"][..],
+            ["beach", "sea"],
         ),
         (
             "A man standing near the ocean with his surf board",
-            &["beach", "shore"][..],
+            ["beach", "shore"],
         ),
     ] {
-        for n in builtin_all(Op::ReplaceObj, c) {
-            assert!(!bad.iter().any(|b| n.contains(b)), "{c} -> {n}");
-        }
+        cases.extend(bad.map(|b| (Op::ReplaceObj, c, b)));
     }
+    never(true, &cases);
 }
 
 #[test]
