@@ -3274,6 +3274,22 @@ fn round16_a_list_of_one_class_takes_a_new_member_before_its_last() {
             assert!(!n.contains(", "), "{c} -> {n}");
         }
     }
+    // a comma before "and" is a separator too ("a sink, a mirror, a tub, and a toilet")
+    let got = builtin_all(
+        Op::AddObj,
+        "A bathroom with a sink, a mirror, and a toilet.",
+    );
+    assert!(
+        got.iter()
+            .any(|n| n.starts_with("A bathroom with a sink, a mirror, a ")
+                && n.ends_with(", and a toilet.")),
+        "{got:?}"
+    );
+    // two noun phrases with nothing between them are no list ("a cat a dog": no "a cat, a bird
+    // a dog")
+    for n in all(Op::AddObj, "A cat a dog on a couch.") {
+        assert!(!n.contains("cat, "), "{n}");
+    }
     // ... which the permissive table would otherwise fill
     for c in [
         "A man carrying a plate and cup.",
