@@ -2483,15 +2483,15 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
             // the cheap tests first (the result does not depend on their order)
             if !lex.is_addable(ni)
                 || pre.group[ni as usize] != group
+                || senses.contains(&n.sense_id)
+                || EVERYDAY_WEAR.contains(&n.word.as_str())
+                || (instrument && !INSTRUMENTS.contains(&n.word.as_str()))
                 // round 16: a word the caption names, or a compound of one ("a cup, a paper
-                // plate and a plate")
+                // plate and a plate"): scans of the caption, after the lookups
                 || named_in(p, n)
                 || p.objects
                     .iter()
                     .any(|o| one_ends_the_other(&lex.nouns[o.noun as usize].word, &n.word))
-                || senses.contains(&n.sense_id)
-                || EVERYDAY_WEAR.contains(&n.word.as_str())
-                || (instrument && !INSTRUMENTS.contains(&n.word.as_str()))
             {
                 continue;
             }
@@ -2572,13 +2572,16 @@ fn relation_follows(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
     matches!(p.items.get(i).map(|it| it.kind), Some(ItemKind::Rel(r)) if lex.rels[r as usize].sense != "with")
 }
 
-/// Words that say the subject is by itself (round 10: "an adult cow standing alone" → "and a
-/// bird" in round 9's independent read): no co-subject is added.
-fn alone(w: &str) -> bool {
-    matches!(
-        w,
-        "alone" | "itself" | "himself" | "herself" | "lone" | "lonely" | "solitary"
-    )
+/// Whether the caption has a word that says the subject is by itself (round 10: "an adult cow
+/// standing alone" → "and a bird" in round 9's independent read): no co-subject is added, nor
+/// (round 16) a list member.
+fn said_alone(p: &Parse<'_>) -> bool {
+    p.tokens.iter().any(|t| {
+        matches!(
+            t.lower.as_str(),
+            "alone" | "itself" | "himself" | "herself" | "lone" | "lonely" | "solitary"
+        )
+    })
 }
 
 /// Foods and drinks the lexicon counts (they have a plural) but captions mostly name as a mass
@@ -2706,7 +2709,7 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
         });
     }
     // round 10: "standing alone", "by itself": the subject is the only one of its kind there
-    if p.tokens.iter().any(|t| alone(&t.lower)) {
+    if said_alone(p) {
         return None;
     }
     // round 10: "A women is playing": a plural form after "a" is one person
@@ -2853,7 +2856,7 @@ fn list_gap(p: &Parse<'_>, a: usize) -> bool {
 /// ("people and dogs"), a compound modifier or an idiom, nor one after "alone".
 fn list_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
     let mut sites = Vec::new();
-    if p.tokens.iter().any(|t| alone(&t.lower)) {
+    if said_alone(p) {
         return sites;
     }
     let mut a = 0;
