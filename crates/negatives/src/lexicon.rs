@@ -218,6 +218,12 @@ impl Noun {
     pub fn countable(&self) -> bool {
         self.plural.is_some()
     }
+
+    /// A place, a room or ground ("a street", "a kitchen", "the grass"): where things are,
+    /// never added as an object nor swapped as one.
+    pub fn place(&self) -> bool {
+        matches!(self.category.as_str(), "place" | "room" | "ground")
+    }
 }
 
 /// An attribute.
@@ -452,8 +458,7 @@ impl Lexicon {
         lex.members = vec![Vec::new(); categories.len()];
         for (i, n) in lex.nouns.iter().enumerate() {
             lex.members[n.category_idx].push(i as NounId);
-            let place = matches!(n.category.as_str(), "place" | "room" | "ground");
-            if !n.hypernym && n.countable() && !place {
+            if !n.hypernym && n.countable() && !n.place() {
                 lex.addable.push(i as NounId);
             }
         }

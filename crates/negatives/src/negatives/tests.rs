@@ -292,7 +292,8 @@ fn builtin_captions_are_a_hundred_and_fourteen_and_mostly_usable() {
     assert_eq!(caps.len(), 114);
     let (rows, stats, unparsed) = generate(&captions_to_inputs(&caps), &Options::default());
     assert_eq!(unparsed, 0);
-    assert!(stats["replace_obj"].captions_applied >= 90, "{stats:?}");
+    // (89 since round 17: a new place must have held the caption's subject and relation)
+    assert!(stats["replace_obj"].captions_applied >= 88, "{stats:?}");
     // the default benchmark needs a usable swap_att subset (9 since the corpus statistics
     // reject colours never seen on the other noun)
     assert!(stats["swap_att"].captions_applied >= 8, "{stats:?}");
@@ -611,7 +612,9 @@ fn replaced_objects_can_do_the_verb_and_keep_their_number() {
             ),
         ],
     );
-    assert!(!builtin_all(Op::ReplaceObj, "A plane is flying over a city.").is_empty());
+    // (round 17: the plane's city has no replacement any more: no other place has held a plane
+    // flying over it twice in the corpus)
+    assert!(!builtin_all(Op::ReplaceObj, "A bird is flying over a city.").is_empty());
     // plurals of compounds: "computer mice", never "computer mouses" (round 7: "young women"
     // is "young" + "women" now)
     let lex = Lexicon::builtin();
@@ -3388,4 +3391,41 @@ fn round16_swap_att_keeps_to_what_the_corpus_says_of_each_noun() {
         "A large clock tower next to a small white church.",
     );
     assert_eq!(got, ["A small clock tower next to a large white church."]);
+}
+
+#[test]
+fn round17_a_new_place_has_held_what_the_caption_puts_there() {
+    // the place goes with the relation and with the subject, but not the three together
+    never(
+        true,
+        &[
+            (
+                Op::ReplaceObj,
+                "A green bus is out on the road.",
+                "sidewalk",
+            ),
+            (
+                Op::ReplaceObj,
+                "A plane flies through the sky at an angle.",
+                "through the water",
+            ),
+            (
+                Op::ReplaceObj,
+                "A park with yellow umbrellas on the grass.",
+                "on the water",
+            ),
+            (
+                Op::ReplaceObj,
+                "A windsurfer watches people kite surfing at the beach.",
+                "at the park",
+            ),
+        ],
+    );
+    // a place the corpus has seen the subject in stays
+    let got = builtin_all(Op::ReplaceObj, "A man riding a horse on the beach.");
+    assert!(
+        got.iter()
+            .any(|g| g == "A man riding a horse on the street."),
+        "{got:?}"
+    );
 }
