@@ -693,6 +693,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         // noun ("a rice" in round 14's read)
         let countable = old.countable() || indefinite(p, o);
         let placed = placed_by(p, lex, oi);
+        let terrain = activity_terrain(p, &old.word);
         for &ni in lex.same_category(o.noun) {
             let n = &lex.nouns[ni as usize];
             if n.hypernym
@@ -721,6 +722,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                 || placed
                     .iter()
                     .any(|&(s, r)| m.plaus.sro(s, r, ni) < MIN_SLOT)
+                || terrain.iter().any(|t| !t.contains(&n.word.as_str()))
             {
                 continue;
             }
@@ -748,6 +750,62 @@ fn placed_by(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> Vec<(NounId, RelId)> {
         .filter(|r| r.object == oi)
         .map(|r| (p.objects[r.subject].noun, r.rel))
         .filter(|&(s, _)| !lex.nouns[s as usize].place())
+        .collect()
+}
+
+/// (round 17) Activities that need a kind of place, and the places of each kind: a caption
+/// that names the activity keeps a place of that kind one ("skiing on some snow" → "on some
+/// grass", "a biplane flying in the sky" → "in the water", "elephants splashing and playing in a
+/// river" → "in a field", "snowboarding past markers on a mountain" → "on a court" in round 17's
+/// reads). Any word of the caption counts, as for [`IN_WATER`]; a place outside the kind ("flying
+/// a kite on a beach") is left free.
+pub(crate) const ACTIVITY_TERRAIN: &[(&[&str], &[&str])] = &[
+    (
+        &[
+            "skiing",
+            "skier",
+            "skiers",
+            "ski",
+            "skis",
+            "snowboarding",
+            "snowboarder",
+            "snowboarders",
+            "sledding",
+        ],
+        &["snow", "slope", "ski slope", "hill", "mountain"],
+    ),
+    (IN_WATER, WATERS),
+    (
+        &[
+            "surfing",
+            "surfer",
+            "surfers",
+            "windsurfing",
+            "windsurfer",
+            "sailing",
+            "boating",
+            "rowing",
+            "kayaking",
+            "canoeing",
+            "paddling",
+        ],
+        &[
+            "water", "ocean", "sea", "lake", "river", "bay", "beach", "shore", "wave", "waves",
+            "surf", "pond", "stream",
+        ],
+    ),
+    (&["flying", "flies", "fly"], &["sky", "air"]),
+];
+
+/// The [`ACTIVITY_TERRAIN`] kinds of place that place noun `old` must stay within: those whose
+/// activity the caption names and that include `old`.
+fn activity_terrain(p: &Parse<'_>, old: &str) -> Vec<&'static [&'static str]> {
+    ACTIVITY_TERRAIN
+        .iter()
+        .filter(|(verbs, places)| {
+            places.contains(&old) && p.tokens.iter().any(|t| verbs.contains(&t.lower.as_str()))
+        })
+        .map(|&(_, places)| places)
         .collect()
 }
 
@@ -1715,18 +1773,7 @@ fn contact_on(p: &Parse<'_>, item: usize) -> bool {
 /// Water and activities done in it (round 10: "elephants splashing in a river" → "next to a
 /// river" in round 9's independent read).
 const WATERS: &[&str] = &[
-    "water",
-    "river",
-    "lake",
-    "ocean",
-    "sea",
-    "pond",
-    "pool",
-    "swimming pool",
-    "stream",
-    "surf",
-    "wave",
-    "waves",
+    "water", "river", "lake", "ocean", "sea", "pond", "pool", "stream", "surf", "wave", "waves",
 ];
 const IN_WATER: &[&str] = &[
     "splashing",
