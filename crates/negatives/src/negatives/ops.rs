@@ -688,6 +688,10 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                 .get(o.item + 1)
                 .is_some_and(|_| p.item_text(o.item + 1).eq_ignore_ascii_case("of"));
         let pair = o.plural && singular_possessor(p, o);
+        // round 17: "a field of green grass" → "a mountain of green grass" reads as a heap
+        if old.place() && item_word(p, o.item + 1) == Some("of") {
+            continue;
+        }
         let slot = Slot::new(p, &m.plaus, oi, None);
         // round 14: a mass noun the caption counts ("a bowl has a soup") takes only a count
         // noun ("a rice" in round 14's read)
@@ -1983,7 +1987,9 @@ fn worn_in(lex: &Lexicon, o: &Object) -> bool {
 /// when a read finds another pair.
 const NEAR_NOUNS: &[&[&str]] = &[
     &["table", "desk"],
-    &["park", "field", "meadow", "pasture", "yard", "garden"],
+    &[
+        "park", "field", "meadow", "pasture", "yard", "garden", "farm",
+    ],
     &["stove", "oven"],
     &["hill", "hillside", "slope", "ski slope"],
     // (round 14) "near the ocean" → "near the beach" kept the caption true in round 14's read
