@@ -696,6 +696,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         // round 14: a mass noun the caption counts ("a bowl has a soup") takes only a count
         // noun ("a rice" in round 14's read)
         let countable = old.countable() || indefinite(p, o);
+        let group = collective_of(p, o);
         let placed = placed_by(p, lex, oi);
         let terrain = activity_terrain(p, &old.word);
         for &ni in lex.same_category(o.noun) {
@@ -727,6 +728,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                     .iter()
                     .any(|&(s, r)| m.plaus.sro(s, r, ni) < MIN_SLOT)
                 || terrain.iter().any(|t| !t.contains(&n.word.as_str()))
+                || group.is_some_and(|g| !g.contains(&n.word.as_str()))
             {
                 continue;
             }
@@ -755,6 +757,41 @@ fn placed_by(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> Vec<(NounId, RelId)> {
         .map(|r| (p.objects[r.subject].noun, r.rel))
         .filter(|&(s, _)| !lex.nouns[s as usize].place())
         .collect()
+}
+
+/// (round 17) Words for a group of animals and the animals each names: "a herd of" takes only
+/// herd animals ("a herd of brown bears", "a herd of birds", "a herd of cats" in round 17's
+/// output; "a herd of brown bears" was read as implausible in round 16). Singular forms of the
+/// lexicon; curated.
+pub(crate) const COLLECTIVES: &[(&str, &[&str])] = &[
+    (
+        "herd",
+        &[
+            "elephant", "zebra", "giraffe", "cow", "cattle", "sheep", "horse", "goat", "buffalo",
+            "pig",
+        ],
+    ),
+    (
+        "flock",
+        &[
+            "bird", "sheep", "goat", "duck", "goose", "pigeon", "seagull", "swan", "chicken",
+            "turkey",
+        ],
+    ),
+    ("pack", &["dog"]),
+    ("school", &["fish"]),
+];
+
+/// The animals the group word of object `o`'s determiner allows ([`COLLECTIVES`]: "a herd of",
+/// "herds of"), if it has one.
+fn collective_of(p: &Parse<'_>, o: &Object) -> Option<&'static [&'static str]> {
+    let d = o.det?;
+    let text = p.item_text(d).to_ascii_lowercase();
+    COLLECTIVES.iter().find_map(|&(word, animals)| {
+        text.split(' ')
+            .any(|w| w.strip_suffix('s').unwrap_or(w) == word)
+            .then_some(animals)
+    })
 }
 
 /// (round 17) Activities that need a kind of place, and the places of each kind: a caption

@@ -3471,17 +3471,49 @@ fn round17_an_activity_keeps_its_kind_of_place() {
             .any(|g| g == "a small boat floating down a lake by a house"),
         "{got:?}"
     );
-    // every place the table names is a noun of the lexicon (a typo would silently match nothing)
-    let lex = Lexicon::builtin();
     for (_, places) in super::ops::ACTIVITY_TERRAIN {
-        for w in *places {
-            assert!(
-                lex.lookup(w)
-                    .iter()
-                    .any(|e| matches!(e, crate::lexicon::Entry::Noun { .. })),
-                "{w}"
-            );
-        }
+        all_lexicon_nouns(places);
+    }
+}
+
+/// Every word of a curated list is a noun of the built-in lexicon (a typo would silently match
+/// nothing).
+fn all_lexicon_nouns(words: &[&str]) {
+    let lex = Lexicon::builtin();
+    for w in words {
+        assert!(
+            lex.lookup(w)
+                .iter()
+                .any(|e| matches!(e, crate::lexicon::Entry::Noun { .. })),
+            "{w}"
+        );
+    }
+}
+
+#[test]
+fn round17_a_herd_takes_only_herd_animals() {
+    never(
+        true,
+        &[
+            (
+                Op::ReplaceObj,
+                "A herd of elephants cross a shallow river.",
+                "herd of b",
+            ),
+            (
+                Op::ReplaceObj,
+                "A herd of sheep standing next to each other on dirt ground.",
+                "herd of dogs",
+            ),
+        ],
+    );
+    let got = builtin_all(Op::ReplaceObj, "A herd of elephants cross a shallow river.");
+    assert!(
+        got.iter().any(|g| g.starts_with("A herd of horses")),
+        "{got:?}"
+    );
+    for (_, animals) in super::ops::COLLECTIVES {
+        all_lexicon_nouns(animals);
     }
 }
 
