@@ -3535,3 +3535,20 @@ fn round17_a_place_before_of_and_a_farm_for_a_field_are_not_replaced() {
         ],
     );
 }
+
+#[test]
+fn round17_places_are_never_swapped_as_things() {
+    // rooms are made things to the attribute rules, but a swap of two places makes a building
+    // of rooms ("a large bathroom behind a small kitchen"); cargo mutants found no test of it
+    never(
+        false,
+        &[
+            (
+                Op::SwapObj,
+                "A large kitchen behind a small bathroom.",
+                "large bathroom",
+            ),
+            (Op::SwapObj, "A bedroom under a kitchen.", "kitchen under"),
+        ],
+    );
+}
