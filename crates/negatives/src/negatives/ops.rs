@@ -698,7 +698,13 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         let countable = old.countable() || indefinite(p, o);
         let group = collective_of(p, o);
         let placed = placed_by(p, lex, oi);
-        let terrain = activity_terrain(p, &old.word);
+        let mut terrain = activity_terrain(p, &old.word);
+        if old.place()
+            && o.start() > 0
+            && matches!(item_word(p, o.start() - 1), Some("down" | "up"))
+        {
+            terrain.push(PATHS);
+        }
         for &ni in lex.same_category(o.noun) {
             let n = &lex.nouns[ni as usize];
             if n.hypernym
@@ -793,6 +799,43 @@ fn collective_of(p: &Parse<'_>, o: &Object) -> Option<&'static [&'static str]> {
             .then_some(animals)
     })
 }
+
+/// (round 17) Places one goes down or up: a place right after "down" / "up" (no relation of the
+/// lexicon, so no count checks what follows them) is replaced only by one of these ("a small bus
+/// traveling down a city", "a bus moving down the airport", "riding a skateboard down a park"
+/// in round 16's and 17's reads and output); one walks down a beach or a field, though. Singular
+/// forms of the lexicon; curated.
+pub(crate) const PATHS: &[&str] = &[
+    "street",
+    "road",
+    "sidewalk",
+    "track",
+    "hill",
+    "slope",
+    "ski slope",
+    "river",
+    "trail",
+    "path",
+    "highway",
+    "lane",
+    "runway",
+    "stairs",
+    "staircase",
+    "ramp",
+    "mountain",
+    "hallway",
+    "alley",
+    "stream",
+    "hillside",
+    "driveway",
+    "boardwalk",
+    "avenue",
+    "freeway",
+    "railroad",
+    "beach",
+    "shore",
+    "field",
+];
 
 /// (round 17) Activities that need a kind of place, and the places of each kind: a caption
 /// that names the activity keeps a place of that kind one ("skiing on some snow" → "on some

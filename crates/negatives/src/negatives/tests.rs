@@ -3464,11 +3464,11 @@ fn round17_an_activity_keeps_its_kind_of_place() {
     // a place of the kind stays
     let got = builtin_all(
         Op::ReplaceObj,
-        "a small boat floating down a river by a house",
+        "a small boat floating in a river by a house",
     );
     assert!(
         got.iter()
-            .any(|g| g == "a small boat floating down a lake by a house"),
+            .any(|g| g == "a small boat floating in a lake by a house"),
         "{got:?}"
     );
     for (_, places) in super::ops::ACTIVITY_TERRAIN {
@@ -3551,4 +3551,26 @@ fn round17_places_are_never_swapped_as_things() {
             (Op::SwapObj, "A bedroom under a kitchen.", "kitchen under"),
         ],
     );
+}
+
+#[test]
+fn round17_a_place_one_goes_down_is_replaced_by_a_path() {
+    never(
+        true,
+        &[
+            (
+                Op::ReplaceObj,
+                "A small bus traveling down a street.",
+                "down a city",
+            ),
+            (
+                Op::ReplaceObj,
+                "A man riding a skateboard down a sidewalk.",
+                "down a park",
+            ),
+        ],
+    );
+    let got = builtin_all(Op::ReplaceObj, "A man riding a skateboard down a sidewalk.");
+    assert!(got.iter().any(|g| g.ends_with("down a street.")), "{got:?}");
+    all_lexicon_nouns(super::ops::PATHS);
 }
