@@ -688,8 +688,16 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                 .get(o.item + 1)
                 .is_some_and(|_| p.item_text(o.item + 1).eq_ignore_ascii_case("of"));
         let pair = o.plural && singular_possessor(p, o);
-        // round 17: "a field of green grass" → "a mountain of green grass" reads as a heap
-        if old.place() && item_word(p, o.item + 1) == Some("of") {
+        // round 17: "a field of green grass" → "a mountain of green grass" reads as a heap;
+        // "the street of the city" → "the street of the sidewalk": a place of a place
+        if old.place()
+            && (item_word(p, o.item + 1) == Some("of")
+                || (o.start() >= 2
+                    && item_word(p, o.start() - 1) == Some("of")
+                    && p.objects
+                        .iter()
+                        .any(|x| x.item == o.start() - 2 && lex.nouns[x.noun as usize].place())))
+        {
             continue;
         }
         let slot = Slot::new(p, &m.plaus, oi, None);
@@ -703,7 +711,12 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             && o.start() > 0
             && matches!(item_word(p, o.start() - 1), Some("down" | "up"))
         {
-            terrain.push(PATHS);
+            // a motor vehicle goes down roads only ("a bus traveling down a sidewalk")
+            let motor = p
+                .objects
+                .iter()
+                .any(|x| MOTOR.contains(&lex.nouns[x.noun as usize].word.as_str()));
+            terrain.push(if motor { &PATHS[..ROADS] } else { PATHS });
         }
         for &ni in lex.same_category(o.noun) {
             let n = &lex.nouns[ni as usize];
@@ -806,35 +819,52 @@ fn collective_of(p: &Parse<'_>, o: &Object) -> Option<&'static [&'static str]> {
 /// in round 16's and 17's reads and output); one walks down a beach or a field, though. Singular
 /// forms of the lexicon; curated.
 pub(crate) const PATHS: &[&str] = &[
+    // roads: the first ROADS
     "street",
     "road",
-    "sidewalk",
+    "highway",
+    "freeway",
+    "avenue",
+    "lane",
+    "alley",
+    "driveway",
     "track",
+    "railroad",
+    "runway",
     "hill",
+    "hillside",
+    "mountain",
+    // ways on foot, on boards or by boat
+    "sidewalk",
+    "trail",
+    "path",
+    "stairs",
+    "staircase",
+    "hallway",
+    "boardwalk",
+    "ramp",
     "slope",
     "ski slope",
     "river",
-    "trail",
-    "path",
-    "highway",
-    "lane",
-    "runway",
-    "stairs",
-    "staircase",
-    "ramp",
-    "mountain",
-    "hallway",
-    "alley",
     "stream",
-    "hillside",
-    "driveway",
-    "boardwalk",
-    "avenue",
-    "freeway",
-    "railroad",
     "beach",
     "shore",
     "field",
+];
+/// How many of [`PATHS`] motor vehicles ([`MOTOR`]) go down: a caption that names one keeps to
+/// them ("a bus traveling down a sidewalk", "people pushing a bus down a sidewalk" in round 17's
+/// third read).
+const ROADS: usize = 14;
+/// Motor vehicles (round 17). Singular forms of the lexicon; curated.
+pub(crate) const MOTOR: &[&str] = &[
+    "bus",
+    "car",
+    "truck",
+    "train",
+    "van",
+    "taxi",
+    "motorcycle",
+    "trolley",
 ];
 
 /// (round 17) Activities that need a kind of place, and the places of each kind: a caption

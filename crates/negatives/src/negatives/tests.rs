@@ -3573,4 +3573,21 @@ fn round17_a_place_one_goes_down_is_replaced_by_a_path() {
     let got = builtin_all(Op::ReplaceObj, "A man riding a skateboard down a sidewalk.");
     assert!(got.iter().any(|g| g.ends_with("down a street.")), "{got:?}");
     all_lexicon_nouns(super::ops::PATHS);
+    all_lexicon_nouns(super::ops::MOTOR);
+    // a motor vehicle keeps to roads; a place of a place is not replaced (round 17's third read)
+    never(
+        true,
+        &[
+            (
+                Op::ReplaceObj,
+                "A small bus traveling down a street.",
+                "down a sidewalk",
+            ),
+            (
+                Op::ReplaceObj,
+                "There is a map in the street of the city.",
+                "of the sidewalk",
+            ),
+        ],
+    );
 }
