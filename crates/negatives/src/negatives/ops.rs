@@ -605,27 +605,33 @@ fn in_of_phrase(p: &Parse<'_>, o: &Object) -> bool {
 /// Parts and regions of a thing or a place, which name the whole after "of": "the side of a
 /// road", "the back of a toilet", "the grass of a park", "the flatbed of a truck". Not "top",
 /// "front", "middle" ("on top of", "in front of" and "in the middle of" are relations). Sorted;
-/// curated from round 13's output.
+/// curated from round 13's output; round 17's fourth read added "the locomotive of a school bus"
+/// and "the front room of a wall" (with "engine", "caboose", "cockpit").
 const PARTS: &[&str] = &[
     "back",
     "bank",
     "base",
     "bed",
     "bottom",
+    "caboose",
+    "cockpit",
     "corner",
     "deck",
     "door",
     "edge",
     "end",
+    "engine",
     "face",
     "flatbed",
     "floor",
     "grass",
     "handle",
     "hood",
+    "locomotive",
     "outskirts",
     "rim",
     "roof",
+    "room",
     "seat",
     "shore",
     "shoulders",
