@@ -3590,6 +3590,13 @@ fn round17_a_place_one_goes_down_is_replaced_by_a_path() {
             ),
         ],
     );
+    // a place after "of" that follows no place is still replaced, whatever other places the
+    // caption names (cargo mutants)
+    let got = builtin_all(Op::ReplaceObj, "A view of the ocean from a hill.");
+    assert!(
+        got.iter().any(|g| g == "A view of the street from a hill."),
+        "{got:?}"
+    );
     // a place two words after another is still replaced when no "of" joins them (cargo mutants)
     let got = builtin_all(Op::ReplaceObj, "Two horses in a field near the beach.");
     assert!(
