@@ -713,10 +713,8 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         let group = collective_of(p, o);
         let placed = placed_by(p, lex, oi);
         let mut terrain = activity_terrain(p, &old.word);
-        if old.place()
-            && o.start() > 0
-            && matches!(item_word(p, o.start() - 1), Some("down" | "up"))
-        {
+        let before = o.start().checked_sub(1).and_then(|i| item_word(p, i));
+        if old.place() && matches!(before, Some("down" | "up")) {
             // a motor vehicle goes down roads only ("a bus traveling down a sidewalk")
             let motor = p
                 .objects
