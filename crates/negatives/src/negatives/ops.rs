@@ -2125,7 +2125,13 @@ const NEAR_NOUNS: &[&[&str]] = &[
 /// Near-synonym groups of single words (round 10), not of their senses: "guy" may name a young
 /// man ("a guy" → "a boy" for a young skateboarder in round 9's independent read), but "man"
 /// and "boy" stay replaceable, so the group names words and does not take "guy"'s sense.
-const NEAR_WORDS: &[&[&str]] = &[&["guy", "boy", "kid", "teenager", "teen"]];
+///
+/// Round 17: "bike" names a motorcycle as often as a bicycle ("motorcycle" → "bike" kept the
+/// caption true in round 17's fourth read); "bicycle" and "motorcycle" stay replaceable.
+const NEAR_WORDS: &[&[&str]] = &[
+    &["guy", "boy", "kid", "teenager", "teen"],
+    &["motorcycle", "bike"],
+];
 
 /// Near-synonym groups of attributes (round 9): shades that captioners name either way ("beige"
 /// → "brown" in round 8's independent read; "tan" and "beige" already share a sense); round 13:

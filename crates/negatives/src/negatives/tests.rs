@@ -3620,3 +3620,22 @@ fn round17_the_whole_of_a_locomotive_is_not_replaced() {
         )],
     );
 }
+
+#[test]
+fn round17_a_bike_may_be_the_motorcycle() {
+    never(
+        true,
+        &[(
+            Op::ReplaceObj,
+            "A motorcycle parked in front of a building.",
+            "a bike",
+        )],
+    );
+    // a bicycle is no motorcycle
+    let got = builtin_all(Op::ReplaceObj, "A bicycle parked in front of a building.");
+    assert!(
+        got.iter()
+            .any(|g| g == "A motorcycle parked in front of a building."),
+        "{got:?}"
+    );
+}
