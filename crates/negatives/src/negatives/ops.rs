@@ -710,9 +710,10 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         // round 14: a mass noun the caption counts ("a bowl has a soup") takes only a count
         // noun ("a rice" in round 14's read)
         let countable = old.countable() || indefinite(p, o);
-        let group = collective_of(p, o);
         let placed = placed_by(p, lex, oi);
-        let mut terrain = activity_terrain(p, &old.word);
+        // round 17: word lists the new noun must be in, each (its kind of place, its path, its
+        // group word's animals)
+        let mut allowed = activity_terrain(p, &old.word);
         let before = o.start().checked_sub(1).and_then(|i| item_word(p, i));
         if old.place() && matches!(before, Some("down" | "up")) {
             // a motor vehicle goes down roads only ("a bus traveling down a sidewalk")
@@ -720,8 +721,9 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                 .objects
                 .iter()
                 .any(|x| MOTOR.contains(&lex.nouns[x.noun as usize].word.as_str()));
-            terrain.push(if motor { &PATHS[..ROADS] } else { PATHS });
+            allowed.push(if motor { &PATHS[..ROADS] } else { PATHS });
         }
+        allowed.extend(collective_of(p, o));
         for &ni in lex.same_category(o.noun) {
             let n = &lex.nouns[ni as usize];
             if n.hypernym
@@ -750,8 +752,9 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                 || placed
                     .iter()
                     .any(|&(s, r)| m.plaus.sro(s, r, ni) < MIN_SLOT)
-                || terrain.iter().any(|t| !t.contains(&n.word.as_str()))
-                || group.is_some_and(|g| !g.contains(&n.word.as_str()))
+                || allowed
+                    .iter()
+                    .any(|words| !words.contains(&n.word.as_str()))
             {
                 continue;
             }
@@ -808,11 +811,12 @@ pub(crate) const COLLECTIVES: &[(&str, &[&str])] = &[
 /// The animals the group word of object `o`'s determiner allows ([`COLLECTIVES`]: "a herd of",
 /// "herds of"), if it has one.
 fn collective_of(p: &Parse<'_>, o: &Object) -> Option<&'static [&'static str]> {
-    let d = o.det?;
-    let text = p.item_text(d).to_ascii_lowercase();
+    let it = &p.items[o.det?];
+    let words = &p.tokens[it.tok_start..it.tok_end];
     COLLECTIVES.iter().find_map(|&(word, animals)| {
-        text.split(' ')
-            .any(|w| w.strip_suffix('s').unwrap_or(w) == word)
+        words
+            .iter()
+            .any(|t| t.lower.strip_suffix('s').unwrap_or(&t.lower) == word)
             .then_some(animals)
     })
 }
