@@ -1580,6 +1580,11 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         if passive_agent(p, lex, r.item) || in_water(p, m, ri) {
             continue;
         }
+        // round 18, from round 18's read: a vehicle moving along a road or through water is on
+        // it ("a bus driving on a city street" → "next to a city street")
+        if under_way(p, m, ri) {
+            continue;
+        }
         // round 11: a contact verb needs its "on" ("grinding on a pole" → "near")
         if old == "on" && contact_on(p, r.item) {
             continue;
@@ -1695,7 +1700,8 @@ const fn verb(word: &'static str, group: u8, sense: u8) -> Verb {
 /// thing "sitting" or "standing" somewhere is only there ("a fire hydrant standing next to a
 /// fence" → "sitting" says the same; "a bus parked on the tracks" → "driving" put trains on
 /// roads in the draft). Both spellings of lying are kept, drawn by how often captions use them,
-/// so neither marks the negatives.
+/// so neither marks the negatives. Round 18: "sleeping" (one sense with lying: "a cat sleeping
+/// on a bed" is lying there, so neither replaces the other) and "jumping".
 pub(crate) const VERBS: &[Verb] = &[
     verb("sitting", 0, 0),
     verb("standing", 0, 1),
@@ -1704,6 +1710,8 @@ pub(crate) const VERBS: &[Verb] = &[
     verb("walking", 0, 3),
     verb("running", 0, 4),
     verb("swimming", 0, 7),
+    verb("sleeping", 0, 2),
+    verb("jumping", 0, 8),
     verb("sits", 1, 0),
     verb("stands", 1, 1),
     verb("lays", 1, 2),
@@ -1711,6 +1719,8 @@ pub(crate) const VERBS: &[Verb] = &[
     verb("walks", 1, 3),
     verb("runs", 1, 4),
     verb("swims", 1, 7),
+    verb("sleeps", 1, 2),
+    verb("jumps", 1, 8),
     verb("skiing", 2, 5),
     verb("snowboarding", 2, 6),
 ];
@@ -1929,6 +1939,53 @@ fn in_water(p: &Parse<'_>, m: &Model, ri: usize) -> bool {
         && p.tokens
             .iter()
             .any(|t| IN_WATER.contains(&t.lower.as_str()))
+}
+
+/// (round 18) Verbs of a vehicle moving along its way ([`under_way`]).
+const MOVING: &[&str] = &[
+    "driving",
+    "drives",
+    "traveling",
+    "travelling",
+    "travels",
+    "going",
+    "goes",
+    "moving",
+    "moves",
+    "heading",
+    "heads",
+    "coming",
+    "comes",
+    "cruising",
+    "cruises",
+    "speeding",
+    "speeds",
+    "sailing",
+    "sails",
+    "riding",
+    "rides",
+    "rolling",
+    "rolls",
+    "running",
+    "runs",
+    "racing",
+    "races",
+];
+
+/// Whether relation `ri` puts a vehicle moving along its way ([`MOVING`] right before the
+/// relation) on or in a road (the first [`ROADS`] of [`PATHS`]) or a [`WATERS`] noun: it is
+/// there because it moves, so nearness ("a bus driving next to a city street", "a small boat
+/// traveling next to the water" in round 18's read and output) describes no scene.
+fn under_way(p: &Parse<'_>, m: &Model, ri: usize) -> bool {
+    let r = &p.relations[ri];
+    let object = p.objects[r.object].noun;
+    m.lex.nouns[p.objects[r.subject].noun as usize].category == "vehicle"
+        && (PATHS[..ROADS].contains(&m.lex.nouns[object as usize].word.as_str())
+            || m.prepared.water[object as usize])
+        && r.item
+            .checked_sub(1)
+            .and_then(|i| item_word(p, i))
+            .is_some_and(|w| MOVING.contains(&w))
 }
 
 /// Verbs of riding a board, a vehicle or an animal: "on" the thing ridden is then part of the

@@ -3687,3 +3687,36 @@ fn round18_a_relation_no_caption_uses_is_never_put_in() {
     let out = learned_all(&m, Op::ReplaceRel, "A dog sitting next to a couch.");
     assert!(out.iter().any(|o| o.contains("far from")), "{out:?}");
 }
+#[test]
+fn round18_a_vehicle_under_way_stays_on_its_road_and_sleeping_is_a_posture() {
+    // a bus driving on a street is on it because it drives: "next to" describes no scene
+    for caption in [
+        "a double bus driving on a city street",
+        "A bus traveling on a street during the day.",
+        "A small boat traveling in the water.",
+    ] {
+        none_contains(&builtin_all(Op::ReplaceRel, caption), "next to");
+    }
+    // parked, or a person walking, it may stand next to the street
+    let out = builtin_all(Op::ReplaceRel, "A bus parked on a city street.");
+    assert!(
+        out.iter().any(|o| o.contains("next to a city street")),
+        "{out:?}"
+    );
+    // "sleeping" is replaced like the other postures, and is one sense with lying
+    for (caption, want) in [
+        (
+            "A dog is sleeping on a plaid blanket.",
+            "A dog is sitting on a plaid blanket.",
+        ),
+        (
+            "A cat sitting on the hood of a car.",
+            "A cat sleeping on the hood of a car.",
+        ),
+    ] {
+        let out = builtin_all(Op::ReplaceRel, caption);
+        assert!(out.iter().any(|o| o == want), "{caption}: {out:?}");
+    }
+    none_contains(&all(Op::ReplaceRel, "A cat sleeping on a bed."), "laying");
+    none_contains(&all(Op::ReplaceRel, "A cat laying on a bed."), "sleeping");
+}
