@@ -712,7 +712,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         let countable = old.countable() || indefinite(p, o);
         let placed = placed_by(p, lex, oi);
         // round 17: word lists the new noun must be in, each (its kind of place, its path, its
-        // group word's animals)
+        // group word's animals; round 18: its body parts)
         let mut allowed = activity_terrain(p, &old.word);
         let before = o.start().checked_sub(1).and_then(|i| item_word(p, i));
         if old.place() && matches!(before, Some("down" | "up")) {
@@ -724,6 +724,8 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             allowed.push(if motor { &PATHS[..ROADS] } else { PATHS });
         }
         allowed.extend(collective_of(p, o));
+        // round 18: what only some animals have ("tusks") or undergo ("herded")
+        allowed.extend(body_parts(p, &old.word));
         for &ni in lex.same_category(o.noun) {
             let n = &lex.nouns[ni as usize];
             if n.hypernym
@@ -790,13 +792,7 @@ fn placed_by(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> Vec<(NounId, RelId)> {
 /// output; "a herd of brown bears" was read as implausible in round 16). Singular forms of the
 /// lexicon; curated.
 pub(crate) const COLLECTIVES: &[(&str, &[&str])] = &[
-    (
-        "herd",
-        &[
-            "elephant", "zebra", "giraffe", "cow", "cattle", "sheep", "horse", "goat", "buffalo",
-            "pig",
-        ],
-    ),
+    ("herd", HERD),
     (
         "flock",
         &[
@@ -807,6 +803,42 @@ pub(crate) const COLLECTIVES: &[(&str, &[&str])] = &[
     ("pack", &["dog"]),
     ("school", &["fish"]),
 ];
+
+/// Herd animals ([`COLLECTIVES`], [`BODY_PARTS`]).
+const HERD: &[&str] = &[
+    "elephant", "zebra", "giraffe", "cow", "cattle", "sheep", "horse", "goat", "buffalo", "pig",
+];
+
+/// (round 18) Words for what only some animals have or undergo, and those animals: when the
+/// caption names one and the animal replaced is among its owners, the new animal must be too
+/// ("a zebra with short tusks", "two dogs interlocking their tusks", "a group of cats are being
+/// herded by a dog" in round 17's reads and round 18's output). An animal the word does not
+/// belong to is not bound by it ("a dog chasing a bird with white feathers": the dog may become
+/// a cat). Singular forms of the lexicon; curated.
+pub(crate) const BODY_PARTS: &[(&[&str], &[&str])] = &[
+    (&["tusk", "tusks", "trunk", "trunks"], &["elephant"]),
+    (&["mane", "manes"], &["horse", "zebra", "pony"]),
+    (
+        &["horn", "horns"],
+        &[
+            "cow", "bull", "goat", "sheep", "giraffe", "cattle", "buffalo",
+        ],
+    ),
+    (&["stripes", "striped"], &["zebra", "cat"]),
+    (&["beak", "beaks", "feathers", "feathered"], BIRDS),
+    (&["herded", "herding"], HERD),
+];
+
+/// The owner lists of [`BODY_PARTS`] that bind the animal `old` in caption `p`.
+fn body_parts(p: &Parse<'_>, old: &str) -> Vec<&'static [&'static str]> {
+    BODY_PARTS
+        .iter()
+        .filter(|(words, owners)| {
+            owners.contains(&old) && p.tokens.iter().any(|t| words.contains(&t.lower.as_str()))
+        })
+        .map(|&(_, owners)| owners)
+        .collect()
+}
 
 /// The animals the group word of object `o`'s determiner allows ([`COLLECTIVES`]: "a herd of",
 /// "herds of"), if it has one.
@@ -1672,7 +1704,7 @@ const BOARDS: &[&str] = &[
 /// Birds (round 13, from round 13's independent read): a perched bird is sitting and standing at
 /// once ("a bird sitting on a branch" → "standing" says the same), so their postures are not
 /// replaced. Singular forms.
-const BIRDS: &[&str] = &[
+pub(crate) const BIRDS: &[&str] = &[
     "bird", "pigeon", "seagull", "gull", "duck", "chicken", "egret", "goose", "parrot", "swan",
     "turkey", "owl", "eagle", "hawk", "crow", "sparrow", "dove", "hen", "rooster", "pelican",
     "heron", "flamingo", "penguin",

@@ -3720,3 +3720,49 @@ fn round18_a_vehicle_under_way_stays_on_its_road_and_sleeping_is_a_posture() {
     none_contains(&all(Op::ReplaceRel, "A cat sleeping on a bed."), "laying");
     none_contains(&all(Op::ReplaceRel, "A cat laying on a bed."), "sleeping");
 }
+
+#[test]
+fn round18_an_animal_keeps_what_the_caption_says_it_has() {
+    // the owner of tusks or a trunk stays an elephant ("a zebra with short tusks")
+    for caption in [
+        "An elephant with short tusks stands alone in a sandy area.",
+        "An elephant lifting its trunk in a field.",
+    ] {
+        for o in all(Op::ReplaceObj, caption) {
+            assert!(o.contains("elephant"), "{o}");
+        }
+    }
+    // a mane: a zebra may become a horse or a pony, nothing else
+    assert_eq!(
+        all(Op::ReplaceObj, "A zebra with a black and white mane."),
+        vec![
+            "A horse with a black and white mane.",
+            "A pony with a black and white mane."
+        ]
+    );
+    // what is herded stays a herd animal; the dog herding them is not bound
+    let out = all(
+        Op::ReplaceObj,
+        "A group of sheep are being herded by a dog as people watch.",
+    );
+    none_contains(&out, "group of cats");
+    assert!(out.iter().any(|o| o.contains("group of goats")), "{out:?}");
+    assert!(out.iter().any(|o| o.contains("herded by a cat")), "{out:?}");
+    // feathers bind the bird, not the dog chasing it
+    let out = all(Op::ReplaceObj, "A dog chasing a bird with white feathers.");
+    none_contains(&out, "chasing a cat with");
+    assert!(
+        out.iter().any(|o| o.starts_with("A cat chasing a bird")),
+        "{out:?}"
+    );
+    assert!(
+        out.iter().any(|o| o.contains("chasing a duck with")),
+        "{out:?}"
+    );
+    // (round 13's BIRDS also name birds a user's lexicon may add, "gull", "egret")
+    for (_, owners) in super::ops::BODY_PARTS {
+        if *owners != super::ops::BIRDS {
+            all_lexicon_nouns(owners);
+        }
+    }
+}
