@@ -724,8 +724,12 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             allowed.push(if motor { &PATHS[..ROADS] } else { PATHS });
         }
         allowed.extend(collective_of(p, o));
-        // round 18: what only some animals have ("tusks") or undergo ("herded")
+        // round 18: what only some animals have ("tusks") or undergo ("herded"), what only
+        // trains run on; a possessed animal is a pet
         allowed.extend(body_parts(p, &old.word));
+        if old.category == "animal" && possessive(p, o) {
+            allowed.push(PETS);
+        }
         for &ni in lex.same_category(o.noun) {
             let n = &lex.nouns[ni as usize];
             if n.hypernym
@@ -754,9 +758,9 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                 || placed
                     .iter()
                     .any(|&(s, r)| m.plaus.sro(s, r, ni) < MIN_SLOT)
-                || allowed
-                    .iter()
-                    .any(|words| !words.contains(&n.word.as_str()))
+                || allowed.iter().any(|words| {
+                    !words.contains(&n.word.as_str()) && !words.contains(&head(&n.word))
+                })
             {
                 continue;
             }
@@ -827,14 +831,36 @@ pub(crate) const BODY_PARTS: &[(&[&str], &[&str])] = &[
     (&["stripes", "striped"], &["zebra", "cat"]),
     (&["beak", "beaks", "feathers", "feathered"], BIRDS),
     (&["herded", "herding"], HERD),
+    (
+        &["leash", "leashes", "leashed"],
+        &["dog", "puppy", "cat", "kitten"],
+    ),
+    // and what runs on rails ("commuter train on tracks" → "car on tracks"; a cart on the
+    // tracks was valid in round 16's read)
+    (
+        &["tracks", "track", "rails", "railroad", "railway"],
+        &["train", "trolley", "cart"],
+    ),
 ];
 
-/// The owner lists of [`BODY_PARTS`] that bind the animal `old` in caption `p`.
+/// (round 18) Animals people keep: an animal with a possessive ("a family shopping with their
+/// dog" → "with their elephant" in round 16's read) is replaced only by one of them. Singular
+/// forms of the lexicon; curated.
+pub(crate) const PETS: &[&str] = &["dog", "cat", "puppy", "kitten", "horse", "pony"];
+
+/// The last word of a noun ("train" of "commuter train").
+fn head(word: &str) -> &str {
+    word.rsplit(' ').next().unwrap_or(word)
+}
+
+/// The owner lists of [`BODY_PARTS`] that bind the animal `old` (or its head word) in caption
+/// `p`.
 fn body_parts(p: &Parse<'_>, old: &str) -> Vec<&'static [&'static str]> {
     BODY_PARTS
         .iter()
         .filter(|(words, owners)| {
-            owners.contains(&old) && p.tokens.iter().any(|t| words.contains(&t.lower.as_str()))
+            (owners.contains(&old) || owners.contains(&head(old)))
+                && p.tokens.iter().any(|t| words.contains(&t.lower.as_str()))
         })
         .map(|&(_, owners)| owners)
         .collect()

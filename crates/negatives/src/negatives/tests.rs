@@ -3766,3 +3766,34 @@ fn round18_an_animal_keeps_what_the_caption_says_it_has() {
         }
     }
 }
+
+#[test]
+fn round18_a_kept_animal_is_a_pet_and_what_runs_on_tracks_stays_on_rails() {
+    // "with their elephant": a possessed animal is a pet
+    let out = all(Op::ReplaceObj, "A family walking with their dog.");
+    assert!(out.iter().any(|o| o.contains("their cat")), "{out:?}");
+    none_contains(&out, "their elephant");
+    none_contains(&out, "their cow");
+    // an animal on a leash is a dog or a cat; the man walking it is not bound
+    let out = all(Op::ReplaceObj, "A man walking a dog on a leash.");
+    none_contains(&out, "walking a cow");
+    assert!(out.iter().any(|o| o.contains("walking a cat")), "{out:?}");
+    assert!(
+        out.iter().any(|o| o.starts_with("A woman walking")),
+        "{out:?}"
+    );
+    // the train of "tracks" (matched by its head word) runs on rails; a bus near them does not
+    assert_eq!(
+        all(Op::ReplaceObj, "A commuter train on the tracks."),
+        vec!["A cart on the tracks.", "A trolley on the tracks."]
+    );
+    let out = all(Op::ReplaceObj, "A bus parked near the train tracks.");
+    assert!(out.iter().any(|o| o.starts_with("A car parked")), "{out:?}");
+    // a head word counts for a list too: dairy cows are a herd's, and mountain goats
+    let out = all(Op::ReplaceObj, "A herd of sheep in a field.");
+    assert!(
+        out.iter().any(|o| o.contains("herd of mountain goats")),
+        "{out:?}"
+    );
+    all_lexicon_nouns(super::ops::PETS);
+}
