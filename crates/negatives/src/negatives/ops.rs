@@ -835,6 +835,14 @@ pub(crate) const BODY_PARTS: &[(&[&str], &[&str])] = &[
         &["leash", "leashes", "leashed"],
         &["dog", "puppy", "cat", "kitten"],
     ),
+    // a serve and a racket are tennis ("a tennis player getting ready to hit a serve" → "a
+    // baseball player", round 18's read)
+    (
+        &[
+            "serve", "serves", "racket", "rackets", "racquet", "racquets",
+        ],
+        &["tennis player"],
+    ),
     // and what runs on rails ("commuter train on tracks" → "car on tracks"; a cart on the
     // tracks was valid in round 16's read)
     (
@@ -1643,8 +1651,13 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         if under_way(p, m, ri) {
             continue;
         }
-        // round 11: a contact verb needs its "on" ("grinding on a pole" → "near")
-        if old == "on" && contact_on(p, r.item) {
+        // round 11: a contact verb needs its "on" ("grinding on a pole" → "near"); round 18,
+        // from round 18's reads: a person "on a laptop" is using it ("a man sitting at a desk on
+        // a laptop computer" → "next to a laptop computer")
+        if old == "on"
+            && (contact_on(p, r.item)
+                || (pre.is_person(subj) && lex.nouns[obj as usize].category == "electronics"))
+        {
             continue;
         }
         // round 13, from round 13's independent read: a board is ridden in motion ("walking next

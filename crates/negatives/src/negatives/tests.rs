@@ -3797,3 +3797,30 @@ fn round18_a_kept_animal_is_a_pet_and_what_runs_on_tracks_stays_on_rails() {
     );
     all_lexicon_nouns(super::ops::PETS);
 }
+
+#[test]
+fn round18_a_person_on_a_laptop_uses_it_and_a_serve_is_tennis() {
+    // "on" a device, for a person, is using it; a cat on a laptop is on it
+    none_contains(
+        &all(Op::ReplaceRel, "A man on a laptop in a coffee shop."),
+        "of a laptop",
+    );
+    none_contains(
+        &all(Op::ReplaceRel, "A woman on her cell phone."),
+        "her cell phone",
+    );
+    let out = all(Op::ReplaceRel, "A cat on a laptop.");
+    assert!(
+        out.iter().any(|o| o == "A cat next to a laptop."),
+        "{out:?}"
+    );
+    // a serve binds the tennis player, not the ball
+    let out = all(
+        Op::ReplaceObj,
+        "A tennis player throws the ball up to serve.",
+    );
+    none_contains(&out, "baseball player");
+    none_contains(&out, "pitcher");
+    let out = all(Op::ReplaceObj, "A tennis player hitting a ball.");
+    assert!(out.iter().any(|o| o.contains("baseball player")), "{out:?}");
+}
