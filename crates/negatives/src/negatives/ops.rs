@@ -758,9 +758,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                 || placed
                     .iter()
                     .any(|&(s, r)| m.plaus.sro(s, r, ni) < MIN_SLOT)
-                || allowed.iter().any(|words| {
-                    !words.contains(&n.word.as_str()) && !words.contains(&head(&n.word))
-                })
+                || allowed.iter().any(|words| !listed(words, &n.word))
             {
                 continue;
             }
@@ -856,9 +854,9 @@ pub(crate) const BODY_PARTS: &[(&[&str], &[&str])] = &[
 /// forms of the lexicon; curated.
 pub(crate) const PETS: &[&str] = &["dog", "cat", "puppy", "kitten", "horse", "pony"];
 
-/// The last word of a noun ("train" of "commuter train").
-fn head(word: &str) -> &str {
-    word.rsplit(' ').next().unwrap_or(word)
+/// Whether noun word `word` or its last word ("train" of "commuter train") is in `words`.
+fn listed(words: &[&str], word: &str) -> bool {
+    words.contains(&word) || words.contains(&word.rsplit(' ').next().unwrap_or(word))
 }
 
 /// The owner lists of [`BODY_PARTS`] that bind the animal `old` (or its head word) in caption
@@ -867,8 +865,7 @@ fn body_parts(p: &Parse<'_>, old: &str) -> Vec<&'static [&'static str]> {
     BODY_PARTS
         .iter()
         .filter(|(words, owners)| {
-            (owners.contains(&old) || owners.contains(&head(old)))
-                && p.tokens.iter().any(|t| words.contains(&t.lower.as_str()))
+            listed(owners, old) && p.tokens.iter().any(|t| words.contains(&t.lower.as_str()))
         })
         .map(|&(_, owners)| owners)
         .collect()
