@@ -514,7 +514,8 @@ struct Slot {
 }
 
 impl Slot {
-    fn new(p: &Parse<'_>, pl: &Plausibility, oi: usize, except: Option<usize>) -> Slot {
+    fn new(p: &Parse<'_>, m: &Model, oi: usize, except: Option<usize>) -> Slot {
+        let pl = &m.plaus;
         // the relations whose subject (or object) the object is
         let rels = |role: fn(&crate::concepts::Relation) -> usize| {
             p.relations
@@ -531,7 +532,7 @@ impl Slot {
                 .collect(),
             subject_of: rels(|r| r.subject),
             object_of: rels(|r| r.object),
-            verb_after: clause_verb_after(p, oi).map(|v| pl.known_verb(v)),
+            verb_after: subject_verb(p, &m.lex, oi).map(|v| pl.known_verb(v)),
             verb_before: verb_before(p, oi).map(|v| pl.known_verb(v)),
             verb_rel: p
                 .relations
@@ -573,6 +574,27 @@ impl Slot {
                 .verb_rel
                 .is_none_or(|(v, r)| pl.vp_id(v, r, n) >= MIN_SLOT)
     }
+}
+
+/// (round 19) The item of the last head noun of what object `oi` wears, when a relation right
+/// after its head puts clothing on it ("a man *in a red shirt* riding a horse"): its verb and its
+/// co-subject's place come after it.
+fn worn_end(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> Option<usize> {
+    let r = p
+        .relations
+        .iter()
+        .find(|r| r.subject == oi && r.item == p.objects[oi].item + 1)?;
+    if !worn_in(lex, &p.objects[r.object]) {
+        return None;
+    }
+    Some(p.objects[end_of_np(p, r.object)?].item)
+}
+
+/// The verb object `oi` is the subject of: [`clause_verb_after`], or (round 19) the verb right
+/// after what it wears ([`worn_end`]): "a surfer in a white shirt *surfing*" (the new noun must
+/// have done it: "a skateboarder in a white shirt surfing" in round 19's read).
+fn subject_verb<'t>(p: &'t Parse<'_>, lex: &Lexicon, oi: usize) -> Option<&'t str> {
+    clause_verb_after(p, oi).or_else(|| verb_at(p, worn_end(p, lex, oi)? + 1))
 }
 
 /// A head noun after a modifier noun ("police dog") or right after a word the lexicon does not
@@ -706,7 +728,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         {
             continue;
         }
-        let slot = Slot::new(p, &m.plaus, oi, None);
+        let slot = Slot::new(p, m, oi, None);
         // round 14: a mass noun the caption counts ("a bowl has a soup") takes only a count
         // noun ("a rice" in round 14's read)
         let countable = old.countable() || indefinite(p, o);
@@ -1157,8 +1179,8 @@ fn swap_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                 || in_of_phrase(p, ob)
                 || idiom_object(p, lex, oa)
                 || idiom_object(p, lex, ob)
-                || !Slot::new(p, &m.plaus, a, Some(b)).fits(m, ob.noun)
-                || !Slot::new(p, &m.plaus, b, Some(a)).fits(m, oa.noun)
+                || !Slot::new(p, m, a, Some(b)).fits(m, ob.noun)
+                || !Slot::new(p, m, b, Some(a)).fits(m, oa.noun)
             {
                 continue;
             }
@@ -2260,9 +2282,14 @@ const NEAR_NOUNS: &[&[&str]] = &[
 ///
 /// Round 17: "bike" names a motorcycle as often as a bicycle ("motorcycle" → "bike" kept the
 /// caption true in round 17's fourth read); "bicycle" and "motorcycle" stay replaceable.
+///
+/// Round 19: a toilet's "stall" is its small bathroom ("a toilet in a very small stall" → "in a
+/// very small bathroom" kept the caption true in round 18's second read); "stall"'s sense is a
+/// market stall's, so the group names the words.
 const NEAR_WORDS: &[&[&str]] = &[
     &["guy", "boy", "kid", "teenager", "teen"],
     &["motorcycle", "bike"],
+    &["stall", "bathroom"],
 ];
 
 /// Near-synonym groups of attributes (round 9): shades that captioners name either way ("beige"
@@ -2773,7 +2800,7 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         let verb = site
             .rel
             .is_none()
-            .then(|| clause_verb_after(p, joined))
+            .then(|| subject_verb(p, lex, joined))
             .flatten();
         let verb_id = verb.map(|v| pl.known_verb(v));
         if site.list.is_none()
@@ -2892,7 +2919,9 @@ const INSTRUMENTS: &[&str] = &[
 /// round 16 a relative pronoun and one: "a giraffe that is *next to* a fence"): "a toilet *in* a
 /// bathroom", "a man is *riding* a horse".
 fn relation_follows(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
-    let i = clause_verb_item(p, oi);
+    // round 19: what the object wears is no predicate ("a man in a suit" → "a man in a suit and
+    // a woman" says nothing they share); the relation after it is
+    let i = worn_end(p, lex, oi).map_or_else(|| clause_verb_item(p, oi), |w| w + 1);
     matches!(p.items.get(i).map(|it| it.kind), Some(ItemKind::Rel(r)) if lex.rels[r as usize].sense != "with")
 }
 
@@ -3032,8 +3061,9 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
             list: None,
         });
     }
-    // round 10: "standing alone", "by itself": the subject is the only one of its kind there
-    if said_alone(p) {
+    // round 10: "standing alone", "by itself": the subject is the only one of its kind there;
+    // round 19: one seat holds one ("a man and a woman sit on the toilet", "sitting in a chair")
+    if said_alone(p) || one_seat(p, lex, oi) {
         return None;
     }
     // round 10: "A women is playing": a plural form after "a" is one person
@@ -3056,6 +3086,9 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
     {
         return None;
     }
+    // round 19: a co-subject goes after what the subject wears ("a man in a red shirt and a
+    // woman riding a horse", never "a man and a woman in a red shirt": the shirt reads as hers)
+    let head = worn_end(p, lex, oi).unwrap_or(o.item);
     // round 8: a second verb joined by "and" would stay singular ("a cat and a dog lie on a bed
     // and relaxes")
     let singular_verb = |i: usize| {
@@ -3064,16 +3097,16 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
                 && third_person(&p.tokens[p.items[i].tok_start].lower))
     };
     if singular
-        && (o.item + 2..p.items.len())
+        && (head + 2..p.items.len())
             .any(|i| p.items[i - 1].kind == ItemKind::Func(FuncRole::And) && singular_verb(i))
     {
         return None;
     }
     // round 16: the verb of a relative clause right after the subject agrees too ("a bear that
     // is sitting" → "a bear and a dog that are sitting")
-    let vi = match item_word(p, o.item + 1) {
-        Some("that" | "who" | "which") => o.item + 2,
-        _ => o.item + 1,
+    let vi = match item_word(p, head + 1) {
+        Some("that" | "who" | "which") => head + 2,
+        _ => head + 1,
     };
     let next = p.items.get(vi);
     // a later singular verb would not agree: "a bus in China is parked", "a boy in a jersey
@@ -3082,18 +3115,35 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
     // round 10: a singular verb agrees with the co-subjects too when the subject is plural in
     // form only ("A women is playing" → "A women and a man are playing", never "... is")
     let verb = match next.map(|i| (i.kind, p.tokens[i.tok_start].lower.as_str())) {
-        _ if vi > o.item + 1 && later(vi + 1) => return None,
+        _ if vi > head + 1 && later(vi + 1) => return None,
         Some((ItemKind::Func(FuncRole::BeSg), _)) => Some(vi),
         Some((ItemKind::Other, w)) if singular && third_person(w) => Some(vi),
-        _ if later(o.item + 1) => return None,
+        _ if later(head + 1) => return None,
         _ => None,
     };
     Some(AddSite {
-        at: p.bytes(o.item).1,
+        at: p.bytes(head).1,
         verb,
         joined: oi,
         rel: None,
         list: None,
+    })
+}
+
+/// (round 19) Seats for one: a subject on or in one of them gets no co-subject ("a man and a
+/// woman sit on the toilet while smoking", "a man and a woman sitting in a chair" in round 19's
+/// read and output). Singular forms of the lexicon; curated.
+const ONE_SEAT: &[&str] = &["toilet", "chair", "stool", "armchair", "recliner", "saddle"];
+
+/// Whether subject `oi` (the end of the caption's first noun phrase) is on, in or at one
+/// [`ONE_SEAT`] seat.
+fn one_seat(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
+    p.relations.iter().any(|r| {
+        let seat = &p.objects[r.object];
+        r.subject == oi
+            && !seat.plural
+            && matches!(lex.rels[r.rel as usize].sense.as_str(), "on" | "in" | "at")
+            && ONE_SEAT.contains(&lex.nouns[seat.noun as usize].word.as_str())
     })
 }
 

@@ -3824,3 +3824,69 @@ fn round18_a_person_on_a_laptop_uses_it_and_a_serve_is_tennis() {
     let out = all(Op::ReplaceObj, "A tennis player hitting a ball.");
     assert!(out.iter().any(|o| o.contains("baseball player")), "{out:?}");
 }
+
+#[test]
+fn round19_what_someone_wears_sits_between_them_and_their_verb() {
+    // the verb after the clothes is the wearer's: a skateboarder does not surf
+    none_contains(
+        &builtin_all(
+            Op::ReplaceObj,
+            "a surfer in a white shirt surfing on a sunny day",
+        ),
+        "skateboarder",
+    );
+    let out = builtin_all(Op::ReplaceObj, "a surfer in a white shirt on a sunny day");
+    assert!(out.iter().any(|o| o.contains("skateboarder")), "{out:?}");
+    // a co-subject goes after the clothes, which stay the subject's
+    let out = all(Op::AddObj, "A man in a red shirt riding a horse.");
+    assert!(!out.is_empty());
+    assert!(
+        out.iter()
+            .all(|o| o.starts_with("A man in a red shirt and a")),
+        "{out:?}"
+    );
+    // clothes and nothing they share: no co-subject
+    assert_eq!(
+        all(Op::AddObj, "A man in a red shirt."),
+        Vec::<String>::new()
+    );
+    // a place is no clothing: the co-subject shares it
+    let out = all(Op::AddObj, "A man on a bench reading a book.");
+    assert!(
+        out.iter()
+            .any(|o| o.starts_with("A man and a woman on a bench")),
+        "{out:?}"
+    );
+    none_contains(&out, "bench and");
+}
+
+#[test]
+fn round19_a_seat_for_one_holds_one_and_a_stall_is_a_bathroom() {
+    assert_eq!(
+        all(Op::AddObj, "A man sits on the toilet while smoking"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        all(Op::AddObj, "A cat sitting in a chair."),
+        Vec::<String>::new()
+    );
+    let out = all(Op::AddObj, "A man sits on a bench while smoking");
+    assert!(
+        out.iter()
+            .any(|o| o == "A man and a woman sit on a bench while smoking"),
+        "{out:?}"
+    );
+    // two chairs hold two
+    let out = all(Op::AddObj, "Two men sitting on chairs.");
+    assert!(
+        out.iter().any(|o| o.starts_with("Two men and a")),
+        "{out:?}"
+    );
+    none_contains(
+        &all(
+            Op::ReplaceObj,
+            "Looking down into a toilet in a very small stall.",
+        ),
+        "bathroom",
+    );
+}
