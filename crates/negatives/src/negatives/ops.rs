@@ -733,6 +733,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         // noun ("a rice" in round 14's read)
         let countable = old.countable() || indefinite(p, o);
         let placed = placed_by(p, lex, oi);
+        let mounted = mounted(p, lex, oi);
         // round 17: word lists the new noun must be in, each (its kind of place, its path, its
         // group word's animals; round 18: its body parts)
         let mut allowed = activity_terrain(p, &old.word);
@@ -777,6 +778,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                     .iter()
                     .any(|&r| m.prepared.prep_misfit.get(r, ni))
                 || named_in(p, n)
+                || (mounted && GROUNDED.contains(&n.word.as_str()))
                 || placed
                     .iter()
                     .any(|&(s, r)| m.plaus.sro(s, r, ni) < MIN_SLOT)
@@ -869,7 +871,39 @@ pub(crate) const BODY_PARTS: &[(&[&str], &[&str])] = &[
         &["tracks", "track", "rails", "railroad", "railway"],
         &["train", "trolley", "cart"],
     ),
+    // round 19: "under the covers" is in bed ("... under the covers in a chair" in round 19's
+    // read)
+    (
+        &["covers", "sheets", "comforter", "bedspread", "duvet"],
+        &["bed"],
+    ),
 ];
+
+/// (round 19) Things that stand on the ground and are never mounted: one never replaces a thing
+/// "on" something other than a place or ground ("a stop sign sitting on top of a metal column" →
+/// "a fire hydrant", round 19's read; "a fire hydrant on a pole", round 18's). Curated.
+const GROUNDED: &[&str] = &["fire hydrant", "hydrant", "bench", "park bench"];
+
+/// Whether object `oi` is "on" (after an optional verb) something that is not a place, ground
+/// or a part of one ("on top of a metal column", "on a pole"; not "on the sidewalk", "on the
+/// side of the road"); an object the lexicon does not know counts as such a thing.
+fn mounted(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
+    let mut i = clause_verb_item(p, oi);
+    if verb_at(p, i).is_some() {
+        i += 1;
+    }
+    match p.items.get(i).map(|it| it.kind) {
+        Some(ItemKind::Rel(r)) if lex.rels[r as usize].sense == "on" => p
+            .objects
+            .iter()
+            .find(|x| x.start() == i + 1)
+            .is_none_or(|x| {
+                let n = &lex.nouns[x.noun as usize];
+                !n.place() && PARTS.binary_search(&n.word.as_str()).is_err()
+            }),
+        _ => false,
+    }
+}
 
 /// (round 18) Animals people keep: an animal with a possessive ("a family shopping with their
 /// dog" → "with their elephant" in round 16's read) is replaced only by one of them. Singular
@@ -3131,19 +3165,25 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
 }
 
 /// (round 19) Seats for one: a subject on or in one of them gets no co-subject ("a man and a
-/// woman sit on the toilet while smoking", "a man and a woman sitting in a chair" in round 19's
-/// read and output). Singular forms of the lexicon; curated.
-const ONE_SEAT: &[&str] = &["toilet", "chair", "stool", "armchair", "recliner", "saddle"];
+/// woman sit on the toilet while smoking", "a cat and a dog sitting on a toilet" in round 19's
+/// read and earlier ones). Singular forms of the lexicon; curated.
+const ONE_SEAT: &[&str] = &["toilet", "stool", "saddle"];
 
-/// Whether subject `oi` (the end of the caption's first noun phrase) is on, in or at one
-/// [`ONE_SEAT`] seat.
+/// (round 19) Seats for one person: two people do not share one ("a man and a woman sitting in
+/// a chair"); a cat and a dog on a chair were valid in earlier reads. Curated.
+const ONE_PERSON_SEAT: &[&str] = &["chair", "armchair", "recliner"];
+
+/// Whether subject `oi` (the end of the caption's first noun phrase) is on, in or at one seat
+/// for one ([`ONE_SEAT`], or for a person [`ONE_PERSON_SEAT`]).
 fn one_seat(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
+    let person = add_group(&lex.nouns[p.objects[oi].noun as usize].category) == "person";
     p.relations.iter().any(|r| {
         let seat = &p.objects[r.object];
+        let word = lex.nouns[seat.noun as usize].word.as_str();
         r.subject == oi
             && !seat.plural
             && matches!(lex.rels[r.rel as usize].sense.as_str(), "on" | "in" | "at")
-            && ONE_SEAT.contains(&lex.nouns[seat.noun as usize].word.as_str())
+            && (ONE_SEAT.contains(&word) || (person && ONE_PERSON_SEAT.contains(&word)))
     })
 }
 

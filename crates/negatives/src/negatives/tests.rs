@@ -3867,8 +3867,15 @@ fn round19_a_seat_for_one_holds_one_and_a_stall_is_a_bathroom() {
         Vec::<String>::new()
     );
     assert_eq!(
-        all(Op::AddObj, "A cat sitting in a chair."),
+        all(Op::AddObj, "A woman sitting in a chair."),
         Vec::<String>::new()
+    );
+    // a cat and a dog fit on one chair
+    let out = all(Op::AddObj, "A cat sitting in a chair.");
+    assert!(
+        out.iter()
+            .any(|o| o == "A cat and a dog sitting in a chair."),
+        "{out:?}"
     );
     let out = all(Op::AddObj, "A man sits on a bench while smoking");
     assert!(
@@ -3889,4 +3896,35 @@ fn round19_a_seat_for_one_holds_one_and_a_stall_is_a_bathroom() {
         ),
         "bathroom",
     );
+}
+
+#[test]
+fn round19_what_stands_on_the_ground_is_not_mounted_and_covers_are_a_beds() {
+    for caption in [
+        "A stop sign sitting on top of a metal column.",
+        "a close up of a street sign on a pole",
+    ] {
+        let out = all(Op::ReplaceObj, caption);
+        assert!(out.iter().any(|o| o.contains("traffic light")), "{out:?}");
+        for grounded in ["hydrant on", "hydrant sitting", "bench on", "bench sitting"] {
+            none_contains(&out, grounded);
+        }
+    }
+    // on the ground, or a part of it, a hydrant may stand
+    for caption in [
+        "A stop sign on the side of the road.",
+        "A stop sign on a sidewalk.",
+        "A stop sign next to a metal pole.",
+    ] {
+        let out = all(Op::ReplaceObj, caption);
+        assert!(
+            out.iter().any(|o| o.starts_with("A fire hydrant")),
+            "{out:?}"
+        );
+    }
+    let out = all(Op::ReplaceObj, "A man under the covers in a bed.");
+    assert!(!out.is_empty());
+    assert!(out.iter().all(|o| o.contains("bed")), "{out:?}");
+    let out = all(Op::ReplaceObj, "A man in a bed.");
+    assert!(out.iter().any(|o| o.contains("couch")), "{out:?}");
 }
