@@ -747,6 +747,11 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             allowed.push(if motor { &PATHS[..ROADS] } else { PATHS });
         }
         allowed.extend(collective_of(p, o));
+        // round 19: "out the" takes a window or a door only ("a dog is looking out the mirror
+        // of a truck" in round 19's read; "out of a bus" → "out of a car" stays)
+        if before == Some("out") {
+            allowed.push(OPENINGS);
+        }
         // round 18: what only some animals have ("tusks") or undergo ("herded"), what only
         // trains run on; a possessed animal is a pet
         allowed.extend(body_parts(p, &old.word));
@@ -760,7 +765,13 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                 || senses.contains(&n.sense_id)
                 || !slot.fits(m, ni)
                 || one_ends_the_other(&old.word, &n.word)
-                || m.prepared.near_nouns(o.noun, ni)
+                // round 19: nor a near-synonym of another object of the caption ("a street sign
+                // and a fire hydrant" → "a street sign and a stop sign")
+                || slot
+                    .others
+                    .iter()
+                    .chain([&o.noun])
+                    .any(|&x| m.prepared.near_nouns(x, ni))
                 || !slot
                     .others
                     .iter()
@@ -904,6 +915,16 @@ fn mounted(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
         _ => false,
     }
 }
+
+/// (round 19) What one looks or leans out of. Singular forms of the lexicon; curated.
+const OPENINGS: &[&str] = &[
+    "window",
+    "door",
+    "doorway",
+    "windshield",
+    "sunroof",
+    "hatch",
+];
 
 /// (round 18) Animals people keep: an animal with a possessive ("a family shopping with their
 /// dog" → "with their elephant" in round 16's read) is replaced only by one of them. Singular
@@ -2324,6 +2345,9 @@ const NEAR_WORDS: &[&[&str]] = &[
     &["guy", "boy", "kid", "teenager", "teen"],
     &["motorcycle", "bike"],
     &["stall", "bathroom"],
+    // round 19: a stop sign is a street sign ("a stop sign has graffiti" → "a street sign" kept
+    // the caption true in round 19's read)
+    &["stop sign", "street sign"],
 ];
 
 /// Near-synonym groups of attributes (round 9): shades that captioners name either way ("beige"

@@ -3928,3 +3928,39 @@ fn round19_what_stands_on_the_ground_is_not_mounted_and_covers_are_a_beds() {
     let out = all(Op::ReplaceObj, "A man in a bed.");
     assert!(out.iter().any(|o| o.contains("couch")), "{out:?}");
 }
+
+#[test]
+fn round19_no_second_name_for_what_the_caption_names_and_out_the_window() {
+    // a stop sign is a street sign: never put one beside the other
+    none_contains(
+        &all(
+            Op::ReplaceObj,
+            "A sidewalk with a street sign and a fire hydrant.",
+        ),
+        "stop sign",
+    );
+    // nor one for the other
+    none_contains(
+        &all(Op::ReplaceObj, "A stop sign on a corner."),
+        "street sign",
+    );
+    let out = all(
+        Op::ReplaceObj,
+        "A sidewalk with a bench and a fire hydrant.",
+    );
+    assert!(out.iter().any(|o| o.contains("stop sign")), "{out:?}");
+    // "out the" takes a window or a door
+    let out = all(
+        Op::ReplaceObj,
+        "A dog is looking out the window of a truck.",
+    );
+    assert!(out.iter().any(|o| o.contains("out the door")), "{out:?}");
+    none_contains(&out, "out the mirror");
+    let out = all(Op::ReplaceObj, "People walk out of a bus.");
+    assert!(out.iter().any(|o| o.contains("out of a car")), "{out:?}");
+    // a generic word is never put in
+    none_contains(
+        &all(Op::ReplaceObj, "A yellow rose in a small vase."),
+        "device",
+    );
+}
