@@ -2321,7 +2321,14 @@ const NEAR_NOUNS: &[&[&str]] = &[
     &["carriage", "cart"],
     &["plate", "dish", "platter"],
     &["boat", "ship"],
-    &["monitor", "computer monitor", "computer screen"],
+    // (round 19) a television and a monitor look alike in a picture ("television" → "monitor"
+    // kept the caption true in round 19's read)
+    &[
+        "monitor",
+        "computer monitor",
+        "computer screen",
+        "television",
+    ],
     // (round 10) a part and its whole, or two names of one surface: "a runway" → "an airport",
     // "the floor" → "the ground" kept the caption true in round 9's independent read
     &["floor", "ground"],
@@ -2329,6 +2336,9 @@ const NEAR_NOUNS: &[&[&str]] = &[
     // (round 14) a bus stop is on a street: "stopped at a bus stop" → "at a street" / "at the
     // road" kept the caption true in round 13's fourth and round 14's reads
     &["bus stop", "street", "road"],
+    // (round 19) a sheet pan is a baking tray, a zoo's cage an enclosure (round 19's read)
+    &["pan", "tray"],
+    &["cage", "enclosure"],
 ];
 
 /// Near-synonym groups of single words (round 10), not of their senses: "guy" may name a young

@@ -3958,6 +3958,14 @@ fn round19_no_second_name_for_what_the_caption_names_and_out_the_window() {
     none_contains(&out, "out the mirror");
     let out = all(Op::ReplaceObj, "People walk out of a bus.");
     assert!(out.iter().any(|o| o.contains("out of a car")), "{out:?}");
+    // near-synonyms a picture does not tell apart (round 19's read)
+    for (caption, near) in [
+        ("A dog in a cage.", "enclosure"),
+        ("A man watching a television.", "monitor"),
+        ("Sandwiches on a pan.", "tray"),
+    ] {
+        none_contains(&all(Op::ReplaceObj, caption), near);
+    }
     // a generic word is never put in
     none_contains(
         &all(Op::ReplaceObj, "A yellow rose in a small vase."),
