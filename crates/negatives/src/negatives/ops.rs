@@ -888,6 +888,32 @@ pub(crate) const BODY_PARTS: &[(&[&str], &[&str])] = &[
         &["covers", "sheets", "comforter", "bedspread", "duvet"],
         &["bed"],
     ),
+    // round 19: jockeys ride horses ("three bears and three jockeys are racing"), one talks on a
+    // phone ("talking on his laptop"), aircraft land ("a small train coming in for a landing"),
+    // in round 19's last reads
+    (&["jockey", "jockeys"], &["horse", "pony"]),
+    (
+        &["talking", "talks", "calling"],
+        &[
+            "phone",
+            "cell phone",
+            "cellphone",
+            "mobile phone",
+            "telephone",
+        ],
+    ),
+    (
+        &["landing", "lands", "landed"],
+        &[
+            "airplane",
+            "plane",
+            "jet",
+            "airliner",
+            "jetliner",
+            "aircraft",
+            "helicopter",
+        ],
+    ),
 ];
 
 /// (round 19) Things that stand on the ground and are never mounted: one never replaces a thing
@@ -2356,8 +2382,9 @@ const NEAR_WORDS: &[&[&str]] = &[
     &["motorcycle", "bike"],
     &["stall", "bathroom"],
     // round 19: a stop sign is a street sign ("a stop sign has graffiti" → "a street sign" kept
-    // the caption true in round 19's read)
+    // the caption true in round 19's read), a chili dog a hot dog (rounds 17 and 19)
     &["stop sign", "street sign"],
+    &["chili dog", "hot dog"],
 ];
 
 /// Near-synonym groups of attributes (round 9): shades that captioners name either way ("beige"

@@ -3972,3 +3972,28 @@ fn round19_no_second_name_for_what_the_caption_names_and_out_the_window() {
         "device",
     );
 }
+
+#[test]
+fn round19_jockeys_ride_horses_one_talks_on_a_phone_and_aircraft_land() {
+    // (a pony is a horse's sense: nothing else may race with the jockeys)
+    none_contains(
+        &all(Op::ReplaceObj, "Three horses and three jockeys are racing."),
+        "bears and",
+    );
+    let out = all(Op::ReplaceObj, "Three horses are racing.");
+    assert!(out.iter().any(|o| o.contains("bears")), "{out:?}");
+    // (the other phone words share the phone's sense: the phone stays)
+    none_contains(
+        &all(Op::ReplaceObj, "A man talking on his phone."),
+        "laptop",
+    );
+    let out = all(Op::ReplaceObj, "A man looking at his phone.");
+    assert!(out.iter().any(|o| o.contains("laptop")), "{out:?}");
+    let out = all(Op::ReplaceObj, "A small airplane coming in for a landing.");
+    none_contains(&out, "train");
+    assert!(out.iter().any(|o| o.contains("helicopter")), "{out:?}");
+    none_contains(
+        &all(Op::ReplaceObj, "There is a chili dog in the bun."),
+        "hot dog",
+    );
+}
