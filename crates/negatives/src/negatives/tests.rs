@@ -3845,10 +3845,16 @@ fn round19_what_someone_wears_sits_between_them_and_their_verb() {
             .all(|o| o.starts_with("A man in a red shirt and a")),
         "{out:?}"
     );
-    // clothes and nothing they share: no co-subject
+    // clothes and nothing they share: no co-subject; a relation after the clothes is shared
     assert_eq!(
         all(Op::AddObj, "A man in a red shirt."),
         Vec::<String>::new()
+    );
+    let out = all(Op::AddObj, "A man in a red shirt next to a car.");
+    assert!(
+        out.iter()
+            .any(|o| o.starts_with("A man in a red shirt and a woman next to")),
+        "{out:?}"
     );
     // a place is no clothing: the co-subject shares it
     let out = all(Op::AddObj, "A man on a bench reading a book.");
