@@ -5,7 +5,8 @@
 //! development part of the COCO dev captions (see `scripts/negatives/`).
 //!
 //! Table format, one count a line, tab-separated: `kind  word1  word2  count` with kinds
-//! `n` (noun, -), `a` (attribute, -), `r` (relation, -), `an` (attribute, noun),
+//! `n` (noun, -), `np` (round 20: noun named in the plural, -), `a` (attribute, -),
+//! `r` (relation, -), `an` (attribute, noun),
 //! `nn` (noun, noun; alphabetical), `sr` (subject noun, relation), `ro` (relation, object noun),
 //! `sv` (subject noun, `-ing`/`-ed`/`-s` verb: "a dog *running*", "a train is *flying*", "a truck
 //! *parked*", "a cat *sits*"), `vo` (verb, object noun: "*eating* a banana"), `vp` (round 13:
@@ -160,6 +161,8 @@ pub const BASE_VERBS: &[(&str, &str)] = &[
 #[derive(Debug, Clone, Default)]
 pub struct Plausibility {
     noun: FxHashMap<NounId, u32>,
+    /// (round 20) Captions that name noun `n` in the plural ("np" rows).
+    plural: FxHashMap<NounId, u32>,
     attr: FxHashMap<AttrId, u32>,
     rel: FxHashMap<RelId, u32>,
     an: FxHashMap<(AttrId, NounId), u32>,
@@ -196,6 +199,7 @@ pub struct Plausibility {
 #[derive(Debug, Clone, Default)]
 struct Lookup {
     noun: Vec<u32>,
+    plural: Vec<u32>,
     attr: Vec<u32>,
     rel: Vec<u32>,
     an: PairTable,
@@ -325,6 +329,9 @@ impl Plausibility {
         }
         for o in &p.objects {
             *self.noun.entry(o.noun).or_default() += 1;
+            if o.plural {
+                *self.plural.entry(o.noun).or_default() += 1;
+            }
         }
         for a in &p.attributes {
             *self.attr.entry(a.attr).or_default() += 1;
@@ -370,6 +377,7 @@ impl Plausibility {
         }
         self.look = Lookup {
             noun: dense(&self.noun),
+            plural: dense(&self.plural),
             attr: dense(&self.attr),
             rel: dense(&self.rel),
             an: table(&self.an),
@@ -457,6 +465,7 @@ impl Plausibility {
             }
         }
         add(&mut self.noun, &other.noun);
+        add(&mut self.plural, &other.plural);
         add(&mut self.attr, &other.attr);
         add(&mut self.rel, &other.rel);
         add(&mut self.an, &other.an);
@@ -481,6 +490,11 @@ impl Plausibility {
 
     pub fn noun(&self, n: NounId) -> u32 {
         self.at(&self.look.noun, n)
+    }
+    /// (round 20) Captions that name noun `n` in the plural; `None` when the table counts no
+    /// plural at all (a table saved before round 20 has no "np" rows: number is then unknown).
+    pub fn plural(&self, n: NounId) -> Option<u32> {
+        (!self.plural.is_empty() || self.floor > 0).then(|| self.at(&self.look.plural, n))
     }
     pub fn attr(&self, a: AttrId) -> u32 {
         self.at(&self.look.attr, a)
@@ -588,6 +602,9 @@ impl Plausibility {
         for (&k, &c) in &self.noun {
             put("n", n(k), "-", c);
         }
+        for (&k, &c) in &self.plural {
+            put("np", n(k), "-", c);
+        }
         for (&k, &c) in &self.attr {
             put("a", a(k), "-", c);
         }
@@ -668,6 +685,7 @@ impl Plausibility {
             let c: u32 = c.trim().parse().map_err(|_| bad("count is not a number"))?;
             let hit = match kind {
                 "n" => noun(x).map(|k| *pl.noun.entry(k).or_default() += c),
+                "np" => noun(x).map(|k| *pl.plural.entry(k).or_default() += c),
                 "a" => attr(x).map(|k| *pl.attr.entry(k).or_default() += c),
                 "r" => rel(x).map(|k| *pl.rel.entry(k).or_default() += c),
                 "an" => attr(x)
