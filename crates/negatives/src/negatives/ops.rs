@@ -720,6 +720,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             || idiom_object(p, lex, o)
             || compound_modifier(p, o)
             || part_of_whole(p, o)
+            || topic_follows(p, o)
         {
             continue;
         }
@@ -729,7 +730,9 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             && p.items
                 .get(o.item + 1)
                 .is_some_and(|_| p.item_text(o.item + 1).eq_ignore_ascii_case("of"));
-        let pair = o.plural && singular_possessor(p, o);
+        // round 20: so does "a pair of" what comes in pairs ("a pair of zebras" is two)
+        let pair = o.plural
+            && (singular_possessor(p, o) || (a_pair_of(p, o) && m.prepared.pair[o.noun as usize]));
         // round 17: "a field of green grass" → "a mountain of green grass" reads as a heap;
         // "the street of the city" → "the street of the sidewalk": a place of a place
         if old.place()
@@ -1248,6 +1251,32 @@ pub(crate) const PAIRS: &[&str] = &[
     "pole",
     "ski pole",
 ];
+
+/// (round 20) Whether "about" and a topic follow object `o`, perhaps after "is" ("a book about
+/// fixing your bike", "the book is about ..."): what has a topic is text or a picture, and a
+/// replacement rarely is ("a basket about understanding a bicycle" in rounds 18's and 20's
+/// reads). "About to" is no topic.
+fn topic_follows(p: &Parse<'_>, o: &Object) -> bool {
+    let end = p.items[o.item].tok_end;
+    let word = |i: usize| p.tokens.get(i).map(|t| t.lower.as_str());
+    let at = if matches!(word(end), Some("is" | "are" | "was" | "were")) {
+        end + 1
+    } else {
+        end
+    };
+    word(at) == Some("about") && word(at + 1) != Some("to")
+}
+
+/// (round 20) Whether object `o`'s determiner names a pair ("a pair of skis" → "a pair of
+/// skateboards" in round 20's read; "a pair of zebras" is two of them).
+fn a_pair_of(p: &Parse<'_>, o: &Object) -> bool {
+    o.det.is_some_and(|d| {
+        let it = &p.items[d];
+        p.tokens[it.tok_start..it.tok_end]
+            .iter()
+            .any(|t| t.lower == "pair" || t.lower == "pairs")
+    })
+}
 
 /// Whether object `o` is owned by one: a singular possessive pronoun as its determiner ("her
 /// skis", "his shoes") or an "'s" right before it.
@@ -2480,7 +2509,9 @@ const NEAR_NOUNS: &[&[&str]] = &[
     &["runway", "airport", "airfield", "tarmac"],
     // (round 14) a bus stop is on a street: "stopped at a bus stop" → "at a street" / "at the
     // road" kept the caption true in round 13's fourth and round 14's reads
-    &["bus stop", "street", "road"],
+    // (round 20) and so is an intersection ("in the middle of an intersection" → "of a street" /
+    // "of a road", "crossing a street" → "an intersection" in round 20's reads)
+    &["bus stop", "street", "road", "intersection"],
     // (round 19) a sheet pan is a baking tray, a zoo's cage an enclosure (round 19's read)
     &["pan", "tray"],
     &["cage", "enclosure"],

@@ -4116,3 +4116,37 @@ fn round20_a_noun_the_corpus_never_names_in_the_plural_and_rowing() {
     let out = all(Op::ReplaceObj, "People ride by in a boat.");
     assert!(out.iter().any(|o| o.contains("in a car")), "{out:?}");
 }
+
+#[test]
+fn round20_a_pair_of_skis_a_book_about_and_an_intersection() {
+    // "a pair of" what comes in pairs takes another pair; "a pair of zebras" is two
+    none_contains(
+        &all(
+            Op::ReplaceObj,
+            "A man performing a trick in the air with a pair of skis.",
+        ),
+        "skateboards",
+    );
+    let out = all(
+        Op::ReplaceObj,
+        "A man performing a trick in the air with two skis.",
+    );
+    assert!(out.iter().any(|o| o.contains("skateboards")), "{out:?}");
+    let out = all(Op::ReplaceObj, "A pair of zebras stand together.");
+    assert!(out.iter().any(|o| o.contains("giraffes")), "{out:?}");
+    // what has a topic is not replaced; "about to" is no topic
+    for caption in [
+        "A book about understanding a bicycle.",
+        "The book is about fixing your bike.",
+    ] {
+        none_contains(&all(Op::ReplaceObj, caption), "basket");
+    }
+    let out = all(Op::ReplaceObj, "A book about to fall off a table.");
+    assert!(out.iter().any(|o| o.contains("basket")), "{out:?}");
+    // an intersection is on a street
+    let out = all(Op::ReplaceObj, "A car in the middle of an intersection.");
+    none_contains(&out, "of a street.");
+    none_contains(&out, "of a road.");
+    let out = all(Op::ReplaceObj, "A car in the middle of a field.");
+    assert!(out.iter().any(|o| o.ends_with("of a road.")), "{out:?}");
+}
