@@ -929,6 +929,24 @@ pub(crate) const BODY_PARTS: &[(&[&str], &[&str])] = &[
     // phone ("talking on his laptop"), aircraft land ("a small train coming in for a landing"),
     // in round 19's last reads
     (&["jockey", "jockeys"], &["horse", "pony"]),
+    // round 20: what is peeled has a peel ("oranges that have been peeled" → "salads", "an
+    // orange that has a green colored peel" → "a pizza" in round 20's reads)
+    (
+        &["peel", "peels", "peeled", "peeling", "rind", "skins"],
+        &[
+            "orange",
+            "banana",
+            "apple",
+            "lemon",
+            "pear",
+            "carrot",
+            "onion",
+            "egg",
+            "garlic",
+            "pineapple",
+            "watermelon",
+        ],
+    ),
     // round 20: one rows a boat ("people row by in a boat" → "in a car", round 20's read)
     (
         &[

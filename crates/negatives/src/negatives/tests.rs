@@ -4150,3 +4150,15 @@ fn round20_a_pair_of_skis_a_book_about_and_an_intersection() {
     let out = all(Op::ReplaceObj, "A car in the middle of a field.");
     assert!(out.iter().any(|o| o.ends_with("of a road.")), "{out:?}");
 }
+
+#[test]
+fn round20_what_is_peeled_has_a_peel() {
+    let out = all(
+        Op::ReplaceObj,
+        "Oranges that have been peeled are placed into a bowl.",
+    );
+    none_contains(&out, "salads");
+    assert!(out.iter().any(|o| o.starts_with("Bananas")), "{out:?}");
+    let out = all(Op::ReplaceObj, "Oranges are placed into a bowl.");
+    assert!(out.iter().any(|o| o.starts_with("Salads")), "{out:?}");
+}
