@@ -20,6 +20,19 @@ def edit(r):
     return " | ".join(f"{c['before']}->{c['after']}" for e in r["edits"] for c in e["changes"])
 
 
+def labelled_edits(files):
+    """The (op, annotation id, edit) triples the label files name (columns 1 to 3)."""
+    read = set()
+    for labels in files:
+        with open(labels, encoding="utf-8") as f:
+            next(f, None)
+            for row in f:
+                cols = row.split("\t")
+                if len(cols) > 2:
+                    read.add((cols[0], cols[1], cols[2]))
+    return read
+
+
 def labelled(files):
     """The (op, annotation id) pairs the label files name (columns 1 and 2)."""
     read = set()

@@ -292,8 +292,10 @@ fn builtin_captions_are_a_hundred_and_fourteen_and_mostly_usable() {
     assert_eq!(caps.len(), 114);
     let (rows, stats, unparsed) = generate(&captions_to_inputs(&caps), &Options::default());
     assert_eq!(unparsed, 0);
-    // (89 since round 17: a new place must have held the caption's subject and relation)
-    assert!(stats["replace_obj"].captions_applied >= 88, "{stats:?}");
+    // (89 since round 17: a new place must have held the caption's subject and relation; 87
+    // since round 20: "a small dog sitting in a basket" had only "in a blanket", and what holds
+    // an animal stays a holder)
+    assert!(stats["replace_obj"].captions_applied >= 87, "{stats:?}");
     // the default benchmark needs a usable swap_att subset (9 since the corpus statistics
     // reject colours never seen on the other noun)
     assert!(stats["swap_att"].captions_applied >= 8, "{stats:?}");
@@ -2131,11 +2133,14 @@ fn round10_the_verb_of_a_relative_clause_gates_its_subject() {
         true,
         &[(
             Op::ReplaceObj,
-            "A cat that has curled up in a bowl.",
+            "A cow that has curled up in a field.",
             "sheep",
         )],
     );
-    let out = builtin_all(Op::ReplaceObj, "A cat that has curled up in a bowl.");
+    // (round 20: a cat in a bowl stays small, so a cow in a field shows the verb's gate)
+    let out = builtin_all(Op::ReplaceObj, "A cow that is in a field.");
+    assert!(out.iter().any(|o| o.contains("sheep")), "{out:?}");
+    let out = builtin_all(Op::ReplaceObj, "A cat that has curled up on a bed.");
     assert!(!out.is_empty());
 }
 
@@ -4086,6 +4091,7 @@ fn round20_a_noun_the_corpus_never_names_in_the_plural_and_rowing() {
         "A bathroom with three toilets and a big sink.",
     );
     none_contains(&out, "three tubs");
+    none_contains(&out, "three bathtubs");
     assert!(out.iter().any(|o| o.contains("a big tub")), "{out:?}");
     // the table keeps the plural counts, and a table without any reads number as unknown
     let m = crate::negatives::Model::builtin();
@@ -4161,4 +4167,16 @@ fn round20_what_is_peeled_has_a_peel() {
     assert!(out.iter().any(|o| o.starts_with("Bananas")), "{out:?}");
     let out = all(Op::ReplaceObj, "Oranges are placed into a bowl.");
     assert!(out.iter().any(|o| o.starts_with("Salads")), "{out:?}");
+}
+
+#[test]
+fn round20_what_holds_an_animal_stays_a_holder() {
+    let out = all(Op::ReplaceObj, "A cat that has curled up in a bowl.");
+    none_contains(&out, "in a glass");
+    assert!(out.iter().any(|o| o.contains("in a pot")), "{out:?}");
+    let out = all(Op::ReplaceObj, "A banana that sits in a bowl.");
+    assert!(out.iter().any(|o| o.contains("in a glass")), "{out:?}");
+    // what is no holder is not bound
+    let out = all(Op::ReplaceObj, "A cat sitting in a car.");
+    assert!(out.iter().any(|o| o.contains("in a truck")), "{out:?}");
 }

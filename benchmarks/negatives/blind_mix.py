@@ -1,0 +1,115 @@
+"""Blind calibration of the hand reads (issue 7, round 20): SugarCrepe's own negatives and
+clipprobe's, mixed in one sample, read by readers who are not told there are two sources.
+
+SugarCrepe's replace-object negatives (`data/replace_ent.json` of RAIVNLab/sugar-crepe, entries
+FIRST..LAST by key) get their surface matched to the caption's (first letter's case, final
+period), so that formatting does not name the source, and a word-level edit column (difflib).
+clipprobe's rows are N random replace_obj rows of NEG.jsonl whose (op, caption id, edit) no
+LABELS file names. The rows are shuffled together, given random 6-digit ids, and split into
+READS samples of equal size; `map.json` keeps each id's source.
+
+Usage:
+  python3 blind_mix.py mix SUGARCREPE.json FIRST LAST NEG.jsonl N SEED READS OUTDIR LABELS...
+  python3 blind_mix.py score OUTDIR            (reads OUTDIR/map.json and OUTDIR/*/labels.tsv)
+Seeds: SEED draws clipprobe's rows, SEED+1 the ids, SEED+2 the shuffle (round 20: SEED 2001).
+Captions are COCO captions: the samples are for reading, never committed.
+"""
+import collections
+import difflib
+import glob
+import json
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sample import edit, labelled_edits  # noqa: E402
+
+HEADER = "op\tannotation_id\tedit\tcaption\tnegative"
+
+
+def sugarcrepe_rows(path, first, last):
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    rows = []
+    for key in sorted((k for k in data if first <= int(k) <= last), key=int):
+        c = " ".join(data[key]["caption"].split())
+        n = " ".join(data[key]["negative_caption"].split())
+        if c[:1].islower():
+            n = n[:1].lower() + n[1:]
+        if not c.endswith(".") and n.endswith("."):
+            n = n[:-1]
+        a, b = c.split(), n.split()
+        changes = [
+            " ".join(a[i1:i2]) + "->" + " ".join(b[j1:j2])
+            for op, i1, i2, j1, j2 in difflib.SequenceMatcher(
+                a=a, b=b, autojunk=False
+            ).get_opcodes()
+            if op != "equal"
+        ]
+        rows.append(
+            dict(src="sugarcrepe", key=key, edit=" | ".join(changes), caption=c, negative=n)
+        )
+    return rows
+
+
+def mix(args):
+    sc, first, last, neg, n, seed, reads, out = args[:8]
+    first, last, n, seed, reads = int(first), int(last), int(n), int(seed), int(reads)
+    read = labelled_edits(args[8:])
+    with open(neg, encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    ours = [
+        r
+        for r in rows
+        if r["op"] == "replace_obj"
+        and ("replace_obj", r["id"].split("/")[0], edit(r)) not in read
+    ]
+    items = [
+        dict(
+            src="clipprobe",
+            key=r["id"].split("/")[0],
+            edit=edit(r),
+            caption=r["caption"],
+            negative=r["negative"],
+        )
+        for r in random.Random(seed).sample(ours, n)
+    ]
+    items += sugarcrepe_rows(sc, first, last)
+    random.Random(seed + 2).shuffle(items)
+    ids = random.Random(seed + 1).sample(range(100000, 999999), len(items))
+    for it, i in zip(items, ids):
+        it["anon"] = str(i)
+    size = len(items) // reads
+    os.makedirs(out, exist_ok=True)
+    for k in range(reads):
+        d = os.path.join(out, f"read{k + 1}")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "sample.tsv"), "w", encoding="utf-8") as f:
+            f.write(HEADER + "\n")
+            for it in items[k * size : (k + 1) * size]:
+                f.write(
+                    f"replace_obj\t{it['anon']}\t{it['edit']}\t{it['caption']}\t{it['negative']}\n"
+                )
+    with open(os.path.join(out, "map.json"), "w", encoding="utf-8") as f:
+        json.dump(items, f, indent=0)
+
+
+def score(args):
+    out = args[0]
+    with open(os.path.join(out, "map.json"), encoding="utf-8") as f:
+        src = {it["anon"]: it["src"] for it in json.load(f)}
+    counts = collections.defaultdict(collections.Counter)
+    for path in sorted(glob.glob(os.path.join(out, "*", "labels.tsv"))):
+        with open(path, encoding="utf-8") as f:
+            for line in list(f)[1:]:
+                cols = line.rstrip("\n").split("\t")
+                if len(cols) > 3 and cols[1] in src:
+                    counts[src[cols[1]]][cols[3]] += 1
+    for s, c in sorted(counts.items()):
+        total = sum(c.values())
+        print(f"{s:11s} valid {c['valid']}/{total} = {c['valid'] / total:.1%}  {dict(c)}")
+
+
+if __name__ == "__main__":
+    {"mix": mix, "score": score}[sys.argv[1]](sys.argv[2:])
