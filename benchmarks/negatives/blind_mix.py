@@ -23,7 +23,7 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sample import edit, labelled_edits  # noqa: E402
+from sample import edit, labelled  # noqa: E402
 
 HEADER = "op\tannotation_id\tedit\tcaption\tnegative"
 
@@ -56,7 +56,7 @@ def sugarcrepe_rows(path, first, last):
 def mix(args):
     sc, first, last, neg, n, seed, reads, out = args[:8]
     first, last, n, seed, reads = int(first), int(last), int(n), int(seed), int(reads)
-    read = labelled_edits(args[8:])
+    read = labelled(args[8:], columns=3)
     with open(neg, encoding="utf-8") as f:
         rows = [json.loads(line) for line in f]
     ours = [

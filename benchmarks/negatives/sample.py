@@ -20,29 +20,17 @@ def edit(r):
     return " | ".join(f"{c['before']}->{c['after']}" for e in r["edits"] for c in e["changes"])
 
 
-def labelled_edits(files):
-    """The (op, annotation id, edit) triples the label files name (columns 1 to 3)."""
+def labelled(files, columns=2):
+    """The tuples of the first `columns` columns (op, annotation id; with 3, also the edit) that
+    the label files name."""
     read = set()
     for labels in files:
         with open(labels, encoding="utf-8") as f:
             next(f, None)
             for row in f:
                 cols = row.split("\t")
-                if len(cols) > 2:
-                    read.add((cols[0], cols[1], cols[2]))
-    return read
-
-
-def labelled(files):
-    """The (op, annotation id) pairs the label files name (columns 1 and 2)."""
-    read = set()
-    for labels in files:
-        with open(labels, encoding="utf-8") as f:
-            next(f, None)
-            for row in f:
-                cols = row.split("\t")
-                if len(cols) > 1:
-                    read.add((cols[0], cols[1]))
+                if len(cols) > columns - 1:
+                    read.add(tuple(cols[:columns]))
     return read
 
 
