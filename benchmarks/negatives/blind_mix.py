@@ -11,6 +11,9 @@ READS samples of equal size; `map.json` keeps each id's source.
 Usage:
   python3 blind_mix.py mix SUGARCREPE.json FIRST LAST NEG.jsonl N SEED READS OUTDIR LABELS...
   python3 blind_mix.py score OUTDIR            (reads OUTDIR/map.json and OUTDIR/*/labels.tsv)
+  python3 blind_mix.py unblind OUTDIR PREFIX    (writes PREFIX{a,b,...}-blind.tsv, one per read)
+unblind turns each read's labels.tsv into the committed form: the random id becomes the caption's
+annotation id (clipprobe) or `sugarcrepe:KEY`, and a sixth column names the source.
 Seeds: SEED draws clipprobe's rows, SEED+1 the ids, SEED+2 the shuffle (round 20: SEED 2001).
 Captions are COCO captions: the samples are for reading, never committed.
 """
@@ -111,5 +114,22 @@ def score(args):
         print(f"{s:11s} valid {c['valid']}/{total} = {c['valid'] / total:.1%}  {dict(c)}")
 
 
+def unblind(args):
+    out, prefix = args
+    with open(os.path.join(out, "map.json"), encoding="utf-8") as f:
+        items = {it["anon"]: it for it in json.load(f)}
+    reads = sorted(glob.glob(os.path.join(out, "*", "labels.tsv")))
+    for letter, path in zip("abcdefghijklmnopqrstuvwxyz", reads):
+        with open(path, encoding="utf-8") as f:
+            rows = [line.rstrip("\n").split("\t") for line in list(f)[1:] if line.strip()]
+        with open(f"{prefix}{letter}-blind.tsv", "w", encoding="utf-8") as f:
+            f.write("op\tannotation_id\tedit\tlabel\tnote\tsource\n")
+            for cols in rows:
+                it = items[cols[1]]
+                key = it["key"] if it["src"] == "clipprobe" else f"sugarcrepe:{it['key']}"
+                note = cols[4] if len(cols) > 4 else ""
+                f.write(f"{cols[0]}\t{key}\t{it['edit']}\t{cols[3]}\t{note}\t{it['src']}\n")
+
+
 if __name__ == "__main__":
-    {"mix": mix, "score": score}[sys.argv[1]](sys.argv[2:])
+    {"mix": mix, "score": score, "unblind": unblind}[sys.argv[1]](sys.argv[2:])

@@ -787,6 +787,14 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         if listed(SMALL_HOLDERS, &old.word) && holds_animal(p, lex, oi) {
             allowed.push(SMALL_HOLDERS);
         }
+        // round 21: a food that is not a drink is not replaced by one ("a plate topped with a
+        // beer", "the six sodas are made with various seasonings" in round 21's blind read);
+        // a drink may become a food ("beers" → "apples" on a table was read valid). Drinks are
+        // food nouns, and replace_obj keeps the category, so only a food meets the check
+        let no_drink = !listed(DRINKS, &old.word);
+        // and "a" / "an" never comes before a food captions name as a mass ("a bowl has a
+        // meat with potatoes"); a drink by the glass takes it ("a coffee" → "a beer")
+        let a_an = !o.plural && indefinite(p, o);
         for &ni in lex.same_category(o.noun) {
             let n = &lex.nouns[ni as usize];
             if n.hypernym
@@ -827,6 +835,8 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                 || (mounted && GROUNDED.contains(&n.word.as_str()))
                 || (womens_wear && MALE.contains(&n.sense.as_str()))
                 || (o.plural && never_plural(&m.plaus, ni))
+                || (no_drink && listed(DRINKS, &n.word))
+                || (a_an && MASS_IN_USE.contains(&n.word.as_str()) && !listed(DRINKS, &n.word))
                 || placed
                     .iter()
                     .any(|&(s, r)| m.plaus.sro(s, r, ni) < MIN_SLOT)
@@ -1052,6 +1062,12 @@ pub(crate) const SMALL_ANIMALS: &[&str] = &[
     "lizard",
     "fish",
     "monkey",
+];
+
+/// Drinks (round 21): replace_obj never puts one in for a food that is not one. Singular forms
+/// (and head words: "iced coffee"); curated from the lexicon's food nouns.
+const DRINKS: &[&str] = &[
+    "beer", "wine", "soda", "coffee", "juice", "tea", "milk", "beverage", "alcohol",
 ];
 
 /// Whether an animal is "in" (the relation's sense) object `oi`.

@@ -312,6 +312,13 @@ fn builtin_all(op: Op, text: &str) -> Vec<String> {
     learned_all(Model::builtin(), op, text)
 }
 
+fn some_contains(out: &[String], want: &str) {
+    assert!(
+        out.iter().any(|o| o.contains(want)),
+        "{want:?} not in {out:?}"
+    );
+}
+
 fn none_contains(out: &[String], bad: &str) {
     assert!(
         !out.iter().any(|o| o.to_lowercase().contains(bad)),
@@ -951,7 +958,7 @@ fn round5_made_things_take_attributes_their_category_takes() {
     assert!(!out.iter().any(|o| o.contains("black dog")), "{out:?}");
     // and a made thing whose captions never vary along the dimension gets none either
     let out = learned_all(&m, Op::AddAtt, "a chair next to a bookcase");
-    assert!(out.iter().any(|o| o.contains("small chair")), "{out:?}");
+    some_contains(&out, "small chair");
     assert!(!out.iter().any(|o| o.contains("black chair")), "{out:?}");
 }
 
@@ -1881,9 +1888,9 @@ fn round9_terrain_and_materials_fit_the_scene() {
     );
     // a material the corpus has seen on the noun, and terrain with no one on it, still come
     let out = builtin_all(Op::ReplaceAtt, "a wooden table in a kitchen");
-    assert!(out.iter().any(|o| o.contains("glass table")), "{out:?}");
+    some_contains(&out, "glass table");
     let out = all(Op::ReplaceAtt, "a snowy field with trees");
-    assert!(out.iter().any(|o| o.contains("rocky field")), "{out:?}");
+    some_contains(&out, "rocky field");
 }
 
 #[test]
@@ -1902,7 +1909,7 @@ fn round9_things_on_a_table_stay_on_it() {
     never(false, &[(Op::ReplaceRel, "a plate on a table", "a table")]);
     // a cat on a table is not its food
     let out = all(Op::ReplaceRel, "a cat on a table");
-    assert!(out.iter().any(|o| o.contains("next to a table")), "{out:?}");
+    some_contains(&out, "next to a table");
 }
 
 #[test]
@@ -1961,7 +1968,7 @@ fn round9_no_attribute_before_a_list_of_bare_nouns() {
         )],
     );
     let out = all(Op::AddAtt, "a cat and a dog on a couch");
-    assert!(out.iter().any(|o| o.contains("cat and a dog")), "{out:?}");
+    some_contains(&out, "cat and a dog");
 }
 
 #[test]
@@ -1976,7 +1983,7 @@ fn round9_in_a_vehicle_ridden_is_not_replaced() {
     );
     // "in" a vehicle nobody rides is still replaced
     let out = all(Op::ReplaceRel, "a dog sitting in a boat");
-    assert!(out.iter().any(|o| o.contains("next to a boat")), "{out:?}");
+    some_contains(&out, "next to a boat");
 }
 
 #[test]
@@ -1999,7 +2006,7 @@ fn round10_near_synonyms_and_parts_of_a_whole_never_replace_each_other() {
     );
     // the group names words, not senses: a man may still become a boy
     let out = builtin_all(Op::ReplaceObj, "A man riding a skateboard down a ramp.");
-    assert!(out.iter().any(|o| o.contains("boy")), "{out:?}");
+    some_contains(&out, "boy");
 }
 
 #[test]
@@ -2017,7 +2024,7 @@ fn round10_added_co_subjects_agree_skip_lone_subjects_and_masses_take_no_article
         ],
     );
     let out = builtin_all(Op::AddObj, "A cow standing on the beach.");
-    assert!(out.iter().any(|o| o.contains(" and ")), "{out:?}");
+    some_contains(&out, " and ");
     // foods named as a mass come without "a"
     let out = builtin_all(Op::AddObj, "A plate with a hot dog and a pickle.");
     let out2 = builtin_all(Op::AddObj, "A plate with a hot dog.");
@@ -2139,7 +2146,7 @@ fn round10_the_verb_of_a_relative_clause_gates_its_subject() {
     );
     // (round 20: a cat in a bowl stays small, so a cow in a field shows the verb's gate)
     let out = builtin_all(Op::ReplaceObj, "A cow that is in a field.");
-    assert!(out.iter().any(|o| o.contains("sheep")), "{out:?}");
+    some_contains(&out, "sheep");
     let out = builtin_all(Op::ReplaceObj, "A cat that has curled up on a bed.");
     assert!(!out.is_empty());
 }
@@ -2953,12 +2960,14 @@ fn round14_near_places_never_replace_each_other() {
 
 #[test]
 fn round14_a_mass_noun_the_caption_counts_takes_a_count_noun() {
-    // round 14's second read: "a bowl has a soup" -> "a bowl has a rice"
-    let c = "A bowl has a soup with potatoes and vegetables.";
+    // round 14's second read: "a bowl has a soup" -> "a bowl has a rice" (round 21: that
+    // caption's one count noun left, "a meat", is a mass food in use and went too, so the
+    // check uses another caption that counts its soup)
+    let c = "A man eating a soup at a table.";
     let got = builtin_all(Op::ReplaceObj, c);
     assert!(
         got.iter()
-            .any(|n| n.contains(" has a ") && !n.contains("soup")),
+            .any(|n| n.contains(" eating a ") && !n.contains("soup")),
         "{got:?}"
     );
     for n in &got {
@@ -3690,7 +3699,7 @@ fn round18_a_relation_no_caption_uses_is_never_put_in() {
         "a dog sitting far from a couch",
     ]);
     let out = learned_all(&m, Op::ReplaceRel, "A dog sitting next to a couch.");
-    assert!(out.iter().any(|o| o.contains("far from")), "{out:?}");
+    some_contains(&out, "far from");
 }
 #[test]
 fn round18_a_vehicle_under_way_stays_on_its_road_and_sleeping_is_a_posture() {
@@ -3751,8 +3760,8 @@ fn round18_an_animal_keeps_what_the_caption_says_it_has() {
         "A group of sheep are being herded by a dog as people watch.",
     );
     none_contains(&out, "group of cats");
-    assert!(out.iter().any(|o| o.contains("group of goats")), "{out:?}");
-    assert!(out.iter().any(|o| o.contains("herded by a cat")), "{out:?}");
+    some_contains(&out, "group of goats");
+    some_contains(&out, "herded by a cat");
     // feathers bind the bird, not the dog chasing it
     let out = all(Op::ReplaceObj, "A dog chasing a bird with white feathers.");
     none_contains(&out, "chasing a cat with");
@@ -3776,13 +3785,13 @@ fn round18_an_animal_keeps_what_the_caption_says_it_has() {
 fn round18_a_kept_animal_is_a_pet_and_what_runs_on_tracks_stays_on_rails() {
     // "with their elephant": a possessed animal is a pet
     let out = all(Op::ReplaceObj, "A family walking with their dog.");
-    assert!(out.iter().any(|o| o.contains("their cat")), "{out:?}");
+    some_contains(&out, "their cat");
     none_contains(&out, "their elephant");
     none_contains(&out, "their cow");
     // an animal on a leash is a dog or a cat; the man walking it is not bound
     let out = all(Op::ReplaceObj, "A man walking a dog on a leash.");
     none_contains(&out, "walking a cow");
-    assert!(out.iter().any(|o| o.contains("walking a cat")), "{out:?}");
+    some_contains(&out, "walking a cat");
     assert!(
         out.iter().any(|o| o.starts_with("A woman walking")),
         "{out:?}"
@@ -3827,7 +3836,7 @@ fn round18_a_person_on_a_laptop_uses_it_and_a_serve_is_tennis() {
     none_contains(&out, "baseball player");
     none_contains(&out, "pitcher");
     let out = all(Op::ReplaceObj, "A tennis player hitting a ball.");
-    assert!(out.iter().any(|o| o.contains("baseball player")), "{out:?}");
+    some_contains(&out, "baseball player");
 }
 
 #[test]
@@ -3841,7 +3850,7 @@ fn round19_what_someone_wears_sits_between_them_and_their_verb() {
         "skateboarder",
     );
     let out = builtin_all(Op::ReplaceObj, "a surfer in a white shirt on a sunny day");
-    assert!(out.iter().any(|o| o.contains("skateboarder")), "{out:?}");
+    some_contains(&out, "skateboarder");
     // a co-subject goes after the clothes, which stay the subject's
     let out = all(Op::AddObj, "A man in a red shirt riding a horse.");
     assert!(!out.is_empty());
@@ -3916,7 +3925,7 @@ fn round19_what_stands_on_the_ground_is_not_mounted_and_covers_are_a_beds() {
         "a close up of a street sign on a pole",
     ] {
         let out = all(Op::ReplaceObj, caption);
-        assert!(out.iter().any(|o| o.contains("traffic light")), "{out:?}");
+        some_contains(&out, "traffic light");
         for grounded in ["hydrant on", "hydrant sitting", "bench on", "bench sitting"] {
             none_contains(&out, grounded);
         }
@@ -3937,7 +3946,7 @@ fn round19_what_stands_on_the_ground_is_not_mounted_and_covers_are_a_beds() {
     assert!(!out.is_empty());
     assert!(out.iter().all(|o| o.contains("bed")), "{out:?}");
     let out = all(Op::ReplaceObj, "A man in a bed.");
-    assert!(out.iter().any(|o| o.contains("couch")), "{out:?}");
+    some_contains(&out, "couch");
 }
 
 #[test]
@@ -3959,16 +3968,16 @@ fn round19_no_second_name_for_what_the_caption_names_and_out_the_window() {
         Op::ReplaceObj,
         "A sidewalk with a bench and a fire hydrant.",
     );
-    assert!(out.iter().any(|o| o.contains("stop sign")), "{out:?}");
+    some_contains(&out, "stop sign");
     // "out the" takes a window or a door
     let out = all(
         Op::ReplaceObj,
         "A dog is looking out the window of a truck.",
     );
-    assert!(out.iter().any(|o| o.contains("out the door")), "{out:?}");
+    some_contains(&out, "out the door");
     none_contains(&out, "out the mirror");
     let out = all(Op::ReplaceObj, "People walk out of a bus.");
-    assert!(out.iter().any(|o| o.contains("out of a car")), "{out:?}");
+    some_contains(&out, "out of a car");
     // near-synonyms a picture does not tell apart (round 19's read)
     for (caption, near) in [
         ("A dog in a cage.", "enclosure"),
@@ -3992,17 +4001,17 @@ fn round19_jockeys_ride_horses_one_talks_on_a_phone_and_aircraft_land() {
         "bears and",
     );
     let out = all(Op::ReplaceObj, "Three horses are racing.");
-    assert!(out.iter().any(|o| o.contains("bears")), "{out:?}");
+    some_contains(&out, "bears");
     // (the other phone words share the phone's sense: the phone stays)
     none_contains(
         &all(Op::ReplaceObj, "A man talking on his phone."),
         "laptop",
     );
     let out = all(Op::ReplaceObj, "A man looking at his phone.");
-    assert!(out.iter().any(|o| o.contains("laptop")), "{out:?}");
+    some_contains(&out, "laptop");
     let out = all(Op::ReplaceObj, "A small airplane coming in for a landing.");
     none_contains(&out, "train");
-    assert!(out.iter().any(|o| o.contains("helicopter")), "{out:?}");
+    some_contains(&out, "helicopter");
     none_contains(
         &all(Op::ReplaceObj, "There is a chili dog in the bun."),
         "hot dog",
@@ -4029,7 +4038,7 @@ fn round20_generic_words_and_second_names_of_a_caption_object() {
         "street sign",
     );
     let out = all(Op::ReplaceObj, "Many large flags stacked up on a pole.");
-    assert!(out.iter().any(|o| o.contains("street sign")), "{out:?}");
+    some_contains(&out, "street sign");
     // a sink on a cabinet stands on the counter
     none_contains(
         &all(
@@ -4056,7 +4065,7 @@ fn round20_a_small_animals_holder_womens_wear_and_the_cover_of_a_bed() {
         "A cat laying on a suitcase.",
     ] {
         let out = all(Op::ReplaceObj, caption);
-        assert!(out.iter().any(|o| o.contains("sheep")), "{out:?}");
+        some_contains(&out, "sheep");
     }
     // a woman in a sari stays a woman or a girl; a dress shirt is anyone's
     let out = all(
@@ -4065,12 +4074,12 @@ fn round20_a_small_animals_holder_womens_wear_and_the_cover_of_a_bed() {
     );
     none_contains(&out, "a man ");
     none_contains(&out, "a boy ");
-    assert!(out.iter().any(|o| o.contains("A girl")), "{out:?}");
+    some_contains(&out, "A girl");
     let out = all(
         Op::ReplaceObj,
         "A woman in a dress shirt rides on the back of a motorcycle.",
     );
-    assert!(out.iter().any(|o| o.contains("A man")), "{out:?}");
+    some_contains(&out, "A man");
     // "under the cover" is in bed
     none_contains(
         &all(
@@ -4080,9 +4089,9 @@ fn round20_a_small_animals_holder_womens_wear_and_the_cover_of_a_bed() {
         "desk",
     );
     let out = all(Op::ReplaceObj, "Two men snuggling on a bed.");
-    assert!(out.iter().any(|o| o.contains("desk")), "{out:?}");
+    some_contains(&out, "desk");
     let out = all(Op::ReplaceObj, "A cat laying on a bed.");
-    assert!(out.iter().any(|o| o.contains("counter")), "{out:?}");
+    some_contains(&out, "counter");
     all_lexicon_nouns(super::ops::SMALL_ANIMALS);
 }
 
@@ -4096,7 +4105,7 @@ fn round20_a_noun_the_corpus_never_names_in_the_plural_and_rowing() {
     );
     none_contains(&out, "three tubs");
     none_contains(&out, "three bathtubs");
-    assert!(out.iter().any(|o| o.contains("a big tub")), "{out:?}");
+    some_contains(&out, "a big tub");
     // the table keeps the plural counts, and a table without any reads number as unknown
     let m = crate::negatives::Model::builtin();
     let noun = |w: &str| {
@@ -4124,7 +4133,7 @@ fn round20_a_noun_the_corpus_never_names_in_the_plural_and_rowing() {
     // one rows a boat
     assert!(all(Op::ReplaceObj, "People row by in a boat.").is_empty());
     let out = all(Op::ReplaceObj, "People ride by in a boat.");
-    assert!(out.iter().any(|o| o.contains("in a car")), "{out:?}");
+    some_contains(&out, "in a car");
 }
 
 #[test]
@@ -4141,9 +4150,9 @@ fn round20_a_pair_of_skis_a_book_about_and_an_intersection() {
         Op::ReplaceObj,
         "A man performing a trick in the air with two skis.",
     );
-    assert!(out.iter().any(|o| o.contains("skateboards")), "{out:?}");
+    some_contains(&out, "skateboards");
     let out = all(Op::ReplaceObj, "A pair of zebras stand together.");
-    assert!(out.iter().any(|o| o.contains("giraffes")), "{out:?}");
+    some_contains(&out, "giraffes");
     // what has a topic is not replaced; "about to" is no topic
     for caption in [
         "A book about understanding a bicycle.",
@@ -4152,7 +4161,7 @@ fn round20_a_pair_of_skis_a_book_about_and_an_intersection() {
         none_contains(&all(Op::ReplaceObj, caption), "basket");
     }
     let out = all(Op::ReplaceObj, "A book about to fall off a table.");
-    assert!(out.iter().any(|o| o.contains("basket")), "{out:?}");
+    some_contains(&out, "basket");
     // an intersection is on a street
     let out = all(Op::ReplaceObj, "A car in the middle of an intersection.");
     none_contains(&out, "of a street.");
@@ -4177,10 +4186,56 @@ fn round20_what_is_peeled_has_a_peel() {
 fn round20_what_holds_an_animal_stays_a_holder() {
     let out = all(Op::ReplaceObj, "A cat that has curled up in a bowl.");
     none_contains(&out, "in a glass");
-    assert!(out.iter().any(|o| o.contains("in a pot")), "{out:?}");
+    some_contains(&out, "in a pot");
     let out = all(Op::ReplaceObj, "A banana that sits in a bowl.");
-    assert!(out.iter().any(|o| o.contains("in a glass")), "{out:?}");
+    some_contains(&out, "in a glass");
     // what is no holder is not bound
     let out = all(Op::ReplaceObj, "A cat sitting in a car.");
-    assert!(out.iter().any(|o| o.contains("in a truck")), "{out:?}");
+    some_contains(&out, "in a truck");
+}
+
+/// Round 21 (from round 21's blind read): a food that is not a drink is never replaced by a
+/// drink ("a plate topped with a beer", "the six sodas are made with various seasonings"), and
+/// "a" / "an" never comes before a food captions name as a mass ("a bowl has a meat").
+#[test]
+fn round21_no_drink_for_a_food_and_no_article_before_a_mass_food() {
+    let drinks = ["beer", "wine", "soda", "coffee", "juice", "tea", "milk"];
+    let masses = ["meat", "cheese", "sauce", "pork", "ham", "cream"];
+    let cases: [(&str, Vec<String>, &str); 5] = [
+        (
+            "A white plate on a table topped with a sandwich.",
+            drinks.map(|d| format!("with a {d}")).to_vec(),
+            "with a pizza",
+        ),
+        (
+            "The six donuts are made with various seasonings.",
+            drinks.map(|d| format!("six {d}s")).to_vec(),
+            "six cakes",
+        ),
+        // a drink may still become another drink ("a coffee" → "a beer": a drink by the
+        // glass takes an article) or a food
+        (
+            "A half eaten sandwich sits on a table with a coffee near by.",
+            vec![],
+            "with a beer near",
+        ),
+        ("Three beers on a table.", vec![], "Three apples"),
+        (
+            "A bowl has a soup with potatoes and vegetables.",
+            masses.map(|m| format!("has a {m} with")).to_vec(),
+            "has a salad",
+        ),
+    ];
+    for (caption, bad, good) in cases {
+        let out = all(Op::ReplaceObj, caption);
+        for b in &bad {
+            none_contains(&out, b);
+        }
+        some_contains(&out, good);
+    }
+    // without the article a mass food comes in ("the meat")
+    some_contains(
+        &all(Op::ReplaceObj, "The sandwich has potatoes and vegetables."),
+        "The meat has",
+    );
 }
