@@ -4239,3 +4239,28 @@ fn round21_no_drink_for_a_food_and_no_article_before_a_mass_food() {
         "The meat has",
     );
 }
+
+/// Round 21: the unknown-word summary lists what a `--lexicon` file could define, not the
+/// closed-class words the parser reads from context ("of", "it", "up", "to").
+#[test]
+fn round21_the_unknown_word_summary_leaves_out_closed_class_words() {
+    let caps = [
+        "A cat sitting on top of a couch.",
+        "A dog standing next to it.",
+        "A man walking up to a grassy hill.",
+    ]
+    .map(String::from);
+    let g = generate_with(
+        &captions_to_inputs(&caps),
+        &Options::default(),
+        Model::builtin(),
+    );
+    let words: Vec<&str> = g.unknown_words.iter().map(|(w, _)| w.as_str()).collect();
+    assert!(words.contains(&"sitting"), "{words:?}");
+    assert!(words.contains(&"standing"), "{words:?}");
+    for w in ["of", "it", "up", "to"] {
+        assert!(!words.contains(&w), "{w:?} in {words:?}");
+    }
+    // the binary search needs the list sorted
+    assert!(CLOSED_CLASS.windows(2).all(|w| w[0] < w[1]));
+}
