@@ -206,6 +206,9 @@ pub struct InputStats {
 /// How many unknown words the summary lists.
 pub const UNKNOWN_WORDS: usize = 30;
 
+/// How many unparsed captions the summary lists.
+pub const UNPARSED_EXAMPLES: usize = 10;
+
 /// English closed-class words (prepositions, particles, pronouns, conjunctions, auxiliaries,
 /// a few adverbs) that the parser reads from context and a `--lexicon` file cannot usefully
 /// define: the unknown-word summary leaves them out, so that it lists what a user can add
@@ -327,8 +330,6 @@ const CLOSED_CLASS: &[&str] = &[
     "you",
     "your",
 ];
-/// How many unparsed captions the summary lists.
-pub const UNPARSED_EXAMPLES: usize = 10;
 
 /// The summary written to `<out>.summary.json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -835,8 +835,11 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
                 || (mounted && GROUNDED.contains(&n.word.as_str()))
                 || (womens_wear && MALE.contains(&n.sense.as_str()))
                 || (o.plural && never_plural(&m.plaus, ni))
-                || (no_drink && listed(DRINKS, &n.word))
-                || (a_an && MASS_IN_USE.contains(&n.word.as_str()) && !listed(DRINKS, &n.word))
+                || (if listed(DRINKS, &n.word) {
+                    no_drink
+                } else {
+                    a_an && MASS_IN_USE.contains(&n.word.as_str())
+                })
                 || placed
                     .iter()
                     .any(|&(s, r)| m.plaus.sro(s, r, ni) < MIN_SLOT)
@@ -1070,25 +1073,28 @@ const DRINKS: &[&str] = &[
     "beer", "wine", "soda", "coffee", "juice", "tea", "milk", "beverage", "alcohol",
 ];
 
-/// Whether an animal is "in" (the relation's sense) object `oi`.
-fn holds_animal(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
-    p.relations.iter().any(|r| {
-        r.object == oi
-            && lex.rels[r.rel as usize].sense == "in"
-            && lex.nouns[p.objects[r.subject].noun as usize].category == "animal"
-    })
+/// The (subject, object) object indices of caption `p`'s relations whose sense
+/// ([`crate::lexicon::Relation`]) is "in".
+fn in_relations<'p>(
+    p: &'p Parse<'_>,
+    lex: &'p Lexicon,
+) -> impl Iterator<Item = (usize, usize)> + 'p {
+    p.relations
+        .iter()
+        .filter(|r| lex.rels[r.rel as usize].sense == "in")
+        .map(|r| (r.subject, r.object))
 }
 
-/// Whether object `oi` is "in" ([`crate::lexicon::Relation`]'s sense) one of [`SMALL_HOLDERS`].
+/// Whether an animal is "in" object `oi`.
+fn holds_animal(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
+    in_relations(p, lex)
+        .any(|(s, o)| o == oi && lex.nouns[p.objects[s].noun as usize].category == "animal")
+}
+
+/// Whether object `oi` is "in" one of [`SMALL_HOLDERS`].
 fn held_small(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
-    p.relations.iter().any(|r| {
-        r.subject == oi
-            && lex.rels[r.rel as usize].sense == "in"
-            && listed(
-                SMALL_HOLDERS,
-                &lex.nouns[p.objects[r.object].noun as usize].word,
-            )
-    })
+    in_relations(p, lex)
+        .any(|(s, o)| s == oi && listed(SMALL_HOLDERS, &lex.nouns[p.objects[o].noun as usize].word))
 }
 
 /// Whether noun word `word` or its last word ("train" of "commuter train") is in `words`.
