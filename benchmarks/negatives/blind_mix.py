@@ -98,17 +98,25 @@ def mix(args):
         json.dump(items, f, indent=0)
 
 
-def score(args):
-    out = args[0]
+def reads(out):
+    """map.json's items by random id, and each read's label rows (split columns, header and
+    blank lines left out), in read order."""
     with open(os.path.join(out, "map.json"), encoding="utf-8") as f:
-        src = {it["anon"]: it["src"] for it in json.load(f)}
-    counts = collections.defaultdict(collections.Counter)
+        items = {it["anon"]: it for it in json.load(f)}
+    rows = []
     for path in sorted(glob.glob(os.path.join(out, "*", "labels.tsv"))):
         with open(path, encoding="utf-8") as f:
-            for line in list(f)[1:]:
-                cols = line.rstrip("\n").split("\t")
-                if len(cols) > 3 and cols[1] in src:
-                    counts[src[cols[1]]][cols[3]] += 1
+            rows.append([line.rstrip("\n").split("\t") for line in list(f)[1:] if line.strip()])
+    return items, rows
+
+
+def score(args):
+    items, labelled_reads = reads(args[0])
+    counts = collections.defaultdict(collections.Counter)
+    for rows in labelled_reads:
+        for cols in rows:
+            if len(cols) > 3 and cols[1] in items:
+                counts[items[cols[1]]["src"]][cols[3]] += 1
     for s, c in sorted(counts.items()):
         total = sum(c.values())
         print(f"{s:11s} valid {c['valid']}/{total} = {c['valid'] / total:.1%}  {dict(c)}")
@@ -116,12 +124,8 @@ def score(args):
 
 def unblind(args):
     out, prefix = args
-    with open(os.path.join(out, "map.json"), encoding="utf-8") as f:
-        items = {it["anon"]: it for it in json.load(f)}
-    reads = sorted(glob.glob(os.path.join(out, "*", "labels.tsv")))
-    for letter, path in zip("abcdefghijklmnopqrstuvwxyz", reads):
-        with open(path, encoding="utf-8") as f:
-            rows = [line.rstrip("\n").split("\t") for line in list(f)[1:] if line.strip()]
+    items, labelled_reads = reads(out)
+    for letter, rows in zip("abcdefghijklmnopqrstuvwxyz", labelled_reads):
         with open(f"{prefix}{letter}-blind.tsv", "w", encoding="utf-8") as f:
             f.write("op\tannotation_id\tedit\tlabel\tnote\tsource\n")
             for cols in rows:
