@@ -294,8 +294,9 @@ fn builtin_captions_are_a_hundred_and_fourteen_and_mostly_usable() {
     assert_eq!(unparsed, 0);
     // (89 since round 17: a new place must have held the caption's subject and relation; 87
     // since round 20: "a small dog sitting in a basket" had only "in a blanket", and what holds
-    // an animal stays a holder)
-    assert!(stats["replace_obj"].captions_applied >= 87, "{stats:?}");
+    // an animal stays a holder; 76 since round 22: no noun named in fewer than 40 captions of
+    // the table is taken out or put in)
+    assert!(stats["replace_obj"].captions_applied >= 76, "{stats:?}");
     // the default benchmark needs a usable swap_att subset (9 since the corpus statistics
     // reject colours never seen on the other noun)
     assert!(stats["swap_att"].captions_applied >= 8, "{stats:?}");
@@ -920,6 +921,15 @@ fn round4b_gendered_pronouns_and_the_in_of_a_medium() {
 /// A model learned from `corpus` alone (no built-in table).
 fn learned(corpus: &[&str]) -> Model {
     Model::new(None, false, corpus).expect("the built-in lexicon is valid")
+}
+
+/// (round 22) Captions that name each of `nouns` alone, 40 times each: enough evidence for
+/// replace_obj to take the noun out or put it in (`ops::MIN_EVIDENCE`), and nothing else.
+fn named_often(nouns: &[&str]) -> Vec<String> {
+    nouns
+        .iter()
+        .flat_map(|n| std::iter::repeat_n(format!("A {n}."), 40))
+        .collect()
 }
 
 /// Every negative an operator can make from `text` with model `m`.
@@ -2269,13 +2279,15 @@ fn round11_replace_obj_keeps_the_preposition_fit_and_names_nothing_twice() {
     // "pears, oranges and apples" -> "apples, oranges and apples" repeats the caption
     for caption in [
         "A bowl of pears, oranges and apples.",
-        "A bowl holding pears oranges and apples.",
+        // (round 22: "pears oranges and apples" lost its one candidate, "strawberries", a
+        // noun named in 15 captions)
+        "A bowl holding pears oranges and bananas.",
     ] {
         let got = builtin_all(Op::ReplaceObj, caption);
         assert!(!got.is_empty(), "{caption}");
         for n in got {
             let words: Vec<&str> = n.split(|c: char| !c.is_alphabetic()).collect();
-            for w in ["pears", "oranges", "apples"] {
+            for w in ["pears", "oranges", "apples", "bananas"] {
                 assert!(
                     words.iter().filter(|&&x| x == w).count() <= 1,
                     "{caption} -> {n}"
@@ -2419,8 +2431,10 @@ fn round12_no_empty_street_under_a_crowd_and_no_lone_ski() {
         }
     }
     // "jumping on a ski": skis and skates come in pairs
-    let got = builtin_all(Op::ReplaceObj, "A small child jumping on a snowboard.");
-    assert!(got.iter().any(|n| n.contains("skateboard")), "{got:?}");
+    // (round 22: "snowboard", named in 32 captions, is no longer replaced, so the caption
+    // jumps on a skateboard)
+    let got = builtin_all(Op::ReplaceObj, "A small child jumping on a skateboard.");
+    assert!(got.iter().any(|n| n.contains("surfboard")), "{got:?}");
     for n in got {
         assert!(!n.contains(" ski.") && !n.contains(" skate."), "{n}");
     }
@@ -2896,6 +2910,8 @@ fn round14_a_place_after_an_action_verb_and_its_relation_fits_both() {
     corpus.extend(["A boat drifting on the ocean."; 4]);
     corpus.extend(["A boat on the field.", "A boat on the field."]);
     corpus.push("A boat drifting on the field.");
+    let often = named_often(&["boat", "lake", "ocean", "field"]);
+    corpus.extend(often.iter().map(String::as_str));
     let drifting = |corpus: &[&str]| {
         learned_all(
             &learned(corpus),
@@ -2962,21 +2978,23 @@ fn round14_near_places_never_replace_each_other() {
 fn round14_a_mass_noun_the_caption_counts_takes_a_count_noun() {
     // round 14's second read: "a bowl has a soup" -> "a bowl has a rice" (round 21: that
     // caption's one count noun left, "a meat", is a mass food in use and went too, so the
-    // check uses another caption that counts its soup)
-    let c = "A man eating a soup at a table.";
+    // check uses another caption that counts its soup; round 22: "soup", named in 11
+    // captions, is no longer replaced, so the caption counts its broccoli)
+    let c = "A man eating a broccoli at a table.";
     let got = builtin_all(Op::ReplaceObj, c);
     assert!(
         got.iter()
-            .any(|n| n.contains(" eating a ") && !n.contains("soup")),
+            .any(|n| n.contains(" eating a ") && !n.contains("broccoli")),
         "{got:?}"
     );
     for n in &got {
         assert!(!n.contains("a rice") && !n.contains("a pasta"), "{n}");
     }
-    // without the article a mass noun still takes a mass noun
-    let got = builtin_all(Op::ReplaceObj, "Some rice on a plate.");
+    // without the article a mass noun still takes a mass noun (round 22: rice and bread, named
+    // in 18 and 27 captions, are no longer replaced, so meat takes cake)
+    let got = builtin_all(Op::ReplaceObj, "Some meat on a plate.");
     assert!(
-        got.contains(&"Some bread on a plate.".to_string()),
+        got.contains(&"Some cake on a plate.".to_string()),
         "{got:?}"
     );
     // "a herd of" is no "a": "a herd of cattle" never becomes "a herd of giraffe"
@@ -4268,4 +4286,35 @@ fn round21_the_unknown_word_summary_leaves_out_closed_class_words() {
     }
     // the binary search needs the list sorted
     assert!(CLOSED_CLASS.windows(2).all(|w| w[0] < w[1]));
+}
+
+#[test]
+fn round22_replace_obj_needs_both_nouns_named_in_forty_captions() {
+    // the blind reads: a noun named in a few dozen captions gives counts that say little
+    // ("a bathtub with several large paintings in it", "a polar bear is under water next to a
+    // rock wall" -> "a cat"); 40 captions each, of the old noun and the new one
+    let corpus = |dogs: usize, cats: usize| {
+        let mut c = vec!["A dog sitting on a couch."; dogs];
+        c.extend(vec!["A cat sitting on a couch."; cats]);
+        learned_all(&learned(&c), Op::ReplaceObj, "A dog sitting on a couch.")
+    };
+    let cat = "A cat sitting on a couch.".to_string();
+    assert!(corpus(40, 40).contains(&cat), "{:?}", corpus(40, 40));
+    assert!(
+        !corpus(40, 39).contains(&cat),
+        "the new noun in 39 captions"
+    );
+    assert!(
+        !corpus(39, 40).contains(&cat),
+        "the old noun in 39 captions"
+    );
+    // the built-in table: "snowboard" (32 captions) neither goes nor comes
+    let got = builtin_all(Op::ReplaceObj, "A man riding a snowboard down a hill.");
+    assert!(!got.is_empty());
+    for n in got {
+        assert!(n.contains("snowboard"), "{n}");
+    }
+    for n in builtin_all(Op::ReplaceObj, "A man riding a skateboard down a ramp.") {
+        assert!(!n.contains("snowboard"), "{n}");
+    }
 }
