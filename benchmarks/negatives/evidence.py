@@ -72,6 +72,8 @@ def main():
                 rows.append((min(old, new), c[3] == "valid"))
     rows.sort()
     print(f"rows {len(rows)}, valid {sum(v for _, v in rows)}")
+    if len(rows) < 5:
+        sys.exit("evidence.py: fewer than 5 labelled rows matched; check the files and captions")
     k = len(rows) // 5
     for q in range(5):
         part = rows[q * k : (q + 1) * k if q < 4 else None]
@@ -80,6 +82,8 @@ def main():
               f"{ok / len(part):.3f}")
     for t in THRESHOLDS:
         kept = [v for m, v in rows if m >= t]
+        if not kept:
+            break
         print(f"T {t:3}: kept {sum(kept)}/{len(kept)} = {sum(kept) / len(kept):.3f} valid; "
               f"dropped {len(rows) - len(kept)} ({sum(not v for m, v in rows if m < t)} not valid)")
 
