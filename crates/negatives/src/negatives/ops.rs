@@ -20,6 +20,9 @@ use super::Model;
 pub enum Skip {
     NoObject,
     NoReplacementCandidate,
+    /// (round 22) replace_obj: every candidate that passed the other checks has a noun named in
+    /// too few captions ([`MIN_EVIDENCE`]); a larger `--corpus` may let it in.
+    RareNoun,
     FewerThanTwoObjects,
     NoSwappablePair,
     NoAttribute,
@@ -40,6 +43,7 @@ impl Skip {
         match self {
             Skip::NoObject => "no object",
             Skip::NoReplacementCandidate => "no replacement candidate",
+            Skip::RareNoun => "only nouns too few captions name (a larger --corpus may add rows)",
             Skip::FewerThanTwoObjects => "fewer than two objects",
             Skip::NoSwappablePair => "no swappable pair (same sense or attributes that do not fit)",
             Skip::NoAttribute => "no attribute",
@@ -723,12 +727,13 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
     let senses = noun_senses(p, lex);
     let gendered = gendered_pronoun(p);
     let womens_wear = womens_wear(p);
+    // a candidate that passed every check but the evidence of its nouns ([`MIN_EVIDENCE`])
+    let mut rare = false;
     for (oi, o) in p.objects.iter().enumerate() {
         let old = &lex.nouns[o.noun as usize];
         // round 22: too few captions name the noun for its counts to say what may replace it
-        if m.plaus.noun(o.noun) < MIN_EVIDENCE {
-            continue;
-        }
+        // (checked with the new noun's, last: the summary tells these captions apart)
+        let old_rare = m.plaus.noun(o.noun) < MIN_EVIDENCE;
         // a head after a modifier noun or an unknown word: "copier machine" → "copier luggage",
         // "toddler boy" → "toddler man", "Wii controller" → "Wii cellphone"
         if old.hypernym
@@ -814,7 +819,6 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             let n = &lex.nouns[ni as usize];
             if n.hypernym
                 || n.countable() != countable
-                || m.plaus.noun(ni) < MIN_EVIDENCE
                 || senses.contains(&n.sense_id)
                 || !slot.fits(m, ni)
                 || one_ends_the_other(&old.word, &n.word)
@@ -863,10 +867,21 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             {
                 continue;
             }
+            if old_rare || m.plaus.noun(ni) < MIN_EVIDENCE {
+                rare = true;
+                continue;
+            }
             out.push(Cand::ReplaceObj { obj: oi, noun: ni });
         }
     }
-    done(out, Skip::NoReplacementCandidate)
+    done(
+        out,
+        if rare {
+            Skip::RareNoun
+        } else {
+            Skip::NoReplacementCandidate
+        },
+    )
 }
 
 /// (round 17) When object `oi` is a place ([`crate::lexicon::Noun::place`]) that some object

@@ -4308,6 +4308,35 @@ fn round22_replace_obj_needs_both_nouns_named_in_forty_captions() {
         !corpus(39, 40).contains(&cat),
         "the old noun in 39 captions"
     );
+    // the summary says why: a caption whose every candidate failed only for want of evidence
+    // is told apart from one with no candidate at all (a larger --corpus may help the first)
+    let why = |m: &Model, text: &str| {
+        let p = parse(text, &m.lex);
+        let mut c = Vec::new();
+        ops::candidates(Op::ReplaceObj, &p, m, &mut c).expect_err("should not apply")
+    };
+    for (dogs, cats) in [(39, 40), (40, 39)] {
+        let mut c = vec!["A dog sitting on a couch."; dogs];
+        c.extend(vec!["A cat sitting on a couch."; cats]);
+        assert_eq!(
+            why(&learned(&c), "A dog sitting on a couch."),
+            Skip::RareNoun
+        );
+    }
+    // no cat at all: the pair checks fail first
+    let dogs = learned(&vec!["A dog sitting on a couch."; 39]);
+    assert_eq!(
+        why(&dogs, "A dog sitting on a couch."),
+        Skip::NoReplacementCandidate
+    );
+    assert_eq!(
+        why(Model::builtin(), "A bowl holding pears oranges and apples."),
+        Skip::RareNoun
+    );
+    assert_eq!(
+        why(Model::builtin(), "An animal."),
+        Skip::NoReplacementCandidate
+    );
     // the built-in table: "snowboard" (32 captions) neither goes nor comes
     let got = builtin_all(Op::ReplaceObj, "A man riding a snowboard down a hill.");
     assert!(!got.is_empty());
