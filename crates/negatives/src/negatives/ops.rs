@@ -170,8 +170,8 @@ fn never_plural(pl: &Plausibility, n: NounId) -> bool {
 /// captions those counts say little, and the reads show it (`benchmarks/negatives/evidence.py`):
 /// of the labelled replace_obj rows of rounds 20–21, each labelled when it was new, those whose
 /// rarer noun the built-in table names in fewer than 30 captions were 71% valid (80/113), those
-/// with both nouns named in 40 or more 91% (398/439), against 86% for all. Two blind reads of the
-/// generator with this rule then found 109/120 valid, beside SugarCrepe's 112/120
+/// with both nouns named in 40 or more 91% (398/439), against 86% for all. Three blind reads of
+/// the generator with this rule then found 161/180 valid, beside SugarCrepe's 168/180
 /// (docs/negatives.md, "Round 22").
 const MIN_EVIDENCE: u32 = 40;
 
