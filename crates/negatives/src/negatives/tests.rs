@@ -22,10 +22,14 @@ fn all(op: Op, text: &str) -> Vec<String> {
 }
 
 fn skip(op: Op, text: &str) -> Skip {
-    let lex = Lexicon::builtin();
-    let p = parse(text, lex);
+    skip_with(permissive(), op, text)
+}
+
+/// Why operator `op` makes nothing of `text` with model `m`.
+fn skip_with(m: &Model, op: Op, text: &str) -> Skip {
+    let p = parse(text, &m.lex);
     let mut c = Vec::new();
-    ops::candidates(op, &p, permissive(), &mut c).expect_err("should not apply")
+    ops::candidates(op, &p, m, &mut c).expect_err("should not apply")
 }
 
 #[test]
@@ -2434,7 +2438,7 @@ fn round12_no_empty_street_under_a_crowd_and_no_lone_ski() {
     // (round 22: "snowboard", named in 32 captions, is no longer replaced, so the caption
     // jumps on a skateboard)
     let got = builtin_all(Op::ReplaceObj, "A small child jumping on a skateboard.");
-    assert!(got.iter().any(|n| n.contains("surfboard")), "{got:?}");
+    some_contains(&got, "surfboard");
     for n in got {
         assert!(!n.contains(" ski.") && !n.contains(" skate."), "{n}");
     }
@@ -4293,13 +4297,16 @@ fn round22_replace_obj_needs_both_nouns_named_in_forty_captions() {
     // the blind reads: a noun named in a few dozen captions gives counts that say little
     // ("a bathtub with several large paintings in it", "a polar bear is under water next to a
     // rock wall" -> "a cat"); 40 captions each, of the old noun and the new one
-    let corpus = |dogs: usize, cats: usize| {
-        let mut c = vec!["A dog sitting on a couch."; dogs];
+    let dog = "A dog sitting on a couch.";
+    let dogs_and_cats = |dogs: usize, cats: usize| {
+        let mut c = vec![dog; dogs];
         c.extend(vec!["A cat sitting on a couch."; cats]);
-        learned_all(&learned(&c), Op::ReplaceObj, "A dog sitting on a couch.")
+        learned(&c)
     };
+    let corpus = |dogs, cats| learned_all(&dogs_and_cats(dogs, cats), Op::ReplaceObj, dog);
     let cat = "A cat sitting on a couch.".to_string();
-    assert!(corpus(40, 40).contains(&cat), "{:?}", corpus(40, 40));
+    let both = corpus(40, 40);
+    assert!(both.contains(&cat), "{both:?}");
     assert!(
         !corpus(40, 39).contains(&cat),
         "the new noun in 39 captions"
@@ -4310,23 +4317,13 @@ fn round22_replace_obj_needs_both_nouns_named_in_forty_captions() {
     );
     // the summary says why: a caption whose every candidate failed only for want of evidence
     // is told apart from one with no candidate at all (a larger --corpus may help the first)
-    let why = |m: &Model, text: &str| {
-        let p = parse(text, &m.lex);
-        let mut c = Vec::new();
-        ops::candidates(Op::ReplaceObj, &p, m, &mut c).expect_err("should not apply")
-    };
+    let why = |m: &Model, text: &str| skip_with(m, Op::ReplaceObj, text);
     for (dogs, cats) in [(39, 40), (40, 39)] {
-        let mut c = vec!["A dog sitting on a couch."; dogs];
-        c.extend(vec!["A cat sitting on a couch."; cats]);
-        assert_eq!(
-            why(&learned(&c), "A dog sitting on a couch."),
-            Skip::RareNoun
-        );
+        assert_eq!(why(&dogs_and_cats(dogs, cats), dog), Skip::RareNoun);
     }
     // no cat at all: the pair checks fail first
-    let dogs = learned(&vec!["A dog sitting on a couch."; 39]);
     assert_eq!(
-        why(&dogs, "A dog sitting on a couch."),
+        why(&dogs_and_cats(39, 0), dog),
         Skip::NoReplacementCandidate
     );
     assert_eq!(
