@@ -5,7 +5,8 @@ SugarCrepe's replace-object negatives (`data/replace_ent.json` of RAIVNLab/sugar
 FIRST..LAST by key) get their surface matched to the caption's (first letter's case, final
 period), so that formatting does not name the source, and a word-level edit column (difflib).
 clipprobe's rows are N random replace_obj rows of NEG.jsonl whose (op, caption id, edit) no
-LABELS file names. The rows are shuffled together, given random 6-digit ids, and split into
+LABELS file names and (round 23, when NEG.jsonl is made from SugarCrepe's captions) whose caption
+is not one of the mixed SugarCrepe rows'. The rows are shuffled together, given random 6-digit ids, and split into
 READS samples of equal size; `map.json` keeps each id's source.
 
 Usage:
@@ -62,11 +63,15 @@ def mix(args):
     read = labelled(args[8:], columns=3)
     with open(neg, encoding="utf-8") as f:
         rows = [json.loads(line) for line in f]
+    theirs = sugarcrepe_rows(sc, first, last)
+    # round 23: on SugarCrepe's own captions, never the caption of one of its rows in the mix
+    taken = {" ".join(it["caption"].lower().split()) for it in theirs}
     ours = [
         r
         for r in rows
         if r["op"] == "replace_obj"
         and ("replace_obj", r["id"].split("/")[0], edit(r)) not in read
+        and " ".join(r["caption"].lower().split()) not in taken
     ]
     items = [
         dict(
@@ -78,7 +83,7 @@ def mix(args):
         )
         for r in random.Random(seed).sample(ours, n)
     ]
-    items += sugarcrepe_rows(sc, first, last)
+    items += theirs
     random.Random(seed + 2).shuffle(items)
     ids = random.Random(seed + 1).sample(range(100000, 999999), len(items))
     for it, i in zip(items, ids):
