@@ -483,17 +483,23 @@ proptest! {
         prop_assume!(nouns[a] != nouns[b]);
         let text = format!("a {} {} {} a {}", colors[c], nouns[a], rels[r], nouns[b]);
         let opts = Options { seed, ..Options::default() };
-        let (rows, _, _) = generate(&[InputCaption::new("x", text.clone())], &opts);
+        let (rows, stats, _) = generate(&[InputCaption::new("x", text.clone())], &opts);
         let got: BTreeSet<&str> = rows.iter().map(|r| r.op.as_str()).collect();
-        // round 9: a dish on furniture stays on it (no replace_rel)
-        let dish = ["plate", "bowl", "cup"].contains(&nouns[a])
-            && ["table", "chair", "bench", "bed", "couch", "desk"].contains(&nouns[b])
-            && rels[r] == "on";
-        for op in ["replace_obj", "replace_rel", "add_obj", "add_att"] {
-            if dish && op == "replace_rel" {
-                continue;
-            }
+        for op in ["replace_obj", "add_att"] {
             prop_assert!(got.contains(op), "{} missing for {:?}: {:?}", op, text, got);
+        }
+        // replace_rel and add_obj also weigh the scene: "a man on a lamp" has no relation the
+        // corpus saw a man take with a lamp, "a dog on a toilet" no co-subject (a seat for one,
+        // round 19), "a plate on a table" stays on it (round 9). Whatever the scene, the parser
+        // must find the object, the attribute and the relation (round 23: the CI run drew "a red
+        // dog on a toilet", which the earlier form of this test wrongly required an add_obj of)
+        for op in ["replace_rel", "add_obj"] {
+            let why = &stats[op].skipped;
+            prop_assert!(
+                got.contains(op)
+                    || !["no object", "no relation", "no attribute"].iter().any(|k| why.contains_key(*k)),
+                "{} skipped for {:?} as a parse failure: {:?}", op, text, why
+            );
         }
     }
 }
