@@ -9,7 +9,7 @@ use clipprobe_negatives::bench::{BenchRecord, Op};
 use clipprobe_negatives::concepts::{parse, tokenize, ConceptKind};
 use clipprobe_negatives::lexicon::{Entry, Lexicon};
 use clipprobe_negatives::negatives::{
-    self, read_input, verb_sense, InputCaption, InputFormat, Model, Options, Plausibility,
+    self, read_input, verb_sense, InputCaption, InputFormat, Model, Options, Plausibility, Skip,
 };
 use proptest::prelude::*;
 
@@ -497,7 +497,9 @@ proptest! {
             let why = &stats[op].skipped;
             prop_assert!(
                 got.contains(op)
-                    || !["no object", "no relation", "no attribute"].iter().any(|k| why.contains_key(*k)),
+                    || ![Skip::NoObject, Skip::NoRelation, Skip::NoAttribute]
+                        .iter()
+                        .any(|k| why.contains_key(k.reason())),
                 "{} skipped for {:?} as a parse failure: {:?}", op, text, why
             );
         }
