@@ -293,7 +293,8 @@ pub struct Prepared {
     fits: Bits,
     /// Nouns seen together at least [`MIN_PAIR`] times ([`Plausibility::nn`]).
     seen_with: Bits,
-    /// Noun `n` the subject of relation `r` at least [`MIN_SLOT`] times ([`Plausibility::sr`]).
+    /// Noun `n` the subject of relation `r` at least [`MIN_SLOT`] times, at `(r, n)`
+    /// ([`Plausibility::sr`]).
     subject_of: Bits,
     /// Noun `n` the object of relation `r` at least [`MIN_SLOT`] times, at `(r, n)`
     /// ([`Plausibility::ro`]).
@@ -338,36 +339,128 @@ pub struct Prepared {
     off_colour: Bits,
     /// (round 11) Relation `r` ("in" / "on") is the wrong preposition for noun `n` ([`misfit`]).
     prep_misfit: Bits,
+    /// Per noun: the entries of [`BODY_PARTS`] whose owners list it, and of
+    /// [`ACTIVITY_TERRAIN`] whose places do, one bit per entry.
+    body_parts: Vec<u32>,
+    terrains: Vec<u32>,
+    /// Per noun category of the lexicon: its nouns.
+    category: Vec<Nouns>,
 }
 
 /// One bit per (row, column) of a table of yes / no answers: the answers the operators ask
 /// about pairs of words fit in a few kilobytes (a lexicon of 227 nouns: 6.4 KB for every noun
-/// pair), where the counts they come from take a cache miss per lookup.
+/// pair), where the counts they come from take a cache miss per lookup. Each row starts a new
+/// 64-bit word, so that a row is a [`Nouns`] set when the columns are nouns.
 #[derive(Debug, Clone, Default)]
 struct Bits {
-    cols: usize,
+    /// 64-bit words per row.
+    words: usize,
     bits: Vec<u64>,
 }
 
 impl Bits {
     /// `f(r, c)` for every row `r < rows` and column `c < cols`.
     fn new(rows: usize, cols: usize, f: impl Fn(u32, u32) -> bool) -> Bits {
-        let mut bits = vec![0u64; (rows * cols).div_ceil(64)];
+        let words = cols.div_ceil(64);
+        let mut bits = vec![0u64; rows * words];
         for r in 0..rows {
             for c in 0..cols {
                 if f(r as u32, c as u32) {
-                    let i = r * cols + c;
-                    bits[i / 64] |= 1 << (i % 64);
+                    bits[r * words + c / 64] |= 1 << (c % 64);
                 }
             }
         }
-        Bits { cols, bits }
+        Bits { words, bits }
     }
 
     fn get(&self, r: u32, c: u32) -> bool {
-        let i = r as usize * self.cols + c as usize;
-        self.bits[i / 64] >> (i % 64) & 1 == 1
+        let c = c as usize;
+        self.bits[r as usize * self.words + c / 64] >> (c % 64) & 1 == 1
     }
+
+    /// Row `r`'s words.
+    fn row(&self, r: u32) -> &[u64] {
+        let start = r as usize * self.words;
+        &self.bits[start..start + self.words]
+    }
+}
+
+/// A set of nouns, one bit per noun id: the intersection of [`Bits`] rows whose columns are
+/// nouns, so that a slot's table checks cost one bit test per candidate noun.
+#[derive(Debug, Clone)]
+struct Nouns(Vec<u64>);
+
+impl Nouns {
+    /// Every noun of a lexicon of `n` nouns.
+    fn all(n: usize) -> Nouns {
+        let mut w = vec![u64::MAX; n.div_ceil(64)];
+        if !n.is_multiple_of(64) {
+            if let Some(last) = w.last_mut() {
+                *last = (1u64 << (n % 64)) - 1;
+            }
+        }
+        Nouns(w)
+    }
+
+    /// Keeps only the nouns of `row` (a row of a [`Bits`] whose columns are nouns).
+    fn keep(&mut self, row: &[u64]) {
+        for (w, r) in self.0.iter_mut().zip(row) {
+            *w &= r;
+        }
+    }
+
+    /// No noun of a lexicon of `n` nouns.
+    fn none(n: usize) -> Nouns {
+        Nouns(vec![0; n.div_ceil(64)])
+    }
+
+    fn add(&mut self, n: NounId) {
+        let n = n as usize;
+        self.0[n / 64] |= 1 << (n % 64);
+    }
+
+    fn has(&self, n: NounId) -> bool {
+        let n = n as usize;
+        self.0[n / 64] >> (n % 64) & 1 == 1
+    }
+
+    /// The nouns in both sets, in id order.
+    fn both<'a>(&'a self, other: &'a Nouns) -> impl Iterator<Item = NounId> + 'a {
+        self.0
+            .iter()
+            .zip(&other.0)
+            .enumerate()
+            .flat_map(|(i, (&a, &b))| {
+                let mut w = a & b;
+                std::iter::from_fn(move || {
+                    (w != 0).then(|| {
+                        let bit = w.trailing_zeros();
+                        w &= w - 1;
+                        (i * 64) as NounId + bit
+                    })
+                })
+            })
+    }
+}
+
+/// Per noun of `lex`: the entries of a (words, nouns) table whose noun list `listed` says
+/// includes the noun's word, one bit per entry.
+fn entries(
+    lex: &Lexicon,
+    table: &[(&[&str], &[&str])],
+    listed: impl Fn(&[&str], &str) -> bool,
+) -> Vec<u32> {
+    assert!(table.len() <= 32, "one bit per entry");
+    lex.nouns
+        .iter()
+        .map(|n| {
+            table
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, nouns))| listed(nouns, &n.word))
+                .fold(0, |bits, (i, _)| bits | 1 << i)
+        })
+        .collect()
 }
 
 /// Interns `name` into `names`.
@@ -422,7 +515,7 @@ impl Prepared {
                     (0..nouns as NounId).map(|n| defaults(lex, pl, n)).collect();
                 Bits::new(lex.attrs.len(), nouns, |a, n| d[n as usize][a as usize])
             },
-            subject_of: Bits::new(nouns, rels, |n, r| pl.sr(n, r) >= MIN_SLOT),
+            subject_of: Bits::new(rels, nouns, |r, n| pl.sr(n, r) >= MIN_SLOT),
             object_of: Bits::new(rels, nouns, |r, n| pl.ro(r, n) >= MIN_SLOT),
             fitting,
             fitting_varied,
@@ -476,6 +569,16 @@ impl Prepared {
                     other.is_some_and(|o| misfit(pl.ro(r as RelId, n), pl.ro(o as RelId, n)))
                 })
             },
+            body_parts: entries(lex, BODY_PARTS, listed),
+            terrains: entries(lex, ACTIVITY_TERRAIN, |places, word| places.contains(&word)),
+            category: (0..nouns as NounId).fold(Vec::new(), |mut sets, n| {
+                let c = lex.category_index(n);
+                if sets.len() <= c {
+                    sets.resize(c + 1, Nouns::none(nouns));
+                }
+                sets[c].add(n);
+                sets
+            }),
             off_colour: {
                 let fixed: Vec<Option<u32>> = (0..nouns as NounId)
                     .map(|n| fixed_colour(lex, pl, n))
@@ -541,10 +644,31 @@ struct Slot {
     /// id (`None`: a verb the table never saw) and the relation.
     verb_rel: Option<(Option<u32>, RelId)>,
     others: Vec<NounId>,
+    /// The nouns that pass the checks of `attrs`, `others`, `subject_of` and `object_of`.
+    table: Nouns,
 }
 
 impl Slot {
     fn new(p: &Parse<'_>, m: &Model, oi: usize, except: Option<usize>) -> Slot {
+        let mut slot = Slot::checks(p, m, oi, except);
+        let pre = &m.prepared;
+        for &a in &slot.attrs {
+            slot.table.keep(pre.fits.row(a));
+        }
+        for &o in &slot.others {
+            slot.table.keep(pre.seen_with.row(o));
+        }
+        for &r in &slot.subject_of {
+            slot.table.keep(pre.subject_of.row(r));
+        }
+        for &r in &slot.object_of {
+            slot.table.keep(pre.object_of.row(r));
+        }
+        slot
+    }
+
+    /// The slot's checks, with every noun in `table`.
+    fn checks(p: &Parse<'_>, m: &Model, oi: usize, except: Option<usize>) -> Slot {
         let pl = &m.plaus;
         // the relations whose subject (or object) the object is
         let rels = |role: fn(&crate::concepts::Relation) -> usize| {
@@ -588,16 +712,14 @@ impl Slot {
                 .filter(|&(j, _)| j != oi && Some(j) != except)
                 .map(|(_, o)| o.noun)
                 .collect(),
+            table: Nouns::all(m.lex.nouns.len()),
         }
     }
 
     /// Whether noun `n` could stand in the slot.
     fn fits(&self, m: &Model, n: NounId) -> bool {
-        let (pl, pre) = (&m.plaus, &m.prepared);
-        self.attrs.iter().all(|&a| pre.fits(a, n))
-            && self.others.iter().all(|&o| pre.seen_with.get(n, o))
-            && self.subject_of.iter().all(|&r| pre.subject_of.get(n, r))
-            && self.object_of.iter().all(|&r| pre.object_of.get(r, n))
+        let pl = &m.plaus;
+        self.table.has(n)
             && self.verb_after.is_none_or(|v| pl.sv_id(n, v) >= MIN_SLOT)
             && self.verb_before.is_none_or(|v| pl.vo_id(v, n) >= MIN_SLOT)
             && self
@@ -734,6 +856,12 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         // round 22: too few captions name the noun for its counts to say what may replace it
         // (checked with the new noun's, last: the summary tells these captions apart)
         let old_rare = m.plaus.noun(o.noun) < MIN_EVIDENCE;
+        // a rare candidate only decides the skip reason of a caption with no candidate: once
+        // one is found, or once a candidate is made, the rare ones need no checks
+        let settled = |rare: bool, out: &Vec<Cand>| rare || !out.is_empty();
+        if old_rare && settled(rare, out) {
+            continue;
+        }
         // a head after a modifier noun or an unknown word: "copier machine" → "copier luggage",
         // "toddler boy" → "toddler man", "Wii controller" → "Wii cellphone"
         if old.hypernym
@@ -775,7 +903,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         let mounted = mounted(p, lex, oi);
         // round 17: word lists the new noun must be in, each (its kind of place, its path, its
         // group word's animals; round 18: its body parts)
-        let mut allowed = activity_terrain(p, &old.word);
+        let mut allowed = activity_terrain(p, &m.prepared, o.noun);
         let before = o.start().checked_sub(1).and_then(|i| item_word(p, i));
         if old.place() && matches!(before, Some("down" | "up")) {
             // a motor vehicle goes down roads only ("a bus traveling down a sidewalk")
@@ -793,7 +921,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         }
         // round 18: what only some animals have ("tusks") or undergo ("herded"), what only
         // trains run on; a possessed animal is a pet
-        allowed.extend(body_parts(p, &old.word));
+        allowed.extend(body_parts(p, &m.prepared, o.noun));
         if old.category == "animal" && possessive(p, o) {
             allowed.push(PETS);
         }
@@ -815,7 +943,14 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         // and "a" / "an" never comes before a food captions name as a mass ("a bowl has a
         // meat with potatoes"); a drink by the glass takes it ("a coffee" → "a beer")
         let a_an = !o.plural && indefinite(p, o);
-        for &ni in lex.same_category(o.noun) {
+        // the nouns of the category (in id order, as `Lexicon::same_category` lists them) that
+        // pass the table checks of the slot; the result does not depend on the order of the
+        // checks
+        let category = &m.prepared.category[lex.category_index(o.noun)];
+        for ni in category.both(&slot.table) {
+            if (old_rare || m.plaus.noun(ni) < MIN_EVIDENCE) && settled(rare, out) {
+                continue;
+            }
             let n = &lex.nouns[ni as usize];
             if n.hypernym
                 || n.countable() != countable
@@ -1135,13 +1270,24 @@ fn listed(words: &[&str], word: &str) -> bool {
 
 /// The owner lists of [`BODY_PARTS`] that bind the animal `old` (or its head word) in caption
 /// `p`.
-fn body_parts(p: &Parse<'_>, old: &str) -> Vec<&'static [&'static str]> {
-    BODY_PARTS
+fn body_parts(p: &Parse<'_>, pre: &Prepared, old: NounId) -> Vec<&'static [&'static str]> {
+    named_entries(p, BODY_PARTS, pre.body_parts[old as usize])
+}
+
+/// The noun lists of the entries of a (words, nouns) table that are in `entries` (one bit
+/// per entry: [`entries`]) and whose words caption `p` has.
+fn named_entries(
+    p: &Parse<'_>,
+    table: &[(&[&str], &'static [&'static str])],
+    entries: u32,
+) -> Vec<&'static [&'static str]> {
+    table
         .iter()
-        .filter(|(words, owners)| {
-            listed(owners, old) && p.tokens.iter().any(|t| words.contains(&t.lower.as_str()))
+        .enumerate()
+        .filter(|&(i, (words, _))| {
+            entries >> i & 1 == 1 && p.tokens.iter().any(|t| words.contains(&t.lower.as_str()))
         })
-        .map(|&(_, owners)| owners)
+        .map(|(_, &(_, nouns))| nouns)
         .collect()
 }
 
@@ -1258,14 +1404,8 @@ pub(crate) const ACTIVITY_TERRAIN: &[(&[&str], &[&str])] = &[
 
 /// The [`ACTIVITY_TERRAIN`] kinds of place that place noun `old` must stay within: those whose
 /// activity the caption names and that include `old`.
-fn activity_terrain(p: &Parse<'_>, old: &str) -> Vec<&'static [&'static str]> {
-    ACTIVITY_TERRAIN
-        .iter()
-        .filter(|(verbs, places)| {
-            places.contains(&old) && p.tokens.iter().any(|t| verbs.contains(&t.lower.as_str()))
-        })
-        .map(|&(_, places)| places)
-        .collect()
+fn activity_terrain(p: &Parse<'_>, pre: &Prepared, old: NounId) -> Vec<&'static [&'static str]> {
+    named_entries(p, ACTIVITY_TERRAIN, pre.terrains[old as usize])
 }
 
 /// Containers that hold a mass or a number of things (round 10): in a measure phrase ("a bowl
@@ -2011,7 +2151,7 @@ fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
             // relation the corpus never uses is never put in ("far from", "walking next to",
             // "looking away from"): only negatives would say it, and the pair classifier of
             // issue 7 spotted every such row (143 "far from" rows of 628 in round 17)
-            if !(pre.subject_of.get(subj, new) && pre.object_of.get(new, obj)) {
+            if !(pre.subject_of.get(new, subj) && pre.object_of.get(new, obj)) {
                 continue;
             }
             // round 15: "next to" → "on" / "in" only where the corpus has seen this very scene
@@ -4169,7 +4309,7 @@ mod tests {
                     yes[1] += usize::from(want);
                 }
                 for r in 0..rels as RelId {
-                    assert_eq!(pre.subject_of.get(n, r), pl.sr(n, r) >= MIN_SLOT);
+                    assert_eq!(pre.subject_of.get(r, n), pl.sr(n, r) >= MIN_SLOT);
                     assert_eq!(pre.object_of.get(r, n), pl.ro(r, n) >= MIN_SLOT);
                     yes[2] += usize::from(pl.sr(n, r) >= MIN_SLOT);
                     yes[3] += usize::from(pl.ro(r, n) >= MIN_SLOT);
@@ -4199,5 +4339,65 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The noun sets replace_obj and the slots use answer as the checks they stand for: each
+    /// category's set holds `Lexicon::same_category`'s nouns in its order, the entry bits of
+    /// [`BODY_PARTS`] and [`ACTIVITY_TERRAIN`] are their lists' answers, and a slot's `table`
+    /// holds exactly the nouns that pass its attribute, co-object and relation checks.
+    #[test]
+    fn noun_sets_answer_as_the_checks_they_stand_for() {
+        let m = Model::builtin();
+        let (lex, pre) = (&m.lex, &m.prepared);
+        let nouns = lex.nouns.len();
+        let all = Nouns::all(nouns);
+        assert_eq!(all.both(&all).count(), nouns);
+        for n in 0..nouns as NounId {
+            let listed_in = pre.category[lex.category_index(n)].both(&all);
+            assert_eq!(listed_in.collect::<Vec<_>>(), lex.same_category(n));
+            let word = lex.nouns[n as usize].word.as_str();
+            for (i, (_, owners)) in BODY_PARTS.iter().enumerate() {
+                assert_eq!(
+                    pre.body_parts[n as usize] >> i & 1 == 1,
+                    listed(owners, word)
+                );
+            }
+            for (i, (_, places)) in ACTIVITY_TERRAIN.iter().enumerate() {
+                assert_eq!(
+                    pre.terrains[n as usize] >> i & 1 == 1,
+                    places.contains(&word)
+                );
+            }
+        }
+        // two sets: every third noun and every fifth
+        let (mut a, mut b) = (Nouns::none(nouns), Nouns::none(nouns));
+        (0..nouns as NounId).step_by(3).for_each(|n| a.add(n));
+        (0..nouns as NounId).step_by(5).for_each(|n| b.add(n));
+        let want: Vec<NounId> = (0..nouns as NounId).step_by(15).collect();
+        assert_eq!(a.both(&b).collect::<Vec<_>>(), want);
+        let mut passed = 0;
+        for text in [
+            "A man in a red shirt riding a brown horse on a beach.",
+            "Two white dogs sitting next to a woman on a wooden bench.",
+            "A large pizza with cheese on a plate next to a glass.",
+            "A red car parked next to a white truck on the street.",
+            "A cat sleeping on a laptop keyboard.",
+        ] {
+            let p = crate::concepts::parse(text, lex);
+            assert!(p.objects.len() >= 2, "{text}");
+            for oi in 0..p.objects.len() {
+                let slot = Slot::new(&p, m, oi, None);
+                assert!(!slot.attrs.is_empty() || !slot.others.is_empty(), "{text}");
+                for n in 0..nouns as NounId {
+                    let want = slot.attrs.iter().all(|&a| pre.fits(a, n))
+                        && slot.others.iter().all(|&o| pre.seen_with.get(n, o))
+                        && slot.subject_of.iter().all(|&r| pre.subject_of.get(r, n))
+                        && slot.object_of.iter().all(|&r| pre.object_of.get(r, n));
+                    assert_eq!(slot.table.has(n), want, "{text}: object {oi}, noun {n}");
+                    passed += usize::from(want);
+                }
+            }
+        }
+        assert!(passed > 0);
     }
 }
