@@ -17,7 +17,7 @@
 //! [`Lexicon::from_sources`] checks every row and names the file and line of a bad one (the unit
 //! tests run it on the embedded files).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
@@ -298,8 +298,9 @@ pub struct Lexicon {
     /// Nouns add_obj may add: specific count nouns that are not places, rooms or grounds.
     addable: Vec<NounId>,
     addable_set: Vec<bool>,
-    an_words: HashSet<String>,
-    a_words: HashSet<String>,
+    /// Sorted (a binary search of a few words is cheaper than hashing one).
+    an_words: Vec<String>,
+    a_words: Vec<String>,
     a_prefixes: Vec<String>,
 }
 
@@ -308,6 +309,13 @@ fn rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> + '_ {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|(i, l)| (i + 1, l.split('\t').map(str::trim).collect()))
+}
+
+/// Inserts `word` into the sorted `words` unless it is there.
+fn insert_sorted(words: &mut Vec<String>, word: &str) {
+    if let Err(i) = words.binary_search_by(|x| x.as_str().cmp(word)) {
+        words.insert(i, word.to_string());
+    }
 }
 
 fn intern(table: &mut Vec<String>, s: &str) -> u32 {
@@ -362,8 +370,8 @@ impl Lexicon {
             members: Vec::new(),
             addable: Vec::new(),
             addable_set: Vec::new(),
-            an_words: HashSet::new(),
-            a_words: HashSet::new(),
+            an_words: Vec::new(),
+            a_words: Vec::new(),
             a_prefixes: Vec::new(),
         };
         let mut categories: Vec<String> = Vec::new();
@@ -582,14 +590,14 @@ impl Lexicon {
                 "be_pl" => FuncRole::BePl,
                 "and" => FuncRole::And,
                 "an" => {
-                    lex.an_words.insert(word.to_string());
+                    insert_sorted(&mut lex.an_words, word);
                     continue;
                 }
                 "a" => {
                     match word.strip_suffix('-') {
                         Some(p) => lex.a_prefixes.push(p.to_string()),
                         None => {
-                            lex.a_words.insert(word.to_string());
+                            insert_sorted(&mut lex.a_words, word);
                         }
                     }
                     continue;
@@ -684,11 +692,25 @@ impl Lexicon {
 
     /// `"a"` or `"an"` for the word that follows the article.
     pub fn article_for(&self, next_word: &str) -> &'static str {
-        let w = next_word.to_lowercase();
-        if self.an_words.contains(&w) {
+        // an ASCII word is lowercased on the stack (the common case: no allocation)
+        let mut buf = [0u8; 32];
+        let owned;
+        let w: &str = match buf.get_mut(..next_word.len()) {
+            Some(b) if next_word.is_ascii() => {
+                b.copy_from_slice(next_word.as_bytes());
+                b.make_ascii_lowercase();
+                std::str::from_utf8(b).unwrap_or(next_word)
+            }
+            _ => {
+                owned = next_word.to_lowercase();
+                &owned
+            }
+        };
+        let has = |words: &[String]| words.binary_search_by(|x| x.as_str().cmp(w)).is_ok();
+        if has(&self.an_words) {
             return "an";
         }
-        if self.a_words.contains(&w) || self.a_prefixes.iter().any(|p| w.starts_with(p.as_str())) {
+        if has(&self.a_words) || self.a_prefixes.iter().any(|p| w.starts_with(p.as_str())) {
             return "a";
         }
         match w.chars().next() {
@@ -771,6 +793,15 @@ mod tests {
             ("one-way", "a"),
             ("Orange", "an"),
             ("horse", "a"),
+            // capitals, a word longer than the stack buffer, and non-ASCII words (lowercased
+            // by Unicode's rules, as all words are)
+            ("HOUR", "an"),
+            ("Uniform", "a"),
+            ("UNIVERSITY-sponsored-and-very-long-event", "a"),
+            ("Olive-green-and-very-long-walk-through-the-city", "an"),
+            ("Éclair", "a"),
+            ("Ünicorn", "a"),
+            ("HONEST", "an"),
         ] {
             assert_eq!(lex.article_for(w), a, "{w}");
         }

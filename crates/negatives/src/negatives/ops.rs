@@ -3261,6 +3261,11 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         })
         .map(|o| pre.group[o.noun as usize])
         .collect();
+    // the nouns seen with every object of the caption (one bit test per candidate below)
+    let mut with_all = Nouns::all(lex.nouns.len());
+    for o in &p.objects {
+        with_all.keep(pre.seen_with.row(o.noun));
+    }
     // only nouns seen with the first object can be seen with all of them
     let pool = match pl.neighbours(p.objects[0].noun) {
         Some(nb) => nb,
@@ -3305,8 +3310,10 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
             && INSTRUMENTS.contains(&lex.nouns[p.objects[joined].noun as usize].word.as_str());
         for &ni in pool {
             let n = &lex.nouns[ni as usize];
-            // the cheap tests first (the result does not depend on their order)
-            if !lex.is_addable(ni)
+            // the cheap tests first (the result does not depend on their order): seen with
+            // every object of the caption
+            if !with_all.has(ni)
+                || !lex.is_addable(ni)
                 || pre.group[ni as usize] != group
                 || senses.contains(&n.sense_id)
                 || EVERYDAY_WEAR.contains(&n.word.as_str())
@@ -3323,12 +3330,12 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
             // seen with every object of the caption; a co-subject has been the subject of each
             // relation the joined object is the subject of ("a man and a dog riding a horse")
             let joined_noun = p.objects[joined].noun;
-            let fits = p.objects.iter().all(|o| pre.seen_with.get(ni, o.noun))
-                // round 8: and about as strongly as the joined object ("two trains and a car
-                // parked on the train tracks" never)
-                && p.objects.iter().all(|o| {
-                    o.noun == joined_noun || in_context(pl, ni, joined_noun, o.noun)
-                })
+            // (seen with every object: `with_all`) round 8: and about as strongly as the
+            // joined object ("two trains and a car parked on the train tracks" never)
+            let fits = p
+                .objects
+                .iter()
+                .all(|o| o.noun == joined_noun || in_context(pl, ni, joined_noun, o.noun))
                 && match site.rel {
                     // "a plate with a fork and a knife", "next to a car and a truck": the new
                     // noun has been the object of the relation (twice)
