@@ -5,6 +5,8 @@
 //! valid only when the result is grammatical (articles and number agree) and false: no
 //! synonym (same sense), no hypernym, no attribute the noun cannot carry (`compat.tsv`).
 
+use std::borrow::Cow;
+
 use crate::bench::{Change, Edit, Op};
 use crate::concepts::{ItemKind, Object, Parse};
 use crate::lexicon::{AttrId, FuncRole, Lexicon, NounId, RelId};
@@ -4052,7 +4054,7 @@ pub fn materialise_text(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> String {
 /// The category and the text pieces of candidate `c`, in the caption's letter case: all
 /// capitals when the caption has no lower-case letter (round 8: "A MAN IS PLAYING" → "A MAN and
 /// a woman Are PLAYING" before).
-fn pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
+fn pieces<'l>(c: Cand, p: &Parse<'_>, lex: &'l Lexicon) -> (Cow<'l, str>, Vec<Piece>) {
     let (category, mut pieces) = cased_pieces(c, p, lex);
     if all_capitals(p.text) {
         for pc in &mut pieces {
@@ -4068,21 +4070,21 @@ fn all_capitals(text: &str) -> bool {
 }
 
 /// [`pieces`] with the case of each replaced word's first letter.
-fn cased_pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
+fn cased_pieces<'l>(c: Cand, p: &Parse<'_>, lex: &'l Lexicon) -> (Cow<'l, str>, Vec<Piece>) {
     match c {
         Cand::ReplaceObj { obj, noun } => {
             let o = &p.objects[obj];
             let n = &lex.nouns[noun as usize];
             let piece = piece_with_article(p, lex, o, o.item, n.form(o.plural));
-            (n.category.clone(), vec![piece])
+            (Cow::Borrowed(n.category.as_str()), vec![piece])
         }
         Cand::SwapObj { a, b } => {
             let (oa, ob) = (&p.objects[a], &p.objects[b]);
             let (na, nb) = (&lex.nouns[oa.noun as usize], &lex.nouns[ob.noun as usize]);
             let cat = if na.category == nb.category {
-                na.category.clone()
+                Cow::Borrowed(na.category.as_str())
             } else {
-                format!("{}+{}", na.category, nb.category)
+                Cow::Owned(format!("{}+{}", na.category, nb.category))
             };
             (
                 cat,
@@ -4096,15 +4098,15 @@ fn cased_pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
             let at = &p.attributes[attr];
             let a = &lex.attrs[new as usize];
             let piece = piece_with_article(p, lex, &p.objects[at.object], at.item, &a.word);
-            (a.category.clone(), vec![piece])
+            (Cow::Borrowed(a.category.as_str()), vec![piece])
         }
         Cand::SwapAtt { a, b } => {
             let (x, y) = (&p.attributes[a], &p.attributes[b]);
             let (ax, ay) = (&lex.attrs[x.attr as usize], &lex.attrs[y.attr as usize]);
             let cat = if ax.category == ay.category {
-                ax.category.clone()
+                Cow::Borrowed(ax.category.as_str())
             } else {
-                format!("{}+{}", ax.category, ay.category)
+                Cow::Owned(format!("{}+{}", ax.category, ay.category))
             };
             (
                 cat,
@@ -4120,7 +4122,7 @@ fn cased_pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
             let nr = &lex.rels[new as usize];
             let text = match_case(p.item_text(r.item), &nr.phrase);
             (
-                nr.category.clone(),
+                Cow::Borrowed(nr.category.as_str()),
                 vec![Piece {
                     start: s,
                     end: e,
@@ -4131,7 +4133,7 @@ fn cased_pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
         Cand::ReplaceVerb { item, new } => {
             let (start, end) = p.bytes(item);
             let text = match_case(p.item_text(item), VERBS[new as usize].word);
-            ("verb".to_string(), vec![Piece { start, end, text }])
+            (Cow::Borrowed("verb"), vec![Piece { start, end, text }])
         }
         Cand::AddObj { site, noun } => {
             let n = &lex.nouns[noun as usize];
@@ -4197,7 +4199,7 @@ fn cased_pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
                     text: String::new(),
                 },
             };
-            (n.category.clone(), vec![piece])
+            (Cow::Borrowed(n.category.as_str()), vec![piece])
         }
         Cand::AddAtt { obj, attr } => {
             let o = &p.objects[obj];
@@ -4239,12 +4241,12 @@ fn cased_pieces(c: Cand, p: &Parse<'_>, lex: &Lexicon) -> (String, Vec<Piece>) {
                     };
                 }
             }
-            (a.category.clone(), vec![piece])
+            (Cow::Borrowed(a.category.as_str()), vec![piece])
         }
     }
 }
 
-fn apply(op: Op, category: String, text: &str, mut pieces: Vec<Piece>) -> (String, Edit) {
+fn apply(op: Op, category: Cow<'_, str>, text: &str, mut pieces: Vec<Piece>) -> (String, Edit) {
     pieces.sort_by_key(|pc| pc.start);
     let mut out = String::with_capacity(text.len() + 16);
     let mut changes = Vec::with_capacity(pieces.len());
@@ -4272,7 +4274,7 @@ fn apply(op: Op, category: String, text: &str, mut pieces: Vec<Piece>) -> (Strin
     let edit = Edit {
         op,
         kind: op.kind(),
-        category,
+        category: category.into_owned(),
         text_before: text.to_string(),
         text_after: out.clone(),
         changes,
