@@ -446,13 +446,13 @@ impl Nouns {
 }
 
 /// Per noun of `lex`: the entries of a (words, nouns) table whose noun list `listed` says
-/// includes the noun's word, one bit per entry.
+/// includes the noun's word, one bit per entry (of a `u32`: the tables it is used on have at
+/// most 32 entries, checked when compiling).
 fn entries(
     lex: &Lexicon,
     table: &[(&[&str], &[&str])],
     listed: impl Fn(&[&str], &str) -> bool,
 ) -> Vec<u32> {
-    assert!(table.len() <= 32, "one bit per entry");
     lex.nouns
         .iter()
         .map(|n| {
@@ -1269,6 +1269,8 @@ fn held_small(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> bool {
 fn listed(words: &[&str], word: &str) -> bool {
     words.contains(&word) || words.contains(&word.rsplit(' ').next().unwrap_or(word))
 }
+
+const _: () = assert!(BODY_PARTS.len() <= 32 && ACTIVITY_TERRAIN.len() <= 32);
 
 /// The owner lists of [`BODY_PARTS`] that bind the animal `old` (or its head word) in caption
 /// `p`.
