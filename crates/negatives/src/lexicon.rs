@@ -311,9 +311,14 @@ fn rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> + '_ {
         .map(|(i, l)| (i + 1, l.split('\t').map(str::trim).collect()))
 }
 
+/// Where `word` is, or would go, in the sorted `words`.
+fn search_sorted(words: &[String], word: &str) -> Result<usize, usize> {
+    words.binary_search_by(|x| x.as_str().cmp(word))
+}
+
 /// Inserts `word` into the sorted `words` unless it is there.
 fn insert_sorted(words: &mut Vec<String>, word: &str) {
-    if let Err(i) = words.binary_search_by(|x| x.as_str().cmp(word)) {
+    if let Err(i) = search_sorted(words, word) {
         words.insert(i, word.to_string());
     }
 }
@@ -706,7 +711,7 @@ impl Lexicon {
                 &owned
             }
         };
-        let has = |words: &[String]| words.binary_search_by(|x| x.as_str().cmp(w)).is_ok();
+        let has = |words: &[String]| search_sorted(words, w).is_ok();
         if has(&self.an_words) {
             return "an";
         }

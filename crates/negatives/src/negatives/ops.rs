@@ -404,10 +404,13 @@ impl Nouns {
         Nouns(w)
     }
 
-    /// Keeps only the nouns of `row` (a row of a [`Bits`] whose columns are nouns).
-    fn keep(&mut self, row: &[u64]) {
-        for (w, r) in self.0.iter_mut().zip(row) {
-            *w &= r;
+    /// Keeps only the nouns in every one of `rows` of `bits` (a [`Bits`] whose columns are
+    /// nouns).
+    fn keep(&mut self, bits: &Bits, rows: impl IntoIterator<Item = u32>) {
+        for r in rows {
+            for (w, b) in self.0.iter_mut().zip(bits.row(r)) {
+                *w &= b;
+            }
         }
     }
 
@@ -654,18 +657,11 @@ impl Slot {
     fn new(p: &Parse<'_>, m: &Model, oi: usize, except: Option<usize>) -> Slot {
         let mut slot = Slot::checks(p, m, oi, except);
         let pre = &m.prepared;
-        for &a in &slot.attrs {
-            slot.table.keep(pre.fits.row(a));
-        }
-        for &o in &slot.others {
-            slot.table.keep(pre.seen_with.row(o));
-        }
-        for &r in &slot.subject_of {
-            slot.table.keep(pre.subject_of.row(r));
-        }
-        for &r in &slot.object_of {
-            slot.table.keep(pre.object_of.row(r));
-        }
+        let table = &mut slot.table;
+        table.keep(&pre.fits, slot.attrs.iter().copied());
+        table.keep(&pre.seen_with, slot.others.iter().copied());
+        table.keep(&pre.subject_of, slot.subject_of.iter().copied());
+        table.keep(&pre.object_of, slot.object_of.iter().copied());
         slot
     }
 
@@ -3267,9 +3263,7 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         .collect();
     // the nouns seen with every object of the caption (one bit test per candidate below)
     let mut with_all = Nouns::all(lex.nouns.len());
-    for o in &p.objects {
-        with_all.keep(pre.seen_with.row(o.noun));
-    }
+    with_all.keep(&pre.seen_with, p.objects.iter().map(|o| o.noun));
     // only nouns seen with the first object can be seen with all of them
     let pool = match pl.neighbours(p.objects[0].noun) {
         Some(nb) => nb,
