@@ -78,10 +78,120 @@ fn remove_stale_temporaries(target: &Path) {
 /// Files written together: staged one by one into temporaries, then all renamed into place
 /// by [`OutputSet::commit`], or none. Dropping a set that was not committed removes its
 /// temporaries.
+///
+/// Each temporary is flushed to the disk (`fsync`) on a thread of its own, in steps while it is
+/// written and in full once it is complete, so the caller goes on working meanwhile
+/// (`negatives` computes its audit while its 100 MB of rows reach the disk: docs/performance.md,
+/// "Speed pass 7"); [`OutputSet::commit`] waits for every flush before it renames anything, so a
+/// renamed file is always on the disk.
 #[derive(Debug, Default)]
 pub struct OutputSet {
-    /// (temporary, target, the locked temporary)
-    staged: Vec<(PathBuf, PathBuf, File)>,
+    staged: Vec<Staged>,
+}
+
+/// One staged file: (temporary, target, the locked temporary, its flush to the disk).
+type Staged = (PathBuf, PathBuf, File, Flush);
+
+/// Bytes written to a temporary between two early flushes ([`Flush`]).
+const FLUSH_EVERY: u64 = 16 << 20;
+
+/// A temporary's flush to the disk (`fsync`) on a thread of its own. While the file is written,
+/// the writer asks the thread to flush what it has every [`FLUSH_EVERY`] bytes, so that most of
+/// a large file is on the disk by the time it is complete; the thread ends with a full flush once
+/// the file is written. The thread holds a second handle of the file; its outcome is the first
+/// error of any of its flushes (a failed early flush is not reported again by a later one).
+#[derive(Debug)]
+enum Flush {
+    Running {
+        ask: Option<std::sync::mpsc::SyncSender<()>>,
+        /// Ends with the number of early flushes it made.
+        thread: std::thread::JoinHandle<std::io::Result<usize>>,
+    },
+    /// Flushed on the caller's thread (no second handle or thread to be had), with its outcome.
+    Done(Option<std::io::Error>),
+}
+
+impl Flush {
+    fn start(file: &File) -> Flush {
+        let Ok(handle) = file.try_clone() else {
+            return Flush::Done(None);
+        };
+        let (ask, asked) = std::sync::mpsc::sync_channel::<()>(1);
+        let spawned = std::thread::Builder::new()
+            .name("clipprobe-fsync".into())
+            .spawn(move || {
+                let (mut first, mut early) = (None, 0);
+                for () in asked {
+                    early += 1;
+                    if let Err(e) = handle.sync_data() {
+                        first.get_or_insert(e);
+                    }
+                }
+                match (first, handle.sync_all()) {
+                    (Some(e), _) | (None, Err(e)) => Err(e),
+                    (None, Ok(())) => Ok(early),
+                }
+            });
+        match spawned {
+            Ok(thread) => Flush::Running {
+                ask: Some(ask),
+                thread,
+            },
+            Err(_) => Flush::Done(None),
+        }
+    }
+
+    /// The file is written: the last flush begins (on the caller's thread when there is no
+    /// flushing thread).
+    fn written(&mut self, file: &File) {
+        match self {
+            Flush::Running { ask, .. } => drop(ask.take()),
+            Flush::Done(outcome) => *outcome = file.sync_all().err(),
+        }
+    }
+
+    /// Waits for the flush to end, with its outcome: the number of early flushes.
+    fn wait(self) -> std::io::Result<usize> {
+        match self {
+            Flush::Running { ask, thread } => {
+                drop(ask);
+                thread.join().unwrap_or_else(|_| {
+                    Err(std::io::Error::other(
+                        "the thread flushing it to the disk failed",
+                    ))
+                })
+            }
+            Flush::Done(None) => Ok(0),
+            Flush::Done(Some(e)) => Err(e),
+        }
+    }
+}
+
+/// The writer [`OutputSet::stage`] fills: the temporary, asking its [`Flush`] for an early
+/// flush every [`FLUSH_EVERY`] bytes.
+struct Writeback<'a> {
+    file: &'a File,
+    flush: &'a Flush,
+    since: u64,
+}
+
+impl Write for Writeback<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = (&mut &*self.file).write(buf)?;
+        self.since += n as u64;
+        if self.since >= FLUSH_EVERY {
+            self.since = 0;
+            if let Flush::Running { ask: Some(ask), .. } = self.flush {
+                // a flush already asked for and not begun covers these bytes too
+                let _ = ask.try_send(());
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        (&mut &*self.file).flush()
+    }
 }
 
 impl OutputSet {
@@ -112,19 +222,24 @@ impl OutputSet {
             .map_err(|e| Error::io(&tmp, e))?;
         // locked until the set is committed or dropped: a later run can tell it is not stale
         let _ = file.try_lock();
+        let mut flush = Flush::start(&file);
         let written = (|| {
-            let mut w = BufWriter::new(&file);
+            let mut w = BufWriter::new(Writeback {
+                file: &file,
+                flush: &flush,
+                since: 0,
+            });
             fill(&mut w)?;
-            w.flush()?;
-            drop(w);
-            file.sync_all()
+            w.flush()
         })();
         if let Err(e) = written {
+            let _ = flush.wait();
             drop(file);
             let _ = std::fs::remove_file(&tmp);
             return Err(Error::io(path, e));
         }
-        self.staged.push((tmp, path.to_path_buf(), file));
+        flush.written(&file);
+        self.staged.push((tmp, path.to_path_buf(), file, flush));
         Ok(())
     }
 
@@ -137,21 +252,27 @@ impl OutputSet {
     /// replaced are put back as they were (from hard-link backups taken first), so the set is
     /// replaced whole or not at all.
     pub fn commit(mut self) -> Result<()> {
+        // every temporary on the disk before any is renamed (a failed flush: `Drop` removes
+        // the temporaries)
+        for (_, target, _, flush) in &mut self.staged {
+            let f = std::mem::replace(flush, Flush::Done(None));
+            f.wait().map_err(|e| Error::io(&*target, e))?;
+        }
         let staged = &self.staged;
-        for (_, target, _) in staged {
+        for (_, target, _, _) in staged {
             check_output(target)?;
         }
         // back up each existing target (a hard link: no copy, and the old bytes stay reachable)
         let mut backups: Vec<Option<PathBuf>> = Vec::with_capacity(staged.len());
-        let cleanup = |staged: &[(PathBuf, PathBuf, File)], backups: &[Option<PathBuf>]| {
-            for (tmp, _, _) in staged {
+        let cleanup = |staged: &[Staged], backups: &[Option<PathBuf>]| {
+            for (tmp, _, _, _) in staged {
                 let _ = std::fs::remove_file(tmp);
             }
             for b in backups.iter().flatten() {
                 let _ = std::fs::remove_file(b);
             }
         };
-        for (tmp, target, _) in staged {
+        for (tmp, target, _, _) in staged {
             if !target.exists() {
                 backups.push(None);
                 continue;
@@ -168,10 +289,10 @@ impl OutputSet {
             }
             backups.push(Some(b));
         }
-        for (i, (tmp, target, _)) in staged.iter().enumerate() {
+        for (i, (tmp, target, _, _)) in staged.iter().enumerate() {
             if let Err(e) = std::fs::rename(tmp, target) {
                 // put back what was already replaced
-                for ((_, t, _), b) in staged[..i].iter().zip(&backups) {
+                for ((_, t, _, _), b) in staged[..i].iter().zip(&backups) {
                     match b {
                         Some(b) => {
                             let _ = std::fs::rename(b, t);
@@ -193,7 +314,10 @@ impl OutputSet {
 
 impl Drop for OutputSet {
     fn drop(&mut self) {
-        for (tmp, _, _) in self.staged.drain(..) {
+        for (tmp, _, file, flush) in self.staged.drain(..) {
+            // the flushing thread holds a handle of the file: its end first
+            let _ = flush.wait();
+            drop(file);
             let _ = std::fs::remove_file(tmp);
         }
     }
@@ -883,6 +1007,42 @@ mod tests {
         let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode(&ours), mode(&plain));
         assert_ne!(mode(&ours), 0o600, "not tempfile's private mode");
+    }
+
+    /// A file of several early-flush steps, written in uneven pieces, is staged whole while
+    /// its flushing thread asks for early flushes; it stays locked (a later run would not take
+    /// it for a killed run's) until the set is committed or dropped.
+    #[test]
+    fn a_large_file_is_flushed_in_steps_and_written_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("big.jsonl");
+        let len = 3 * FLUSH_EVERY as usize + 12_345;
+        let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let stage = |set: &mut OutputSet| {
+            set.stage(&out, |w| {
+                for piece in bytes.chunks(1 << 20 | 4321) {
+                    w.write_all(piece)?;
+                }
+                Ok(())
+            })
+            .expect("stage");
+        };
+        let mut set = OutputSet::new();
+        stage(&mut set);
+        remove_stale_temporaries(&out);
+        let tmp = set.staged[0].0.clone();
+        assert!(tmp.exists(), "a staged temporary is locked");
+        let flush = std::mem::replace(&mut set.staged[0].3, Flush::Done(None));
+        let early = flush.wait().expect("flushed");
+        assert!(early >= 1, "early flushes: {early}");
+        set.commit().expect("commit");
+        assert!(std::fs::read(&out).expect("read") == bytes);
+        assert_eq!(listing(dir.path()), ["big.jsonl"]);
+        // dropped while its flush may still run: no temporary is left, the old file stays
+        let mut set = OutputSet::new();
+        stage(&mut set);
+        drop(set);
+        assert_eq!(listing(dir.path()), ["big.jsonl"]);
     }
 
     #[test]

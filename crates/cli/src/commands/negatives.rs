@@ -111,6 +111,7 @@ pub fn summary_path(out: &Path) -> PathBuf {
 }
 
 pub fn run(args: Args, printer: &Printer) -> anyhow::Result<()> {
+    no_huge_pages();
     let opts = Options {
         ops: if args.ops.is_empty() {
             Op::ALL.to_vec()
@@ -193,6 +194,20 @@ pub fn run(args: Args, printer: &Printer) -> anyhow::Result<()> {
     // The process ends after this command: the input's strings are left to the OS.
     std::mem::forget(input);
     Ok(())
+}
+
+/// Stops the kernel from backing this process's memory with transparent huge pages from here
+/// on. mimalloc asks for them for its arenas; `negatives` touches its memory once in small
+/// pieces, so the kernel zeroing 2 MB pages cost ≈ 5% of the CPU time and 40–60 MB of peak
+/// memory for nothing (docs/performance.md, "Speed pass 7"). Only this command: `embed`'s
+/// large tensors are left as they were. A kernel without the setting is left as it is.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes no pointer; it only sets a flag of this process
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
 }
 
 fn pct(x: f64) -> String {
