@@ -190,7 +190,8 @@ impl Write for Writeback<'_> {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        (&mut &*self.file).flush()
+        // a `File` keeps no buffer of its own
+        Ok(())
     }
 }
 
@@ -1032,9 +1033,28 @@ mod tests {
         remove_stale_temporaries(&out);
         let tmp = set.staged[0].0.clone();
         assert!(tmp.exists(), "a staged temporary is locked");
+        // the last flush begins once the file is written, not at `commit`: the thread ends on
+        // its own
+        let ended = |f: &Flush| matches!(f, Flush::Running { thread, .. } if thread.is_finished());
+        let t0 = std::time::Instant::now();
+        while !ended(&set.staged[0].3) && t0.elapsed().as_secs() < 10 {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        assert!(ended(&set.staged[0].3), "the flushing thread still runs");
         let flush = std::mem::replace(&mut set.staged[0].3, Flush::Done(None));
         let early = flush.wait().expect("flushed");
-        assert!(early >= 1, "early flushes: {early}");
+        // asked for at 16, 32 and 48 MB; asks made while a flush runs may fold into one
+        assert!((1..=3).contains(&early), "early flushes: {early}");
+        // the flushing thread has ended: only the set's own handle is open on the file
+        #[cfg(target_os = "linux")]
+        {
+            let open = std::fs::read_dir("/proc/self/fd")
+                .expect("fds")
+                .flatten()
+                .filter(|e| std::fs::read_link(e.path()).is_ok_and(|l| l == tmp))
+                .count();
+            assert_eq!(open, 1, "handles open on the temporary after the flush");
+        }
         set.commit().expect("commit");
         assert!(std::fs::read(&out).expect("read") == bytes);
         assert_eq!(listing(dir.path()), ["big.jsonl"]);
@@ -1043,6 +1063,57 @@ mod tests {
         stage(&mut set);
         drop(set);
         assert_eq!(listing(dir.path()), ["big.jsonl"]);
+    }
+
+    /// The writer asks for one early flush per [`FLUSH_EVERY`] bytes, wherever the writes'
+    /// edges fall (a channel wide enough that no ask is folded into another).
+    #[test]
+    fn the_writer_asks_for_an_early_flush_every_step() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = File::create(dir.path().join("f")).expect("create");
+        let (ask, asked) = std::sync::mpsc::sync_channel::<()>(64);
+        let flush = Flush::Running {
+            ask: Some(ask),
+            thread: std::thread::spawn(|| Ok(0)),
+        };
+        let mut w = Writeback {
+            file: &file,
+            flush: &flush,
+            since: 0,
+        };
+        let piece = vec![7u8; (FLUSH_EVERY / 5) as usize + 999];
+        let mut written = 0u64;
+        while written < 3 * FLUSH_EVERY + 10 {
+            w.write_all(&piece).expect("write");
+            written += piece.len() as u64;
+        }
+        assert_eq!(asked.try_iter().count(), 3);
+        assert_eq!(file.metadata().expect("meta").len(), written);
+        flush.wait().expect("the stand-in thread");
+    }
+
+    /// A flush that fails is the outcome of the flush, and a set with such a file is not
+    /// committed: its targets stay as they were and its temporaries are removed.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_flush_stops_the_commit() {
+        // Linux refuses to flush a character device (EINVAL)
+        let null = File::open("/dev/null").expect("/dev/null");
+        let mut flush = Flush::start(&null);
+        flush.written(&null);
+        assert!(flush.wait().is_err());
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = |n: &str| dir.path().join(n);
+        std::fs::write(p("a.json"), "old a").expect("old");
+        let mut set = OutputSet::new();
+        set.stage_bytes(&p("a.json"), b"new a").expect("stage");
+        set.stage_bytes(&p("b.json"), b"new b").expect("stage");
+        set.staged[1].3 = Flush::Done(Some(std::io::Error::other("the disk is gone")));
+        let err = set.commit().expect_err("a flush failed");
+        assert!(err.to_string().contains("b.json"), "{err}");
+        assert_eq!(std::fs::read_to_string(p("a.json")).expect("a"), "old a");
+        assert_eq!(listing(dir.path()), ["a.json"]);
     }
 
     #[test]
