@@ -9,8 +9,11 @@ LABELS file names and (round 23, when NEG.jsonl is made from SugarCrepe's captio
 is not one of the mixed SugarCrepe rows'. The rows are shuffled together, given random 6-digit ids, and split into
 READS samples of equal size; `map.json` keeps each id's source.
 
+Round 24: `mix --op=swap_att SUGARCREPE_SWAP_ATT.json ...` mixes another op's rows the same way
+(default `--op=replace_obj`, with SugarCrepe's file of that op).
+
 Usage:
-  python3 blind_mix.py mix SUGARCREPE.json FIRST LAST NEG.jsonl N SEED READS OUTDIR LABELS...
+  python3 blind_mix.py mix [--op=OP] SUGARCREPE.json FIRST LAST NEG.jsonl N SEED READS OUTDIR LABELS...
   python3 blind_mix.py score OUTDIR            (reads OUTDIR/map.json and OUTDIR/*/labels.tsv)
   python3 blind_mix.py unblind OUTDIR PREFIX    (writes PREFIX{a,b,...}-blind.tsv, one per read)
 unblind turns each read's labels.tsv into the committed form: the random id becomes the caption's
@@ -43,21 +46,25 @@ def sugarcrepe_rows(path, first, last):
             n = n[:1].lower() + n[1:]
         if not c.endswith(".") and n.endswith("."):
             n = n[:-1]
-        a, b = c.split(), n.split()
-        changes = [
-            " ".join(a[i1:i2]) + "->" + " ".join(b[j1:j2])
-            for op, i1, i2, j1, j2 in difflib.SequenceMatcher(
-                a=a, b=b, autojunk=False
-            ).get_opcodes()
-            if op != "equal"
-        ]
-        rows.append(
-            dict(src="sugarcrepe", key=key, edit=" | ".join(changes), caption=c, negative=n)
-        )
+        rows.append(dict(src="sugarcrepe", key=key, edit=word_edit(c, n), caption=c, negative=n))
     return rows
 
 
+def word_edit(c, n):
+    """The word-level changes from caption `c` to negative `n` (difflib), "a b->c | ->d"."""
+    a, b = c.split(), n.split()
+    changes = [
+        " ".join(a[i1:i2]) + "->" + " ".join(b[j1:j2])
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+        if op != "equal"
+    ]
+    return " | ".join(changes)
+
+
 def mix(args):
+    op = "replace_obj"
+    if args and args[0].startswith("--op="):
+        op, args = args[0][len("--op="):], args[1:]
     sc, first, last, neg, n, seed, reads, out = args[:8]
     first, last, n, seed, reads = int(first), int(last), int(n), int(seed), int(reads)
     read = labelled(args[8:], columns=3)
@@ -69,8 +76,8 @@ def mix(args):
     ours = [
         r
         for r in rows
-        if r["op"] == "replace_obj"
-        and ("replace_obj", r["id"].split("/")[0], edit(r)) not in read
+        if r["op"] == op
+        and (op, r["id"].split("/")[0], edit(r)) not in read
         and " ".join(r["caption"].lower().split()) not in taken
     ]
     items = [
@@ -96,9 +103,10 @@ def mix(args):
         with open(os.path.join(d, "sample.tsv"), "w", encoding="utf-8") as f:
             f.write(HEADER + "\n")
             for it in items[k * size : (k + 1) * size]:
-                f.write(
-                    f"replace_obj\t{it['anon']}\t{it['edit']}\t{it['caption']}\t{it['negative']}\n"
-                )
+                # round 24: other ops show both sources' edits word by word (clipprobe's own
+                # edit column, with its spaces and articles, would name the source)
+                shown = it["edit"] if op == "replace_obj" else word_edit(it["caption"], it["negative"])
+                f.write(f"{op}\t{it['anon']}\t{shown}\t{it['caption']}\t{it['negative']}\n")
     with open(os.path.join(out, "map.json"), "w", encoding="utf-8") as f:
         json.dump(items, f, indent=0)
 

