@@ -2078,12 +2078,34 @@ fn move_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
                 .map(|oi| att_site(p, m, oi, &mut any))
                 .collect()
         });
+        // round 24, from the read: the caption says the dimension elsewhere in words the parse
+        // did not bind ("two teddy bears that are large ... in a small garden" → "two small
+        // teddy bears that are large")
+        if unbound_same_category(p, lex, x.attr) {
+            continue;
+        }
         let from_sense = lex.nouns[from.noun as usize].sense_id;
+        let colouring = matches!(
+            lex.attrs[x.attr as usize].category.as_str(),
+            "color" | "pattern"
+        );
         for (oi, site) in sites.iter().enumerate() {
             let Some(site) = site else { continue };
             let o = &p.objects[oi];
+            let noun = &lex.nouns[o.noun as usize];
+            // round 24, from the read: never onto a bare singular noun ("in bed" → "in large
+            // bed"), nor a colour or pattern onto a noun with a modifier, which may give its
+            // colours ("a zebra print umbrella" → "a black zebra print umbrella")
+            if (o.det.is_none() && !o.plural && noun.countable())
+                || (colouring && o.has_modifier)
+                // (second read) "tall trees and buildings": an attribute may cover a whole
+                // list, so it does not move onto a later bare member
+                || (o.det.is_none() && oi > x.object && coordinated(p, from, o))
+            {
+                continue;
+            }
             if oi == x.object
-                || lex.nouns[o.noun as usize].sense_id == from_sense
+                || noun.sense_id == from_sense
                 || !m.prepared.fitting[o.noun as usize].contains(&x.attr)
                 || !att_fits(p, m, &ctx, o, site, x.attr)
             {
@@ -2092,6 +2114,20 @@ fn move_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
             out.push(Cand::MoveAtt { attr: ai, to: oi });
         }
     }
+}
+
+/// Whether a word of the caption that no parsed attribute covers is an attribute of `a`'s
+/// category ([`move_att`]).
+fn unbound_same_category(p: &Parse<'_>, lex: &Lexicon, a: AttrId) -> bool {
+    let category = &lex.attrs[a as usize].category;
+    p.items.iter().enumerate().any(|(i, it)| {
+        !p.attributes.iter().any(|q| q.item == i)
+            && p.tokens[it.tok_start..it.tok_end].iter().any(|t| {
+                lex.lookup(&t.lower).iter().any(|e| {
+                    matches!(e, crate::lexicon::Entry::Attr(b) if &lex.attrs[*b as usize].category == category)
+                })
+            })
+    })
 }
 
 /// Whether attribute `x` of `from` can be taken out of its noun phrase and leave a phrase

@@ -4466,3 +4466,38 @@ fn round24_a_move_is_kept_only_when_nearly_as_plausible_as_its_caption() {
     assert!(between >= 3, "only {between} moves between the two bounds");
     assert!(rows >= 3, "only {rows} rows");
 }
+
+#[test]
+fn round24_moves_the_blind_read_found_wrong_are_not_made() {
+    // a bare singular noun gets no attribute ("in bed" → "in large bed")
+    let out = all(Op::SwapAtt, "A man is in bed reading a large book.");
+    assert!(out.iter().all(|o| !o.contains("large bed")), "{out:?}");
+    // the caption names the dimension in words no attribute binds ("that are large")
+    let out = all(
+        Op::SwapAtt,
+        "Two dogs that are large sitting in a small yard.",
+    );
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(
+        all(Op::SwapAtt, "Two dogs sitting in a small yard."),
+        vec!["Two small dogs sitting in a yard."]
+    );
+    // no colour onto a noun with a modifier, which may give its colours
+    let out = all(
+        Op::SwapAtt,
+        "A woman in a red coat holding a leopard print bag.",
+    );
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(
+        all(Op::SwapAtt, "A woman in a red coat holding a bag."),
+        vec!["A woman in a coat holding a red bag."]
+    );
+    // (second read) an attribute may cover a whole list: "tall trees and houses" says the
+    // houses are tall too
+    let out = all(Op::SwapAtt, "A car parked by some tall trees and houses.");
+    assert!(out.iter().all(|o| !o.contains("tall houses")), "{out:?}");
+    some_contains(
+        &all(Op::SwapAtt, "A car parked by some tall trees and a house."),
+        "by some trees and a tall house.",
+    );
+}
