@@ -2075,7 +2075,7 @@ fn move_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
         let sites = sites.get_or_insert_with(|| {
             let mut any = false;
             (0..p.objects.len())
-                .map(|oi| att_site(p, m, oi, &mut any))
+                .map(|oi| phrase_site(p, m, oi, &mut any))
                 .collect()
         });
         // round 24, from the read: the caption says the dimension elsewhere in words the parse
@@ -2096,6 +2096,12 @@ fn move_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
             // round 24, from the read: never onto a bare singular noun ("in bed" → "in large
             // bed"), nor a colour or pattern onto a noun with a modifier, which may give its
             // colours ("a zebra print umbrella" → "a black zebra print umbrella")
+            // a described noun takes the attribute in its place in English adjective order, and
+            // only behind a determiner ([`described_at`])
+            if !o.attrs.is_empty() && (o.det.is_none() || described_at(p, lex, o, x.attr).is_none())
+            {
+                continue;
+            }
             if (o.det.is_none() && !o.plural && noun.countable())
                 || (colouring && o.has_modifier)
                 // (second read) "tall trees and buildings": an attribute may cover a whole
@@ -2128,6 +2134,57 @@ fn unbound_same_category(p: &Parse<'_>, lex: &Lexicon, a: AttrId) -> bool {
                 })
             })
     })
+}
+
+/// The order of English adjectives before a noun, as the lexicon's attribute categories: size
+/// (height and width with it), age, shape, colour, pattern, material. Two of one rank never
+/// stand together in a moved-into phrase ("a large tall building").
+const ADJECTIVE_ORDER: &[(&str, u8)] = &[
+    ("size", 0),
+    ("height", 0),
+    ("width", 0),
+    ("age", 1),
+    ("shape", 2),
+    ("color", 3),
+    ("pattern", 4),
+    ("material", 5),
+];
+
+fn adjective_rank(lex: &Lexicon, a: AttrId) -> Option<u8> {
+    let c = lex.attrs[a as usize].category.as_str();
+    ADJECTIVE_ORDER
+        .iter()
+        .find(|(k, _)| *k == c)
+        .map(|&(_, r)| r)
+}
+
+/// Round 24: the item before which attribute `a` goes into `o`'s phrase, which has attributes
+/// already: before the first of a later rank in [`ADJECTIVE_ORDER`], else after the last ("a
+/// brown couch" + large → "a large brown couch", + leather → "a brown leather couch"). None when
+/// an attribute of the phrase or `a` is of no ranked category or of `a`'s rank, or the phrase
+/// joins its words with "and", a comma or a hyphen ("a black and white cat").
+fn described_at(p: &Parse<'_>, lex: &Lexicon, o: &Object, a: AttrId) -> Option<usize> {
+    let r = adjective_rank(lex, a)?;
+    let mut before: Option<usize> = None;
+    let mut last = 0;
+    for &k in &o.attrs {
+        let q = &p.attributes[k];
+        let rq = adjective_rank(lex, q.attr)?;
+        if rq == r || q.item < o.first || q.item >= o.item {
+            return None;
+        }
+        if rq > r {
+            before = Some(before.map_or(q.item, |b| b.min(q.item)));
+        }
+        last = last.max(q.item + 1);
+    }
+    let joined = (o.first..o.item).any(|i| {
+        let it = &p.items[i];
+        p.tokens[it.tok_start..it.tok_end]
+            .iter()
+            .any(|t| matches!(t.lower.as_str(), "and" | "or" | "," | "-" | "&" | "/"))
+    });
+    (!joined).then_some(before.unwrap_or(last))
 }
 
 /// Whether attribute `x` of `from` can be taken out of its noun phrase and leave a phrase
@@ -3990,11 +4047,17 @@ struct AttSite {
 /// Whether object `oi` has no attribute and a place where one may go (add_att's noun phrase
 /// checks); sets `any_unmodified` when it has no attribute and is no compound or idiom.
 fn att_site(p: &Parse<'_>, m: &Model, oi: usize, any_unmodified: &mut bool) -> Option<AttSite> {
-    let lex = &m.lex;
-    let o = &p.objects[oi];
-    if !o.attrs.is_empty() {
+    if !p.objects[oi].attrs.is_empty() {
         return None;
     }
+    phrase_site(p, m, oi, any_unmodified)
+}
+
+/// [`att_site`]'s checks of the noun phrase, whether or not it has attributes (round 24: swap_att
+/// moves an attribute into a described phrase too, [`described_at`]).
+fn phrase_site(p: &Parse<'_>, m: &Model, oi: usize, any_unmodified: &mut bool) -> Option<AttSite> {
+    let lex = &m.lex;
+    let o = &p.objects[oi];
     // round 11: never between a word and its "colored" / "shaped" ("different colored dogs")
     let at = add_att_item(p, o);
     if at < o.item && participle_compound(&p.item_text(at).to_ascii_lowercase()) {
@@ -4315,14 +4378,48 @@ fn cased_pieces<'l>(c: Cand, p: &Parse<'_>, lex: &'l Lexicon) -> (Cow<'l, str>, 
                     };
                 }
             }
-            let (_, mut put) = cased_pieces(
-                Cand::AddAtt {
-                    obj: to,
-                    attr: x.attr,
-                },
-                p,
-                lex,
-            );
+            let target = &p.objects[to];
+            let mut put = match described_at(p, lex, target, x.attr) {
+                Some(at) if !target.attrs.is_empty() => {
+                    let (fs, _) = p.bytes(at);
+                    let mut piece = Piece {
+                        start: fs,
+                        end: fs,
+                        text: format!("{} ", a.word),
+                    };
+                    // "a old car" never: the article goes with the new first word
+                    if let Some(d) = target.det.filter(|&d| d + 1 == at) {
+                        let det = p.item_text(d);
+                        let dl = det.to_ascii_lowercase();
+                        let art = lex.article_for(&a.word);
+                        if (dl == "a" || dl == "an") && art != dl {
+                            let (ds, de) = p.bytes(d);
+                            piece = Piece {
+                                start: ds,
+                                end: fs,
+                                text: format!(
+                                    "{}{}{} ",
+                                    match_case(det, art),
+                                    &p.text[de..fs],
+                                    a.word
+                                ),
+                            };
+                        }
+                    }
+                    vec![piece]
+                }
+                _ => {
+                    cased_pieces(
+                        Cand::AddAtt {
+                            obj: to,
+                            attr: x.attr,
+                        },
+                        p,
+                        lex,
+                    )
+                    .1
+                }
+            };
             put.push(out);
             (Cow::Borrowed(a.category.as_str()), put)
         }
