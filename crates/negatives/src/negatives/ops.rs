@@ -4379,47 +4379,14 @@ fn cased_pieces<'l>(c: Cand, p: &Parse<'_>, lex: &'l Lexicon) -> (Cow<'l, str>, 
                 }
             }
             let target = &p.objects[to];
-            let mut put = match described_at(p, lex, target, x.attr) {
-                Some(at) if !target.attrs.is_empty() => {
-                    let (fs, _) = p.bytes(at);
-                    let mut piece = Piece {
-                        start: fs,
-                        end: fs,
-                        text: format!("{} ", a.word),
-                    };
-                    // "a old car" never: the article goes with the new first word
-                    if let Some(d) = target.det.filter(|&d| d + 1 == at) {
-                        let det = p.item_text(d);
-                        let dl = det.to_ascii_lowercase();
-                        let art = lex.article_for(&a.word);
-                        if (dl == "a" || dl == "an") && art != dl {
-                            let (ds, de) = p.bytes(d);
-                            piece = Piece {
-                                start: ds,
-                                end: fs,
-                                text: format!(
-                                    "{}{}{} ",
-                                    match_case(det, art),
-                                    &p.text[de..fs],
-                                    a.word
-                                ),
-                            };
-                        }
-                    }
-                    vec![piece]
-                }
-                _ => {
-                    cased_pieces(
-                        Cand::AddAtt {
-                            obj: to,
-                            attr: x.attr,
-                        },
-                        p,
-                        lex,
-                    )
-                    .1
-                }
+            // an unmodified noun takes it where add_att puts one, a described one in adjective
+            // order ([`described_at`])
+            let at = if target.attrs.is_empty() {
+                add_att_item(p, target)
+            } else {
+                described_at(p, lex, target, x.attr).unwrap_or(target.first)
             };
+            let mut put = vec![insert_attr(p, lex, target, at, &a.word)];
             put.push(out);
             (Cow::Borrowed(a.category.as_str()), put)
         }
@@ -4513,44 +4480,48 @@ fn cased_pieces<'l>(c: Cand, p: &Parse<'_>, lex: &'l Lexicon) -> (Cow<'l, str>, 
             let a = &lex.attrs[attr as usize];
             // round 10: after a pre-modifier of an earlier order class ("a few different small
             // computers", "a rundown black bathroom"), else first after the determiner
-            let at = add_att_item(p, o);
-            let (fs, fe) = p.bytes(at);
-            let mut piece = Piece {
-                start: fs,
-                end: fs,
-                text: format!("{} ", a.word),
-            };
-            // round 12: "People walking" → "Young people walking"
-            if caption_initial(o) {
-                let word = p.item_text(at);
-                let lower = match word.chars().next() {
-                    Some(c) if c.is_uppercase() => {
-                        c.to_lowercase().chain(word.chars().skip(1)).collect()
-                    }
-                    _ => word.to_string(),
-                };
-                piece = Piece {
-                    start: fs,
-                    end: fe,
-                    text: format!("{} {}", match_case(word, &a.word), lower),
-                };
-            }
-            if let Some(d) = o.det.filter(|&d| d + 1 == at) {
-                let det = p.item_text(d);
-                let dl = det.to_ascii_lowercase();
-                let art = lex.article_for(&a.word);
-                if (dl == "a" || dl == "an") && art != dl {
-                    let (ds, de) = p.bytes(d);
-                    piece = Piece {
-                        start: ds,
-                        end: fs,
-                        text: format!("{}{}{} ", match_case(det, art), &p.text[de..fs], a.word),
-                    };
-                }
-            }
+            let piece = insert_attr(p, lex, o, add_att_item(p, o), &a.word);
             (Cow::Borrowed(a.category.as_str()), vec![piece])
         }
     }
+}
+
+/// The piece that puts attribute `word` before item `at` of `o`'s phrase: a capitalised first
+/// word of the caption gives its capital to the attribute (round 12: "People walking" → "Young
+/// people walking"), and an "a" / "an" right before goes with the attribute ("an old car").
+fn insert_attr(p: &Parse<'_>, lex: &Lexicon, o: &Object, at: usize, word: &str) -> Piece {
+    let (fs, fe) = p.bytes(at);
+    let mut piece = Piece {
+        start: fs,
+        end: fs,
+        text: format!("{word} "),
+    };
+    if caption_initial(o) {
+        let first = p.item_text(at);
+        let lower = match first.chars().next() {
+            Some(c) if c.is_uppercase() => c.to_lowercase().chain(first.chars().skip(1)).collect(),
+            _ => first.to_string(),
+        };
+        piece = Piece {
+            start: fs,
+            end: fe,
+            text: format!("{} {}", match_case(first, word), lower),
+        };
+    }
+    if let Some(d) = o.det.filter(|&d| d + 1 == at) {
+        let det = p.item_text(d);
+        let dl = det.to_ascii_lowercase();
+        let art = lex.article_for(word);
+        if (dl == "a" || dl == "an") && art != dl {
+            let (ds, de) = p.bytes(d);
+            piece = Piece {
+                start: ds,
+                end: fs,
+                text: format!("{}{}{word} ", match_case(det, art), &p.text[de..fs]),
+            };
+        }
+    }
+    piece
 }
 
 fn apply(op: Op, category: Cow<'_, str>, text: &str, mut pieces: Vec<Piece>) -> (String, Edit) {
