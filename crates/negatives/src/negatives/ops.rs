@@ -2208,11 +2208,29 @@ fn movable(p: &Parse<'_>, lex: &Lexicon, from: &Object, x: &crate::concepts::Att
             .attrs
             .iter()
             .any(|&k| p.attributes[k].item + 1 == x.item)
-        || (x.item == from.first && from.det.is_none());
+        || (x.item == from.first && from.det.is_none() && opens_bare_phrase(p, x.item - 1));
     let it = &p.items[x.item];
     let tok = |i: Option<usize>| i.and_then(|i| p.tokens.get(i)).map(|t| t.lower.as_str());
     let joined = |t: Option<&str>| matches!(t, Some("and" | "or" | "," | "-" | "&" | "/" | "'s"));
     before_ok && !joined(tok(it.tok_start.checked_sub(1))) && !joined(tok(Some(it.tok_end)))
+}
+
+/// Whether item `i`, right before the first word of a phrase with no determiner, leaves that
+/// word free to move ([`movable`]): a relation, a function word or punctuation, or an unknown
+/// "of", particle or participle ("full of white flowers", "spewing out rusty water", "teaching
+/// young people"). Any other word may
+/// belong to the phrase: a noun naming the shade ("cherry red cars" → "cherry cars"), an adverb
+/// ("very red cars" → "very cars"), half of a compound ("brand new cars" → "brand red cars").
+fn opens_bare_phrase(p: &Parse<'_>, i: usize) -> bool {
+    match p.items[i].kind {
+        ItemKind::Rel(_) | ItemKind::Func(_) | ItemKind::Punct => true,
+        ItemKind::Other => {
+            let w = p.tokens[p.items[i].tok_start].lower.as_str();
+            matches!(w, "of" | "out" | "up" | "off" | "down")
+                || (w.len() > 4 && (w.ends_with("ing") || w.ends_with("ed")))
+        }
+        _ => false,
+    }
 }
 
 fn swap_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
