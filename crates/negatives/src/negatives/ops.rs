@@ -2217,17 +2217,17 @@ fn movable(p: &Parse<'_>, lex: &Lexicon, from: &Object, x: &crate::concepts::Att
 
 /// Whether item `i`, right before the first word of a phrase with no determiner, leaves that
 /// word free to move ([`movable`]): a relation, a function word or punctuation, or an unknown
-/// "of", particle or participle ("full of white flowers", "spewing out rusty water", "teaching
-/// young people"). Any other word may
-/// belong to the phrase: a noun naming the shade ("cherry red cars" → "cherry cars"), an adverb
-/// ("very red cars" → "very cars"), half of a compound ("brand new cars" → "brand red cars").
+/// "of", particle or participle of more than four letters ([`verb_at`] without its third-person
+/// forms: "full of white flowers", "spewing out rusty water", "teaching young people"). Any
+/// other word may belong to the phrase: a noun naming the shade ("cherry red cars" → "cherry
+/// cars"), an adverb ("very red cars" → "very cars"), half of a compound ("brand new cars" →
+/// "brand red cars"), a short adjective ("used red cars").
 fn opens_bare_phrase(p: &Parse<'_>, i: usize) -> bool {
     match p.items[i].kind {
         ItemKind::Rel(_) | ItemKind::Func(_) | ItemKind::Punct => true,
         ItemKind::Other => {
-            let w = p.tokens[p.items[i].tok_start].lower.as_str();
-            matches!(w, "of" | "out" | "up" | "off" | "down")
-                || (w.len() > 4 && (w.ends_with("ing") || w.ends_with("ed")))
+            bare_word(p, i).is_some_and(|w| matches!(w, "of" | "out" | "up" | "off" | "down"))
+                || verb_at(p, i).is_some_and(|w| w.len() > 4 && !third_person(w))
         }
         _ => false,
     }
