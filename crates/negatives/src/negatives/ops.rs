@@ -89,6 +89,12 @@ pub enum Cand {
         attr: usize,
         to: usize,
     },
+    /// (round 26, an operation of swap_att) objects `a` and `b` exchange their counts: "a man
+    /// walking two dogs" → "two men walking a dog" ([`swap_counts`]).
+    SwapCount {
+        a: usize,
+        b: usize,
+    },
     ReplaceRel {
         rel: usize,
         new: RelId,
@@ -148,7 +154,10 @@ pub fn weight(c: Cand, pl: &Plausibility) -> f64 {
         Cand::ReplaceAtt { new, .. } | Cand::AddAtt { attr: new, .. } => pl.attr(new),
         Cand::ReplaceRel { new, .. } => pl.rel(new),
         Cand::ReplaceVerb { new, .. } => pl.verb(pl.known_verb(VERBS[new as usize].word)),
-        Cand::SwapObj { .. } | Cand::SwapAtt { .. } | Cand::MoveAtt { .. } => 0,
+        Cand::SwapObj { .. }
+        | Cand::SwapAtt { .. }
+        | Cand::MoveAtt { .. }
+        | Cand::SwapCount { .. } => 0,
     } as f64
 }
 
@@ -2235,16 +2244,14 @@ fn opens_bare_phrase(p: &Parse<'_>, i: usize) -> bool {
 
 fn swap_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     let (lex, pre) = (&m.lex, &m.prepared);
+    swap_counts(p, m, out);
     if p.attributes.is_empty() {
-        return Err(Skip::NoAttribute);
+        return done(out, Skip::NoAttribute);
     }
     move_att(p, m, out);
     let first = p.attributes[0].object;
     if p.attributes.iter().all(|a| a.object == first) {
-        if out.is_empty() {
-            return Err(Skip::AttributesOnFewerThanTwoObjects);
-        }
-        return Ok(());
+        return done(out, Skip::AttributesOnFewerThanTwoObjects);
     }
     for a in 0..p.attributes.len() {
         for b in a + 1..p.attributes.len() {
@@ -2299,6 +2306,475 @@ fn swap_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         }
     }
     done(out, Skip::NoSwappablePair)
+}
+
+/// (round 26) Count words swap_att exchanges, with their value: "a"/"an"/"one" is one, the
+/// numerals two to ten. "Several", "many", "a group of" and the like say no number.
+const COUNTS: &[(&str, u8)] = &[
+    ("a", 1),
+    ("an", 1),
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+];
+
+/// The count object `o` is written with ([`COUNTS`]), when its determiner is one count word
+/// and agrees with the noun's number ("two dogs", "a dog"; not "two dog", "two of the dogs").
+fn count_of(p: &Parse<'_>, o: &Object) -> Option<u8> {
+    let d = o.det?;
+    let it = &p.items[d];
+    // "the two street signs" → "the a street sign"
+    let after_det = d > 0
+        && matches!(
+            p.items[d - 1].kind,
+            ItemKind::Func(FuncRole::DetSg | FuncRole::DetPl | FuncRole::DetAny)
+        );
+    if it.tok_end != it.tok_start + 1 || item_word(p, d + 1) == Some("of") || after_det {
+        return None;
+    }
+    let w = p.tokens[it.tok_start].lower.as_str();
+    let (_, n) = COUNTS.iter().find(|(c, _)| *c == w)?;
+    (o.plural == (*n > 1)).then_some(*n)
+}
+
+/// (round 26) Relations across which two objects may exchange their counts: things beside,
+/// behind or facing each other, or one doing something to the other ("a man walking two dogs"
+/// → "two men walking a dog"). Not what holds or carries the other ("two cats on a bed" → "a
+/// cat on two beds", "two men riding a horse", "in", "under", "at", "wearing").
+const COUNT_LINKS: &[&str] = &[
+    "next to",
+    "far from",
+    "in front of",
+    "behind",
+    "left of",
+    "right of",
+    "towards",
+    "away from",
+    "with",
+    "holding",
+    "carrying",
+    "eating",
+    "throwing",
+    "catching",
+    "pushing",
+    "pulling",
+    "feeding",
+    "petting",
+    "chasing",
+    "hitting",
+    "kicking",
+    "flying",
+    "cutting",
+    "looking at",
+    "watching",
+    "playing with",
+    "walking",
+];
+
+/// (round 26) Relations whose object holds, carries or surrounds their subject: an object
+/// that is one of them stays one ("a hotdog with mustard on a plate" → "on three plates").
+const COUNT_HOLDS: &[&str] = &[
+    "on", "in", "under", "above", "below", "at", "riding", "through",
+];
+
+/// (round 26) A word the lexicon does not know right after object `o`'s head that is no verb
+/// form: the head may be the first half of a compound ("a hot dog bun"), whose number would not
+/// change with it.
+fn unknown_after(p: &Parse<'_>, o: &Object) -> bool {
+    let next = o.item + 1;
+    p.items.get(next).is_some_and(|it| {
+        it.kind == ItemKind::Other
+            && !bare_word(p, next).is_some_and(|w| w.ends_with("ing") || w.ends_with("ed"))
+    })
+}
+
+/// (round 26) Verbs one does with one thing at a time: a count swap never changes the number
+/// of their object ("two men swinging a bat" → "a man swinging two bats", "three children
+/// flying a kite" → "a child flying three kites", "two people catching a frisbee"). Holding,
+/// carrying and eating are not among them: "a child holding two teddy bears" was read valid.
+const ONE_AT_A_TIME: &[&str] = &[
+    "swinging", "swings", "riding", "rides", "driving", "drives", "wearing", "wears", "using",
+    "uses", "flying", "flies", "catching", "catches", "throwing", "throws", "kicking", "kicks",
+    "hitting", "hits",
+];
+
+/// (round 26) Words that tie a caption's number to its objects: pronouns that would have to
+/// change with them ("a sheep with two men walking around *it*"), words that need two or more
+/// ("each other", "both", "together", "between", "pair", "couple", "different colored cats")
+/// or name one of several ("another", "other", "one of"), and words that qualify a count
+/// ("over ten men" → "over a man", "about", "only"). A count swap is not made in a caption
+/// with one, nor in one with a "one" that is no swapped count ("three people one in the
+/// water").
+const COUNT_BOUND: &[&str] = &[
+    "it",
+    "its",
+    "itself",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "themselves",
+    "he",
+    "she",
+    "his",
+    "her",
+    "hers",
+    "him",
+    "himself",
+    "herself",
+    "each",
+    "other",
+    "others",
+    "another",
+    "both",
+    "together",
+    "between",
+    "among",
+    "pair",
+    "couple",
+    "same",
+    "either",
+    "neither",
+    "all",
+    "ones",
+    "alone",
+    "single",
+    "only",
+    "twins",
+    "twin",
+    "different",
+    "various",
+    "multiple",
+    "matching",
+    "identical",
+    "similar",
+    "over",
+    "about",
+    "around",
+    "nearly",
+    "almost",
+    "least",
+    "just",
+    "exactly",
+    "approximately",
+    "shared",
+    "sharing",
+    "share",
+    "shares",
+    "opposite",
+    "team",
+    "teams",
+    "against",
+    "versus",
+    "vs",
+];
+
+/// The other of objects `a` and `b`.
+fn other(x: usize, a: usize, b: usize) -> usize {
+    if x == a {
+        b
+    } else {
+        a
+    }
+}
+
+/// The "is"/"are" (or "was"/"were", "has"/"have") that agrees with object `oi`: right after
+/// its head, in the object's number, when the object is a subject: the object of no relation
+/// or verb ("a woman with a red umbrella *is* walking": the "is" is the woman's); or after
+/// "that"/"which"/"who" there ("next to a dog that is sleeping").
+fn agreeing_be(p: &Parse<'_>, oi: usize) -> Option<usize> {
+    let o = &p.objects[oi];
+    let at = match item_word(p, o.item + 1) {
+        Some("that" | "which" | "who") => o.item + 2,
+        _ if p.relations.iter().any(|r| r.object == oi) || verb_before(p, oi).is_some() => {
+            return None
+        }
+        _ => o.item + 1,
+    };
+    let want = if o.plural {
+        FuncRole::BePl
+    } else {
+        FuncRole::BeSg
+    };
+    (p.items.get(at)?.kind == ItemKind::Func(want)).then_some(at)
+}
+
+/// Whether object `x` is a member of a list with an object other than `except` ("a man and
+/// three children *are*": the verb agrees with the list, which stays plural).
+fn list_member(p: &Parse<'_>, x: usize, except: Option<usize>) -> bool {
+    (0..p.objects.len()).any(|z| {
+        z != x && Some(z) != except && coordinated(p, &p.objects[z.min(x)], &p.objects[z.max(x)])
+    })
+}
+
+/// Whether object `oi` is singular and a relation satisfies `f`.
+fn singular_with(p: &Parse<'_>, oi: usize, f: impl Fn(&crate::concepts::Relation) -> bool) -> bool {
+    !p.objects[oi].plural && p.relations.iter().any(f)
+}
+
+/// "is" ↔ "are", "was" ↔ "were", "has" ↔ "have".
+fn flip_be(w: &str) -> &'static str {
+    match w.to_ascii_lowercase().as_str() {
+        "is" => "are",
+        "are" => "is",
+        "was" => "were",
+        "were" => "was",
+        "has" => "have",
+        _ => "has",
+    }
+}
+
+/// Whether item `i` is a finite verb: "is"/"are" and the like, or a third-person "-s" word the
+/// lexicon does not know ("sits").
+fn finite_verb(p: &Parse<'_>, i: usize) -> bool {
+    match p.items[i].kind {
+        ItemKind::Func(FuncRole::BeSg | FuncRole::BePl) => true,
+        ItemKind::Other => bare_word(p, i).is_some_and(third_person),
+        _ => false,
+    }
+}
+
+/// (round 26) swap_att's count swaps: two objects exchange their counts, each noun keeping its
+/// place ("a man walking two dogs" → "two men walking a dog", "three men and one woman" → "one
+/// man and three women"), as SugarCrepe's swap negatives do. A count is an attribute of its
+/// object, as in SPICE's scene graphs. Both counts are written as one count word ([`count_of`])
+/// of different values; both nouns are countable, neither a place, clothing or a part, before
+/// an unknown word ([`unknown_after`]), inside an "of" phrase, named twice or an idiom; a
+/// relation between them is one of [`COUNT_LINKS`] and no passive's agent; the noun that
+/// becomes plural has been named in the plural by the corpus ([`never_plural`]), holds nothing
+/// ([`COUNT_HOLDS`]), wears nothing, carries no rider, is not "topped with" or "filled with"
+/// something; the noun that becomes singular has no bare plural of its own ("two men in red
+/// coats"); the object of a verb of [`ONE_AT_A_TIME`] keeps its number; neither is a member of
+/// a list with a third object; the caption has no word of [`COUNT_BOUND`]. Verbs
+/// ([`counts_agree`]): the "is"/"are" right after a swapped object agrees with it and changes
+/// with it ([`agreeing_be`]); any other finite verb ([`finite_verb`]) blocks the swap when the
+/// caption's first object is swapped or when it follows a swapped head directly, and so does an
+/// unknown word that may be a base-form verb after a subject that loses its plural.
+fn swap_counts(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
+    let (lex, pl) = (&m.lex, &m.plaus);
+    if p.objects.len() < 2
+        || p.tokens.iter().enumerate().any(|(i, t)| {
+            COUNT_BOUND.contains(&t.lower.as_str())
+                // "one" not as a swapped count: "three people one in the water"
+                || (t.lower == "one" && !p.objects.iter().any(|o| o.det.is_some_and(|d| p.items[d].tok_start == i)))
+        })
+    {
+        return;
+    }
+    let senses = noun_senses(p, lex);
+    let usable = |oi: usize| {
+        let o = &p.objects[oi];
+        let n = &lex.nouns[o.noun as usize];
+        let sense = n.sense_id;
+        count_of(p, o).is_some()
+            && n.countable()
+            && !n.place()
+            && !matches!(n.category.as_str(), "clothing" | "other")
+            && !unknown_after(p, o)
+            && !in_of_phrase(p, o)
+            && !idiom_object(p, lex, o)
+            && senses.iter().filter(|&&x| x == sense).count() == 1
+    };
+    for a in 0..p.objects.len() {
+        for b in a + 1..p.objects.len() {
+            if !usable(a) || !usable(b) {
+                continue;
+            }
+            let (oa, ob) = (&p.objects[a], &p.objects[b]);
+            if count_of(p, oa) == count_of(p, ob) {
+                continue;
+            }
+            let linked = p
+                .relations
+                .iter()
+                .find(|r| (r.subject == a && r.object == b) || (r.subject == b && r.object == a));
+            if linked
+                .is_some_and(|r| !COUNT_LINKS.contains(&lex.rels[r.rel as usize].sense.as_str()))
+            {
+                continue;
+            }
+            // the noun that becomes plural must be one the corpus names in the plural
+            if (!oa.plural && never_plural(pl, oa.noun))
+                || (!ob.plural && never_plural(pl, ob.noun))
+            {
+                continue;
+            }
+            // an agent of a passive: "a wagon being pulled by two horses" → "two wagons being
+            // pulled by a horse"
+            if linked.is_some_and(|r| passive_agent(p, lex, r.item)) {
+                continue;
+            }
+            // what several wear or ride, bare plural, would be one's: "two men in red coats
+            // riding horses" → "a man in red coats riding horses"
+            let bare_plurals = |oi: usize| {
+                let o = &p.objects[oi];
+                o.plural
+                    && (p.relations.iter().any(|r| {
+                        r.subject == oi
+                            && p.objects[r.object].plural
+                            && p.objects[r.object].det.is_none()
+                    }) || p
+                        .objects
+                        .get(oi + 1)
+                        .is_some_and(|y| y.plural && y.det.is_none() && y.start() <= o.item + 3))
+            };
+            if bare_plurals(a) || bare_plurals(b) {
+                continue;
+            }
+            // what holds or carries something stays one: "a bowl filled with vegetables on
+            // top of a table" → "on top of three tables"
+            let held = |oi: usize| {
+                singular_with(p, oi, |r| {
+                    r.object == oi && COUNT_HOLDS.contains(&lex.rels[r.rel as usize].sense.as_str())
+                })
+            };
+            if held(a) || held(b) {
+                continue;
+            }
+            // what a person wears stays theirs: "a woman in a blue top with two cellphones" →
+            // "two women in a blue top"
+            let dressed = |oi: usize| {
+                singular_with(p, oi, |r| {
+                    r.subject == oi
+                        && (worn_in(lex, &p.objects[r.object])
+                            || lex.rels[r.rel as usize].sense == "wearing")
+                })
+            };
+            if dressed(a) || dressed(b) {
+                continue;
+            }
+            // a member of a list with a third object: "three men and one woman standing near a
+            // bus" → "a man and one woman standing near three buses"
+            if list_member(p, a, Some(b)) || list_member(p, b, Some(a)) {
+                continue;
+            }
+            // a thing topped, covered or filled with something stays one: "a table topped with
+            // a plate covered in three donuts" → "three tables topped with a plate"
+            let topped = |oi: usize| {
+                !p.objects[oi].plural && verb_after(p, oi).is_some_and(|v| v.ends_with("ed"))
+            };
+            if topped(a) || topped(b) {
+                continue;
+            }
+            // one rider to a board: "a man on a skateboard next to two dogs" → "two men on a
+            // skateboard"
+            let rider = |oi: usize| {
+                !p.objects[oi].plural
+                    && p.relations
+                        .iter()
+                        .any(|r| r.subject == oi && one_rider(lex, &p.objects[r.object]))
+            };
+            if rider(a) || rider(b) {
+                continue;
+            }
+            // one thing at a time: an object of such a verb keeps its number
+            let lone = |x: &Object, oi: usize| {
+                x.plural != p.objects[other(oi, a, b)].plural
+                    && (verb_before(p, oi).is_some_and(|v| ONE_AT_A_TIME.contains(&v))
+                        || p.relations.iter().any(|r| {
+                            r.object == oi
+                                && ONE_AT_A_TIME.contains(&lex.rels[r.rel as usize].phrase.as_str())
+                        }))
+            };
+            if lone(oa, a) || lone(ob, b) {
+                continue;
+            }
+            if !counts_agree(p, a, b) {
+                continue;
+            }
+            out.push(Cand::SwapCount { a, b });
+        }
+    }
+}
+
+/// Whether the verbs of the caption still agree once objects `a` and `b` exchange their
+/// counts ([`swap_counts`]).
+fn counts_agree(p: &Parse<'_>, a: usize, b: usize) -> bool {
+    let changes = |x: usize| p.objects[x].plural != p.objects[other(x, a, b)].plural;
+    let own: Vec<usize> = [a, b]
+        .into_iter()
+        .filter(|&x| changes(x))
+        .filter_map(|x| agreeing_be(p, x))
+        .collect();
+    let first_swapped = [a, b].contains(&0);
+    (0..p.items.len()).all(|i| {
+        if own.contains(&i) || !finite_verb(p, i) {
+            return true;
+        }
+        let after_swapped = [a, b].into_iter().any(|x| {
+            let h = p.objects[x].item;
+            changes(x)
+                && (i == h + 1
+                    || (i == h + 2
+                        && matches!(item_word(p, h + 1), Some("that" | "which" | "who"))))
+        });
+        !(first_swapped || after_swapped)
+    }) && !(first_swapped && changes(0) && base_verb_after_subject(p))
+        && [a, b].into_iter().all(|x| {
+            // a plural subject's verb in the base form ("two dogs play") would not agree in the
+            // singular: no unknown word right after a head that loses its plural, but "-ing"/"-ed"
+            let next = p.objects[x].item + 1;
+            !(changes(x) && p.objects[x].plural)
+                || p.items.get(next).is_none_or(|it| {
+                    it.kind != ItemKind::Other
+                        || bare_word(p, next)
+                            .is_some_and(|w| w.ends_with("ing") || w.ends_with("ed"))
+                })
+        })
+}
+
+/// Whether a word the lexicon does not know stands between the caption's first object and
+/// its first relation or "-ing"/"-ed" verb: it may be the subject's verb in the base form,
+/// which agrees with a plural only ("two sheep and a ram *stand* next to a fence": "ram" and
+/// "stand" are unknown).
+fn base_verb_after_subject(p: &Parse<'_>) -> bool {
+    (p.objects[0].item + 1..p.items.len())
+        .take_while(|&i| {
+            !matches!(p.items[i].kind, ItemKind::Rel(_))
+                && !bare_word(p, i).is_some_and(|w| w.ends_with("ing") || w.ends_with("ed"))
+        })
+        .any(|i| p.items[i].kind == ItemKind::Other)
+}
+
+/// The pieces that give object `o` the count of object `from`: its count word and its head
+/// noun in the new number ("two dogs" → "a dog", "a man" → "two men"; "an" before a vowel).
+fn count_pieces(p: &Parse<'_>, lex: &Lexicon, o: &Object, from: &Object) -> Vec<Piece> {
+    let (Some(d), Some(fd)) = (o.det, from.det) else {
+        return Vec::new();
+    };
+    let n = &lex.nouns[o.noun as usize];
+    let head = n.form(from.plural);
+    let mut word = p.item_text(fd).to_ascii_lowercase();
+    if matches!(word.as_str(), "a" | "an") {
+        let next = if d + 1 == o.item {
+            head.to_string()
+        } else {
+            p.item_text(d + 1).to_string()
+        };
+        word = lex.article_for(&next).to_string();
+    }
+    let (ds, de) = p.bytes(d);
+    let (hs, he) = p.bytes(o.item);
+    let mut pieces = vec![Piece {
+        start: ds,
+        end: de,
+        text: match_case(p.item_text(d), &word),
+    }];
+    if o.plural != from.plural {
+        pieces.push(Piece {
+            start: hs,
+            end: he,
+            text: match_case(p.item_text(o.item), head),
+        });
+    }
+    pieces
 }
 
 fn replace_rel(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
@@ -4407,6 +4883,24 @@ fn cased_pieces<'l>(c: Cand, p: &Parse<'_>, lex: &'l Lexicon) -> (Cow<'l, str>, 
             let mut put = vec![insert_attr(p, lex, target, at, &a.word)];
             put.push(out);
             (Cow::Borrowed(a.category.as_str()), put)
+        }
+        Cand::SwapCount { a, b } => {
+            let (oa, ob) = (&p.objects[a], &p.objects[b]);
+            let mut put = count_pieces(p, lex, oa, ob);
+            put.extend(count_pieces(p, lex, ob, oa));
+            put.extend(
+                [a, b]
+                    .into_iter()
+                    .filter(|&x| p.objects[x].plural != p.objects[other(x, a, b)].plural)
+                    .filter(|&x| !list_member(p, x, None))
+                    .filter_map(|x| agreeing_be(p, x))
+                    .map(|v| {
+                        let (start, end) = p.bytes(v);
+                        let text = match_case(p.item_text(v), flip_be(p.item_text(v)));
+                        Piece { start, end, text }
+                    }),
+            );
+            (Cow::Borrowed("count"), put)
         }
         Cand::ReplaceRel { rel, new } => {
             let r = &p.relations[rel];

@@ -4600,3 +4600,114 @@ fn round25_moves_out_of_and_into_phrases() {
         "brand red",
     );
 }
+
+/// The count swaps [`swap_att`] makes of `text` (edits of category "count"), with the built-in
+/// lexicon and table (no language-model check).
+fn count_swaps(op: Op, text: &str) -> Vec<String> {
+    let m = Model::builtin();
+    let p = parse(text, &m.lex);
+    let mut c = Vec::new();
+    let _ = ops::candidates(op, &p, m, &mut c);
+    c.into_iter()
+        .filter(|c| matches!(c, ops::Cand::SwapCount { .. }))
+        .map(|c| ops::materialise(op, c, &p, &m.lex).0)
+        .collect()
+}
+
+/// Round 26: swap_att exchanges two objects' counts, as SugarCrepe's swap negatives do ("a man
+/// watching two elephants" → "two men watching an elephant"): the nouns keep their places, the
+/// count words and the nouns' numbers move, and "is"/"are" agrees.
+#[test]
+fn round26_two_objects_exchange_their_counts() {
+    assert_eq!(
+        count_swaps(Op::SwapAtt, "A man walking two dogs next to a car."),
+        vec![
+            "Two men walking a dog next to a car.",
+            "A man walking a dog next to two cars."
+        ]
+    );
+    assert_eq!(
+        count_swaps(Op::SwapAtt, "Two dogs are chasing a cat in a yard."),
+        vec!["A dog is chasing two cats in a yard."]
+    );
+    assert_eq!(
+        count_swaps(Op::SwapAtt, "Three men and one woman standing near a bus."),
+        vec!["One man and three women standing near a bus."]
+    );
+    // the article fits the word after it; a relative clause's verb agrees
+    assert_eq!(
+        count_swaps(
+            Op::SwapAtt,
+            "two men sitting next to an elephant that is sleeping"
+        ),
+        vec!["a man sitting next to two elephants that are sleeping"]
+    );
+    // the edit says what it is
+    let m = Model::builtin();
+    let text = "A man watching two elephants.";
+    let p = parse(text, &m.lex);
+    let mut c = Vec::new();
+    ops::candidates(Op::SwapAtt, &p, m, &mut c).expect("a count swap");
+    let (neg, edit) = ops::materialise(Op::SwapAtt, c[0], &p, &m.lex);
+    assert_eq!(neg, "Two men watching an elephant.");
+    assert_eq!(edit.category, "count");
+}
+
+/// Round 26: where a count swap would not agree or would describe no scene, none is made.
+#[test]
+fn round26_no_count_swap_that_breaks_agreement_or_the_scene() {
+    makes_nothing(
+        count_swaps,
+        Op::SwapAtt,
+        &[
+            // what holds, carries or surrounds the other: "a cat on two beds"
+            "Two cats sleeping on a bed.",
+            "Two men riding a horse on a beach.",
+            "A bowl filled with broccoli on top of two tables.",
+            // a pronoun that would have to change: "walking around it"
+            "A sheep in a field with two men walking around it.",
+            // words that need two or qualify the count
+            "Two dogs and a cat looking at each other.",
+            "Over ten men pushing a bus.",
+            "A man on a couch with two different cats.",
+            "Three people one in the water with two boats.",
+            // a finite verb the swap cannot inflect, after the subject or a swapped head
+            "A dog sits next to two cats.",
+            "Two dogs play with a ball.",
+            "A man with a red umbrella is walking two dogs.",
+            // what a person wears stays theirs; one rider to a board
+            "A woman in a blue shirt with two dogs.",
+            "A man on a skateboard next to two dogs.",
+            // (after the blind read) what is caught or flown one at a time keeps its number;
+            // sharing needs two; what several wear, bare plural, would be one's
+            "Three children flying a kite near the ocean.",
+            "two people jumping up to catch a frisbee",
+            "A cake waiting to be shared by two people.",
+            "two men in red coats riding horses in front of a palace",
+            "Three women wearing long dresses standing behind a dog.",
+            // a place, the inside of an "of" phrase, counts of one value
+            "Two dogs in a field.",
+            "A plate of two donuts next to a cup.",
+            "A dog next to one cat.",
+        ],
+    );
+    for (text, want) in [
+        // what is held may be two
+        (
+            "Two children holding a teddy bear.",
+            "A child holding two teddy bears.",
+        ),
+        // the verb after a list agrees with the list, which stays plural
+        (
+            "A man and three children are on a beach.",
+            "Three men and a child are on a beach.",
+        ),
+        // a member of a list with a third object keeps its count
+        (
+            "Three men and one woman next to a bus.",
+            "One man and three women next to a bus.",
+        ),
+    ] {
+        assert_eq!(count_swaps(Op::SwapAtt, text), vec![want]);
+    }
+}
