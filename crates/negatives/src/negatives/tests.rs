@@ -4602,9 +4602,14 @@ fn round25_moves_out_of_and_into_phrases() {
 }
 
 /// The count swaps [`swap_att`] makes of `text` (edits of category "count"), with the built-in
-/// lexicon and table (no language-model check).
+/// lexicon and table (no language-model check); `op` must be [`Op::SwapAtt`] (the signature of
+/// [`makes_nothing`]'s generators).
 fn count_swaps(op: Op, text: &str) -> Vec<String> {
-    let m = Model::builtin();
+    count_swaps_with(Model::builtin(), op, text)
+}
+
+/// [`count_swaps`] with model `m`.
+fn count_swaps_with(m: &Model, op: Op, text: &str) -> Vec<String> {
     let p = parse(text, &m.lex);
     let mut c = Vec::new();
     let _ = ops::candidates(op, &p, m, &mut c);
@@ -4685,12 +4690,49 @@ fn round26_no_count_swap_that_breaks_agreement_or_the_scene() {
             "A cake waiting to be shared by two people.",
             "two men in red coats riding horses in front of a palace",
             "Three women wearing long dresses standing behind a dog.",
+            // a count after a determiner, a count that does not agree with its noun
+            "The two dogs next to a cat.",
+            "Two dog next to a cat.",
+            // a worn thing; a noun before an unknown word (a compound's first half); a noun
+            // named twice; a relation that is no [`COUNT_LINKS`]; a noun the corpus never
+            // names in the plural ("tub"); a passive's agent
+            "Two men with a hat.",
+            "Two dog zorbs next to a cat.",
+            "A dog next to two dogs.",
+            "A lamp above two dogs.",
+            "Two cats next to a tub.",
+            "A wagon being pulled by two horses.",
+            // (from the mutants) the same on the other side of the pair, and what the lexicon
+            // marks as no scene object ("posing for a camera"), what is worn though no
+            // clothing ("wearing a backpack"), a bare plural further after a verb
+            "A tub next to two cats.",
+            "A cat next to two dog zorbs.",
+            "A man waiting on a road until two horses pass.",
+            "Two men posing for a camera.",
+            "A man wearing a backpack next to two dogs.",
+            "Two men wearing big bright shiny red hats next to a dog.",
+            // an unknown word, maybe the subject's base-form verb, after a plural subject
+            "Two dogs and a ram stand next to a fence.",
             // a place, the inside of an "of" phrase, counts of one value
             "Two dogs in a field.",
+            "Two dogs next to a field.",
             "A plate of two donuts next to a cup.",
             "A dog next to one cat.",
         ],
     );
+    // a mass noun never becomes plural, even where the table says nothing of plurals
+    let out = count_swaps_with(permissive(), Op::SwapAtt, "Two plates next to a broccoli.");
+    assert!(out.is_empty(), "{out:?}");
+    // what holds something, or is topped with something, stays one
+    for (text, bad) in [
+        ("A cat on a bed next to two dogs.", "two beds"),
+        (
+            "A table topped with a plate next to two dogs.",
+            "two tables",
+        ),
+    ] {
+        none_contains(&count_swaps(Op::SwapAtt, text), bad);
+    }
     for (text, want) in [
         // what is held may be two
         (
