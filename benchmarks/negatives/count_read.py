@@ -17,7 +17,11 @@ seed 2611, 1 read, the rows no earlier key names and 10 of those SugarCrepe rows
 
 Usage:
   python3 count_read.py mix SWAP_ENT.json KEYS SEED READS OUTDIR HELDOUT.jsonl SET=NEG.jsonl... [--seen KEY.tsv]... [--sugarcrepe-sample N]
-  python3 count_read.py labels OUTDIR/key.tsv LABELS.tsv > labels-roundNN?-blind.tsv
+  python3 count_read.py labels OUTDIR/key.tsv LABELS.tsv [OP] > labels-roundNN?-blind.tsv
+OP (default swap_att) names clipprobe's rows in the committed labels. Round 26's swap_obj read
+(labels f, g) mixed every swap_obj row of the final generator on the held-out and unseen files
+and the dev rows new that round with 12 of SugarCrepe's swap-object negatives (keys 2, 6, 25,
+28, 30, 37, 56, 67, 83, 101, 113, 127), seed 2621, 2 reads, by the same procedure.
 """
 import json
 import random
@@ -85,7 +89,7 @@ def mix(args):
     print(len(rows), "rows", file=sys.stderr)
 
 
-def labels(key_path, labels_path):
+def labels(key_path, labels_path, op="swap_att"):
     with open(key_path, encoding="utf-8") as f:
         key = {c[0]: c for c in (line.rstrip("\n").split("\t") for line in f)}
     print("op\tannotation_id\tedit\tlabel\tnote\tsource")
@@ -98,13 +102,13 @@ def labels(key_path, labels_path):
             if src == "sugarcrepe":
                 print(f"swap_obj\tsugarcrepe_{aid}\t\t{c[1]}\t{note}\tsugarcrepe")
             else:
-                print(f"swap_att\t{aid}\t{ed}\t{c[1]}\t{note}\tclipprobe-{src}")
+                print(f"{op}\t{aid}\t{ed}\t{c[1]}\t{note}\tclipprobe-{src}")
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["mix"]:
         mix(sys.argv[2:])
     elif sys.argv[1:2] == ["labels"]:
-        labels(sys.argv[2], sys.argv[3])
+        labels(*sys.argv[2:5])
     else:
         sys.exit(__doc__)

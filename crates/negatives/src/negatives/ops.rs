@@ -1666,8 +1666,13 @@ fn swap_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                 || in_of_phrase(p, ob)
                 || idiom_object(p, lex, oa)
                 || idiom_object(p, lex, ob)
-                || !Slot::new(p, m, a, Some(b)).fits(m, ob.noun)
-                || !Slot::new(p, m, b, Some(a)).fits(m, oa.noun)
+                // (round 26) two people of the `person` category (man, woman, boy, girl, lady,
+                // guy) can do what either does: their slots need no corpus evidence ("a woman
+                // standing next to a man kneeling down" → "a man standing next to a woman
+                // kneeling down"); roles ("bride", "spectator", "skier") and animals still do
+                || ((na.category != "person" || nb.category != "person")
+                    && (!Slot::new(p, m, a, Some(b)).fits(m, ob.noun)
+                        || !Slot::new(p, m, b, Some(a)).fits(m, oa.noun)))
             {
                 continue;
             }

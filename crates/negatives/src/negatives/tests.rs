@@ -4753,3 +4753,19 @@ fn round26_no_count_swap_that_breaks_agreement_or_the_scene() {
         assert_eq!(count_swaps(Op::SwapAtt, text), vec![want]);
     }
 }
+
+/// Round 26: two people of the `person` category swap without corpus evidence for their slots
+/// (the swaps SugarCrepe's swap-object subset makes most: "a woman prepares a pizza while a man
+/// watches" → "a man prepares a pizza while a woman watches"); roles and animals still need it.
+#[test]
+fn round26_two_people_swap_roles_without_slot_evidence() {
+    assert_eq!(
+        builtin_all(
+            Op::SwapObj,
+            "A woman standing next to a man kneeling down on the ground."
+        ),
+        vec!["A man standing next to a woman kneeling down on the ground."]
+    );
+    // a role keeps its slot check: a bride is not swapped with the man who holds her umbrella
+    assert!(builtin_all(Op::SwapObj, "A man holds an umbrella for a new bride.").is_empty());
+}
