@@ -2394,10 +2394,15 @@ const COUNT_HOLDS: &[&str] = &[
 /// change with it.
 fn unknown_after(p: &Parse<'_>, o: &Object) -> bool {
     let next = o.item + 1;
-    p.items.get(next).is_some_and(|it| {
-        it.kind == ItemKind::Other
-            && !bare_word(p, next).is_some_and(|w| w.ends_with("ing") || w.ends_with("ed"))
-    })
+    p.items
+        .get(next)
+        .is_some_and(|it| it.kind == ItemKind::Other && !participle(p, next))
+}
+
+/// Whether item `i` is one word ending in "-ing" or "-ed" that the lexicon does not know or
+/// lists as a relation ([`bare_word`]): a participle, no base-form verb nor compound half.
+fn participle(p: &Parse<'_>, i: usize) -> bool {
+    bare_word(p, i).is_some_and(|w| w.ends_with("ing") || w.ends_with("ed"))
 }
 
 /// (round 26) Verbs one does with one thing at a time: a count swap never changes the number
@@ -2582,28 +2587,32 @@ fn swap_counts(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
         return;
     }
     let senses = noun_senses(p, lex);
-    let usable = |oi: usize| {
-        let o = &p.objects[oi];
-        let n = &lex.nouns[o.noun as usize];
-        let sense = n.sense_id;
-        count_of(p, o).is_some()
-            && n.countable()
-            && !n.place()
-            && !matches!(n.category.as_str(), "clothing" | "other")
-            && !unknown_after(p, o)
-            && !in_of_phrase(p, o)
-            && !idiom_object(p, lex, o)
-            && senses.iter().filter(|&&x| x == sense).count() == 1
-    };
+    // each object's count, when it may take part in a swap (once per object, not per pair)
+    let counts: Vec<Option<u8>> = p
+        .objects
+        .iter()
+        .map(|o| {
+            let n = &lex.nouns[o.noun as usize];
+            let sense = n.sense_id;
+            let usable = n.countable()
+                && !n.place()
+                && !matches!(n.category.as_str(), "clothing" | "other")
+                && !unknown_after(p, o)
+                && !in_of_phrase(p, o)
+                && !idiom_object(p, lex, o)
+                && senses.iter().filter(|&&x| x == sense).count() == 1;
+            count_of(p, o).filter(|_| usable)
+        })
+        .collect();
     for a in 0..p.objects.len() {
         for b in a + 1..p.objects.len() {
-            if !usable(a) || !usable(b) {
+            let (Some(ca), Some(cb)) = (counts[a], counts[b]) else {
+                continue;
+            };
+            if ca == cb {
                 continue;
             }
             let (oa, ob) = (&p.objects[a], &p.objects[b]);
-            if count_of(p, oa) == count_of(p, ob) {
-                continue;
-            }
             let linked = p
                 .relations
                 .iter()
@@ -2676,10 +2685,9 @@ fn swap_counts(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
             // one rider to a board: "a man on a skateboard next to two dogs" → "two men on a
             // skateboard"
             let rider = |oi: usize| {
-                !p.objects[oi].plural
-                    && p.relations
-                        .iter()
-                        .any(|r| r.subject == oi && one_rider(lex, &p.objects[r.object]))
+                singular_with(p, oi, |r| {
+                    r.subject == oi && one_rider(lex, &p.objects[r.object])
+                })
             };
             if rider(a) || rider(b) {
                 continue;
@@ -2733,10 +2741,7 @@ fn counts_agree(p: &Parse<'_>, a: usize, b: usize) -> bool {
 /// "stand" are unknown).
 fn base_verb_after_subject(p: &Parse<'_>) -> bool {
     (p.objects[0].item + 1..p.items.len())
-        .take_while(|&i| {
-            !matches!(p.items[i].kind, ItemKind::Rel(_))
-                && !bare_word(p, i).is_some_and(|w| w.ends_with("ing") || w.ends_with("ed"))
-        })
+        .take_while(|&i| !matches!(p.items[i].kind, ItemKind::Rel(_)) && !participle(p, i))
         .any(|i| p.items[i].kind == ItemKind::Other)
 }
 

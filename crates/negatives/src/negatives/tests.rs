@@ -4624,29 +4624,30 @@ fn count_swaps_with(m: &Model, op: Op, text: &str) -> Vec<String> {
 /// count words and the nouns' numbers move, and "is"/"are" agrees.
 #[test]
 fn round26_two_objects_exchange_their_counts() {
-    assert_eq!(
-        count_swaps(Op::SwapAtt, "A man walking two dogs next to a car."),
-        vec![
-            "Two men walking a dog next to a car.",
-            "A man walking a dog next to two cars."
-        ]
-    );
-    assert_eq!(
-        count_swaps(Op::SwapAtt, "Two dogs are chasing a cat in a yard."),
-        vec!["A dog is chasing two cats in a yard."]
-    );
-    assert_eq!(
-        count_swaps(Op::SwapAtt, "Three men and one woman standing near a bus."),
-        vec!["One man and three women standing near a bus."]
-    );
-    // the article fits the word after it; a relative clause's verb agrees
-    assert_eq!(
-        count_swaps(
-            Op::SwapAtt,
-            "two men sitting next to an elephant that is sleeping"
+    for (text, want) in [
+        (
+            "A man walking two dogs next to a car.",
+            &[
+                "Two men walking a dog next to a car.",
+                "A man walking a dog next to two cars.",
+            ][..],
         ),
-        vec!["a man sitting next to two elephants that are sleeping"]
-    );
+        (
+            "Two dogs are chasing a cat in a yard.",
+            &["A dog is chasing two cats in a yard."],
+        ),
+        (
+            "Three men and one woman standing near a bus.",
+            &["One man and three women standing near a bus."],
+        ),
+        // the article fits the word after it; a relative clause's verb agrees
+        (
+            "two men sitting next to an elephant that is sleeping",
+            &["a man sitting next to two elephants that are sleeping"],
+        ),
+    ] {
+        assert_eq!(count_swaps(Op::SwapAtt, text), want);
+    }
     // the edit says what it is
     let m = Model::builtin();
     let text = "A man watching two elephants.";
