@@ -11,6 +11,10 @@ READS samples of equal size; `map.json` keeps each id's source.
 
 Round 24: `mix --op=swap_att SUGARCREPE_SWAP_ATT.json ...` mixes another op's rows the same way
 (default `--op=replace_obj`, with SugarCrepe's file of that op).
+Round 27: `mix --op=add_obj ADD_ENT.json 70 110 NEW_ROWS.jsonl 166 2701 3 ...`, where NEW_ROWS.jsonl
+holds the add_obj rows that round 27's generator makes and round 26's did not, on the held-out and
+the unseen captions (all 166 but the one whose caption is SugarCrepe key 89's), mixed with
+SugarCrepe's `data/add_ent.json` keys 70-110.
 
 Usage:
   python3 blind_mix.py mix [--op=OP] SUGARCREPE.json FIRST LAST NEG.jsonl N SEED READS OUTDIR LABELS...

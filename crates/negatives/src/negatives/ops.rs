@@ -347,6 +347,8 @@ pub struct Prepared {
     default: Bits,
     /// Each noun's [`add_group`], interned.
     group: Vec<u32>,
+    /// (round 27) The relations of the sense "next to" ([`beside_seen`]).
+    beside: Vec<RelId>,
     /// The interned [`add_group`] "person".
     person: u32,
     /// (round 9) Each noun's [`NEAR_NOUNS`] group + 1, 0 for none.
@@ -563,6 +565,9 @@ impl Prepared {
                 .map(|a| matches!(a.category.as_str(), "size" | "height" | "shape"))
                 .collect(),
             group,
+            beside: (0..lex.rels.len() as RelId)
+                .filter(|&r| lex.rels[r as usize].sense == "next to")
+                .collect(),
             person: 0,
             near_noun: near_groups(
                 lex.nouns.iter().map(|n| (n.word.as_str(), n.sense_id)),
@@ -3954,7 +3959,13 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         None => lex.addable(),
     };
     let mut any_site = false;
+    // (round 27) a new object at the caption's end only where no other site gives one: the
+    // other sites' rows stay as they were
+    let mut other_rows = None;
     for (si, site) in sites.iter().enumerate() {
+        if site.tail && *other_rows.get_or_insert(out.len()) > 0 {
+            break;
+        }
         let joined = site.joined;
         // a co-subject must share a predicate: a verb it has been the subject of, or a
         // relation other than "with" ("a plate and a table with a cake" describes nothing)
@@ -3996,7 +4007,10 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
             // every object of the caption
             if !with_all.has(ni)
                 || !lex.is_addable(ni)
-                || pre.group[ni as usize] != group
+                || (!site.tail && pre.group[ni as usize] != group)
+                || (site.tail
+                    && (generic.contains(&pre.group[ni as usize])
+                        || n.category == "clothing"))
                 || senses.contains(&n.sense_id)
                 || EVERYDAY_WEAR.contains(&n.word.as_str())
                 || (instrument && !INSTRUMENTS.contains(&n.word.as_str()))
@@ -4019,6 +4033,10 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                 .iter()
                 .all(|o| o.noun == joined_noun || in_context(pl, ni, joined_noun, o.noun))
                 && match site.rel {
+                    // (round 27) "on a plate next to a fork": the new noun has been the object
+                    // of the relation, and beside the caption's last object or (a thing) beside
+                    // the subject there
+                    Some(r) if site.tail => pre.object_of.get(r, ni) && tail_seen(p, m, joined, ni),
                     // "a plate with a fork and a knife", "next to a car and a truck": the new
                     // noun has been the object of the relation (twice)
                     Some(r) => pre.object_of.get(r, ni),
@@ -4149,6 +4167,10 @@ struct AddSite {
     /// one, ", a sink" after the one before it ("a toilet and a mirror" → "a toilet, a sink
     /// and a mirror").
     list: Option<(usize, usize)>,
+    /// (round 27) The new object ends the caption after a relation of its own: "on top of a
+    /// rock" → "on top of a rock near a waterfall" (`rel` is the new relation, `joined` the
+    /// caption's last object, its subject).
+    tail: bool,
 }
 
 /// The last object of "X of Y of Z" starting at `oi` (so that a new object never lands inside
@@ -4239,6 +4261,7 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
             joined: j,
             rel: Some(r.rel),
             list: None,
+            tail: false,
         });
     }
     // round 10: "standing alone", "by itself": the subject is the only one of its kind there;
@@ -4307,6 +4330,7 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
         joined: oi,
         rel: None,
         list: None,
+        tail: false,
     })
 }
 
@@ -4400,10 +4424,130 @@ fn add_obj_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
             joined: j,
             rel: Some(r.rel),
             list: None,
+            tail: false,
         });
     }
     sites.extend(list_sites(p, lex));
+    sites.extend(tail_sites(p, lex));
     sites
+}
+
+/// (round 27) Sports done on the move, beside [`MOVING`] ([`tail_seen`]). Curated.
+const MOVING_SPORTS: &[&str] = &[
+    "skiing",
+    "skis",
+    "snowboarding",
+    "snowboarder",
+    "surfing",
+    "skating",
+    "skateboarding",
+    "biking",
+    "cycling",
+    "flying",
+    "walking",
+    "walks",
+    "jogging",
+];
+
+/// (round 27) The relations a new object may end the caption with: SugarCrepe's add-object
+/// negatives often put one beside the scene's last object ("standing on top of a rock" →
+/// "... near a waterfall", "sitting on top of a wooden table" → "... next to a lamp").
+/// (round 27) Captions where noun `s` is the subject of a relation of the sense "next to" ("next
+/// to", "beside", "near", "by") whose object is noun `y`.
+fn beside_seen(m: &Model, s: NounId, y: NounId) -> u32 {
+    m.prepared
+        .beside
+        .iter()
+        .map(|&r| m.plaus.sro(s, r, y))
+        .sum()
+}
+
+/// (round 27) The evidence for ending a caption with "next to a Y" after its last object
+/// `last`: the corpus has put Y beside that object ("a plate next to a fork", "a field next to
+/// a tree") at least [`MIN_SLOT`] times, or Y is a thing put beside the subject of the
+/// relation that places the last object ("a group of people sitting at a table" → "... next to
+/// a laptop": people next to a laptop). Only the first for people and animals: a person or
+/// an animal beside whoever is there says more about the scene than the counts do ("a woman
+/// and a dog sitting on the ground next to a man"); and not when the caption says someone
+/// moves ([`MOVING`], [`MOVING_SPORTS`]): a thing beside a skier is passed by ("people that
+/// are skiing on some snow next to a train").
+fn tail_seen(p: &Parse<'_>, m: &Model, last: usize, y: NounId) -> bool {
+    beside_seen(m, p.objects[last].noun, y) >= MIN_SLOT
+        || (swap_class(&m.lex.nouns[y as usize]) != ANIMATE
+            && !p.tokens.iter().any(|t| {
+                MOVING.contains(&t.lower.as_str()) || MOVING_SPORTS.contains(&t.lower.as_str())
+            })
+            && p.relations.iter().any(|r| {
+                end_of_np(p, r.object) == Some(last)
+                    && beside_seen(m, p.objects[r.subject].noun, y) >= MIN_SLOT
+            }))
+}
+
+/// (round 27) The relations a new object may end the caption with: SugarCrepe's add-object
+/// negatives often put one beside the scene's last object ("standing on top of a rock" →
+/// "... near a waterfall", "sitting on top of a wooden table" → "... next to a lamp").
+const TAIL_RELATIONS: &[&str] = &["next to", "near"];
+
+/// (round 27) Sites after the caption's last object when nothing but punctuation follows it and
+/// the object is where something is, the object of "on", "in" or "at" ("on a plate", "in a field
+/// of grass"): a new object goes there after a [`TAIL_RELATIONS`] phrase ("on a plate next to a
+/// fork"). Not beside what someone holds or looks at (it would read as held: "holding an
+/// umbrella next to a bicycle"), nor beside water, the sky or the air (whoever is there moves
+/// through it: "surfing in the water next to a tree"); not when the caption says its subject is
+/// alone, already says that something is beside something ("next to a car next to a truck",
+/// "next to each other"), or when the last object is clothing ("a man in a shirt next to a dog"
+/// reads as the shirt's place), possessed, generic, an idiom's or a compound's first noun.
+fn tail_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
+    let Some(j) = p.objects.len().checked_sub(1) else {
+        return Vec::new();
+    };
+    let o = &p.objects[j];
+    let n = &lex.nouns[o.noun as usize];
+    let ends = p.items[o.item + 1..]
+        .iter()
+        .all(|i| i.kind == ItemKind::Punct);
+    let beside = p
+        .relations
+        .iter()
+        .any(|r| lex.rels[r.rel as usize].sense == "next to");
+    // the last object is where something is ("on a table", "in a field of grass"): a new
+    // object beside what someone holds or looks at reads as held ("holding an umbrella next to
+    // a bicycle")
+    let placed = p.relations.iter().any(|r| {
+        matches!(lex.rels[r.rel as usize].sense.as_str(), "on" | "in" | "at")
+            && end_of_np(p, r.object) == Some(j)
+    });
+    let each_other = p
+        .tokens
+        .windows(2)
+        .any(|w| w[0].lower == "each" && w[1].lower == "other");
+    if !ends
+        || !placed
+        || each_other
+        || WATERS.contains(&n.word.as_str())
+        || matches!(n.word.as_str(), "sky" | "air")
+        || beside
+        || said_alone(p)
+        || n.category == "clothing"
+        || n.hypernym
+        || possessive(p, o)
+        || idiom_object(p, lex, o)
+        || compound_modifier(p, o)
+    {
+        return Vec::new();
+    }
+    let at = p.bytes(o.item).1;
+    (0..lex.rels.len())
+        .filter(|&r| TAIL_RELATIONS.contains(&lex.rels[r].phrase.as_str()))
+        .map(|r| AddSite {
+            at,
+            verb: None,
+            joined: j,
+            rel: Some(r as RelId),
+            list: None,
+            tail: true,
+        })
+        .collect()
 }
 
 /// (round 16) Whether objects `a` and `a + 1` are neighbours in a list: only "and", "&" or a
@@ -4454,6 +4598,7 @@ fn list_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
                 joined: b,
                 rel: p.relations.iter().find(|r| r.object == a).map(|r| r.rel),
                 list: Some((a, b)),
+                tail: false,
             });
         }
         a = b + 1;
@@ -4975,6 +5120,16 @@ fn cased_pieces<'l>(c: Cand, p: &Parse<'_>, lex: &'l Lexicon) -> (Cow<'l, str>, 
                         ),
                     }
                 }
+                Some(AddSite {
+                    at,
+                    tail: true,
+                    rel: Some(r),
+                    ..
+                }) => Piece {
+                    start: at,
+                    end: at,
+                    text: format!(" {} {phrase}", lex.rels[r as usize].phrase),
+                },
                 Some(AddSite { at, .. }) => Piece {
                     start: at,
                     end: at,
