@@ -9,7 +9,11 @@ Two independent detectors, 5 folds grouped by caption (a caption's rows are all 
 Accuracy per op; 0.5 = not detectable. SugarCrepe's figures (same detectors, its own negatives
 on its own captions, issue 7) are printed beside them.
 
-Usage: python detect.py NEG.jsonl [SEED]   (needs scikit-learn; depth-1 rows, one per caption and op)
+Usage: python detect.py NEG.jsonl [SEED [SUBSET.jsonl]]   (needs scikit-learn; depth-1 rows, one per
+caption and op)
+Round 27: with SUBSET.jsonl (rows of NEG.jsonl, e.g. the rows a change adds), (b) is also printed
+for those rows alone, from the same folds and models as the whole file's (a detector run on the
+subset alone would train its LM on the subset's few captions).
 """
 import collections
 import json
@@ -94,6 +98,10 @@ def main():
     flip = [rng.random() < 0.5 for _ in rows]
     ops = sorted({r["op"] for r in rows}, key=list(SUGARCREPE).index)
     hits_a, hits_b = collections.defaultdict(list), collections.defaultdict(list)
+    subset = set()
+    if len(sys.argv) > 3:
+        subset = {(json.loads(l)["caption"], json.loads(l)["negative"]) for l in open(sys.argv[3], encoding="utf-8") if l.strip()}
+    hits_sub = collections.defaultdict(list)
     for k in range(5):
         train = [i for i, r in enumerate(rows) if fold_of[r["caption"]] != k]
         test = [i for i, r in enumerate(rows) if fold_of[r["caption"]] == k]
@@ -101,6 +109,8 @@ def main():
         for i in test:
             a, b = lm.score(rows[i]["caption"]), lm.score(rows[i]["negative"])
             hits_b[rows[i]["op"]].append(1.0 if a > b else 0.5 if a == b else 0.0)
+            if (rows[i]["caption"], rows[i]["negative"]) in subset:
+                hits_sub[rows[i]["op"]].append(hits_b[rows[i]["op"]][-1])
         for op in ops:
             tr = [i for i in train if rows[i]["op"] == op]
             te = [i for i in test if rows[i]["op"] == op]
@@ -129,6 +139,9 @@ def main():
         sa, sb = SUGARCREPE[op]
         sa = f"{sa:.2f}" if sa is not None else "-"
         print(f"{op:<12} {len(hits_b[op]):>6} {a:>15.3f} {sa:>11} {b:>15.3f} {sb:>11.2f}")
+    for op in ops:
+        if hits_sub[op]:
+            print(f"subset {op:<12} {len(hits_sub[op]):>6} (b) {np.mean(hits_sub[op]):.3f}")
 
 
 if __name__ == "__main__":

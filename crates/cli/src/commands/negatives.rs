@@ -75,9 +75,11 @@ pub struct Args {
     /// Operators applied in sequence per negative (the row's `op` is the first; `ops` lists all).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
     pub depth: u32,
-    /// Drop the negatives two blind text-only models (a bigram and a cross-fitted trigram
-    /// language model) spot most easily until both are at most 50% accurate per operator
-    /// (SugarCrepe-style adversarial refinement; see docs/negatives.md).
+    /// Drop the negatives three blind text-only detectors (a bigram language model, a
+    /// cross-fitted trigram language model and, for REPLACE and SWAP, a cross-fitted n-gram pair
+    /// classifier) spot most easily until all are at most 50% accurate per operator, or the
+    /// --min-keep floor is reached (SugarCrepe-style adversarial refinement; see
+    /// docs/negatives.md).
     #[arg(long, visible_alias = "debias")]
     pub adversarial_filter: bool,
     /// With --adversarial-filter: keep at least this fraction of each operator's rows.
