@@ -4866,3 +4866,20 @@ fn round27_no_new_object_where_it_would_read_as_held_or_passed_by() {
     }
     some_contains(&all(Op::AddObj, toilet.0), "toilet near a");
 }
+
+#[test]
+fn round27_a_restroom_is_the_room() {
+    // WordNet files "restroom" under the toilet sense (the room); the generated lexicon made it
+    // a fixture and the toilet's synonym, so "a restroom" could become "a sink" and "toilets"
+    // were never put in beside it
+    let lex = Lexicon::builtin();
+    let noun = |w: &str| {
+        lex.lookup(w).iter().find_map(|e| match e {
+            crate::lexicon::Entry::Noun { id, .. } => Some(&lex.nouns[*id as usize]),
+            _ => None,
+        })
+    };
+    let (restroom, bathroom) = (noun("restroom").unwrap(), noun("bathroom").unwrap());
+    assert_eq!(restroom.category, "room");
+    assert_eq!(restroom.sense_id, bathroom.sense_id);
+}
