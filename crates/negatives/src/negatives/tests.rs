@@ -4865,6 +4865,17 @@ fn round27_no_new_object_where_it_would_read_as_held_or_passed_by() {
         none_contains(&all(Op::AddObj, text), bad);
     }
     some_contains(&all(Op::AddObj, toilet.0), "toilet near a");
+    // no clothing put in, and no member of a class a generic word of the caption covers
+    // ("people sitting on a bench next to a man")
+    let out = all(Op::AddObj, toilet.0);
+    for bad in ["next to a hat.", "next to a jacket.", "next to a dress."] {
+        none_contains(&out, bad);
+    }
+    let out = all(Op::AddObj, "Some people sitting on a bench.");
+    some_contains(&out, "bench next to a ");
+    for bad in ["bench next to a man.", "bench next to a woman."] {
+        none_contains(&out, bad);
+    }
 }
 
 #[test]
@@ -4882,4 +4893,25 @@ fn round27_a_restroom_is_the_room() {
     let (restroom, bathroom) = (noun("restroom").unwrap(), noun("bathroom").unwrap());
     assert_eq!(restroom.category, "room");
     assert_eq!(restroom.sense_id, bathroom.sense_id);
+}
+
+#[test]
+fn round27_the_new_object_needs_two_sightings_beside_the_last_one() {
+    // a toilet takes no co-subject (one seat), so the end of the caption is the only site; a
+    // sink there needs the corpus to have put a sink beside a toilet twice
+    let base = ["A cat in a sink.", "A cat in a sink.", "A cat on a toilet."];
+    let twice = learned(&[&base[..], &["A toilet next to a sink."; 2]].concat());
+    let once = learned(
+        &[
+            &base[..],
+            &["A toilet next to a sink.", "A tub next to a sink."],
+        ]
+        .concat(),
+    );
+    let text = "A cat sitting on a toilet.";
+    some_contains(
+        &learned_all(&twice, Op::AddObj, text),
+        "toilet next to a sink.",
+    );
+    none_contains(&learned_all(&once, Op::AddObj, text), "toilet next to");
 }
