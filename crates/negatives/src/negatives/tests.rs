@@ -4890,7 +4890,10 @@ fn round27_a_restroom_is_the_room() {
             _ => None,
         })
     };
-    let (restroom, bathroom) = (noun("restroom").unwrap(), noun("bathroom").unwrap());
+    let (restroom, bathroom) = (
+        noun("restroom").expect("a noun"),
+        noun("bathroom").expect("a noun"),
+    );
     assert_eq!(restroom.category, "room");
     assert_eq!(restroom.sense_id, bathroom.sense_id);
 }
