@@ -4496,7 +4496,9 @@ const TAIL_RELATIONS: &[&str] = &["next to", "near"];
 /// through it: "surfing in the water next to a tree"); not when the caption says its subject is
 /// alone, already says that something is beside something ("next to a car next to a truck",
 /// "next to each other"), or when the last object is clothing ("a man in a shirt next to a dog"
-/// reads as the shirt's place), possessed, generic, an idiom's or a compound's first noun.
+/// reads as the shirt's place) or possessed. A compound's first noun never ends the caption (an
+/// unknown word follows it); a generic last object or an idiom's ("at the camera") is left out
+/// by [`add_obj`]'s check of the object every site joins.
 fn tail_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
     let Some(j) = p.objects.len().checked_sub(1) else {
         return Vec::new();
@@ -4529,10 +4531,7 @@ fn tail_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
         || beside
         || said_alone(p)
         || n.category == "clothing"
-        || n.hypernym
         || possessive(p, o)
-        || idiom_object(p, lex, o)
-        || compound_modifier(p, o)
     {
         return Vec::new();
     }

@@ -4845,7 +4845,7 @@ fn round27_no_new_object_where_it_would_read_as_held_or_passed_by() {
         // the caption already puts something beside something, or its subject alone
         (
             towel,
-            "A cat next to a sink resting its head on a towel.",
+            "A cat next to her bowl resting its head on a towel.",
             "towel next to",
         ),
         (
@@ -4860,11 +4860,38 @@ fn round27_no_new_object_where_it_would_read_as_held_or_passed_by() {
             "A cat resting its head on a towel while sleeping.",
             "towel next to",
         ),
+        // a generic last object, or one of an idiom ("at the camera", "curled up in a ball")
+        (
+            pillow,
+            "A cat resting its head in a container.",
+            "container next to",
+        ),
+        (
+            pillow,
+            "A cat resting its head and looking at the camera.",
+            "camera next to",
+        ),
+        (
+            pillow,
+            "A cat with its tail curled up in a ball.",
+            "ball next to",
+        ),
     ] {
         some_contains(&all(Op::AddObj, good), want);
         none_contains(&all(Op::AddObj, text), bad);
     }
-    some_contains(&all(Op::AddObj, toilet.0), "toilet near a");
+    for (text, want) in [
+        (toilet.0, "toilet near a"),
+        // the end of an "of" phrase is where the phrase's head is; "other" alone is no "each
+        // other"
+        (
+            "A cat resting its head on a stack of books.",
+            "books next to a",
+        ),
+        ("The other cat sitting on a toilet.", "toilet next to a"),
+    ] {
+        some_contains(&all(Op::AddObj, text), want);
+    }
     // no clothing put in, and no member of a class a generic word of the caption covers
     // ("people sitting on a bench next to a man")
     let out = all(Op::AddObj, toilet.0);
