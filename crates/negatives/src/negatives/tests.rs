@@ -4945,3 +4945,27 @@ fn round27_the_new_object_needs_two_sightings_beside_the_last_one() {
     );
     none_contains(&learned_all(&once, Op::AddObj, text), "toilet next to");
 }
+
+#[test]
+fn round27_the_subject_route_asks_about_the_subject_of_the_place() {
+    // the cat is on the toilet, the dog chases it: a sink may end the caption only if the
+    // corpus has put a cat beside a sink, not a dog
+    let base = [
+        "A dog next to a sink.",
+        "A dog next to a sink.",
+        "A cat in a sink.",
+        "A cat in a sink.",
+        "A toilet and a sink.",
+        "A toilet and a sink.",
+        "A dog chasing a cat on a toilet.",
+        "A dog chasing a cat on a toilet.",
+    ];
+    let text = "A dog chasing a cat sitting on a toilet.";
+    let dog = learned(&base);
+    none_contains(&learned_all(&dog, Op::AddObj, text), "toilet next to");
+    let cat = learned(&[&base[..], &["A cat next to a sink."; 2]].concat());
+    some_contains(
+        &learned_all(&cat, Op::AddObj, text),
+        "toilet next to a sink.",
+    );
+}
