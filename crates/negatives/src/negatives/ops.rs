@@ -4008,9 +4008,13 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
             if !with_all.has(ni)
                 || !lex.is_addable(ni)
                 || (!site.tail && pre.group[ni as usize] != group)
+                // (round 27) a new object at the caption's end: the relation's object twice,
+                // beside the last object or (a thing) beside the subject there
                 || (site.tail
                     && (generic.contains(&pre.group[ni as usize])
-                        || n.category == "clothing"))
+                        || n.category == "clothing"
+                        || !site.rel.is_some_and(|r| pre.object_of.get(r, ni))
+                        || !tail_seen(p, m, joined, ni)))
                 || senses.contains(&n.sense_id)
                 || EVERYDAY_WEAR.contains(&n.word.as_str())
                 || (instrument && !INSTRUMENTS.contains(&n.word.as_str()))
@@ -4033,10 +4037,8 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                 .iter()
                 .all(|o| o.noun == joined_noun || in_context(pl, ni, joined_noun, o.noun))
                 && match site.rel {
-                    // (round 27) "on a plate next to a fork": the new noun has been the object
-                    // of the relation, and beside the caption's last object or (a thing) beside
-                    // the subject there
-                    Some(r) if site.tail => pre.object_of.get(r, ni) && tail_seen(p, m, joined, ni),
+                    // (round 27) "on a plate next to a fork": checked with the cheap tests
+                    Some(_) if site.tail => true,
                     // "a plate with a fork and a knife", "next to a car and a truck": the new
                     // noun has been the object of the relation (twice)
                     Some(r) => pre.object_of.get(r, ni),
