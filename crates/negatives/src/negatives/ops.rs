@@ -3967,6 +3967,12 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
             break;
         }
         let joined = site.joined;
+        // (round 27) whom a new object at the caption's end may stand beside
+        let subjects = if site.tail {
+            tail_subjects(p, joined)
+        } else {
+            Vec::new()
+        };
         // a co-subject must share a predicate: a verb it has been the subject of, or a
         // relation other than "with" ("a plate and a table with a cake" describes nothing)
         let verb = site
@@ -4014,7 +4020,7 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                     && (generic.contains(&pre.group[ni as usize])
                         || n.category == "clothing"
                         || !site.rel.is_some_and(|r| pre.object_of.get(r, ni))
-                        || !tail_seen(p, m, joined, ni)))
+                        || !tail_seen(m, p.objects[joined].noun, &subjects, ni)))
                 || senses.contains(&n.sense_id)
                 || EVERYDAY_WEAR.contains(&n.word.as_str())
                 || (instrument && !INSTRUMENTS.contains(&n.word.as_str()))
@@ -4451,9 +4457,6 @@ const MOVING_SPORTS: &[&str] = &[
     "jogging",
 ];
 
-/// (round 27) The relations a new object may end the caption with: SugarCrepe's add-object
-/// negatives often put one beside the scene's last object ("standing on top of a rock" →
-/// "... near a waterfall", "sitting on top of a wooden table" → "... next to a lamp").
 /// (round 27) Captions where noun `s` is the subject of a relation of the sense "next to" ("next
 /// to", "beside", "near", "by") whose object is noun `y`.
 fn beside_seen(m: &Model, s: NounId, y: NounId) -> u32 {
@@ -4464,25 +4467,36 @@ fn beside_seen(m: &Model, s: NounId, y: NounId) -> u32 {
         .sum()
 }
 
-/// (round 27) The evidence for ending a caption with "next to a Y" after its last object
-/// `last`: the corpus has put Y beside that object ("a plate next to a fork", "a field next to
-/// a tree") at least [`MIN_SLOT`] times, or Y is a thing put beside the subject of the
-/// relation that places the last object ("a group of people sitting at a table" → "... next to
-/// a laptop": people next to a laptop). Only the first for people and animals: a person or
-/// an animal beside whoever is there says more about the scene than the counts do ("a woman
-/// and a dog sitting on the ground next to a man"); and not when the caption says someone
-/// moves ([`MOVING`], [`MOVING_SPORTS`]): a thing beside a skier is passed by ("people that
-/// are skiing on some snow next to a train").
-fn tail_seen(p: &Parse<'_>, m: &Model, last: usize, y: NounId) -> bool {
-    beside_seen(m, p.objects[last].noun, y) >= MIN_SLOT
+/// (round 27) The evidence for ending a caption with "next to a Y" after its last object (noun
+/// `last`): the corpus has put Y beside that object ("a plate next to a fork", "a field next to
+/// a tree") at least [`MIN_SLOT`] times, or Y is a thing put beside one of `subjects`
+/// ([`tail_subjects`]: "a group of people sitting at a table" → "... next to a laptop": people
+/// next to a laptop). Only the first for people and animals: a person or an animal beside
+/// whoever is there says more about the scene than the counts do ("a woman and a dog sitting on
+/// the ground next to a man").
+fn tail_seen(m: &Model, last: NounId, subjects: &[NounId], y: NounId) -> bool {
+    beside_seen(m, last, y) >= MIN_SLOT
         || (swap_class(&m.lex.nouns[y as usize]) != ANIMATE
-            && !p.tokens.iter().any(|t| {
-                MOVING.contains(&t.lower.as_str()) || MOVING_SPORTS.contains(&t.lower.as_str())
-            })
-            && p.relations.iter().any(|r| {
-                end_of_np(p, r.object) == Some(last)
-                    && beside_seen(m, p.objects[r.subject].noun, y) >= MIN_SLOT
-            }))
+            && subjects.iter().any(|&s| beside_seen(m, s, y) >= MIN_SLOT))
+}
+
+/// (round 27) The subjects of the relations that place the caption's last object `last` ("people
+/// sitting *at* a table"), for [`tail_seen`]; none when the caption says someone moves
+/// ([`MOVING`], [`MOVING_SPORTS`]): a thing beside a skier is passed by ("people that are skiing
+/// on some snow next to a train").
+fn tail_subjects(p: &Parse<'_>, last: usize) -> Vec<NounId> {
+    let moving = p
+        .tokens
+        .iter()
+        .any(|t| MOVING.contains(&t.lower.as_str()) || MOVING_SPORTS.contains(&t.lower.as_str()));
+    if moving {
+        return Vec::new();
+    }
+    p.relations
+        .iter()
+        .filter(|r| end_of_np(p, r.object) == Some(last))
+        .map(|r| p.objects[r.subject].noun)
+        .collect()
 }
 
 /// (round 27) The relations a new object may end the caption with: SugarCrepe's add-object
