@@ -100,7 +100,8 @@ def main():
     hits_a, hits_b = collections.defaultdict(list), collections.defaultdict(list)
     subset = set()
     if len(sys.argv) > 3:
-        subset = {(json.loads(l)["caption"], json.loads(l)["negative"]) for l in open(sys.argv[3], encoding="utf-8") if l.strip()}
+        with open(sys.argv[3], encoding="utf-8") as f:
+            subset = {(r["caption"], r["negative"]) for r in map(json.loads, filter(str.strip, f))}
     hits_sub = collections.defaultdict(list)
     for k in range(5):
         train = [i for i, r in enumerate(rows) if fold_of[r["caption"]] != k]

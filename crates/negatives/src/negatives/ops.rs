@@ -3962,16 +3962,18 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     // (round 27) a new object at the caption's end only where no other site gives one: the
     // other sites' rows stay as they were
     let mut other_rows = None;
+    let mut tail_subjects_of = None;
     for (si, site) in sites.iter().enumerate() {
         if site.tail && *other_rows.get_or_insert(out.len()) > 0 {
             break;
         }
         let joined = site.joined;
-        // (round 27) whom a new object at the caption's end may stand beside
-        let subjects = if site.tail {
-            tail_subjects(p, joined)
+        // (round 27) whom a new object at the caption's end may stand beside: the tail sites
+        // all join the caption's last object, so this is found once
+        let subjects: &[NounId] = if site.tail {
+            tail_subjects_of.get_or_insert_with(|| tail_subjects(p, joined))
         } else {
-            Vec::new()
+            &[]
         };
         // a co-subject must share a predicate: a verb it has been the subject of, or a
         // relation other than "with" ("a plate and a table with a cake" describes nothing)
@@ -4020,7 +4022,7 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
                     && (generic.contains(&pre.group[ni as usize])
                         || n.category == "clothing"
                         || !site.rel.is_some_and(|r| pre.object_of.get(r, ni))
-                        || !tail_seen(m, p.objects[joined].noun, &subjects, ni)))
+                        || !tail_seen(m, p.objects[joined].noun, subjects, ni)))
                 || senses.contains(&n.sense_id)
                 || EVERYDAY_WEAR.contains(&n.word.as_str())
                 || (instrument && !INSTRUMENTS.contains(&n.word.as_str()))
