@@ -380,10 +380,14 @@ mean log-probability per token is guessed true; ties 0.5";
 
 /// The fold of a caption: FNV-1a of its bytes, modulo [`FOLDS`] (the same on every platform).
 pub(crate) fn fold_of(caption: &str) -> u64 {
-    let h = caption.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+    fnv1a(caption.as_bytes()) % FOLDS
+}
+
+/// FNV-1a (64 bits) of `bytes`: a hash that is the same on every platform and in every run.
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    h % FOLDS
+    })
 }
 
 /// Margin per-token score(caption) − score(negative) of each row under the trigram model

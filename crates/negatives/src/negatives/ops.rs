@@ -95,6 +95,13 @@ pub enum Cand {
         a: usize,
         b: usize,
     },
+    /// (round 28, an operation of replace_att) object `obj`'s count word becomes
+    /// [`QUANTITIES`]`[new]`: "two dogs" → "three dogs", "a group of people" → "two people"
+    /// ([`replace_counts`]).
+    ReplaceCount {
+        obj: usize,
+        new: u8,
+    },
     ReplaceRel {
         rel: usize,
         new: RelId,
@@ -157,7 +164,8 @@ pub fn weight(c: Cand, pl: &Plausibility) -> f64 {
         Cand::SwapObj { .. }
         | Cand::SwapAtt { .. }
         | Cand::MoveAtt { .. }
-        | Cand::SwapCount { .. } => 0,
+        | Cand::SwapCount { .. }
+        | Cand::ReplaceCount { .. } => 0,
     } as f64
 }
 
@@ -2017,6 +2025,19 @@ fn vertical(lex: &Lexicon, r: RelId) -> bool {
 }
 
 fn replace_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    let found = replace_attrs(p, m, out);
+    // (round 28) a count only where no attribute can be replaced: every earlier row stays
+    if out.is_empty() {
+        replace_counts(p, m, out);
+        if !out.is_empty() {
+            return Ok(());
+        }
+    }
+    found
+}
+
+/// replace_att's attribute replacements ([`replace_att`]).
+fn replace_attrs(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     let (lex, pre) = (&m.lex, &m.prepared);
     if p.attributes.is_empty() {
         return Err(Skip::NoAttribute);
@@ -2048,6 +2069,252 @@ fn replace_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         }
     }
     done(out, Skip::NoReplacementCandidate)
+}
+
+/// Count words, with their amount: "a"/"an"/"one" (1) and the numerals two to ten, which
+/// swap_att's count swaps exchange (round 26, [`count_of`]), and (round 28) "a couple of"
+/// ([`COUPLE`]) and words for many ([`MANY`]), which replace_att's count replacements use
+/// besides the numerals from two ([`replace_counts`]). "A few", "a pair of", "a row of", "some"
+/// and "these" are neither (a few may be two or three; a pair is one thing).
+pub(super) const QUANTITIES: &[(&str, u8)] = &[
+    ("a", 1),
+    ("an", 1),
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("a couple of", COUPLE),
+    ("several", MANY),
+    ("many", MANY),
+    ("a group of", MANY),
+    ("a bunch of", MANY),
+    ("a lot of", MANY),
+    ("lots of", MANY),
+    ("a herd of", MANY),
+    ("a flock of", MANY),
+];
+
+/// The amount of "a couple of": about two, so never replaced by "two" nor by another numeral
+/// (whether "a couple" is two or three is the reader's call).
+const COUPLE: u8 = 100;
+
+/// The amount of the words for many ("several", "a group of"): more than two, how many unsaid.
+const MANY: u8 = 0;
+
+/// (round 28) Whether a count of amount `a` may become one of amount `b`, the new count
+/// contradicting the old: two numerals one or two apart ("two" → "three" or "four", not
+/// "nine"), or two (or a couple) and many. Never two words for many ("several" → "many" says
+/// the same), nor a numeral above two and many ("three people" are a group).
+fn amounts_differ(a: u8, b: u8) -> bool {
+    match (a, b) {
+        (MANY, x) | (x, MANY) => x == 2 || x == COUPLE,
+        (COUPLE, _) | (_, COUPLE) => false,
+        // one is singular: a count replacement keeps the noun plural
+        (x, y) => x != y && x.abs_diff(y) <= 2 && x > 1 && y > 1,
+    }
+}
+
+/// Whether count word `a` may become `b` ([`QUANTITIES`] indices): their amounts differ, and
+/// "a couple of" and "several" do not replace each other (a couple may be a few).
+fn quantities_differ(a: usize, b: usize) -> bool {
+    let words = [QUANTITIES[a].0, QUANTITIES[b].0];
+    amounts_differ(QUANTITIES[a].1, QUANTITIES[b].1)
+        && !(words.contains(&"a couple of") && words.contains(&"several"))
+}
+
+/// The indices of [`QUANTITIES`] a count of quantity `q` may become ([`quantities_differ`]).
+fn quantity_neighbours(q: usize) -> impl Iterator<Item = usize> {
+    (0..QUANTITIES.len()).filter(move |&j| quantities_differ(q, j))
+}
+
+/// (round 28) Words that tie a caption to its counts: one of several is named ("one", "the
+/// other", "another", "both", "either", "the first"), a number is paired ("pair", "twins"), or
+/// a count is qualified right before it ([`QUALIFIERS`]). A caption with one gets no count
+/// replacement: "two dogs, one black and one white" → "three dogs, one black and one white".
+const TIED_TO_COUNT: &[&str] = &[
+    "one",
+    "ones",
+    "other",
+    "others",
+    "another",
+    "both",
+    "either",
+    "neither",
+    "each",
+    "first",
+    "second",
+    "third",
+    "last",
+    "pair",
+    "pairs",
+    "twin",
+    "twins",
+    "couple",
+    "rest",
+    "remaining",
+    "same",
+    "respectively",
+    "between",
+];
+
+/// Words that qualify the count after them: "over ten people" → "over eight people" is no
+/// contradiction, "only two" and "all three" tie the number to the image, "twenty two".
+const QUALIFIERS: &[&str] = &[
+    "over",
+    "about",
+    "around",
+    "only",
+    "nearly",
+    "almost",
+    "least",
+    "than",
+    "just",
+    "all",
+    "exactly",
+    "approximately",
+    "roughly",
+    "some",
+    "maybe",
+    "perhaps",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "hundred",
+    "hundreds",
+    "dozen",
+    "dozens",
+];
+
+/// (round 28) The [`QUANTITIES`] index of the count word of object `oi` when replace_att may
+/// replace it ([`replace_counts`]: every check but those of the new word). The plausibility
+/// table counts these sites per word (its `q` rows), so the corpus frequencies that balance the
+/// replacements are those of the counts that can be replaced.
+pub(super) fn count_site(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> Option<usize> {
+    let o = &p.objects[oi];
+    let d = o.det?;
+    if !o.plural {
+        return None;
+    }
+    let text = p.item_text(d);
+    let q = QUANTITIES
+        .iter()
+        .position(|&(w, amount)| amount != 1 && w.eq_ignore_ascii_case(text))?;
+    let it = &p.items[d];
+    let n = &lex.nouns[o.noun as usize];
+    let prev = it
+        .tok_start
+        .checked_sub(1)
+        .map(|i| p.tokens[i].lower.as_str());
+    let unfit = !n.countable()
+        || n.place()
+        || matches!(n.category.as_str(), "clothing" | "accessory" | "other")
+        || PAIRS.contains(&n.word.as_str())
+        || USED_IN_PAIRS.contains(&n.word.as_str())
+        || unknown_after(p, o)
+        || in_of_phrase(p, o)
+        || idiom_object(p, lex, o)
+        || item_word(p, d + 1) == Some("of")
+        || prev.is_some_and(|w| QUALIFIERS.contains(&w) || w.bytes().all(|b| b.is_ascii_digit()))
+        || (d > 0 && matches!(p.items[d - 1].kind, ItemKind::Func(_)))
+        || noun_senses(p, lex)
+            .iter()
+            .filter(|&&s| s == n.sense_id)
+            .count()
+            > 1
+        || p.tokens.iter().enumerate().any(|(i, t)| {
+            (i < it.tok_start || i >= it.tok_end) && TIED_TO_COUNT.contains(&t.lower.as_str())
+        })
+        // a part of the counted ("six people on a bus, with five of them on their phones")
+        || p.tokens.windows(2).any(|w| {
+            w[0].lower == "of" && matches!(w[1].lower.as_str(), "them" | "which" | "whom")
+        });
+    (!unfit).then_some(q)
+}
+
+/// (round 28) replace_att's count replacements, as SugarCrepe's replace-att negatives make
+/// ("A couple of elephants standing in the grass." → "A herd of elephants ...", "two large
+/// boats" → "two small boats" being the attribute kind): a plural object counted by a word of
+/// [`QUANTITIES`] takes another of a different amount ([`amounts_differ`]); tried only where the
+/// caption has no attribute to replace, so every attribute replacement stays as it was.
+///
+/// No text-only shortcut: captions say "two" far more often than "three" or "several", so
+/// replacing every count would put "two" on the caption side and the rarer words on the
+/// negative side, which a pair classifier learns at once. The replacement is therefore drawn as
+/// a Metropolis-Hastings step whose stationary distribution is the corpus's count words
+/// (`q` rows of the plausibility table): one proposal, uniform over the neighbours of the old
+/// word, accepted with probability min(1, f(new)·|N(old)| / (f(old)·|N(new)|)), f being the
+/// corpus count plus one. Then the expected number of rows turning word x into y equals that
+/// turning y into x (detailed balance), so each count word is as frequent on the negative side
+/// as on the caption side. The draw is a hash of the caption text and the object (not of
+/// `--seed`): same caption, same proposal and acceptance.
+///
+/// The object: plural and countable, not a place, clothing, accessory, part or group (the
+/// `other` category), nothing used in pairs, not before an unknown word (a compound's first
+/// half: "two hot dog buns"), not in an "of" phrase, not an idiom, its sense named once; the
+/// count word alone right before the noun phrase, not after a determiner or [`QUALIFIERS`], nor
+/// followed by "of" ("two of the dogs"). A herd or a flock holds only its animals
+/// ([`COLLECTIVES`]), a group only people or animals. A count that takes a singular verb ("a
+/// group of people *is*") becomes only another "a ... of" word for many. The caption has no word
+/// of [`TIED_TO_COUNT`] outside the count, nor "of them" / "of which" / "of whom".
+fn replace_counts(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
+    let (lex, pl) = (&m.lex, &m.plaus);
+    for oi in 0..p.objects.len() {
+        let Some(q) = count_site(p, lex, oi) else {
+            continue;
+        };
+        let o = &p.objects[oi];
+        let n = &lex.nouns[o.noun as usize];
+        let Some(f_old) = pl.quantity(QUANTITIES[q].0) else {
+            return;
+        };
+        let neighbours: Vec<usize> = quantity_neighbours(q).collect();
+        let h = super::mix(crate::audit::fnv1a(p.text.as_bytes()), oi as u64, 28);
+        let new = neighbours[(h % neighbours.len() as u64) as usize];
+        let (word, amount) = QUANTITIES[new];
+        // a herd or a flock holds its animals only
+        let herd = |w: &str| {
+            COLLECTIVES
+                .iter()
+                .find(|(c, _)| w.strip_prefix("a ").and_then(|x| x.strip_suffix(" of")) == Some(*c))
+                .map(|(_, animals)| animals.contains(&n.word.as_str()))
+        };
+        // a group is of people or animals ("a group of sandwiches" in the draft's rows)
+        let living = matches!(n.category.as_str(), "person" | "role" | "animal");
+        if herd(word) == Some(false) || (word == "a group of" && !living) {
+            continue;
+        }
+        // "a group of people is" → "two people is", "several people is"
+        let singular_verb = || {
+            let at = match item_word(p, o.item + 1) {
+                Some("that" | "which" | "who") => o.item + 2,
+                _ => o.item + 1,
+            };
+            p.items.get(at).is_some_and(|i| {
+                i.kind == ItemKind::Func(FuncRole::BeSg)
+                    || (i.kind == ItemKind::Other && bare_word(p, at).is_some_and(third_person))
+            })
+        };
+        if !(amount == MANY && word.starts_with("a ")) && singular_verb() {
+            continue;
+        }
+        let f_new = pl.quantity(word).unwrap_or(0);
+        let accept = ((f_new as f64 + 1.0) * neighbours.len() as f64)
+            / ((f_old as f64 + 1.0) * quantity_neighbours(new).count() as f64);
+        let u = (super::mix(h, 28, 1) >> 11) as f64 / (1u64 << 53) as f64;
+        if u < accept {
+            out.push(Cand::ReplaceCount {
+                obj: oi,
+                new: new as u8,
+            });
+        }
+    }
 }
 
 /// An attribute separated from its head by a word the lexicon does not know ("an *open* concept
@@ -2318,24 +2585,8 @@ fn swap_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     done(out, Skip::NoSwappablePair)
 }
 
-/// (round 26) Count words swap_att exchanges, with their value: "a"/"an"/"one" is one, the
-/// numerals two to ten. "Several", "many", "a group of" and the like say no number.
-const COUNTS: &[(&str, u8)] = &[
-    ("a", 1),
-    ("an", 1),
-    ("one", 1),
-    ("two", 2),
-    ("three", 3),
-    ("four", 4),
-    ("five", 5),
-    ("six", 6),
-    ("seven", 7),
-    ("eight", 8),
-    ("nine", 9),
-    ("ten", 10),
-];
-
-/// The count object `o` is written with ([`COUNTS`]), when its determiner is one count word
+/// The count object `o` is written with (one of [`QUANTITIES`] of amount 1 to 10: "a", "one",
+/// "two" ... "ten"), when its determiner is one count word
 /// and agrees with the noun's number ("two dogs", "a dog"; not "two dog", "two of the dogs").
 fn count_of(p: &Parse<'_>, o: &Object) -> Option<u8> {
     let d = o.det?;
@@ -2350,7 +2601,9 @@ fn count_of(p: &Parse<'_>, o: &Object) -> Option<u8> {
         return None;
     }
     let w = p.tokens[it.tok_start].lower.as_str();
-    let (_, n) = COUNTS.iter().find(|(c, _)| *c == w)?;
+    let (_, n) = QUANTITIES
+        .iter()
+        .find(|&&(c, n)| c == w && (1..=10).contains(&n))?;
     (o.plural == (*n > 1)).then_some(*n)
 }
 
@@ -5079,6 +5332,12 @@ fn cased_pieces<'l>(c: Cand, p: &Parse<'_>, lex: &'l Lexicon) -> (Cow<'l, str>, 
                     text,
                 }],
             )
+        }
+        Cand::ReplaceCount { obj, new } => {
+            let d = p.objects[obj].det.unwrap_or(p.objects[obj].item);
+            let (start, end) = p.bytes(d);
+            let text = match_case(p.item_text(d), QUANTITIES[new as usize].0);
+            (Cow::Borrowed("count"), vec![Piece { start, end, text }])
         }
         Cand::ReplaceVerb { item, new } => {
             let (start, end) = p.bytes(item);

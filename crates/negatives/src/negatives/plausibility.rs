@@ -21,6 +21,8 @@ use crate::error::{Error, Result};
 use crate::lexicon::{AttrId, Entry, FuncRole, FxHashMap, Lexicon, NounId, RelId};
 use crate::pairs::PairMap;
 
+use super::ops::{count_site, QUANTITIES};
+
 /// An `-ing`, `-ed` or third-person `-s` word that the lexicon does not know or lists as a
 /// relation, as a verb ("running", "parked", "sits", "flying").
 pub fn verb_at<'t>(p: &'t Parse<'_>, item: usize) -> Option<&'t str> {
@@ -163,6 +165,9 @@ pub struct Plausibility {
     noun: FxHashMap<NounId, u32>,
     /// (round 20) Captions that name noun `n` in the plural ("np" rows).
     plural: FxHashMap<NounId, u32>,
+    /// (round 28) Counts replace_att may replace, per count word ("two", "several", "a group
+    /// of": [`count_site`]; "q" rows).
+    quantity: FxHashMap<String, u32>,
     attr: FxHashMap<AttrId, u32>,
     rel: FxHashMap<RelId, u32>,
     an: FxHashMap<(AttrId, NounId), u32>,
@@ -327,10 +332,16 @@ impl Plausibility {
                 *self.vo.entry((v, o.noun)).or_default() += 1;
             }
         }
-        for o in &p.objects {
+        for (oi, o) in p.objects.iter().enumerate() {
             *self.noun.entry(o.noun).or_default() += 1;
             if o.plural {
                 *self.plural.entry(o.noun).or_default() += 1;
+                if let Some(q) = count_site(&p, lex, oi) {
+                    *self
+                        .quantity
+                        .entry(QUANTITIES[q].0.to_string())
+                        .or_default() += 1;
+                }
             }
         }
         for a in &p.attributes {
@@ -466,6 +477,9 @@ impl Plausibility {
         }
         add(&mut self.noun, &other.noun);
         add(&mut self.plural, &other.plural);
+        for (w, &c) in &other.quantity {
+            *self.quantity.entry(w.clone()).or_default() += c;
+        }
         add(&mut self.attr, &other.attr);
         add(&mut self.rel, &other.rel);
         add(&mut self.an, &other.an);
@@ -498,6 +512,13 @@ impl Plausibility {
     }
     pub fn attr(&self, a: AttrId) -> u32 {
         self.at(&self.look.attr, a)
+    }
+    /// (round 28) Counts of the corpus written with count word `w` (lowercase: "two", "a group
+    /// of") that replace_att could replace ([`count_site`]); `None` when the table counts none
+    /// at all (a table saved before round 28 has no "q" rows).
+    pub fn quantity(&self, w: &str) -> Option<u32> {
+        (!self.quantity.is_empty() || self.floor > 0)
+            .then(|| self.with_floor(self.quantity.get(w).copied().unwrap_or(0)))
     }
     pub fn rel(&self, r: RelId) -> u32 {
         self.at(&self.look.rel, r)
@@ -605,6 +626,9 @@ impl Plausibility {
         for (&k, &c) in &self.plural {
             put("np", n(k), "-", c);
         }
+        for (w, &c) in &self.quantity {
+            put("q", w, "-", c);
+        }
         for (&k, &c) in &self.attr {
             put("a", a(k), "-", c);
         }
@@ -686,6 +710,10 @@ impl Plausibility {
             let hit = match kind {
                 "n" => noun(x).map(|k| *pl.noun.entry(k).or_default() += c),
                 "np" => noun(x).map(|k| *pl.plural.entry(k).or_default() += c),
+                "q" => {
+                    *pl.quantity.entry(x.to_lowercase()).or_default() += c;
+                    Some(())
+                }
                 "a" => attr(x).map(|k| *pl.attr.entry(k).or_default() += c),
                 "r" => rel(x).map(|k| *pl.rel.entry(k).or_default() += c),
                 "an" => attr(x)

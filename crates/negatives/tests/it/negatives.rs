@@ -229,8 +229,15 @@ fn hand_labelled_operator_sets() {
             ],
         ),
         (
+            // round 28: replace_att changes the count ("Two dogs" → "Several dogs")
             "Two dogs playing in the snow.",
-            &["replace_obj", "replace_rel", "add_obj", "add_att"],
+            &[
+                "replace_obj",
+                "replace_att",
+                "replace_rel",
+                "add_obj",
+                "add_att",
+            ],
         ),
         (
             // round 5: two vehicles with their own roles are swapped ("a blue truck behind a
@@ -440,6 +447,17 @@ proptest! {
                 Op::SwapAtt if e.category == "count" => {
                     prop_assert!((2..=6).contains(&e.changes.len()), "{:?}", r);
                     prop_assert_eq!(numberless(multiset(lex, &r.caption)), numberless(multiset(lex, &r.negative)), "{:?}", r);
+                }
+                // (round 28) a count replacement: one count word for another, the rest unchanged
+                Op::ReplaceAtt if e.category == "count" => {
+                    const COUNTS: &[&str] = &[
+                        "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                        "a couple of", "several", "many", "a group of", "a bunch of", "a lot of",
+                        "lots of", "a herd of", "a flock of",
+                    ];
+                    prop_assert_eq!(e.changes.len(), 1);
+                    let (b, a) = (e.changes[0].before.to_lowercase(), e.changes[0].after.to_lowercase());
+                    prop_assert!(COUNTS.contains(&b.as_str()) && COUNTS.contains(&a.as_str()) && a != b, "{:?}", r);
                 }
                 Op::SwapObj | Op::SwapAtt => {
                     prop_assert_eq!(e.changes.len(), 2);
