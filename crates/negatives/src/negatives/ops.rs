@@ -2216,11 +2216,9 @@ pub(super) fn count_site(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> Option<usiz
         || n.place()
         || matches!(n.category.as_str(), "clothing" | "accessory" | "other")
         || PAIRS.contains(&n.word.as_str())
-        || USED_IN_PAIRS.contains(&n.word.as_str())
         || unknown_after(p, o)
         || in_of_phrase(p, o)
         || idiom_object(p, lex, o)
-        || item_word(p, d + 1) == Some("of")
         || prev.is_some_and(|w| QUALIFIERS.contains(&w) || w.bytes().all(|b| b.is_ascii_digit()))
         || (d > 0 && matches!(p.items[d - 1].kind, ItemKind::Func(_)))
         || noun_senses(p, lex)
@@ -2239,10 +2237,10 @@ pub(super) fn count_site(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> Option<usiz
 }
 
 /// (round 28) replace_att's count replacements, as SugarCrepe's replace-att negatives make
-/// ("A couple of elephants standing in the grass." → "A herd of elephants ...", "two large
-/// boats" → "two small boats" being the attribute kind): a plural object counted by a word of
-/// [`QUANTITIES`] takes another of a different amount ([`amounts_differ`]); tried only where the
-/// caption has no attribute to replace, so every attribute replacement stays as it was.
+/// ("A couple of elephants standing in the grass." → "A herd of elephants ..."): a plural
+/// object counted by a word of [`QUANTITIES`] takes another of a different amount
+/// ([`quantities_differ`]); tried only where the caption has no attribute to replace, so every
+/// attribute replacement stays as it was.
 ///
 /// No text-only shortcut: captions say "two" far more often than "three" or "several", so
 /// replacing every count would put "two" on the caption side and the rarer words on the
@@ -2256,10 +2254,10 @@ pub(super) fn count_site(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> Option<usiz
 /// `--seed`): same caption, same proposal and acceptance.
 ///
 /// The object: plural and countable, not a place, clothing, accessory, part or group (the
-/// `other` category), nothing used in pairs, not before an unknown word (a compound's first
-/// half: "two hot dog buns"), not in an "of" phrase, not an idiom, its sense named once; the
-/// count word alone right before the noun phrase, not after a determiner or [`QUALIFIERS`], nor
-/// followed by "of" ("two of the dogs"). A herd or a flock holds only its animals
+/// `other` category), nothing used in pairs, not before a word the lexicon does not know (it
+/// may be a compound's first half), not in an "of" phrase, not an idiom, its sense named once; the
+/// count word alone right before the noun phrase, not after a determiner or [`QUALIFIERS`]
+/// ("two of the dogs" counts no object: "of" ends the phrase). A herd or a flock holds only its animals
 /// ([`COLLECTIVES`]), a group only people or animals. A count that takes a singular verb ("a
 /// group of people *is*") becomes only another "a ... of" word for many. The caption has no word
 /// of [`TIED_TO_COUNT`] outside the count, nor "of them" / "of which" / "of whom".

@@ -5082,6 +5082,8 @@ fn round28_replace_att_changes_how_many_where_no_attribute_is_replaced() {
                     "several" | "many" | "a group of" | "lots of"
                 )
                 | ("two", "five" | "six" | "ten")
+                // the noun stays plural: never "a dogs", "one dogs"
+                | (_, "a" | "an" | "one")
                 | (
                     "several"
                         | "many"
@@ -5152,6 +5154,16 @@ fn round28_no_count_change_where_the_caption_ties_its_number() {
         ),
         ("Two dogs chasing two dogs.", "Two dogs chasing a cat."),
         ("Two fields near a barn.", "Two horses near a barn."),
+        // a count that disagrees with its noun is a slip, not a count
+        ("Two dog in a yard.", "Two dogs in a yard."),
+        ("One dogs in a yard.", "Two dogs in a yard."),
+        // a word the lexicon does not know after the noun may end a compound
+        ("Two dogs frolick in a yard.", "Two dogs in a yard."),
+        // inside an "of" phrase
+        (
+            "A photo of two dogs in a yard.",
+            "A photo with two dogs in a yard.",
+        ),
     ] {
         // (whether a count site gets a row is the draw's: the sites are compared)
         let sites = |text: &str| {
