@@ -1517,6 +1517,7 @@ pub(crate) const PAIRS: &[&str] = &[
     "mitten",
     "flip flop",
     "roller skate",
+    "snowshoe",
     "heel",
     "cleat",
     "pole",

@@ -5117,6 +5117,11 @@ fn round28_replace_att_changes_how_many_where_no_attribute_is_replaced() {
     let (_, edit) = ops::materialise(Op::ReplaceAtt, c[0], &p, &m.lex);
     assert_eq!(edit.category, "count");
     assert_eq!(edit.changes[0].before, "Two");
+    // the new count word takes the caption's capital
+    assert!(
+        edit.changes[0].after.starts_with(char::is_uppercase),
+        "{edit:?}"
+    );
 }
 
 #[test]
