@@ -15,6 +15,9 @@ Round 27: `mix --op=add_obj ADD_ENT.json 70 110 NEW_ROWS.jsonl 166 2701 3 ...`, 
 holds the add_obj rows that round 27's generator makes and round 26's did not, on the held-out and
 the unseen captions (all 166 but the one whose caption is SugarCrepe key 89's), mixed with
 SugarCrepe's `data/add_ent.json` keys 70-110.
+Round 28: `mix --op=replace_att REPLACE_ATT.json 0 40 COUNT_ROWS.jsonl 231 2801 4 ...`, where
+COUNT_ROWS.jsonl holds the replace_att rows whose edit category is `count` (round 28's count
+replacements) on the held-out and unseen captions, mixed with `data/replace_att.json` keys 0-40.
 
 Usage:
   python3 blind_mix.py mix [--op=OP] SUGARCREPE.json FIRST LAST NEG.jsonl N SEED READS OUTDIR LABELS...
