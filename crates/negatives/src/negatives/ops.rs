@@ -37,6 +37,9 @@ pub enum Skip {
     Unchanged,
     LessPlausible,
     DepthNotReached,
+    /// (round 28) replace_att: the caption has a count that may change, but the draw that keeps
+    /// count words balanced ([`replace_counts`]) left it as it is.
+    CountNotDrawn,
 }
 
 impl Skip {
@@ -60,6 +63,9 @@ impl Skip {
                 "every candidate much less plausible than the caption (language model)"
             }
             Skip::DepthNotReached => "depth not reached (no further operator applies)",
+            Skip::CountNotDrawn => {
+                "a count that may change, left as it is by the draw that keeps count words balanced"
+            }
         }
     }
 }
@@ -2028,11 +2034,12 @@ fn vertical(lex: &Lexicon, r: RelId) -> bool {
 fn replace_att(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     let found = replace_attrs(p, m, out);
     // (round 28) a count only where no attribute can be replaced: every earlier row stays
-    if out.is_empty() {
-        replace_counts(p, m, out);
-        if !out.is_empty() {
-            return Ok(());
-        }
+    if out.is_empty() && replace_counts(p, m, out) {
+        return if out.is_empty() {
+            Err(Skip::CountNotDrawn)
+        } else {
+            Ok(())
+        };
     }
     found
 }
@@ -2262,8 +2269,12 @@ pub(super) fn count_site(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> Option<usiz
 /// ([`COLLECTIVES`]), a group only people or animals. A count that takes a singular verb ("a
 /// group of people *is*") becomes only another "a ... of" word for many. The caption has no word
 /// of [`TIED_TO_COUNT`] outside the count, nor "of them" / "of which" / "of whom".
-fn replace_counts(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
+///
+/// Returns whether the caption has a count site (and the table counts count words), so that a
+/// caption whose counts the draw left alone is told apart in the summary ([`Skip::CountNotDrawn`]).
+fn replace_counts(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> bool {
     let (lex, pl) = (&m.lex, &m.plaus);
+    let mut sites = false;
     for oi in 0..p.objects.len() {
         let Some(q) = count_site(p, lex, oi) else {
             continue;
@@ -2271,8 +2282,9 @@ fn replace_counts(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
         let o = &p.objects[oi];
         let n = &lex.nouns[o.noun as usize];
         let Some(f_old) = pl.quantity(QUANTITIES[q].0) else {
-            return;
+            return false;
         };
+        sites = true;
         let neighbours: Vec<usize> = quantity_neighbours(q).collect();
         let h = super::mix(crate::audit::fnv1a(p.text.as_bytes()), oi as u64, 28);
         let new = neighbours[(h % neighbours.len() as u64) as usize];
@@ -2314,6 +2326,7 @@ fn replace_counts(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
             });
         }
     }
+    sites
 }
 
 /// An attribute separated from its head by a word the lexicon does not know ("an *open* concept

@@ -5268,6 +5268,26 @@ fn round28_count_changes_keep_each_count_word_as_frequent_on_both_sides() {
 }
 
 #[test]
+fn round28_a_count_the_draw_leaves_alone_is_its_own_skip_reason() {
+    // "several" → "two" is accepted about one time in ten under the permissive table (its one
+    // neighbour against the ten of "two"): most of these captions keep their count
+    let texts = counted(
+        "Several",
+        &["dogs", "cats", "men", "women", "cars", "trucks"],
+    );
+    let mut left = 0;
+    for text in &texts {
+        if all(Op::ReplaceAtt, text).is_empty() {
+            assert_eq!(skip(Op::ReplaceAtt, text), Skip::CountNotDrawn, "{text}");
+            left += 1;
+        }
+    }
+    assert!(left > 0 && left < texts.len(), "{left} of {}", texts.len());
+    // without a count the reason stays what it was
+    assert_eq!(skip(Op::ReplaceAtt, "A dog in a yard."), Skip::NoAttribute);
+}
+
+#[test]
 fn round28_count_words_are_learned_and_read_back() {
     let lex = Lexicon::builtin();
     let pl = Plausibility::learn(
