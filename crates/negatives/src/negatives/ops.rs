@@ -2200,6 +2200,25 @@ const QUALIFIERS: &[&str] = &[
     "dozens",
 ];
 
+/// (rounds 26, 28) Whether the count of object `o` may change, by swap_att's count swaps
+/// ([`swap_counts`]) or replace_att's count replacements ([`count_site`]), as far as its noun
+/// goes: countable, not a place, not before a word the lexicon does not know (a compound's first
+/// half), not in an "of" phrase, not an idiom, its sense named once in the caption. Each caller
+/// adds the noun categories it leaves alone.
+fn count_may_change(p: &Parse<'_>, lex: &Lexicon, o: &Object) -> bool {
+    let n = &lex.nouns[o.noun as usize];
+    n.countable()
+        && !n.place()
+        && !unknown_after(p, o)
+        && !in_of_phrase(p, o)
+        && !idiom_object(p, lex, o)
+        && p.objects
+            .iter()
+            .filter(|x| lex.nouns[x.noun as usize].sense_id == n.sense_id)
+            .count()
+            == 1
+}
+
 /// (round 28) The [`QUANTITIES`] index of the count word of object `oi` when replace_att may
 /// replace it ([`replace_counts`]: every check but those of the new word). The plausibility
 /// table counts these sites per word (its `q` rows), so the corpus frequencies that balance the
@@ -2220,20 +2239,11 @@ pub(super) fn count_site(p: &Parse<'_>, lex: &Lexicon, oi: usize) -> Option<usiz
         .tok_start
         .checked_sub(1)
         .map(|i| p.tokens[i].lower.as_str());
-    let unfit = !n.countable()
-        || n.place()
+    let unfit = !count_may_change(p, lex, o)
         || matches!(n.category.as_str(), "clothing" | "accessory" | "other")
         || PAIRS.contains(&n.word.as_str())
-        || unknown_after(p, o)
-        || in_of_phrase(p, o)
-        || idiom_object(p, lex, o)
         || prev.is_some_and(|w| QUALIFIERS.contains(&w) || w.bytes().all(|b| b.is_ascii_digit()))
         || (d > 0 && matches!(p.items[d - 1].kind, ItemKind::Func(_)))
-        || noun_senses(p, lex)
-            .iter()
-            .filter(|&&s| s == n.sense_id)
-            .count()
-            > 1
         || p.tokens.iter().enumerate().any(|(i, t)| {
             (i < it.tok_start || i >= it.tok_end) && TIED_TO_COUNT.contains(&t.lower.as_str())
         })
@@ -2303,14 +2313,10 @@ fn replace_counts(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> bool {
         }
         // "a group of people is" → "two people is", "several people is"
         let singular_verb = || {
-            let at = match item_word(p, o.item + 1) {
-                Some("that" | "which" | "who") => o.item + 2,
-                _ => o.item + 1,
-            };
-            p.items.get(at).is_some_and(|i| {
-                i.kind == ItemKind::Func(FuncRole::BeSg)
-                    || (i.kind == ItemKind::Other && bare_word(p, at).is_some_and(third_person))
-            })
+            let at = verb_slot(p, o);
+            at < p.items.len()
+                && finite_verb(p, at)
+                && p.items[at].kind != ItemKind::Func(FuncRole::BePl)
         };
         if !(amount == MANY && word.starts_with("a ")) && singular_verb() {
             continue;
@@ -2771,19 +2777,26 @@ fn other(x: usize, a: usize, b: usize) -> usize {
 /// "that"/"which"/"who" there ("next to a dog that is sleeping").
 fn agreeing_be(p: &Parse<'_>, oi: usize) -> Option<usize> {
     let o = &p.objects[oi];
-    let at = match item_word(p, o.item + 1) {
-        Some("that" | "which" | "who") => o.item + 2,
-        _ if p.relations.iter().any(|r| r.object == oi) || verb_before(p, oi).is_some() => {
-            return None
-        }
-        _ => o.item + 1,
-    };
+    let relative = verb_slot(p, o) != o.item + 1;
+    if !relative && (p.relations.iter().any(|r| r.object == oi) || verb_before(p, oi).is_some()) {
+        return None;
+    }
+    let at = verb_slot(p, o);
     let want = if o.plural {
         FuncRole::BePl
     } else {
         FuncRole::BeSg
     };
     (p.items.get(at)?.kind == ItemKind::Func(want)).then_some(at)
+}
+
+/// The item where the verb of object `o` would stand: right after its head, or after a
+/// "that" / "which" / "who" there ("dogs *that* are sleeping").
+fn verb_slot(p: &Parse<'_>, o: &Object) -> usize {
+    match item_word(p, o.item + 1) {
+        Some("that" | "which" | "who") => o.item + 2,
+        _ => o.item + 1,
+    }
 }
 
 /// Whether object `x` is a member of a list with an object other than `except` ("a man and
@@ -2856,21 +2869,16 @@ fn swap_counts(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
     }) {
         return;
     }
-    let senses = noun_senses(p, lex);
     // each object's count, when it may take part in a swap (once per object, not per pair)
     let counts: Vec<Option<u8>> = p
         .objects
         .iter()
         .map(|o| {
-            let n = &lex.nouns[o.noun as usize];
-            let sense = n.sense_id;
-            let usable = n.countable()
-                && !n.place()
-                && !matches!(n.category.as_str(), "clothing" | "other")
-                && !unknown_after(p, o)
-                && !in_of_phrase(p, o)
-                && !idiom_object(p, lex, o)
-                && senses.iter().filter(|&&x| x == sense).count() == 1;
+            let usable = count_may_change(p, lex, o)
+                && !matches!(
+                    lex.nouns[o.noun as usize].category.as_str(),
+                    "clothing" | "other"
+                );
             count_of(p, o).filter(|_| usable)
         })
         .collect();
