@@ -166,7 +166,7 @@ pub fn weight(c: Cand, pl: &Plausibility) -> f64 {
         Cand::ReplaceObj { noun, .. } | Cand::AddObj { noun, .. } => pl.noun(noun),
         Cand::ReplaceAtt { new, .. } | Cand::AddAtt { attr: new, .. } => pl.attr(new),
         Cand::ReplaceRel { new, .. } => pl.rel(new),
-        Cand::ReplaceVerb { new, .. } => pl.verb(pl.known_verb(VERBS[new as usize].word)),
+        Cand::ReplaceVerb { new, .. } => pl.verb(pl.known_verb(VERBS[new as usize].evidence)),
         Cand::SwapObj { .. }
         | Cand::SwapAtt { .. }
         | Cand::MoveAtt { .. }
@@ -2296,8 +2296,8 @@ fn replace_counts(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> bool {
         };
         sites = true;
         let neighbours: Vec<usize> = quantity_neighbours(q).collect();
-        let h = super::mix(crate::audit::fnv1a(p.text.as_bytes()), oi as u64, 28);
-        let new = neighbours[(h % neighbours.len() as u64) as usize];
+        let draw = Draw::new(p, oi, 28);
+        let new = neighbours[draw.pick(neighbours.len())];
         let (word, amount) = QUANTITIES[new];
         // a herd or a flock holds its animals only
         let herd = |w: &str| {
@@ -2322,10 +2322,12 @@ fn replace_counts(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> bool {
             continue;
         }
         let f_new = pl.quantity(word).unwrap_or(0);
-        let accept = ((f_new as f64 + 1.0) * neighbours.len() as f64)
-            / ((f_old as f64 + 1.0) * quantity_neighbours(new).count() as f64);
-        let u = (super::mix(h, 28, 1) >> 11) as f64 / (1u64 << 53) as f64;
-        if u < accept {
+        if draw.accepts(
+            f_old,
+            f_new,
+            neighbours.len(),
+            quantity_neighbours(new).count(),
+        ) {
             out.push(Cand::ReplaceCount {
                 obj: oi,
                 new: new as u8,
@@ -3186,7 +3188,8 @@ pub(crate) const BIRDS: &[&str] = &[
     "heron", "flamingo", "penguin",
 ];
 
-/// A verb of posture, gait or snow sport, one form of one sense ([`VERBS`]).
+/// A verb of posture, gait, snow sport or (round 29) a vehicle's motion, one form of one sense
+/// ([`VERBS`]).
 pub(crate) struct Verb {
     pub word: &'static str,
     /// Forms of one group replace each other: same tense and number ("sitting" / "walking",
@@ -3195,11 +3198,48 @@ pub(crate) struct Verb {
     group: u8,
     /// Forms of one sense never replace each other ("laying" / "lying").
     sense: u8,
+    /// The form whose corpus counts stand for this one: itself, but for the base forms of
+    /// [`BASE_FORMS`], which the plausibility table does not count as verbs ("sit" counts as
+    /// "sitting").
+    evidence: &'static str,
 }
 
 const fn verb(word: &'static str, group: u8, sense: u8) -> Verb {
-    Verb { word, group, sense }
+    Verb {
+        word,
+        group,
+        sense,
+        evidence: word,
+    }
 }
+
+/// Round 29: a base form of a posture or gait verb after a plural subject ("two boys *sit* on
+/// chairs"), counted as its `-ing` form.
+const fn base(word: &'static str, sense: u8, evidence: &'static str) -> Verb {
+    Verb {
+        word,
+        group: BASE_FORMS,
+        sense,
+        evidence,
+    }
+}
+
+/// Round 29: the group of base forms ([`base`]): only after a plural subject with no "is" /
+/// "are" between.
+const BASE_FORMS: u8 = 3;
+
+/// Round 29: the group of a vehicle's motion, the forms that follow "is" / "are" or stand alone
+/// after the vehicle ("a car *parked* on the street", "a bus is *driving* down the road"):
+/// [`STANDING_STILL`] and [`UNDER_WAY`] replace each other, only for a vehicle subject
+/// ([`VEHICLE`]), and the new word is drawn so that each is as frequent among the negatives as
+/// among the captions ([`balanced_draw`]).
+const VEHICLE_MOTION: u8 = 4;
+/// Round 29: the sense of a vehicle standing still ("parked", "stopped").
+const STANDING_STILL: u8 = 9;
+/// Round 29: the sense of a vehicle moving ("driving", "traveling", "moving").
+const UNDER_WAY: u8 = 10;
+/// The lexicon category of vehicles.
+const VEHICLE: &str = "vehicle";
 
 /// The verbs replace_rel replaces (round 13): what a person or an animal is doing where it is,
 /// as SugarCrepe's replace-rel does ("a dog sitting on a couch" → "a dog laying on a couch").
@@ -3231,6 +3271,21 @@ pub(crate) const VERBS: &[Verb] = &[
     verb("jumps", 1, 8),
     verb("skiing", 2, 5),
     verb("snowboarding", 2, 6),
+    // round 29
+    base("sit", 0, "sitting"),
+    base("stand", 1, "standing"),
+    base("lay", 2, "laying"),
+    base("lie", 2, "lying"),
+    base("walk", 3, "walking"),
+    base("run", 4, "running"),
+    base("swim", 7, "swimming"),
+    base("sleep", 2, "sleeping"),
+    base("jump", 8, "jumping"),
+    verb("parked", VEHICLE_MOTION, STANDING_STILL),
+    verb("stopped", VEHICLE_MOTION, STANDING_STILL),
+    verb("driving", VEHICLE_MOTION, UNDER_WAY),
+    verb("traveling", VEHICLE_MOTION, UNDER_WAY),
+    verb("moving", VEHICLE_MOTION, UNDER_WAY),
 ];
 
 /// The sense of `word` (lower case) if replace_rel's verb replacement edits it ([`VERBS`]):
@@ -3253,15 +3308,29 @@ fn replace_verb(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
     let pl = &m.plaus;
     // the verb senses the caption has, gathered at its first verb site
     let mut senses: Option<Vec<u8>> = None;
+    // round 29's sites (base forms, vehicles): rows only where nothing else gives one, so every
+    // earlier row stays as it was
+    let mut late = Vec::new();
     for (oi, o) in p.objects.iter().enumerate() {
         let item = clause_verb_item(p, oi);
         // ([`verb_at`] takes a relation word too: "walking" before a relation is a verb, and
-        // every [`VERBS`] word has a verb's ending)
-        let Some(old) = verb_at(p, item).and_then(verb_entry) else {
+        // every [`VERBS`] word but the base forms has a verb's ending)
+        let Some(old) = verb_at(p, item)
+            .or_else(|| bare_word(p, item))
+            .and_then(verb_entry)
+        else {
             continue;
         };
         let subject = &m.lex.nouns[o.noun as usize];
-        if swap_class(subject) != ANIMATE || m.prepared.bird[o.noun as usize] {
+        let fits = match old.group {
+            VEHICLE_MOTION => subject.category == VEHICLE,
+            g => {
+                swap_class(subject) == ANIMATE
+                    && !m.prepared.bird[o.noun as usize]
+                    && (g != BASE_FORMS || (o.plural && !after_be(p, item)))
+            }
+        };
+        if !fits {
             continue;
         }
         let Some(r) = relation_after_verb(p, item, oi).map(|ri| &p.relations[ri]) else {
@@ -3277,18 +3346,110 @@ fn replace_verb(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
                 .filter_map(|t| verb_sense(&t.lower))
                 .collect()
         });
-        for (ni, new) in VERBS.iter().enumerate() {
-            if new.group != old.group || senses.contains(&new.sense) {
-                continue;
-            }
-            let v = pl.known_verb(new.word);
-            if pl.sv_id(o.noun, v) >= MIN_SLOT && pl.vp_id(v, r.rel, obj) >= MIN_SLOT {
-                out.push(Cand::ReplaceVerb {
+        let fits = |new: &Verb| {
+            let v = pl.known_verb(new.evidence);
+            !senses.contains(&new.sense)
+                && pl.sv_id(o.noun, v) >= MIN_SLOT
+                && pl.vp_id(v, r.rel, obj) >= MIN_SLOT
+        };
+        if old.group == VEHICLE_MOTION {
+            // one proposal among the other sense's words, kept with the Metropolis-Hastings
+            // probability that makes each word as frequent among negatives as among captions
+            // ("parked" is three times as frequent as "driving" in captions)
+            let neighbours = |v: &Verb| -> Vec<usize> {
+                (0..VERBS.len())
+                    .filter(|&k| VERBS[k].group == v.group && VERBS[k].sense != v.sense)
+                    .collect()
+            };
+            let near = neighbours(old);
+            let draw = Draw::new(p, item, 29);
+            let ni = near[draw.pick(near.len())];
+            let new = &VERBS[ni];
+            if fits(new)
+                && draw.accepts(
+                    vehicle_motion(m, old),
+                    vehicle_motion(m, new),
+                    near.len(),
+                    neighbours(new).len(),
+                )
+            {
+                late.push(Cand::ReplaceVerb {
                     item,
                     new: ni as u8,
                 });
             }
+            continue;
         }
+        for (ni, new) in VERBS.iter().enumerate() {
+            if new.group == old.group && fits(new) {
+                let c = Cand::ReplaceVerb {
+                    item,
+                    new: ni as u8,
+                };
+                if old.group == BASE_FORMS {
+                    late.push(c);
+                } else {
+                    out.push(c);
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        out.extend(late);
+    }
+}
+
+/// Whether the word before item `item` is "is" / "are" (a base form after it is no verb of its
+/// subject: "the bears are sit" is not English).
+fn after_be(p: &Parse<'_>, item: usize) -> bool {
+    item.checked_sub(1).is_some_and(|i| {
+        matches!(
+            p.items[i].kind,
+            ItemKind::Func(FuncRole::BeSg | FuncRole::BePl)
+        )
+    })
+}
+
+/// Round 29: how often the corpus says vehicle motion word `v` ([`VEHICLE_MOTION`]) of a vehicle:
+/// the subject-verb counts of every [`VEHICLE`] noun, summed.
+fn vehicle_motion(m: &Model, v: &Verb) -> u32 {
+    let id = m.plaus.known_verb(v.evidence);
+    if id.is_none() {
+        return 0;
+    }
+    (0..m.lex.nouns.len())
+        .filter(|&n| m.lex.nouns[n].category == VEHICLE)
+        .map(|n| m.plaus.sv_id(n as NounId, id))
+        .sum()
+}
+
+/// Rounds 28 and 29: one step of a Metropolis-Hastings chain over a set of words whose
+/// stationary distribution is the corpus's frequency of each word, so that the words put into
+/// negatives are as frequent as the words the captions had. The proposal and the coin come from
+/// a hash of the caption text, the site and a salt (not from `--seed`): the same caption always
+/// makes the same choice.
+struct Draw {
+    h: u64,
+    salt: u64,
+}
+
+impl Draw {
+    fn new(p: &Parse<'_>, site: usize, salt: u64) -> Self {
+        let h = super::mix(crate::audit::fnv1a(p.text.as_bytes()), site as u64, salt);
+        Draw { h, salt }
+    }
+
+    /// The proposal: one of `n` neighbours, uniformly.
+    fn pick(&self, n: usize) -> usize {
+        (self.h % n as u64) as usize
+    }
+
+    /// Whether the proposal is kept: with probability min(1, f(new)·|N(old)| / (f(old)·|N(new)|)),
+    /// `f` the corpus counts plus one and `N` the neighbour sets.
+    fn accepts(&self, f_old: u32, f_new: u32, n_old: usize, n_new: usize) -> bool {
+        let accept = ((f_new as f64 + 1.0) * n_old as f64) / ((f_old as f64 + 1.0) * n_new as f64);
+        let u = (super::mix(self.h, self.salt, 1) >> 11) as f64 / (1u64 << 53) as f64;
+        u < accept
     }
 }
 

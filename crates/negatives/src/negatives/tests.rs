@@ -5245,20 +5245,33 @@ fn round28_count_changes_keep_each_count_word_as_frequent_on_both_sides() {
         .chain((0..100).map(|i| caption("Three", i)))
         .chain((0..100).map(|i| caption("Several", i)))
         .collect();
+    // some of each kind are made, and "two" is about as frequent on both sides (the draw is a
+    // hash of the caption: 40 expected on each side, so within ±15)
+    balanced(&corpus, Op::ReplaceAtt, changed_words, "two", 20);
+}
+
+/// Learns a model from `corpus`, runs `op` on each of its captions and checks that every word
+/// `changed` reports is as frequent on the caption side as on the negative side (within ±15),
+/// and that `word` is on each side at least `least` times.
+fn balanced(
+    corpus: &[String],
+    op: Op,
+    changed: fn(&str, &str) -> (String, String),
+    word: &str,
+    least: usize,
+) {
     let refs: Vec<&str> = corpus.iter().map(String::as_str).collect();
     let m = learned(&refs);
     let mut side: std::collections::BTreeMap<String, [usize; 2]> = Default::default();
-    for text in &corpus {
-        for out in learned_all(&m, Op::ReplaceAtt, text) {
-            let (old, new) = changed_words(text, &out);
+    for text in corpus {
+        for out in learned_all(&m, op, text) {
+            let (old, new) = changed(text, &out);
             side.entry(old).or_default()[0] += 1;
             side.entry(new).or_default()[1] += 1;
         }
     }
-    let two = side.get("two").copied().unwrap_or_default();
-    // some of each kind are made, and "two" is about as frequent on both sides (the draw is a
-    // hash of the caption: 40 expected on each side, so within ±15)
-    assert!(two[0] >= 20 && two[1] >= 20, "{side:?}");
+    let w = side.get(word).copied().unwrap_or_default();
+    assert!(w[0] >= least && w[1] >= least, "{side:?}");
     for (w, [cap, neg]) in &side {
         assert!(
             cap.abs_diff(*neg) <= 15,
@@ -5319,4 +5332,148 @@ fn round28_count_words_are_learned_and_read_back() {
     assert_eq!(old.quantity("two"), None);
     let m = Model::from_parts(lex.clone(), old.classes(lex), Lm::permissive());
     assert!(learned_all(&m, Op::ReplaceAtt, "Two dogs in a yard.").is_empty());
+}
+
+/// The verb a replace_rel row changed: (before, after), lower case.
+fn changed_verb(caption: &str, negative: &str) -> (String, String) {
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        caption.split_whitespace().collect(),
+        negative.split_whitespace().collect(),
+    );
+    assert_eq!(a.len(), b.len(), "{caption} → {negative}");
+    let i = (0..a.len())
+        .find(|&i| a[i] != b[i])
+        .unwrap_or_else(|| panic!("nothing changed: {caption}"));
+    assert!(a[i + 1..] == b[i + 1..], "{caption} → {negative}");
+    (a[i].to_lowercase(), b[i].to_lowercase())
+}
+
+#[test]
+fn round29_replace_rel_replaces_a_base_form_after_a_plural_subject() {
+    // "at" after a verb has no replacement of its own, so the verb is the caption's only site
+    let out = all(Op::ReplaceRel, "Two boys sit at a table.");
+    assert!(
+        out.contains(&"Two boys stand at a table.".to_string()),
+        "{out:?}"
+    );
+    for o in &out {
+        let (old, new) = changed_verb("Two boys sit at a table.", o);
+        assert_eq!(old, "sit");
+        // a base form for a base form: never "standing", "stands"
+        assert!(
+            ["stand", "walk", "run", "swim", "jump", "lay", "lie", "sleep"].contains(&new.as_str()),
+            "{o}"
+        );
+    }
+    assert!(all(Op::ReplaceRel, "People stand at a bus stop.")
+        .contains(&"People sit at a bus stop.".to_string()));
+    // not after a singular subject, nor after "is" / "are", nor for a thing
+    for text in [
+        "A boy sit at a table.",
+        "The boys are sit at a table.",
+        "Two cars sit at a table.",
+    ] {
+        assert!(all(Op::ReplaceRel, text).is_empty(), "{text}");
+    }
+    // a caption with another replace_rel site keeps its rows as they were: the base form is
+    // only a site where nothing else gives one
+    for o in all(Op::ReplaceRel, "Two boys sit on a bench.") {
+        assert!(o.starts_with("Two boys sit "), "{o}");
+    }
+    // the evidence is counted on the -ing form: a corpus that has boys sitting and standing on
+    // benches, never walking there
+    let mut corpus = Vec::new();
+    for _ in 0..3 {
+        corpus.push("Two boys sitting at a table.");
+        corpus.push("Two boys standing at a table.");
+        corpus.push("Two boys walking in a park.");
+    }
+    let m = learned(&corpus);
+    assert_eq!(
+        learned_all(&m, Op::ReplaceRel, "Two boys sit at a table."),
+        vec!["Two boys stand at a table."]
+    );
+}
+
+#[test]
+fn round29_replace_rel_sets_a_parked_vehicle_in_motion_and_back() {
+    let out = all(Op::ReplaceRel, "A bus parked at the station.");
+    assert_eq!(out.len(), 1, "{out:?}");
+    let (old, new) = changed_verb("A bus parked at the station.", &out[0]);
+    assert_eq!(old, "parked");
+    assert!(
+        ["driving", "traveling", "moving"].contains(&new.as_str()),
+        "{out:?}"
+    );
+    // a moving vehicle comes to a stop; "is" stays
+    let moving = [
+        "A bus is driving at the station.",
+        "A train is moving at the station.",
+        "A truck is traveling at the station.",
+        "A car is driving at the station.",
+        "A van is moving at the station.",
+        "A taxi is traveling at the station.",
+    ];
+    let mut stopped = 0;
+    for text in moving {
+        for o in all(Op::ReplaceRel, text) {
+            let (_, new) = changed_verb(text, &o);
+            assert!(["parked", "stopped"].contains(&new.as_str()), "{o}");
+            assert!(o.contains(" is "), "{o}");
+            stopped += 1;
+        }
+    }
+    assert!(stopped > 0);
+    // only for vehicles: people and animals park nothing, a thing drives nowhere
+    for text in [
+        "A man parked at the station.",
+        "A dog driving at the station.",
+        "A bench parked at the station.",
+    ] {
+        assert!(all(Op::ReplaceRel, text).is_empty(), "{text}");
+    }
+}
+
+#[test]
+fn round29_vehicle_motion_words_keep_their_frequency_on_both_sides() {
+    // a corpus that says "parked" three times as often as "driving": replacing every verb would
+    // put "parked" on the caption side three times as often as on the negative side
+    let vehicles = [
+        "car",
+        "bus",
+        "truck",
+        "van",
+        "train",
+        "taxi",
+        "motorcycle",
+        "tractor",
+    ];
+    let places = [
+        "on the street",
+        "on a road",
+        "on the tracks",
+        "at the station",
+        "at a corner",
+    ];
+    let colours = [
+        "", "red ", "white ", "black ", "green ", "yellow ", "blue ", "gray ",
+    ];
+    // every caption once (the draw is a hash of the text: a repeated caption repeats its draw)
+    let mut corpus = Vec::new();
+    for (sizes, verb) in [
+        (&["", "big ", "small "][..], "parked"),
+        (&[""][..], "driving"),
+    ] {
+        for s in sizes {
+            for c in colours {
+                for v in vehicles {
+                    for p in places {
+                        corpus.push(format!("A {s}{c}{v} {verb} {p}."));
+                    }
+                }
+            }
+        }
+    }
+    // 160 expected each way
+    balanced(&corpus, Op::ReplaceRel, changed_verb, "parked", 100);
 }
