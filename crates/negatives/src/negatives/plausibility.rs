@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::lexicon::{AttrId, Entry, FuncRole, FxHashMap, Lexicon, NounId, RelId};
 use crate::pairs::PairMap;
 
-use super::ops::{count_site, QUANTITIES};
+use super::ops::{count_site, CountClass, QUANTITIES};
 
 /// An `-ing`, `-ed` or third-person `-s` word that the lexicon does not know or lists as a
 /// relation, as a verb ("running", "parked", "sits", "flying").
@@ -166,8 +166,8 @@ pub struct Plausibility {
     /// (round 20) Captions that name noun `n` in the plural ("np" rows).
     plural: FxHashMap<NounId, u32>,
     /// (round 28) Counts replace_att may replace, per count word ("two", "several", "a group
-    /// of": [`count_site`]; "q" rows).
-    quantity: FxHashMap<String, u32>,
+    /// of": [`count_site`]) and (round 29) class of count ([`CountClass`]); "q" rows.
+    quantity: FxHashMap<(String, CountClass), u32>,
     attr: FxHashMap<AttrId, u32>,
     rel: FxHashMap<RelId, u32>,
     an: FxHashMap<(AttrId, NounId), u32>,
@@ -337,9 +337,10 @@ impl Plausibility {
             if o.plural {
                 *self.plural.entry(o.noun).or_default() += 1;
                 if let Some(q) = count_site(&p, lex, oi) {
+                    let class = CountClass::of(&p, lex, oi);
                     *self
                         .quantity
-                        .entry(QUANTITIES[q].0.to_string())
+                        .entry((QUANTITIES[q].0.to_string(), class))
                         .or_default() += 1;
                 }
             }
@@ -514,11 +515,14 @@ impl Plausibility {
         self.at(&self.look.attr, a)
     }
     /// (round 28) Counts of the corpus written with count word `w` (lowercase: "two", "a group
-    /// of") that replace_att could replace ([`count_site`]); `None` when the table counts none
-    /// at all (a table saved before round 28 has no "q" rows).
-    pub fn quantity(&self, w: &str) -> Option<u32> {
-        (!self.quantity.is_empty() || self.floor > 0)
-            .then(|| self.with_floor(self.quantity.get(w).copied().unwrap_or(0)))
+    /// of") that replace_att could replace ([`count_site`]), (round 29) of class `class`;
+    /// `None` when the table counts none at all (a table saved before round 29 has no "q" rows
+    /// by class).
+    pub(crate) fn quantity(&self, w: &str, class: CountClass) -> Option<u32> {
+        (!self.quantity.is_empty() || self.floor > 0).then(|| {
+            let c = self.quantity.get(&(w.to_string(), class));
+            self.with_floor(c.copied().unwrap_or(0))
+        })
     }
     pub fn rel(&self, r: RelId) -> u32 {
         self.at(&self.look.rel, r)
@@ -626,8 +630,8 @@ impl Plausibility {
         for (&k, &c) in &self.plural {
             put("np", n(k), "-", c);
         }
-        for (w, &c) in &self.quantity {
-            put("q", w, "-", c);
+        for ((w, class), &c) in &self.quantity {
+            put("q", w, &class.name(), c);
         }
         for (&k, &c) in &self.attr {
             put("a", a(k), "-", c);
@@ -710,8 +714,12 @@ impl Plausibility {
             let hit = match kind {
                 "n" => noun(x).map(|k| *pl.noun.entry(k).or_default() += c),
                 "np" => noun(x).map(|k| *pl.plural.entry(k).or_default() += c),
+                // round 28's rows had no class ("-"): read, not used (save the table again)
+                "q" if y == "-" => None,
                 "q" => {
-                    *pl.quantity.entry(x.to_lowercase()).or_default() += c;
+                    let class = CountClass::parse(y)
+                        .ok_or_else(|| bad(&format!("q: unknown count class {y:?}")))?;
+                    *pl.quantity.entry((x.to_lowercase(), class)).or_default() += c;
                     Some(())
                 }
                 "a" => attr(x).map(|k| *pl.attr.entry(k).or_default() += c),
