@@ -2389,7 +2389,7 @@ impl CountClass {
     }
 
     /// The class's name in the plausibility table: its bits joined by "+" ("herd+living",
-    /// "thing+singular-verb").
+    /// "thing+singular-verb"), "thing" first where the class is not living.
     pub(crate) fn name(self) -> String {
         let mut parts: Vec<&str> = Self::NAMES
             .iter()
@@ -2397,10 +2397,7 @@ impl CountClass {
             .map(|(_, name)| *name)
             .collect();
         if self.0 & Self::LIVING == 0 {
-            parts.insert(
-                parts.len() - usize::from(self.0 & Self::SINGULAR_VERB != 0),
-                "thing",
-            );
+            parts.insert(0, "thing");
         }
         parts.join("+")
     }

@@ -5329,6 +5329,13 @@ fn round28_count_words_are_learned_and_read_back() {
     let back = Plausibility::from_tsv(&tsv, "t.tsv", lex).expect("reads back");
     assert_eq!(back.quantity("two", living), Some(2));
     assert_eq!(back.quantity("a group of", living), Some(1));
+    // one name per class
+    assert_eq!(herd.name(), "herd+living");
+    assert_eq!(CountClass::parse("living+herd"), None);
+    assert_eq!(
+        CountClass::parse("thing+singular-verb").map(CountClass::name),
+        Some("thing+singular-verb".to_string())
+    );
     // a class the table does not know is an error naming the line
     let err = Plausibility::from_tsv("q\ttwo\tflying\t2\n", "bad.tsv", lex)
         .expect_err("an unknown class");
@@ -5444,6 +5451,31 @@ fn round29_replace_rel_sets_a_parked_vehicle_in_motion_and_back() {
         }
     }
     assert!(stopped > 0);
+    // the corpus must have seen the vehicle do the new thing, there: trains travel on tracks
+    // and are parked there, they never drive
+    let mut corpus = Vec::new();
+    for c in ["red", "blue", "green", "old", "long"] {
+        corpus.push(format!("A {c} train parked on the tracks."));
+        corpus.push(format!("A {c} train traveling on the tracks."));
+        corpus.push(format!("A {c} bus driving on the street."));
+    }
+    let refs: Vec<&str> = corpus.iter().map(String::as_str).collect();
+    let m = learned(&refs);
+    let mut made = 0;
+    for text in &corpus {
+        for o in learned_all(&m, Op::ReplaceRel, text) {
+            let (old, new) = changed_verb(text, &o);
+            assert!(
+                matches!(
+                    (old.as_str(), new.as_str()),
+                    ("parked", "traveling") | ("traveling", "parked")
+                ),
+                "{text} → {o}"
+            );
+            made += 1;
+        }
+    }
+    assert!(made > 0);
     // only for vehicles: people and animals park nothing, a thing drives nowhere
     for text in [
         "A man parked at the station.",
@@ -5535,6 +5567,11 @@ fn round29_count_words_stay_balanced_where_the_noun_restricts_them() {
         }
     }
     balanced(&corpus, Op::ReplaceAtt, changed_words, "a herd of", 8);
+    // a count word the class never takes as a negative is not taken from a caption either
+    for text in ["A group of cars on a street.", "A herd of dogs in a yard."] {
+        assert!(all(Op::ReplaceAtt, text).is_empty(), "{text}");
+        assert_eq!(skip(Op::ReplaceAtt, text), Skip::CountNotDrawn, "{text}");
+    }
 }
 
 /// Places for the balance tests' captions.
