@@ -18,6 +18,9 @@ SugarCrepe's `data/add_ent.json` keys 70-110.
 Round 28: `mix --op=replace_att REPLACE_ATT.json 0 40 COUNT_ROWS.jsonl 231 2801 4 ...`, where
 COUNT_ROWS.jsonl holds the replace_att rows whose edit category is `count` (round 28's count
 replacements) on the held-out and unseen captions, mixed with `data/replace_att.json` keys 0-40.
+Round 29: `mix --op=replace_att REPLACE_ATT.json 0 40 CHANGED.jsonl 67 2901 2 ...` (the held-out
+count rows not in round 28's output) and `mix --op=replace_rel REPLACE_REL.json 0 40 NEW.jsonl 30
+2911 1 ...` (the dev file's new replace_rel rows, one per caption).
 
 Usage:
   python3 blind_mix.py mix [--op=OP] SUGARCREPE.json FIRST LAST NEG.jsonl N SEED READS OUTDIR LABELS...
