@@ -3310,7 +3310,7 @@ const BASE_FORMS: u8 = 3;
 /// after the vehicle ("a car *parked* on the street", "a bus is *driving* down the road"):
 /// [`STANDING_STILL`] and [`UNDER_WAY`] replace each other, only for a vehicle subject
 /// ([`VEHICLE`]), and the new word is drawn so that each is as frequent among the negatives as
-/// among the captions ([`balanced_draw`]).
+/// among the captions ([`Draw`]).
 const VEHICLE_MOTION: u8 = 4;
 /// Round 29: the sense of a vehicle standing still ("parked", "stopped").
 const STANDING_STILL: u8 = 9;
@@ -3327,7 +3327,10 @@ const VEHICLE: &str = "vehicle";
 /// fence" → "sitting" says the same; "a bus parked on the tracks" → "driving" put trains on
 /// roads in the draft). Both spellings of lying are kept, drawn by how often captions use them,
 /// so neither marks the negatives. Round 18: "sleeping" (one sense with lying: "a cat sleeping
-/// on a bed" is lying there, so neither replaces the other) and "jumping".
+/// on a bed" is lying there, so neither replaces the other) and "jumping". Round 29: the base
+/// forms after a plural subject ([`BASE_FORMS`]), and a vehicle's motion ([`VEHICLE_MOTION`]:
+/// "parked" ↔ "driving", each with the corpus evidence of the vehicle and of the relation's
+/// object, which keeps trains off roads), both only where nothing else gives replace_rel a row.
 pub(crate) const VERBS: &[Verb] = &[
     verb("sitting", 0, 0),
     verb("standing", 0, 1),
