@@ -394,6 +394,9 @@ pub struct Prepared {
     terrains: Vec<u32>,
     /// Per noun category of the lexicon: its nouns.
     category: Vec<Nouns>,
+    /// (round 29) Per [`VERBS`] entry of [`VEHICLE_MOTION`]: how often the corpus says it of a
+    /// vehicle ([`vehicle_motion`]); 0 for the other entries.
+    vehicle_motion: Vec<u32>,
 }
 
 /// One bit per (row, column) of a table of yes / no answers: the answers the operators ask
@@ -604,6 +607,16 @@ impl Prepared {
             water: noun_in(lex, WATERS),
             board: noun_in(lex, BOARDS),
             bird: noun_in(lex, BIRDS),
+            vehicle_motion: VERBS
+                .iter()
+                .map(|v| {
+                    if v.group == VEHICLE_MOTION {
+                        vehicle_motion(lex, pl, v)
+                    } else {
+                        0
+                    }
+                })
+                .collect(),
             age_or_small: (0..lex.attrs.len() as AttrId)
                 .map(|a| age_or_small(lex, a))
                 .collect(),
@@ -3377,7 +3390,12 @@ pub fn verb_sense(word: &str) -> Option<u8> {
 
 /// The [`VERBS`] entry of `word` (lower case).
 fn verb_entry(word: &str) -> Option<&'static Verb> {
-    VERBS.iter().find(|v| v.word == word)
+    verb_index(word).map(|k| &VERBS[k])
+}
+
+/// The index in [`VERBS`] of `word` (lower case).
+fn verb_index(word: &str) -> Option<usize> {
+    VERBS.iter().position(|v| v.word == word)
 }
 
 /// Round 13: replace_rel's verb candidates. The subject (a person or an animal, [`swap_class`]
@@ -3446,14 +3464,9 @@ fn replace_verb(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) {
             let draw = Draw::new(p, item, 29);
             let ni = near[draw.pick(near.len())];
             let new = &VERBS[ni];
-            if fits(new)
-                && draw.accepts(
-                    vehicle_motion(m, old),
-                    vehicle_motion(m, new),
-                    near.len(),
-                    neighbours(new).len(),
-                )
-            {
+            let f = &m.prepared.vehicle_motion;
+            let k = verb_index(old.word).expect("a VERBS word");
+            if fits(new) && draw.accepts(f[k], f[ni], near.len(), neighbours(new).len()) {
                 late.push(Cand::ReplaceVerb {
                     item,
                     new: ni as u8,
@@ -3492,15 +3505,16 @@ fn after_be(p: &Parse<'_>, item: usize) -> bool {
 }
 
 /// Round 29: how often the corpus says vehicle motion word `v` ([`VEHICLE_MOTION`]) of a vehicle:
-/// the subject-verb counts of every [`VEHICLE`] noun, summed.
-fn vehicle_motion(m: &Model, v: &Verb) -> u32 {
-    let id = m.plaus.known_verb(v.evidence);
+/// the subject-verb counts of every [`VEHICLE`] noun, summed (once per model, in
+/// [`Prepared`]).
+fn vehicle_motion(lex: &Lexicon, pl: &Plausibility, v: &Verb) -> u32 {
+    let id = pl.known_verb(v.evidence);
     if id.is_none() {
         return 0;
     }
-    (0..m.lex.nouns.len())
-        .filter(|&n| m.lex.nouns[n].category == VEHICLE)
-        .map(|n| m.plaus.sv_id(n as NounId, id))
+    (0..lex.nouns.len())
+        .filter(|&n| lex.nouns[n].category == VEHICLE)
+        .map(|n| pl.sv_id(n as NounId, id))
         .sum()
 }
 
