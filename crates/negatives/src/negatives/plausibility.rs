@@ -266,6 +266,21 @@ fn table(m: &FxHashMap<(u32, u32), u32>) -> PairTable {
     PairTable::build(m.iter().map(|(&k, &c)| (k, c)))
 }
 
+/// (round 30) P(X ≤ k) for X Poisson with mean `lambda`: how likely a count of `k` or less is
+/// when `lambda` was expected. `lambda` ≤ 0 gives 1.
+pub fn poisson_at_most(k: u32, lambda: f64) -> f64 {
+    if lambda <= 0.0 {
+        return 1.0;
+    }
+    let mut term = (-lambda).exp();
+    let mut sum = term;
+    for i in 1..=k {
+        term *= lambda / f64::from(i);
+        sum += term;
+    }
+    sum.min(1.0)
+}
+
 fn pair(a: NounId, b: NounId) -> (NounId, NounId) {
     (a.min(b), a.max(b))
 }
@@ -467,6 +482,40 @@ impl Plausibility {
             return None;
         }
         Some(self.neighbours.get(&n).map(Vec::as_slice).unwrap_or(&[]))
+    }
+
+    /// (round 30) How alike the scenes of nouns `a` and `b` are: the cosine of their rows of
+    /// [`Plausibility::nn`], each other noun `x` weighted by `1 / noun(x)` (a noun named
+    /// everywhere, such as "man", says little about a scene) and `a` and `b` themselves left
+    /// out. 1 for nouns seen with the same nouns in the same proportions, 0 for nouns that share
+    /// no neighbour; 0 for a permissive table. Symmetric.
+    pub fn similarity(&self, a: NounId, b: NounId) -> f64 {
+        let (Some(na), Some(nb)) = (self.neighbours(a), self.neighbours(b)) else {
+            return 0.0;
+        };
+        let weight =
+            |n: NounId, x: NounId| f64::from(self.nn(n, x)) / f64::from(self.noun(x).max(1));
+        let others = |list: &'_ [NounId]| -> Vec<NounId> {
+            list.iter().copied().filter(|&x| x != a && x != b).collect()
+        };
+        let (na, nb) = (others(na), others(nb));
+        let norm = |n: NounId, list: &[NounId]| {
+            list.iter()
+                .map(|&x| weight(n, x).powi(2))
+                .sum::<f64>()
+                .sqrt()
+        };
+        let dot: f64 = na
+            .iter()
+            .filter(|x| nb.binary_search(x).is_ok())
+            .map(|&x| weight(a, x) * weight(b, x))
+            .sum();
+        let d = norm(a, &na) * norm(b, &nb);
+        if d > 0.0 {
+            dot / d
+        } else {
+            0.0
+        }
     }
 
     /// Adds another table's counts.

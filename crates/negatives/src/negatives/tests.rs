@@ -938,6 +938,12 @@ fn learned(corpus: &[&str]) -> Model {
     Model::new(None, false, corpus).expect("the built-in lexicon is valid")
 }
 
+/// [`learned`] of owned captions.
+fn learned_owned(corpus: &[String]) -> Model {
+    let refs: Vec<&str> = corpus.iter().map(String::as_str).collect();
+    learned(&refs)
+}
+
 /// (round 22) Captions that name each of `nouns` alone, 40 times each: enough evidence for
 /// replace_obj to take the noun out or put it in (`ops::MIN_EVIDENCE`), and nothing else.
 fn named_often(nouns: &[&str]) -> Vec<String> {
@@ -2694,10 +2700,7 @@ fn round13_mutants_fixed_colour_needs_enough_mentions_and_a_large_share() {
         v.extend(vec!["A white stop sign.".to_string(); white_signs]);
         v
     };
-    let model = |c: &[String]| {
-        let c: Vec<&str> = c.iter().map(String::as_str).collect();
-        Model::new(None, false, &c).expect("model")
-    };
+    let model = learned_owned;
     let m = model(&captions(4, 1));
     assert_eq!(
         fixed_colour_of(&m, sign),
@@ -5264,8 +5267,7 @@ fn balanced(
     word: &str,
     least: usize,
 ) {
-    let refs: Vec<&str> = corpus.iter().map(String::as_str).collect();
-    let m = learned(&refs);
+    let m = learned_owned(corpus);
     let mut side: std::collections::BTreeMap<String, [usize; 2]> = Default::default();
     for text in corpus {
         for out in learned_all(&m, op, text) {
@@ -5459,8 +5461,7 @@ fn round29_replace_rel_sets_a_parked_vehicle_in_motion_and_back() {
         corpus.push(format!("A {c} train traveling on the tracks."));
         corpus.push(format!("A {c} bus driving on the street."));
     }
-    let refs: Vec<&str> = corpus.iter().map(String::as_str).collect();
-    let m = learned(&refs);
+    let m = learned_owned(&corpus);
     let mut made = 0;
     for text in &corpus {
         for o in learned_all(&m, Op::ReplaceRel, text) {
@@ -5608,3 +5609,149 @@ const PLACES: [&str; 16] = [
     "by a station",
     "on a hill",
 ];
+
+/// (round 30) Captions of each of `people` in each of `places`, `times` times over.
+fn scenes(people: &[&str], places: &[&str], times: usize) -> Vec<String> {
+    let mut corpus = Vec::new();
+    for who in people {
+        for place in places {
+            for _ in 0..times {
+                corpus.push(format!("A {who} in a {place}."));
+            }
+        }
+    }
+    corpus
+}
+
+#[test]
+fn round30_a_noun_lends_its_scenes_where_the_corpus_has_not_seen_the_new_one() {
+    // man and woman seen in the same four places, ten times each (40 captions each); the man
+    // once in an office, the woman never: the corpus is silent, not against the pair
+    let places = ["park", "street", "field", "beach"];
+    let with = |extra: &[&str]| {
+        let mut c = scenes(&["man", "woman"], &places, 10);
+        c.extend(extra.iter().map(|s| s.to_string()));
+        learned_owned(&c)
+    };
+    let caption = "A man in an office.";
+    let woman = "A woman in an office.".to_string();
+    let once = with(&[caption]);
+    let got = learned_all(&once, Op::ReplaceObj, caption);
+    assert_eq!(got, vec![woman.clone()]);
+    // four offices of the man's: 4 × 40 / 41 = 3.9 expected of the woman, none seen (P = 0.02)
+    let four = with(&[caption; 4]);
+    assert!(learned_all(&four, Op::ReplaceObj, caption).is_empty());
+    assert_eq!(
+        skip_with(&four, Op::ReplaceObj, caption),
+        Skip::NoReplacementCandidate
+    );
+    // one sighting of hers is still too few (P(X ≤ 1) = 0.10); two are the corpus's own word
+    let mut one = vec![caption; 4];
+    one.push("A woman in an office.");
+    assert!(learned_all(&with(&one), Op::ReplaceObj, caption).is_empty());
+    one.push("A woman in an office.");
+    assert_eq!(
+        learned_all(&with(&one), Op::ReplaceObj, caption),
+        vec![woman.clone()]
+    );
+    // a noun of unlike scenes borrows nothing: the boy's 40 captions share no place with the
+    // man's
+    let mut c = scenes(&["man", "woman"], &places, 10);
+    c.extend(scenes(
+        &["boy"],
+        &["kitchen", "room", "yard", "bathroom"],
+        10,
+    ));
+    c.push(caption.to_string());
+    let got = learned_all(&learned_owned(&c), Op::ReplaceObj, caption);
+    assert_eq!(got, vec![woman.clone()]);
+    // the loan is tried only where no noun has the corpus's word for every pair: with a boy
+    // seen twice in an office (and in the man's places), the woman is not lent the office
+    let mut c = scenes(&["man", "woman", "boy"], &places, 10);
+    c.extend([caption, "A boy in an office.", "A boy in an office."].map(String::from));
+    let got = learned_all(&learned_owned(&c), Op::ReplaceObj, caption);
+    assert_eq!(got, vec!["A boy in an office.".to_string()]);
+}
+
+#[test]
+fn round30_only_nouns_that_share_their_scenes_lend_them() {
+    // pizzas and sandwiches on the same tables (food is not a category of shared scenes): the
+    // sandwich is not lent the pizza's oven
+    let mut c = Vec::new();
+    for food in ["pizza", "sandwich"] {
+        for place in ["table", "plate", "counter", "tray"] {
+            c.extend(std::iter::repeat_n(format!("A {food} on a {place}."), 10));
+        }
+    }
+    c.push("A pizza in an oven.".to_string());
+    let m = learned_owned(&c);
+    assert!(learned_all(&m, Op::ReplaceObj, "A pizza in an oven.").is_empty());
+    // the same corpus with people: the man lends the woman his oven
+    let c = [
+        scenes(
+            &["man", "woman"],
+            &["table", "plate", "counter", "tray"],
+            10,
+        ),
+        vec!["A man in an oven.".to_string()],
+    ]
+    .concat();
+    assert_eq!(
+        learned_all(&learned_owned(&c), Op::ReplaceObj, "A man in an oven."),
+        vec!["A woman in an oven.".to_string()]
+    );
+}
+
+#[test]
+fn round30_similarity_and_the_poisson_tail_by_hand() {
+    use plausibility::poisson_at_most;
+    // P(X ≤ k) of a Poisson count: e^-2 = 0.1353, 3 e^-2 = 0.4060; no expectation, no doubt
+    assert!((poisson_at_most(0, 2.0) - (-2f64).exp()).abs() < 1e-12);
+    assert!((poisson_at_most(1, 2.0) - 3.0 * (-2f64).exp()).abs() < 1e-12);
+    assert!((poisson_at_most(3, 0.5) - 0.998_248_1).abs() < 1e-6);
+    assert_eq!(poisson_at_most(0, 0.0), 1.0);
+    // man: park twice, street once; woman: park once, beach once. Each place weighted by one
+    // over its captions (park 3, street 1, beach 1): man (2/3, 1, 0), woman (1/3, 0, 1), cosine
+    // (2/9) / sqrt(13/9 · 10/9) = 2 / sqrt(130) = 0.1754
+    let m = learned(&[
+        "A man in a park.",
+        "A man in a park.",
+        "A man on a street.",
+        "A woman in a park.",
+        "A woman on a beach.",
+    ]);
+    let (man, woman) = (noun_id(&m.lex, "man"), noun_id(&m.lex, "woman"));
+    let s = m.plaus.similarity(man, woman);
+    assert!((s - 2.0 / 130f64.sqrt()).abs() < 1e-12, "{s}");
+    assert_eq!(s, m.plaus.similarity(woman, man));
+    let beach = noun_id(&m.lex, "beach");
+    assert_eq!(m.plaus.similarity(beach, noun_id(&m.lex, "street")), 0.0);
+    // the same places in the same proportions: 1
+    let m = learned(&["A man in a park.", "A woman in a park."]);
+    let s = m
+        .plaus
+        .similarity(noun_id(&m.lex, "man"), noun_id(&m.lex, "woman"));
+    assert!((s - 1.0).abs() < 1e-12, "{s}");
+}
+
+#[test]
+fn round30_a_part_never_replaces_its_whole() {
+    // a laptop has a keyboard: "on a keyboard" stays true of the photo (round 30's reads);
+    // the other way round is a real change
+    for text in [
+        "A cat laying on a laptop.",
+        "A desk with a laptop and jars and candles.",
+        "A man typing on a laptop computer.",
+    ] {
+        none_contains(&builtin_all(Op::ReplaceObj, text), "keyboard");
+    }
+    // (the laptop's other replacements stay)
+    some_contains(
+        &builtin_all(Op::ReplaceObj, "A cat laying on a laptop."),
+        "laying on a",
+    );
+    some_contains(
+        &builtin_all(Op::ReplaceObj, "A cat laying on a keyboard."),
+        "laptop",
+    );
+}
