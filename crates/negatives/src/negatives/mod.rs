@@ -817,7 +817,7 @@ fn protect(edit: &Edit, protected: &mut Protected) {
         let shift: isize = edit
             .changes
             .iter()
-            .filter(|c| c.span[1] <= p[0] && !(c.span[0] == c.span[1] && c.span[0] == p[0]))
+            .filter(|c| c.span[1] <= p[0])
             .map(|c| (c.new_span[1] - c.new_span[0]) as isize - (c.span[1] - c.span[0]) as isize)
             .sum();
         p[0] = (p[0] as isize + shift) as usize;

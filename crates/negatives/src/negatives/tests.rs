@@ -5755,3 +5755,63 @@ fn round30_a_part_never_replaces_its_whole() {
         "laptop",
     );
 }
+
+#[test]
+fn round30_an_insertion_before_a_protected_word_moves_its_protection() {
+    // depth 3, from round 30's held-out rows: "a toilet" → "a tub" (step 1), "a white tub"
+    // (step 2, an insertion right before the protected "tub"), and step 3 turned "tub" back
+    // into "toilet": the protection had stayed on the chars "whi"
+    let change = |span: [usize; 2], before: &str, after: &str| crate::bench::Change {
+        before: before.into(),
+        after: after.into(),
+        span,
+        new_span: [span[0], span[0] + after.len()],
+    };
+    let edit = |op, kind, c: crate::bench::Change| Edit {
+        op,
+        kind,
+        category: String::new(),
+        text_before: String::new(),
+        text_after: String::new(),
+        changes: vec![c],
+    };
+    use crate::bench::ConceptKind;
+    // "A toilet in a restroom." → "A tub in a restroom.": "tub" at [2, 5]
+    let mut protected = Protected::new();
+    protect(
+        &edit(
+            Op::ReplaceObj,
+            ConceptKind::Object,
+            change([2, 8], "toilet", "tub"),
+        ),
+        &mut protected,
+    );
+    assert_eq!(protected, vec![[2, 5]]);
+    // "A tub in a restroom." → "A white tub in a restroom.": "tub" now at [8, 11]
+    protect(
+        &edit(
+            Op::AddAtt,
+            ConceptKind::Attribute,
+            change([2, 2], "", "white "),
+        ),
+        &mut protected,
+    );
+    assert_eq!(protected, vec![[8, 11], [2, 8]]);
+    let undo = edit(
+        Op::ReplaceObj,
+        ConceptKind::Object,
+        change([8, 11], "tub", "toilet"),
+    );
+    assert!(touches(&undo, &protected));
+    // an insertion after a protected word leaves it where it is
+    let mut protected = vec![[2, 5]];
+    protect(
+        &edit(
+            Op::AddAtt,
+            ConceptKind::Attribute,
+            change([11, 11], "", "white "),
+        ),
+        &mut protected,
+    );
+    assert_eq!(protected, vec![[2, 5], [11, 17]]);
+}
