@@ -1002,8 +1002,7 @@ fn lends_scenes(m: &Model, old: NounId, new: NounId, x: NounId) -> bool {
 }
 
 /// One pass of [`replace_obj`]; with `lend`, a new noun may take the old noun's scenes where
-/// the corpus has not seen it with some object of the caption ([`pair_fits`]): only the nouns
-/// the old one lends to are tried.
+/// the corpus has not seen it with some object of the caption ([`pair_fits`]).
 fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -> Result<(), Skip> {
     let lex = &m.lex;
     if p.objects.is_empty() {
@@ -1058,10 +1057,7 @@ fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -
         {
             continue;
         }
-        let mut slot = Slot::build(p, m, oi, None, !lend);
-        if lend {
-            slot.table.keep(&m.prepared.lends, [o.noun]);
-        }
+        let slot = Slot::build(p, m, oi, None, !lend);
         // round 14: a mass noun the caption counts ("a bowl has a soup") takes only a count
         // noun ("a rice" in round 14's read)
         let countable = old.countable() || indefinite(p, o);
@@ -1171,6 +1167,19 @@ fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -
             }
             if old_rare || m.plaus.noun(ni) < MIN_EVIDENCE {
                 rare = true;
+                continue;
+            }
+            // the loan adds rows toward the rarer noun (the common one has been seen with
+            // everything): drawn so that each noun is as frequent among negatives as among
+            // captions, as round 28's counts are ([`Draw`]); the lent pairs are symmetric
+            if lend
+                && !Draw::new(p, oi << 16 | ni as usize, 30).accepts(
+                    m.plaus.noun(o.noun),
+                    m.plaus.noun(ni),
+                    1,
+                    1,
+                )
+            {
                 continue;
             }
             out.push(Cand::ReplaceObj { obj: oi, noun: ni });

@@ -5610,13 +5610,13 @@ const PLACES: [&str; 16] = [
     "on a hill",
 ];
 
-/// (round 30) Captions of each of `people` in each of `places`, `times` times over.
-fn scenes(people: &[&str], places: &[&str], times: usize) -> Vec<String> {
+/// (round 30) "A {noun} in a {place}." for each of `nouns` and `places`, `times` times over.
+fn scenes(nouns: &[&str], places: &[&str], times: usize) -> Vec<String> {
     let mut corpus = Vec::new();
-    for who in people {
+    for noun in nouns {
         for place in places {
             for _ in 0..times {
-                corpus.push(format!("A {who} in a {place}."));
+                corpus.push(format!("A {noun} in a {place}."));
             }
         }
     }
@@ -5675,29 +5675,17 @@ fn round30_a_noun_lends_its_scenes_where_the_corpus_has_not_seen_the_new_one() {
 
 #[test]
 fn round30_only_nouns_that_share_their_scenes_lend_them() {
-    // pizzas and sandwiches on the same tables (food is not a category of shared scenes): the
+    // pizzas and sandwiches in the same places (food is not a category of shared scenes): the
     // sandwich is not lent the pizza's oven
-    let mut c = Vec::new();
-    for food in ["pizza", "sandwich"] {
-        for place in ["table", "plate", "counter", "tray"] {
-            c.extend(std::iter::repeat_n(format!("A {food} on a {place}."), 10));
-        }
-    }
-    c.push("A pizza in an oven.".to_string());
-    let m = learned_owned(&c);
-    assert!(learned_all(&m, Op::ReplaceObj, "A pizza in an oven.").is_empty());
+    let places = ["box", "bag", "bowl", "basket"];
+    let lent = |nouns: &[&str], caption: &str| {
+        let c = [scenes(nouns, &places, 10), vec![caption.to_string()]].concat();
+        learned_all(&learned_owned(&c), Op::ReplaceObj, caption)
+    };
+    assert!(lent(&["pizza", "sandwich"], "A pizza in an oven.").is_empty());
     // the same corpus with people: the man lends the woman his oven
-    let c = [
-        scenes(
-            &["man", "woman"],
-            &["table", "plate", "counter", "tray"],
-            10,
-        ),
-        vec!["A man in an oven.".to_string()],
-    ]
-    .concat();
     assert_eq!(
-        learned_all(&learned_owned(&c), Op::ReplaceObj, "A man in an oven."),
+        lent(&["man", "woman"], "A man in an oven."),
         vec!["A woman in an oven.".to_string()]
     );
 }
@@ -5814,4 +5802,28 @@ fn round30_an_insertion_before_a_protected_word_moves_its_protection() {
         &mut protected,
     );
     assert_eq!(protected, vec![[2, 5], [11, 17]]);
+}
+
+#[test]
+fn round30_the_loan_keeps_each_noun_as_frequent_among_negatives_as_among_captions() {
+    // the man in 81 captions, the woman in 41, both in the same places and each once in an
+    // office (two sightings would be the corpus's own word): each is lent the other's office;
+    // the woman is taken for the man about half the time ((41 + 1) / (81 + 1)), the man for
+    // the woman always
+    let places = ["park", "street", "field", "beach"];
+    let mut c = scenes(&["man"], &places, 20);
+    c.extend(scenes(&["woman"], &places, 10));
+    c.extend(["A man in an office.", "A woman in an office."].map(String::from));
+    let m = learned_owned(&c);
+    let mut taken = 0;
+    for k in 0..400 {
+        let got = learned_all(&m, Op::ReplaceObj, &format!("A man in an office {k}."));
+        taken += usize::from(got == vec![format!("A woman in an office {k}.")]);
+    }
+    // 400 · 42 / 82 = 204.9 expected, sd 10
+    assert!((170..=240).contains(&taken), "{taken} of 400");
+    for k in 0..50 {
+        let got = learned_all(&m, Op::ReplaceObj, &format!("A woman in an office {k}."));
+        assert_eq!(got, vec![format!("A man in an office {k}.")]);
+    }
 }
