@@ -5714,6 +5714,18 @@ fn round30_similarity_and_the_poisson_tail_by_hand() {
     assert_eq!(s, m.plaus.similarity(woman, man));
     let beach = noun_id(&m.lex, "beach");
     assert_eq!(m.plaus.similarity(beach, noun_id(&m.lex, "street")), 0.0);
+    // the two nouns are left out of each other's rows: seen together in a park, the man also on
+    // a street, the woman on a beach: (1, 1, 0) and (1, 0, 1), cosine 1/2 (0.47 with the woman
+    // counted in the man's row)
+    let m = learned(&[
+        "A man and a woman in a park.",
+        "A man on a street.",
+        "A woman on a beach.",
+    ]);
+    let s = m
+        .plaus
+        .similarity(noun_id(&m.lex, "man"), noun_id(&m.lex, "woman"));
+    assert!((s - 0.5).abs() < 1e-12, "{s}");
     // the same places in the same proportions: 1
     let m = learned(&["A man in a park.", "A woman in a park."]);
     let s = m
@@ -5826,4 +5838,16 @@ fn round30_the_loan_keeps_each_noun_as_frequent_among_negatives_as_among_caption
         let got = learned_all(&m, Op::ReplaceObj, &format!("A woman in an office {k}."));
         assert_eq!(got, vec![format!("A man in an office {k}.")]);
     }
+    // the expected count is the old noun's, scaled to the new noun's captions: three offices of
+    // the man's (of 83 captions) expect 3 · 41 / 83 = 1.48 of the woman's 41, one seen
+    // (P(X ≤ 1) = 0.56), so she is lent the office; scaled the other way (6.1 expected,
+    // P = 0.02) she would not be
+    c.extend(["A man in an office.", "A man in an office."].map(String::from));
+    let m = learned_owned(&c);
+    let lent = (0..50)
+        .filter(|k| {
+            !learned_all(&m, Op::ReplaceObj, &format!("A man in an office {k}.")).is_empty()
+        })
+        .count();
+    assert!(lent >= 10, "{lent} of 50");
 }
