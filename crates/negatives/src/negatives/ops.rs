@@ -976,16 +976,18 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
 
 /// (round 30) Whether noun `new`, put in for `old`, fits beside object noun `x`: the corpus has
 /// seen the two together ([`MIN_PAIR`]) about as often as `old` with `x` ([`in_context`]), or,
-/// with `lend`, `old` lends `new` its scenes ([`lends_scenes`]).
+/// with `lend` (a noun `old` lends its scenes to: [`replace_obj_pass`] tries no other then),
+/// the pair is consistent with `old`'s ([`lends_scenes`]).
 fn pair_fits(m: &Model, old: NounId, new: NounId, x: NounId, lend: bool) -> bool {
     let pl = &m.plaus;
-    (pl.nn(new, x) >= MIN_PAIR && in_context(pl, new, old, x))
-        || (lend && lends_scenes(m, old, new, x))
+    // (without `lend` the slot's table has already checked the pair count)
+    let seen = !lend || pl.nn(new, x) >= MIN_PAIR;
+    (seen && in_context(pl, new, old, x)) || (lend && lends_scenes(m, old, new, x))
 }
 
-/// (round 30) Whether `new` may stand beside `x` on the strength of `old`'s scenes: the two
-/// nouns' scenes are alike (`Prepared::lends`), and the corpus's count of `new` with `x` is not
-/// much below what it would be if `new` went with `x` as `old` does: P(count ≤ seen) ≥
+/// (round 30) Whether `new`, whose scenes are like `old`'s (`Prepared::lends`, checked by the
+/// caller), may stand beside `x` on the strength of `old`'s scenes: the corpus's count of `new`
+/// with `x` is not much below what it would be if `new` went with `x` as `old` does: P(count ≤ seen) ≥
 /// [`MIN_CONSISTENT`] under a Poisson count of mean `nn(old, x) · noun(new) / noun(old)`. The
 /// built-in table (13,831 captions) has seen "woman" with "office" once and "man" with it
 /// twice: in proportion to their captions (884 and 1,840) 0.96 were expected, and one sighting
@@ -994,15 +996,14 @@ fn pair_fits(m: &Model, old: NounId, new: NounId, x: NounId, lend: bool) -> bool
 /// refused.
 fn lends_scenes(m: &Model, old: NounId, new: NounId, x: NounId) -> bool {
     let pl = &m.plaus;
-    m.prepared.lends.get(old, new) && {
-        let expected =
-            f64::from(pl.nn(old, x)) * f64::from(pl.noun(new)) / f64::from(pl.noun(old).max(1));
-        poisson_at_most(pl.nn(new, x), expected) >= MIN_CONSISTENT
-    }
+    let expected =
+        f64::from(pl.nn(old, x)) * f64::from(pl.noun(new)) / f64::from(pl.noun(old).max(1));
+    poisson_at_most(pl.nn(new, x), expected) >= MIN_CONSISTENT
 }
 
-/// One pass of [`replace_obj`]; with `lend`, a new noun may take the old noun's scenes where
-/// the corpus has not seen it with some object of the caption ([`pair_fits`]).
+/// One pass of [`replace_obj`]; with `lend`, only the nouns the old one lends its scenes to
+/// (`Prepared::lends`) are tried, and they may take its scenes where the corpus has not seen them
+/// with some object of the caption ([`pair_fits`]).
 fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -> Result<(), Skip> {
     let lex = &m.lex;
     if p.objects.is_empty() {
@@ -1057,7 +1058,10 @@ fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -
         {
             continue;
         }
-        let slot = Slot::build(p, m, oi, None, !lend);
+        let mut slot = Slot::build(p, m, oi, None, !lend);
+        if lend {
+            slot.table.keep(&m.prepared.lends, [o.noun]);
+        }
         // round 14: a mass noun the caption counts ("a bowl has a soup") takes only a count
         // noun ("a rice" in round 14's read)
         let countable = old.countable() || indefinite(p, o);
