@@ -21,6 +21,9 @@ replacements) on the held-out and unseen captions, mixed with `data/replace_att.
 Round 29: `mix --op=replace_att REPLACE_ATT.json 0 40 CHANGED.jsonl 67 2901 2 ...` (the held-out
 count rows not in round 28's output) and `mix --op=replace_rel REPLACE_REL.json 0 40 NEW.jsonl 30
 2911 1 ...` (the dev file's new replace_rel rows, one per caption).
+Round 30: `mix REPLACE_ENT.json 0 40 NEW.jsonl 113 3001 3 ...` (the held-out replace_obj rows the
+draft scene loan added, the 113 no label file names) and `mix REPLACE_ENT.json 0 40 DEV_NEW.jsonl
+60 3011 2 ...` (the new replace_obj rows of development captions).
 
 Usage:
   python3 blind_mix.py mix [--op=OP] SUGARCREPE.json FIRST LAST NEG.jsonl N SEED READS OUTDIR LABELS...
