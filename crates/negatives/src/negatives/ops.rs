@@ -4601,6 +4601,18 @@ fn collective(p: &Parse<'_>, lex: &Lexicon, o: &Object) -> bool {
 }
 
 fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
+    let first = add_obj_pass(p, m, out, false);
+    if !out.is_empty() {
+        return first;
+    }
+    // round 30: as replace_obj, only where no site gives a candidate otherwise
+    add_obj_pass(p, m, out, true).or(first)
+}
+
+/// One pass of [`add_obj`]; with `lend` (round 30), a co-subject or list member may be a noun
+/// the joined object lends its scenes to (`Prepared::lends`), beside objects the corpus has not
+/// seen it with ([`pair_fits`]); the caption's-end sites (round 27) are not tried then.
+fn add_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -> Result<(), Skip> {
     let (lex, pl, pre) = (&m.lex, &m.plaus, &m.prepared);
     if p.objects.is_empty() {
         return Err(Skip::NoObject);
@@ -4632,7 +4644,7 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
     let mut other_rows = None;
     let mut tail_subjects_of = None;
     for (si, site) in sites.iter().enumerate() {
-        if site.tail && *other_rows.get_or_insert(out.len()) > 0 {
+        if site.tail && (lend || *other_rows.get_or_insert(out.len()) > 0) {
             break;
         }
         let joined = site.joined;
@@ -4677,11 +4689,19 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
             .rel
             .is_some_and(|r| lex.rels[r as usize].sense == "with")
             && INSTRUMENTS.contains(&lex.nouns[p.objects[joined].noun as usize].word.as_str());
-        for &ni in pool {
+        // round 30: with `lend`, the nouns the joined object lends its scenes to
+        let lent: Vec<NounId> = if lend {
+            let mut lends = Nouns::all(lex.nouns.len());
+            lends.keep(&pre.lends, [p.objects[joined].noun]);
+            lends.both(&lends).collect()
+        } else {
+            Vec::new()
+        };
+        for &ni in if lend { &lent[..] } else { pool } {
             let n = &lex.nouns[ni as usize];
             // the cheap tests first (the result does not depend on their order): seen with
-            // every object of the caption
-            if !with_all.has(ni)
+            // every object of the caption (but with `lend`: checked pair by pair below)
+            if (!lend && !with_all.has(ni))
                 || !lex.is_addable(ni)
                 || (!site.tail && pre.group[ni as usize] != group)
                 // (round 27) a new object at the caption's end: the relation's object twice,
@@ -4711,7 +4731,9 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
             let fits = p
                 .objects
                 .iter()
-                .all(|o| o.noun == joined_noun || in_context(pl, ni, joined_noun, o.noun))
+                .all(|o| o.noun == joined_noun || pair_fits(m, joined_noun, ni, o.noun, lend))
+                // (with `lend`, the two side by side must have been seen together)
+                && (!lend || pre.seen_with.get(joined_noun, ni))
                 && match site.rel {
                     // (round 27) "on a plate next to a fork": checked with the cheap tests
                     Some(_) if site.tail => true,

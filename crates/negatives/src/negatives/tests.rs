@@ -5851,3 +5851,29 @@ fn round30_the_loan_keeps_each_noun_as_frequent_among_negatives_as_among_caption
         .count();
     assert!(lent >= 10, "{lent} of 50");
 }
+
+#[test]
+fn round30_add_obj_lends_the_joined_objects_scenes_to_a_co_subject() {
+    // man and woman in the same places, together twice; the man once in an office: "and a
+    // woman" joins him there, as replace_obj's loan would put her in his place
+    let places = ["park", "street", "field", "beach"];
+    let corpus = |offices: usize, together: usize| {
+        let mut c = scenes(&["man", "woman"], &places, 10);
+        c.extend(std::iter::repeat_n(
+            "A man in an office.".to_string(),
+            offices,
+        ));
+        c.extend(std::iter::repeat_n(
+            "A man and a woman in a park.".to_string(),
+            together,
+        ));
+        learned_owned(&c)
+    };
+    let caption = "A man in an office.";
+    let joined = "A man and a woman in an office.".to_string();
+    assert!(learned_all(&corpus(1, 2), Op::AddObj, caption).contains(&joined));
+    // never seen side by side: no co-subject
+    assert!(!learned_all(&corpus(1, 0), Op::AddObj, caption).contains(&joined));
+    // four offices of the man's and none of the woman's: the corpus's word against her there
+    assert!(!learned_all(&corpus(4, 2), Op::AddObj, caption).contains(&joined));
+}
