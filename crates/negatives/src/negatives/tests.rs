@@ -5876,4 +5876,12 @@ fn round30_add_obj_lends_the_joined_objects_scenes_to_a_co_subject() {
     assert!(!learned_all(&corpus(1, 0), Op::AddObj, caption).contains(&joined));
     // four offices of the man's and none of the woman's: the corpus's word against her there
     assert!(!learned_all(&corpus(4, 2), Op::AddObj, caption).contains(&joined));
+    // the caption's-end sites keep their own evidence (round 27) and take no loan: with the
+    // built-in table, "in a car" would get "next to a bus"
+    for text in [
+        "A dog wearing a hat while in a car.",
+        "A sleepy dog wearing a cowboy hat in the back seat of a car",
+    ] {
+        none_contains(&builtin_all(Op::AddObj, text), "next to a");
+    }
 }
