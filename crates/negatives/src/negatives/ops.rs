@@ -743,6 +743,11 @@ impl Prepared {
         self.default.get(a, n)
     }
 
+    /// (round 30) Whether noun `n` lends its scenes to any noun (`lends`).
+    fn lends_any(&self, n: NounId) -> bool {
+        self.lends.row(n).iter().any(|&w| w != 0)
+    }
+
     /// Whether noun `n`'s [`add_group`] is "person".
     fn is_person(&self, n: NounId) -> bool {
         self.group[n as usize] == self.person
@@ -971,7 +976,10 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         return first;
     }
     // round 30: only where no candidate has the corpus's word for every pair, so every earlier
-    // row stays as it was
+    // row stays as it was (and only where some object lends its scenes at all)
+    if !p.objects.iter().any(|o| m.prepared.lends_any(o.noun)) {
+        return first;
+    }
     replace_obj_pass(p, m, out, true).or(first)
 }
 
@@ -1016,6 +1024,9 @@ fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -
     // a candidate that passed every check but the evidence of its nouns ([`MIN_EVIDENCE`])
     let mut rare = false;
     for (oi, o) in p.objects.iter().enumerate() {
+        if lend && !m.prepared.lends_any(o.noun) {
+            continue;
+        }
         let old = &lex.nouns[o.noun as usize];
         // round 22: too few captions name the noun for its counts to say what may replace it
         // (checked with the new noun's, last: the summary tells these captions apart)
@@ -4601,23 +4612,29 @@ fn collective(p: &Parse<'_>, lex: &Lexicon, o: &Object) -> bool {
 }
 
 fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
-    let first = add_obj_pass(p, m, out, false);
+    if p.objects.is_empty() {
+        return Err(Skip::NoObject);
+    }
+    let sites = add_obj_sites(p, &m.lex);
+    let first = add_obj_pass(p, m, &sites, out, false);
     if !out.is_empty() {
         return first;
     }
     // round 30: as replace_obj, only where no site gives a candidate otherwise
-    add_obj_pass(p, m, out, true).or(first)
+    add_obj_pass(p, m, &sites, out, true).or(first)
 }
 
 /// One pass of [`add_obj`]; with `lend` (round 30), a co-subject or list member may be a noun
 /// the joined object lends its scenes to (`Prepared::lends`), beside objects the corpus has not
 /// seen it with ([`pair_fits`]); the caption's-end sites (round 27) are not tried then.
-fn add_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -> Result<(), Skip> {
+fn add_obj_pass(
+    p: &Parse<'_>,
+    m: &Model,
+    sites: &[AddSite],
+    out: &mut Vec<Cand>,
+    lend: bool,
+) -> Result<(), Skip> {
     let (lex, pl, pre) = (&m.lex, &m.plaus, &m.prepared);
-    if p.objects.is_empty() {
-        return Err(Skip::NoObject);
-    }
-    let sites = add_obj_sites(p, lex);
     let senses = noun_senses(p, lex);
     // "people and a woman": never add a member of a class a generic word of the caption covers
     // (round 9: nor a person to people counted by a collective, "a group of friends and a woman")
@@ -4630,9 +4647,12 @@ fn add_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -> Re
         })
         .map(|o| pre.group[o.noun as usize])
         .collect();
-    // the nouns seen with every object of the caption (one bit test per candidate below)
+    // the nouns seen with every object of the caption (one bit test per candidate below; with
+    // `lend` the pairs are checked one by one)
     let mut with_all = Nouns::all(lex.nouns.len());
-    with_all.keep(&pre.seen_with, p.objects.iter().map(|o| o.noun));
+    if !lend {
+        with_all.keep(&pre.seen_with, p.objects.iter().map(|o| o.noun));
+    }
     // only nouns seen with the first object can be seen with all of them
     let pool = match pl.neighbours(p.objects[0].noun) {
         Some(nb) => nb,
@@ -4648,6 +4668,18 @@ fn add_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -> Re
             break;
         }
         let joined = site.joined;
+        // round 30: with `lend`, the nouns the joined object lends its scenes to
+        let lent: Vec<NounId> = if lend {
+            let mut lends = Nouns::all(lex.nouns.len());
+            lends.keep(&pre.lends, [p.objects[joined].noun]);
+            let lent: Vec<NounId> = lends.both(&lends).collect();
+            if lent.is_empty() {
+                continue;
+            }
+            lent
+        } else {
+            Vec::new()
+        };
         // (round 27) whom a new object at the caption's end may stand beside: the tail sites
         // all join the caption's last object, so this is found once
         let subjects: &[NounId] = if site.tail {
@@ -4689,14 +4721,6 @@ fn add_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -> Re
             .rel
             .is_some_and(|r| lex.rels[r as usize].sense == "with")
             && INSTRUMENTS.contains(&lex.nouns[p.objects[joined].noun as usize].word.as_str());
-        // round 30: with `lend`, the nouns the joined object lends its scenes to
-        let lent: Vec<NounId> = if lend {
-            let mut lends = Nouns::all(lex.nouns.len());
-            lends.keep(&pre.lends, [p.objects[joined].noun]);
-            lends.both(&lends).collect()
-        } else {
-            Vec::new()
-        };
         for &ni in if lend { &lent[..] } else { pool } {
             let n = &lex.nouns[ni as usize];
             // the cheap tests first (the result does not depend on their order): seen with
