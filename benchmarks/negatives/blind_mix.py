@@ -24,7 +24,8 @@ count rows not in round 28's output) and `mix --op=replace_rel REPLACE_REL.json 
 Round 30: `mix REPLACE_ENT.json 0 40 NEW.jsonl 113 3001 3 ...` (the held-out replace_obj rows the
 draft scene loan added, the 113 no label file names) and `mix REPLACE_ENT.json 0 40 DEV_NEW.jsonl
 60 3011 2 ...` and `... DEV_NEW_FINAL.jsonl 60 3021 2 ...` (the new replace_obj rows of
-development captions, after the parts rule and after the balance draw).
+development captions, after the parts rule and after the balance draw); `mix --op=add_obj
+ADD_ENT.json 0 40 NEW_ADD.jsonl 77 3031 2 ...` (every held-out add_obj row of the loan).
 
 Usage:
   python3 blind_mix.py mix [--op=OP] SUGARCREPE.json FIRST LAST NEG.jsonl N SEED READS OUTDIR LABELS...
