@@ -435,7 +435,8 @@ pub struct Prepared {
     vehicle_motion: Vec<u32>,
     /// (round 30) Noun `b` may take noun `a`'s scenes, at `(a, b)`: both of one category of
     /// [`SHARED_SCENES`], both named in at least [`MIN_EVIDENCE`] captions, their scenes at
-    /// least [`MIN_SIMILARITY`] alike ([`lends_scenes`]).
+    /// least [`MIN_SIMILARITY`] alike ([`Plausibility::similarity`]); the second passes of
+    /// [`replace_obj_pass`] and [`add_obj_pass`] try only these nouns.
     lends: Bits,
 }
 
