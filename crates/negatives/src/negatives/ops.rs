@@ -972,16 +972,27 @@ fn attr_senses(p: &Parse<'_>, lex: &Lexicon) -> Vec<u32> {
 }
 
 fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
-    let first = replace_obj_pass(p, m, out, false);
+    let first = replace_obj_pass(p, m, out, false, None);
     if !out.is_empty() {
         return first;
     }
     // round 30: only where no candidate has the corpus's word for every pair, so every earlier
     // row stays as it was (and only where some object lends its scenes at all)
-    if !p.objects.iter().any(|o| m.prepared.lends_any(o.noun)) {
-        return first;
+    let lends = p.objects.iter().any(|o| m.prepared.lends_any(o.noun));
+    if lends && replace_obj_pass(p, m, out, true, None).is_ok() {
+        return Ok(());
     }
-    replace_obj_pass(p, m, out, true).or(first)
+    // round 31: the people of a caption with a gendered pronoun, which the passes above leave
+    // alone, where they give nothing (so every earlier row stays as it was)
+    let Some(r) = Referent::of(p, &m.lex, &m.prepared) else {
+        return first;
+    };
+    if replace_obj_pass(p, m, out, false, Some(&r)).is_ok()
+        || (lends && replace_obj_pass(p, m, out, true, Some(&r)).is_ok())
+    {
+        return Ok(());
+    }
+    first
 }
 
 /// (round 30) Whether noun `new`, put in for `old`, fits beside object noun `x`: the corpus has
@@ -1013,8 +1024,15 @@ fn lends_scenes(m: &Model, old: NounId, new: NounId, x: NounId) -> bool {
 
 /// One pass of [`replace_obj`]; with `lend`, only the nouns the old one lends its scenes to
 /// (`Prepared::lends`) are tried, and they may take its scenes where the corpus has not seen them
-/// with some object of the caption ([`pair_fits`]).
-fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -> Result<(), Skip> {
+/// with some object of the caption ([`pair_fits`]). With `pronouns` (round 31), only the people
+/// of a caption whose gendered pronouns all refer to one of them, by [`Referent::admits`].
+fn replace_obj_pass(
+    p: &Parse<'_>,
+    m: &Model,
+    out: &mut Vec<Cand>,
+    lend: bool,
+    pronouns: Option<&Referent>,
+) -> Result<(), Skip> {
     let lex = &m.lex;
     if p.objects.is_empty() {
         return Err(Skip::NoObject);
@@ -1026,6 +1044,10 @@ fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -
     let mut rare = false;
     for (oi, o) in p.objects.iter().enumerate() {
         if lend && !m.prepared.lends_any(o.noun) {
+            continue;
+        }
+        let person = m.prepared.is_person(o.noun);
+        if pronouns.is_some() && !person {
             continue;
         }
         let old = &lex.nouns[o.noun as usize];
@@ -1042,7 +1064,7 @@ fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -
         // "toddler boy" → "toddler man", "Wii controller" → "Wii cellphone"
         if old.hypernym
             || compound_head(p, o)
-            || (m.prepared.is_person(o.noun) && gendered)
+            || (person && gendered && pronouns.is_none())
             || idiom_object(p, lex, o)
             || compound_modifier(p, o)
             || part_of_whole(p, o)
@@ -1169,6 +1191,7 @@ fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, lend: bool) -
                 || part_of(&n.word, &old.word)
                 || (mounted && GROUNDED.contains(&n.word.as_str()))
                 || (womens_wear && MALE.contains(&n.sense.as_str()))
+                || pronouns.is_some_and(|r| !r.admits(p, lex, &m.prepared, oi, ni))
                 || (o.plural && never_plural(&m.plaus, ni))
                 || (if listed(DRINKS, &n.word) {
                     no_drink
@@ -1764,6 +1787,199 @@ fn gendered_pronoun(p: &Parse<'_>) -> bool {
     })
 }
 
+/// (round 31) The sex a person noun's sense names ([`MALE`], [`FEMALE`]); none for "person",
+/// "child", the roles ("skier", "chef").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sex {
+    Male,
+    Female,
+}
+
+impl Sex {
+    fn other(self) -> Sex {
+        match self {
+            Sex::Male => Sex::Female,
+            Sex::Female => Sex::Male,
+        }
+    }
+}
+
+/// (round 31) Person senses of the lexicon that are female.
+const FEMALE: &[&str] = &["woman", "girl"];
+
+/// (round 31) The sex of noun `n`'s sense, if it names one.
+fn noun_sex(lex: &Lexicon, n: NounId) -> Option<Sex> {
+    let sense = lex.nouns[n as usize].sense.as_str();
+    if MALE.contains(&sense) {
+        Some(Sex::Male)
+    } else if FEMALE.contains(&sense) {
+        Some(Sex::Female)
+    } else {
+        None
+    }
+}
+
+/// (round 31) The sex of a gendered pronoun (lower case), and the pronoun of the other sex in
+/// its place: "his" → "her", "her" → "his" (or "him": [`her_possessive`]).
+fn pronoun_sex(word: &str) -> Option<(Sex, &'static str)> {
+    Some(match word {
+        "he" => (Sex::Male, "she"),
+        "his" => (Sex::Male, "her"),
+        "him" => (Sex::Male, "her"),
+        "himself" => (Sex::Male, "herself"),
+        "she" => (Sex::Female, "he"),
+        "her" => (Sex::Female, "his"),
+        "hers" => (Sex::Female, "his"),
+        "herself" => (Sex::Female, "himself"),
+        _ => return None,
+    })
+}
+
+/// (round 31) Words that end a caption's possible "her" as an object ("lifts her up", "watches
+/// her play"): after them "her" is not possessive.
+const AFTER_OBJECT_HER: &[&str] = &[
+    "up", "down", "out", "off", "away", "over", "around", "together", "while", "as", "so", "play",
+    "run", "go", "walk", "eat", "sit", "stand", "cross", "take", "make", "get", "look",
+];
+
+/// (round 31) Words that tie a person to a partner of a given sex ("a woman and her husband"
+/// → "a man and his husband"): a caption with one has no person's sex changed under a pronoun.
+const PARTNERS: &[&str] = &[
+    "husband",
+    "wife",
+    "bride",
+    "groom",
+    "boyfriend",
+    "girlfriend",
+    "fiance",
+    "fiancee",
+];
+
+/// (round 31) Whether "her" at item `item` is possessive ("her dog" → "his dog") or an
+/// object ("next to her" → "him"): possessive before an attribute, a noun (so when it
+/// determines an object) or a word the lexicon does not know (captions say "her teeth", "her
+/// way"), but not one of [`AFTER_OBJECT_HER`]; an object before a relation, a function word,
+/// punctuation or the caption's end.
+fn her_possessive(p: &Parse<'_>, item: usize) -> bool {
+    match p.items.get(item + 1).map(|it| it.kind) {
+        Some(ItemKind::Attr(_) | ItemKind::Noun { .. }) => true,
+        Some(ItemKind::Other) => {
+            item_word(p, item + 1).is_some_and(|w| !AFTER_OBJECT_HER.contains(&w))
+        }
+        _ => false,
+    }
+}
+
+/// (round 31) The one person a caption's gendered pronouns refer to: they are all of one sex,
+/// and exactly one person noun of the caption can take them (singular, not of the other sex; a
+/// plural of people not of the other sex may hold the referent, "a group of people, one on his
+/// phone", and leaves none). Every person noun counts, a modifier too ("a *man* smiles" parses
+/// as a compound), and the one must be an object. replace_obj may then replace that person by a person of the
+/// other sex, turning each pronoun with it ("A man in front of a Christmas tree with his dog."
+/// → "A woman … with her dog.", as SugarCrepe's own "boy" → "girl" | "his" → "her"), and any
+/// other person by one the pronouns cannot be taken for.
+#[derive(Debug, Clone, Copy)]
+struct Referent {
+    /// The object the pronouns refer to.
+    obj: usize,
+    /// The pronouns' sex.
+    sex: Sex,
+    /// Whether the pronouns may turn: no [`PARTNERS`] word in the caption.
+    turnable: bool,
+}
+
+impl Referent {
+    fn of(p: &Parse<'_>, lex: &Lexicon, pre: &Prepared) -> Option<Referent> {
+        let mut sex = None;
+        for t in &p.tokens {
+            if let Some((s, _)) = pronoun_sex(&t.lower) {
+                if sex.is_some_and(|x| x != s) {
+                    return None;
+                }
+                sex = Some(s);
+            }
+        }
+        let sex = sex?;
+        let mut item = None;
+        for (i, n, plural) in person_nouns(p, pre) {
+            if noun_sex(lex, n) == Some(sex.other()) {
+                continue;
+            }
+            if item.is_some() || plural {
+                return None;
+            }
+            item = Some(i);
+        }
+        let item = item?;
+        let turnable = !p
+            .tokens
+            .iter()
+            .any(|t| PARTNERS.contains(&t.lower.as_str()));
+        Some(Referent {
+            obj: p.objects.iter().position(|o| o.item == item)?,
+            sex,
+            turnable,
+        })
+    }
+
+    /// Whether person object `oi` may become noun `new`: the referent may become a person of
+    /// the other sex only where its pronouns can turn and no other person of that sex would
+    /// share them; any other person never becomes one of the pronouns' sex.
+    fn admits(&self, p: &Parse<'_>, lex: &Lexicon, pre: &Prepared, oi: usize, new: NounId) -> bool {
+        let to = noun_sex(lex, new);
+        if oi != self.obj {
+            return to != Some(self.sex);
+        }
+        if to != Some(self.sex.other()) {
+            return true;
+        }
+        let at = p.objects[oi].item;
+        self.turnable && !person_nouns(p, pre).any(|(i, n, _)| i != at && noun_sex(lex, n) == to)
+    }
+}
+
+/// (round 31) The caption's person nouns ([`Prepared::is_person`]): item, noun, plural; a
+/// modifier as well as an object's head.
+fn person_nouns<'a>(
+    p: &'a Parse<'_>,
+    pre: &'a Prepared,
+) -> impl Iterator<Item = (usize, NounId, bool)> + 'a {
+    p.items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, it)| match it.kind {
+            ItemKind::Noun { id, plural, .. } if pre.is_person(id) => Some((i, id, plural)),
+            _ => None,
+        })
+}
+
+/// (round 31) The pieces that turn each gendered pronoun of the caption to sex `to` ("his" →
+/// "her"), in the caption's case.
+fn turned_pronouns(p: &Parse<'_>, to: Sex) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    for (i, it) in p.items.iter().enumerate() {
+        let t = &p.tokens[it.tok_start];
+        let Some((sex, other)) = pronoun_sex(&t.lower) else {
+            continue;
+        };
+        if sex == to || it.tok_end != it.tok_start + 1 {
+            continue;
+        }
+        let new = if t.lower == "her" && !her_possessive(p, i) {
+            "him"
+        } else {
+            other
+        };
+        let (s, e) = p.bytes(i);
+        pieces.push(Piece {
+            start: s,
+            end: e,
+            text: match_case(p.item_text(i), new),
+        });
+    }
+    pieces
+}
+
 /// (round 20) What only women wear, singular and plural; curated. A caption that names one
 /// ([`womens_wear`]) never has a person replaced by a man or a boy ("a woman in a sari" → "a man
 /// in a sari" in round 20's read).
@@ -1783,6 +1999,8 @@ const WOMENS_WEAR: &[&str] = &[
     "blouse",
     "blouses",
     "tutu",
+    // round 31 ("a man in a halter top" in round 31's rows)
+    "halter",
 ];
 
 /// Person senses of the lexicon that are male ([`WOMENS_WEAR`]).
@@ -5685,8 +5903,15 @@ fn cased_pieces<'l>(c: Cand, p: &Parse<'_>, lex: &'l Lexicon) -> (Cow<'l, str>, 
         Cand::ReplaceObj { obj, noun } => {
             let o = &p.objects[obj];
             let n = &lex.nouns[noun as usize];
-            let piece = piece_with_article(p, lex, o, o.item, n.form(o.plural));
-            (Cow::Borrowed(n.category.as_str()), vec![piece])
+            let mut pieces = vec![piece_with_article(p, lex, o, o.item, n.form(o.plural))];
+            // round 31: a person of the other sex turns the pronouns that refer to the old one
+            // (replace_obj makes such a candidate only for their referent: [`Referent`])
+            if let (Some(from), Some(to)) = (noun_sex(lex, o.noun), noun_sex(lex, noun)) {
+                if from != to && gendered_pronoun(p) {
+                    pieces.extend(turned_pronouns(p, to));
+                }
+            }
+            (Cow::Borrowed(n.category.as_str()), pieces)
         }
         Cand::SwapObj { a, b } => {
             let (oa, ob) = (&p.objects[a], &p.objects[b]);
