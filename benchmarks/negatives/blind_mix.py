@@ -26,6 +26,9 @@ draft scene loan added, the 113 no label file names) and `mix REPLACE_ENT.json 0
 60 3011 2 ...` and `... DEV_NEW_FINAL.jsonl 60 3021 2 ...` (the new replace_obj rows of
 development captions, after the parts rule and after the balance draw); `mix --op=add_obj
 ADD_ENT.json 0 40 NEW_ADD.jsonl 77 3031 2 ...` (every held-out add_obj row of the loan).
+Round 31: `mix REPLACE_ENT.json 0 40 NEW.jsonl 43 3101 2 ...` (every held-out replace_obj row of
+the pronoun pass) and `mix REPLACE_ENT.json 0 40 DEV_NEW.jsonl 60 3111 2 ...` (its new rows of
+development captions outside the held-out file); each sample read by two readers.
 
 Usage:
   python3 blind_mix.py mix [--op=OP] SUGARCREPE.json FIRST LAST NEG.jsonl N SEED READS OUTDIR LABELS...
