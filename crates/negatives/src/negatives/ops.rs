@@ -972,27 +972,119 @@ fn attr_senses(p: &Parse<'_>, lex: &Lexicon) -> Vec<u32> {
 }
 
 fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
-    let first = replace_obj_pass(p, m, out, false, None);
+    let first = replace_obj_pass(p, m, out, Pass::default());
     if !out.is_empty() {
         return first;
     }
     // round 30: only where no candidate has the corpus's word for every pair, so every earlier
     // row stays as it was (and only where some object lends its scenes at all)
     let lends = p.objects.iter().any(|o| m.prepared.lends_any(o.noun));
-    if lends && replace_obj_pass(p, m, out, true, None).is_ok() {
+    let lend = Pass {
+        lend: true,
+        ..Pass::default()
+    };
+    if lends && replace_obj_pass(p, m, out, lend).is_ok() {
         return Ok(());
     }
-    // round 31: the people of a caption with a gendered pronoun, which the passes above leave
-    // alone, where they give nothing (so every earlier row stays as it was)
-    let Some(r) = Referent::of(p, &m.lex, &m.prepared) else {
-        return first;
+    // round 31: the people the passes above leave alone, where they give nothing (so every
+    // earlier row stays as it was): the person a caption's gendered pronouns refer to, then a
+    // child taken for an adult
+    let referent = Referent::of(p, &m.lex);
+    let pronouns = referent.as_ref();
+    if gendered_pronoun(p) {
+        if pronouns.is_none() {
+            return first;
+        }
+        let pass = Pass {
+            pronouns,
+            ..Pass::default()
+        };
+        if replace_obj_pass(p, m, out, pass).is_ok()
+            || (lends && replace_obj_pass(p, m, out, Pass { lend: true, ..pass }).is_ok())
+        {
+            return Ok(());
+        }
+    }
+    let elders = Pass {
+        pronouns,
+        elders: true,
+        ..Pass::default()
     };
-    if replace_obj_pass(p, m, out, false, Some(&r)).is_ok()
-        || (lends && replace_obj_pass(p, m, out, true, Some(&r)).is_ok())
-    {
+    if replace_obj_pass(p, m, out, elders).is_ok() {
         return Ok(());
     }
     first
+}
+
+/// (round 31) Which objects and nouns one pass of [`replace_obj`] tries.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pass<'r> {
+    /// (round 30) Only the nouns the old one lends its scenes to (`Prepared::lends`), which may
+    /// take its scenes where the corpus has not seen them with some object ([`pair_fits`]).
+    lend: bool,
+    /// (round 31) Only the people of a caption whose gendered pronouns all refer to one of
+    /// them, by [`Referent::admits`].
+    pronouns: Option<&'r Referent>,
+    /// (round 31) Only a [`CHILDREN`] object (a generic word the first passes leave alone), by
+    /// an adult ([`ADULTS`]): "A kid on skateboard jumps over the cone" → "A man on skateboard
+    /// …" is false of the photo, where "a boy" could be true.
+    elders: bool,
+}
+
+/// (round 31) Generic words for a child, whose replacement by an adult is a real change
+/// ([`Pass::elders`]). Not "baby" (a modifier of animals, and an adult in a high chair is
+/// hardly plausible).
+const CHILDREN: &[&str] = &["child", "kid"];
+
+/// (round 31) The person senses of adults, which may stand in for a [`CHILDREN`] word.
+const ADULTS: &[&str] = &["man", "woman"];
+
+/// (round 31) Words of a caption in which its children stay children ([`Pass::elders`]): what
+/// is made for children ("on a toy train ride" → "several men", "in a stroller" → "two
+/// women"), and parents, beside whom a child is their offspring ("a group of moms and kids" →
+/// "moms and women"). Lower case; curated from round 31's rows of development captions.
+const CHILDHOOD: &[&str] = &[
+    "toy",
+    "toys",
+    "kiddie",
+    "stroller",
+    "strollers",
+    "crib",
+    "highchair",
+    "playpen",
+    "pacifier",
+    "diaper",
+    "bib",
+    "playground",
+    "sandbox",
+    "mom",
+    "moms",
+    "mother",
+    "mothers",
+    "dad",
+    "dads",
+    "father",
+    "fathers",
+    "parent",
+    "parents",
+    "family",
+];
+
+/// (round 31) Whether a [`CHILDREN`] object `o` must stay a child: a possessed child is
+/// someone's offspring ("looking at his child" → "his man"), and [`CHILDHOOD`] words, "high
+/// chair" among them, keep the scene a child's.
+fn stays_a_child(p: &Parse<'_>, o: &Object) -> bool {
+    let possessed = o.det.is_some_and(|d| {
+        matches!(
+            item_word(p, d),
+            Some("his" | "her" | "their" | "its" | "my" | "our" | "your")
+        )
+    });
+    possessed
+        || p.tokens.iter().enumerate().any(|(i, t)| {
+            CHILDHOOD.contains(&t.lower.as_str())
+                || (t.lower == "high" && p.tokens.get(i + 1).is_some_and(|n| n.lower == "chair"))
+        })
 }
 
 /// (round 30) Whether noun `new`, put in for `old`, fits beside object noun `x`: the corpus has
@@ -1022,17 +1114,13 @@ fn lends_scenes(m: &Model, old: NounId, new: NounId, x: NounId) -> bool {
     poisson_at_most(pl.nn(new, x), expected) >= MIN_CONSISTENT
 }
 
-/// One pass of [`replace_obj`]; with `lend`, only the nouns the old one lends its scenes to
-/// (`Prepared::lends`) are tried, and they may take its scenes where the corpus has not seen them
-/// with some object of the caption ([`pair_fits`]). With `pronouns` (round 31), only the people
-/// of a caption whose gendered pronouns all refer to one of them, by [`Referent::admits`].
-fn replace_obj_pass(
-    p: &Parse<'_>,
-    m: &Model,
-    out: &mut Vec<Cand>,
-    lend: bool,
-    pronouns: Option<&Referent>,
-) -> Result<(), Skip> {
+/// One pass of [`replace_obj`], trying the objects and nouns `pass` says.
+fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, pass: Pass) -> Result<(), Skip> {
+    let Pass {
+        lend,
+        pronouns,
+        elders,
+    } = pass;
     let lex = &m.lex;
     if p.objects.is_empty() {
         return Err(Skip::NoObject);
@@ -1047,10 +1135,12 @@ fn replace_obj_pass(
             continue;
         }
         let person = m.prepared.is_person(o.noun);
-        if pronouns.is_some() && !person {
+        let old = &lex.nouns[o.noun as usize];
+        if (pronouns.is_some() && !person)
+            || (elders && (!listed(CHILDREN, &old.word) || stays_a_child(p, o)))
+        {
             continue;
         }
-        let old = &lex.nouns[o.noun as usize];
         // round 22: too few captions name the noun for its counts to say what may replace it
         // (checked with the new noun's, last: the summary tells these captions apart)
         let old_rare = m.plaus.noun(o.noun) < MIN_EVIDENCE;
@@ -1062,7 +1152,7 @@ fn replace_obj_pass(
         }
         // a head after a modifier noun or an unknown word: "copier machine" → "copier luggage",
         // "toddler boy" → "toddler man", "Wii controller" → "Wii cellphone"
-        if old.hypernym
+        if (old.hypernym && !elders)
             || compound_head(p, o)
             || (person && gendered && pronouns.is_none())
             || idiom_object(p, lex, o)
@@ -1191,7 +1281,8 @@ fn replace_obj_pass(
                 || part_of(&n.word, &old.word)
                 || (mounted && GROUNDED.contains(&n.word.as_str()))
                 || (womens_wear && MALE.contains(&n.sense.as_str()))
-                || pronouns.is_some_and(|r| !r.admits(p, lex, &m.prepared, oi, ni))
+                || pronouns.is_some_and(|r| !r.admits(p, lex, oi, ni))
+                || (elders && !ADULTS.contains(&n.sense.as_str()))
                 || (o.plural && never_plural(&m.plaus, ni))
                 || (if listed(DRINKS, &n.word) {
                     no_drink
@@ -1889,7 +1980,7 @@ struct Referent {
 }
 
 impl Referent {
-    fn of(p: &Parse<'_>, lex: &Lexicon, pre: &Prepared) -> Option<Referent> {
+    fn of(p: &Parse<'_>, lex: &Lexicon) -> Option<Referent> {
         let mut sex = None;
         for t in &p.tokens {
             if let Some((s, _)) = pronoun_sex(&t.lower) {
@@ -1901,7 +1992,7 @@ impl Referent {
         }
         let sex = sex?;
         let mut item = None;
-        for (i, n, plural) in person_nouns(p, pre) {
+        for (i, n, plural) in person_nouns(p, lex) {
             if noun_sex(lex, n) == Some(sex.other()) {
                 continue;
             }
@@ -1925,7 +2016,7 @@ impl Referent {
     /// Whether person object `oi` may become noun `new`: the referent may become a person of
     /// the other sex only where its pronouns can turn and no other person of that sex would
     /// share them; any other person never becomes one of the pronouns' sex.
-    fn admits(&self, p: &Parse<'_>, lex: &Lexicon, pre: &Prepared, oi: usize, new: NounId) -> bool {
+    fn admits(&self, p: &Parse<'_>, lex: &Lexicon, oi: usize, new: NounId) -> bool {
         let to = noun_sex(lex, new);
         if oi != self.obj {
             return to != Some(self.sex);
@@ -1934,21 +2025,25 @@ impl Referent {
             return true;
         }
         let at = p.objects[oi].item;
-        self.turnable && !person_nouns(p, pre).any(|(i, n, _)| i != at && noun_sex(lex, n) == to)
+        self.turnable && !person_nouns(p, lex).any(|(i, n, _)| i != at && noun_sex(lex, n) == to)
     }
 }
 
-/// (round 31) The caption's person nouns ([`Prepared::is_person`]): item, noun, plural; a
-/// modifier as well as an object's head.
+/// (round 31) The caption's person nouns ([`add_group`] "person", as
+/// [`Prepared::is_person`]): item, noun, plural; a modifier as well as an object's head.
 fn person_nouns<'a>(
     p: &'a Parse<'_>,
-    pre: &'a Prepared,
+    lex: &'a Lexicon,
 ) -> impl Iterator<Item = (usize, NounId, bool)> + 'a {
     p.items
         .iter()
         .enumerate()
         .filter_map(|(i, it)| match it.kind {
-            ItemKind::Noun { id, plural, .. } if pre.is_person(id) => Some((i, id, plural)),
+            ItemKind::Noun { id, plural, .. }
+                if add_group(&lex.nouns[id as usize].category) == "person" =>
+            {
+                Some((i, id, plural))
+            }
             _ => None,
         })
 }
@@ -5904,10 +5999,12 @@ fn cased_pieces<'l>(c: Cand, p: &Parse<'_>, lex: &'l Lexicon) -> (Cow<'l, str>, 
             let o = &p.objects[obj];
             let n = &lex.nouns[noun as usize];
             let mut pieces = vec![piece_with_article(p, lex, o, o.item, n.form(o.plural))];
-            // round 31: a person of the other sex turns the pronouns that refer to the old one
-            // (replace_obj makes such a candidate only for their referent: [`Referent`])
-            if let (Some(from), Some(to)) = (noun_sex(lex, o.noun), noun_sex(lex, noun)) {
-                if from != to && gendered_pronoun(p) {
+            // round 31: the pronouns' referent, become a person of the other sex, turns them
+            // (replace_obj makes such a candidate only where they can turn: [`Referent`])
+            if let Some(to) = noun_sex(lex, noun) {
+                if gendered_pronoun(p)
+                    && Referent::of(p, lex).is_some_and(|r| r.obj == obj && r.sex != to)
+                {
                     pieces.extend(turned_pronouns(p, to));
                 }
             }

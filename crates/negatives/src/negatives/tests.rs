@@ -5988,3 +5988,43 @@ fn round31_pronoun_rows_only_where_nothing_else_gives_one() {
         "A woman in front of a Christmas tree with her dog.",
     );
 }
+
+#[test]
+fn round31_a_child_may_become_an_adult() {
+    // "child" and "kid" are generic words (a boy or a girl could be true of the photo): where
+    // nothing else gives a row, an adult stands in for them, never a boy or a girl
+    let out = all(Op::ReplaceObj, "A child smiling.");
+    assert!(out.contains(&"A man smiling.".to_string()), "{out:?}");
+    assert!(out.contains(&"A woman smiling.".to_string()), "{out:?}");
+    none_contains(&out, "boy");
+    none_contains(&out, "girl");
+    let out = all(Op::ReplaceObj, "Two kids smiling.");
+    assert!(out.contains(&"Two men smiling.".to_string()), "{out:?}");
+    // with a pronoun, an adult of the other sex turns it
+    let out = all(Op::ReplaceObj, "The child is smiling with his eyes closed.");
+    assert!(
+        out.contains(&"The man is smiling with his eyes closed.".to_string()),
+        "{out:?}"
+    );
+    assert!(
+        out.contains(&"The woman is smiling with her eyes closed.".to_string()),
+        "{out:?}"
+    );
+    // not a baby, nor a person; not someone's child, nor a child among things made for
+    // children or beside parents
+    makes_nothing(
+        all,
+        Op::ReplaceObj,
+        &[
+            "A baby smiling.",
+            "A person smiling.",
+            "Smiling at their child.",
+            "Children riding on a toy train ride.",
+            "A child sitting in a high chair.",
+            "A group of moms and kids smiling.",
+        ],
+    );
+    // only where nothing else gives a row
+    let out = all(Op::ReplaceObj, "A child on a bench.");
+    none_contains(&out, "man");
+}
