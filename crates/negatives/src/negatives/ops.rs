@@ -1071,8 +1071,10 @@ const CHILDHOOD: &[&str] = &[
 ];
 
 /// (round 31) Whether a [`CHILDREN`] object `o` must stay a child: a possessed child is
-/// someone's offspring ("looking at his child" → "his man"), and [`CHILDHOOD`] words, "high
-/// chair" among them, keep the scene a child's.
+/// someone's offspring ("looking at his child" → "his man"), [`CHILDHOOD`] words, "high
+/// chair" among them, keep the scene a child's, and "its" / "itself" may refer to the child
+/// ("A child with a very cute teddy bear on its back" → "A woman … on its back" read
+/// ungrammatical twice in round 31's blind read).
 fn stays_a_child(p: &Parse<'_>, o: &Object) -> bool {
     let possessed = o.det.is_some_and(|d| {
         matches!(
@@ -1083,6 +1085,7 @@ fn stays_a_child(p: &Parse<'_>, o: &Object) -> bool {
     possessed
         || p.tokens.iter().enumerate().any(|(i, t)| {
             CHILDHOOD.contains(&t.lower.as_str())
+                || matches!(t.lower.as_str(), "its" | "itself")
                 || (t.lower == "high" && p.tokens.get(i + 1).is_some_and(|n| n.lower == "chair"))
         })
 }

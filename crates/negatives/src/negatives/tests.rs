@@ -6022,6 +6022,7 @@ fn round31_a_child_may_become_an_adult() {
             "Children riding on a toy train ride.",
             "A child sitting in a high chair.",
             "A group of moms and kids smiling.",
+            "A child smiling on its own.",
         ],
     );
     // only where nothing else gives a row
