@@ -28,7 +28,9 @@ development captions, after the parts rule and after the balance draw); `mix --o
 ADD_ENT.json 0 40 NEW_ADD.jsonl 77 3031 2 ...` (every held-out add_obj row of the loan).
 Round 31: `mix REPLACE_ENT.json 0 40 NEW.jsonl 43 3101 2 ...` (every held-out replace_obj row of
 the pronoun pass) and `mix REPLACE_ENT.json 0 40 DEV_NEW.jsonl 60 3111 2 ...` (its new rows of
-development captions outside the held-out file); each sample read by two readers.
+development captions outside the held-out file), and `mix REPLACE_ENT.json 0 40 CHILD.jsonl 60
+3121 2 ...` (the child pass's 19 held-out rows and 41 of its development rows); each sample read
+by two readers.
 
 Usage:
   python3 blind_mix.py mix [--op=OP] SUGARCREPE.json FIRST LAST NEG.jsonl N SEED READS OUTDIR LABELS...
