@@ -1968,10 +1968,10 @@ fn her_possessive(p: &Parse<'_>, item: usize) -> bool {
 /// and exactly one person noun of the caption can take them (singular, not of the other sex; a
 /// plural of people not of the other sex may hold the referent, "a group of people, one on his
 /// phone", and leaves none). Every person noun counts, a modifier too ("a *man* smiles" parses
-/// as a compound), and the one must be an object. replace_obj may then replace that person by a person of the
-/// other sex, turning each pronoun with it ("A man in front of a Christmas tree with his dog."
-/// → "A woman … with her dog.", as SugarCrepe's own "boy" → "girl" | "his" → "her"), and any
-/// other person by one the pronouns cannot be taken for.
+/// as a compound), and the one must be an object. replace_obj may then replace that person by
+/// a person of the other sex, turning each pronoun with it ("A man in front of a Christmas tree
+/// with his dog." → "A woman … with her dog.", as SugarCrepe's own "boy" → "girl" | "his" →
+/// "her"), and any other person by one the pronouns cannot be taken for.
 #[derive(Debug, Clone, Copy)]
 struct Referent {
     /// The object the pronouns refer to.
