@@ -5339,6 +5339,7 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
         p.items[i].kind == ItemKind::Func(FuncRole::BeSg)
             || (p.items[i].kind == ItemKind::Other
                 && third_person(&p.tokens[p.items[i].tok_start].lower))
+            || verb_read_as_noun(p, i)
     };
     if singular
         && (head + 2..p.items.len())
@@ -5373,6 +5374,25 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
         list: None,
         tail: false,
     })
+}
+
+/// (round 31) Verbs whose third-person form is also a plural noun: after another noun the
+/// parser reads them as a compound's head ("a man standing on a tennis court *waves* to
+/// someone", "a woman in a coat *walks* along a sidewalk"), which add_obj's co-subject then
+/// left singular ("A woman and a man holding an umbrella walks" in round 30's read). Lower
+/// case.
+const VERBS_READ_AS_NOUNS: &[&str] = &[
+    "walks", "waves", "rides", "runs", "looks", "plays", "jumps", "smiles", "talks", "works",
+    "waits", "stands", "sits",
+];
+
+/// (round 31) Whether item `i` is a plural noun of [`VERBS_READ_AS_NOUNS`] right after another
+/// noun: a singular verb the parser took for a compound's head.
+fn verb_read_as_noun(p: &Parse<'_>, i: usize) -> bool {
+    matches!(p.items[i].kind, ItemKind::Noun { plural: true, .. })
+        && i > 0
+        && matches!(p.items[i - 1].kind, ItemKind::Noun { .. })
+        && VERBS_READ_AS_NOUNS.contains(&p.tokens[p.items[i].tok_start].lower.as_str())
 }
 
 /// (round 19) Seats for one: a subject on or in one of them gets no co-subject ("a man and a

@@ -6029,3 +6029,33 @@ fn round31_a_child_may_become_an_adult() {
     let out = all(Op::ReplaceObj, "A child on a bench.");
     none_contains(&out, "man");
 }
+
+#[test]
+fn round31_a_verb_read_as_a_noun_keeps_its_subject_single() {
+    // "waves" / "walks" after a noun parse as a compound's head; a co-subject would leave them
+    // singular ("A woman and a man holding an umbrella walks", round 30's read)
+    for text in [
+        "A man standing on a tennis court waves to someone.",
+        "A woman in a coat walks along a sidewalk.",
+        "A woman holding an umbrella walks past a bus.",
+    ] {
+        none_contains(&all(Op::AddObj, text), " and a");
+    }
+    // (with an -ing form, which agrees with both, the co-subject stays)
+    some_contains(
+        &all(Op::AddObj, "A woman in a coat walking along a sidewalk."),
+        "A woman in a coat and a man walking",
+    );
+    some_contains(
+        &all(
+            Op::AddObj,
+            "A man standing on a tennis court waving to someone.",
+        ),
+        "A man and a woman standing",
+    );
+    // (and a plural not after a noun stays a noun: "swimming in the waves")
+    some_contains(
+        &all(Op::AddObj, "A man swimming in the waves."),
+        "A man and a woman swimming",
+    );
+}
