@@ -1076,13 +1076,7 @@ const CHILDHOOD: &[&str] = &[
 /// ("A child with a very cute teddy bear on its back" → "A woman … on its back" read
 /// ungrammatical twice in round 31's blind read).
 fn stays_a_child(p: &Parse<'_>, o: &Object) -> bool {
-    let possessed = o.det.is_some_and(|d| {
-        matches!(
-            item_word(p, d),
-            Some("his" | "her" | "their" | "its" | "my" | "our" | "your")
-        )
-    });
-    possessed
+    possessive(p, o)
         || p.tokens.iter().enumerate().any(|(i, t)| {
             CHILDHOOD.contains(&t.lower.as_str())
                 || matches!(t.lower.as_str(), "its" | "itself")
@@ -1873,12 +1867,7 @@ fn one_ends_the_other(a: &str, b: &str) -> bool {
 /// swapping people would break the agreement ("a lady bending down to put her head on a bat" →
 /// "a man ... her head", round 4's hand read), so people are then left alone.
 fn gendered_pronoun(p: &Parse<'_>) -> bool {
-    p.tokens.iter().any(|t| {
-        matches!(
-            t.lower.as_str(),
-            "he" | "she" | "his" | "her" | "hers" | "him" | "himself" | "herself"
-        )
-    })
+    p.tokens.iter().any(|t| pronoun_sex(&t.lower).is_some())
 }
 
 /// (round 31) The sex a person noun's sense names ([`MALE`], [`FEMALE`]); none for "person",
@@ -6025,9 +6014,7 @@ fn cased_pieces<'l>(c: Cand, p: &Parse<'_>, lex: &'l Lexicon) -> (Cow<'l, str>, 
             // round 31: the pronouns' referent, become a person of the other sex, turns them
             // (replace_obj makes such a candidate only where they can turn: [`Referent`])
             if let Some(to) = noun_sex(lex, noun) {
-                if gendered_pronoun(p)
-                    && Referent::of(p, lex).is_some_and(|r| r.obj == obj && r.sex != to)
-                {
+                if Referent::of(p, lex).is_some_and(|r| r.obj == obj && r.sex != to) {
                     pieces.extend(turned_pronouns(p, to));
                 }
             }
