@@ -6059,3 +6059,106 @@ fn round31_a_verb_read_as_a_noun_keeps_its_subject_single() {
         "A man and a woman swimming",
     );
 }
+
+#[test]
+fn round32_a_kin_noun_is_held_only_to_the_checks_the_caption_passes() {
+    // cats on furniture, dogs in the street, horses in fields: scenes too unlike for round 30's
+    // loan, 40 captions each
+    let corpus = |stares: usize| {
+        let mut c = scenes(&["cat"], &["bed", "couch"], 20);
+        c.extend(scenes(&["dog"], &["park", "street"], 20));
+        c.extend(scenes(&["horse"], &["field", "beach"], 20));
+        c.extend(std::iter::repeat_n("A cat stares.".to_string(), stares));
+        learned_owned(&c)
+    };
+    let caption = "A cat stares.";
+    // the corpus has never seen a cat stare: the verb says nothing against a dog either, and a
+    // dog is a cat's kin
+    let out = learned_all(&corpus(0), Op::ReplaceObj, caption);
+    assert!(out.contains(&"A dog stares.".to_string()), "{out:?}");
+    // a horse is no kin of a cat's, nor are its scenes alike
+    none_contains(&out, "horse");
+    // seen staring three times, a cat passes the check, and a dog is held to it
+    let out = learned_all(&corpus(3), Op::ReplaceObj, caption);
+    none_contains(&out, "dog");
+    // so with the relations: never seen under anything, a cat says nothing against a dog
+    // there; seen under chairs, it holds the dog to having been under something ("a table",
+    // which the corpus never names, leaves the pair check nothing to say)
+    let under = |chairs: usize, bench: usize| {
+        let mut c = scenes(&["cat"], &["bed", "couch"], 20);
+        c.extend(scenes(&["dog"], &["park", "street"], 20));
+        c.extend(std::iter::repeat_n(
+            "A cat under a chair.".to_string(),
+            chairs,
+        ));
+        c.extend(std::iter::repeat_n(
+            "A chair next to a cat.".to_string(),
+            bench,
+        ));
+        learned_owned(&c)
+    };
+    let out = learned_all(&under(0, 0), Op::ReplaceObj, "A cat under a table.");
+    assert!(out.contains(&"A dog under a table.".to_string()), "{out:?}");
+    let out = learned_all(&under(3, 0), Op::ReplaceObj, "A cat under a table.");
+    none_contains(&out, "dog");
+    // and as the object of a relation ("next to a cat")
+    let out = learned_all(&under(0, 0), Op::ReplaceObj, "A table next to a cat.");
+    assert!(
+        out.contains(&"A table next to a dog.".to_string()),
+        "{out:?}"
+    );
+    let out = learned_all(&under(0, 3), Op::ReplaceObj, "A table next to a cat.");
+    none_contains(&out, "dog");
+    // the pair check stays as round 30's loan has it: a dog beside what cats are seen with
+    // often and dogs never is no kin's scene
+    let mut c = scenes(&["cat"], &["bed", "couch"], 20);
+    c.extend(scenes(&["dog"], &["park", "street"], 20));
+    c.extend(std::iter::repeat_n("A cat on a laptop.".to_string(), 10));
+    let out = learned_all(
+        &learned_owned(&c),
+        Op::ReplaceObj,
+        "A cat stares at a laptop.",
+    );
+    none_contains(&out, "dog");
+}
+
+#[test]
+fn round32_beards_and_grown_up_life_keep_their_people() {
+    // (without these words, a woman may become a girl and a man a boy)
+    some_contains(&all(Op::ReplaceObj, "A woman smiling."), "A girl smiling.");
+    some_contains(&all(Op::ReplaceObj, "A man smiling."), "A boy smiling.");
+    // a beard is a man's: only a man stands in ("A man with a beard" → "A boy with a beard" in
+    // round 32's rows)
+    let out = all(Op::ReplaceObj, "A man with a beard smiling.");
+    for bad in ["boy with", "woman with", "girl with", "lady with"] {
+        none_contains(&out, bad);
+    }
+    // weddings, cigarettes and beer are no child's
+    for text in [
+        "A man and a woman getting married.",
+        "A woman smoking a cigarette.",
+        "A man drinking a beer.",
+    ] {
+        let out = all(Op::ReplaceObj, text);
+        none_contains(&out, "boy");
+        none_contains(&out, "girl");
+    }
+}
+
+#[test]
+fn round32_a_noun_that_names_another_stays() {
+    // the word of the object modifies another noun: the scene is that noun's ("Three giraffes
+    // interacting in a zoo zebra enclosure" in round 32's blind read)
+    let out = all(Op::ReplaceObj, "Three zebras in a zebra enclosure.");
+    assert!(out.iter().all(|o| o.starts_with("Three zebras")), "{out:?}");
+    let out = all(Op::ReplaceObj, "A dog sleeping on a dog bed.");
+    assert!(out.iter().all(|o| o.starts_with("A dog")), "{out:?}");
+    // (without the modifier the object is replaced; a head of the same word does not count)
+    let out = all(Op::ReplaceObj, "Three zebras in an enclosure.");
+    assert!(
+        out.iter().any(|o| !o.starts_with("Three zebras")),
+        "{out:?}"
+    );
+    let out = all(Op::ReplaceObj, "A dog next to another dog on a bench.");
+    assert!(out.iter().any(|o| !o.starts_with("A dog")), "{out:?}");
+}
