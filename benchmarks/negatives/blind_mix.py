@@ -31,6 +31,11 @@ the pronoun pass) and `mix REPLACE_ENT.json 0 40 DEV_NEW.jsonl 60 3111 2 ...` (i
 development captions outside the held-out file), and `mix REPLACE_ENT.json 0 40 CHILD.jsonl 60
 3121 2 ...` (the child pass's 19 held-out rows and 41 of its development rows); each sample read
 by two readers.
+Round 32: `mix REPLACE_ENT.json 0 40 NEW.jsonl 60 3201 2 ...` (the held-out replace_obj rows of the
+new last pass) and `mix REPLACE_ENT.json 0 40 DEV_NEW.jsonl 60 3211 2 ...` (its rows of
+development captions outside the held-out file); `mix --op=add_obj ADD_ENT.json 0 40 NEW_ADD.jsonl
+60 3231 2 ...` and `... DEV_NEW_ADD.jsonl 60 3241 2 ...` (add_obj's new pass, people and pets);
+each sample read by two readers.
 
 Usage:
   python3 blind_mix.py mix [--op=OP] SUGARCREPE.json FIRST LAST NEG.jsonl N SEED READS OUTDIR LABELS...
