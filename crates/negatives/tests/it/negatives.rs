@@ -424,6 +424,84 @@ fn all_rows(seed: u64, per_caption: usize) -> Vec<BenchRecord> {
     generate(&caps, &opts).0
 }
 
+/// (round 32) Held-out captions whose replace_obj and add_obj rows come from the last passes
+/// (kin held to the checks the caption's own noun passes) with the built-in table.
+fn round32_captions() -> Vec<InputCaption> {
+    [
+        "A man is exiting the building and greeting someone.",
+        "A cat watches cars racing on a television.",
+        "A man crossing the street near a bus stop",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, c)| InputCaption::new(format!("r32-{i}"), *c))
+    .collect()
+}
+
+#[test]
+fn round32_rows_come_from_the_last_passes() {
+    // every candidate of each op, not one drawn, with the built-in table (the permissive model
+    // of the other tests passes every check, so the last passes are never reached there)
+    let opts = Options {
+        per_caption: 100,
+        ..Options::default()
+    };
+    let (rows, _, _) = negatives::generate(&round32_captions(), &opts);
+    let negatives = |op: Op| -> Vec<&str> {
+        rows.iter()
+            .filter(|r| r.op.op() == Some(op))
+            .map(|r| r.negative.as_str())
+            .collect()
+    };
+    let obj = negatives(Op::ReplaceObj);
+    for want in [
+        "A woman is exiting the building",
+        "A dog watches cars",
+        "A woman crossing the street",
+    ] {
+        assert!(
+            obj.iter().any(|n| n.starts_with(want)),
+            "{want} not in {obj:?}"
+        );
+    }
+    // the last passes' rows are of kin: a person for a person, a dog for a cat
+    let kin = [
+        "man",
+        "woman",
+        "boy",
+        "girl",
+        "guy",
+        "lady",
+        "gentleman",
+        "dog",
+        "puppy",
+    ];
+    for r in rows.iter().filter(|r| r.op.op() == Some(Op::ReplaceObj)) {
+        let after = r.edits[0].changes[0].after.to_lowercase();
+        assert!(kin.iter().any(|k| after.ends_with(k)), "{}", r.negative);
+    }
+    // add_obj joins a person's kin to a person, and nothing to the cat
+    let add = negatives(Op::AddObj);
+    for want in [
+        "A man and a woman are exiting",
+        "A man and a boy crossing the street",
+    ] {
+        assert!(
+            add.iter().any(|n| n.starts_with(want)),
+            "{want} not in {add:?}"
+        );
+    }
+    assert!(!add.iter().any(|n| n.starts_with("A cat")), "{add:?}");
+    assert!(
+        add.iter().all(
+            |n| ["A man and a woman", "A man and a boy", "A man and a girl"]
+                .iter()
+                .any(|k| n.starts_with(k))
+        ),
+        "{add:?}"
+    );
+}
+
 /// (round 31) Captions whose replace_obj rows turn a pronoun or take a child for an adult:
 /// the person is their only object, so the new passes are reached (written for this test).
 fn round31_captions() -> Vec<InputCaption> {
