@@ -1200,8 +1200,7 @@ fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, pass: Pass) -
     let senses = noun_senses(p, lex);
     let gendered = gendered_pronoun(p);
     let womens_wear = womens_wear(p);
-    let named = |words: &[&str]| p.tokens.iter().any(|t| words.contains(&t.lower.as_str()));
-    let (bearded, grown) = (named(BEARDS), named(ADULTHOOD));
+    let (bearded, grown) = (names_any(p, BEARDS), names_any(p, ADULTHOOD));
     // a candidate that passed every check but the evidence of its nouns ([`MIN_EVIDENCE`])
     let mut rare = false;
     for (oi, o) in p.objects.iter().enumerate() {
@@ -1365,9 +1364,7 @@ fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, pass: Pass) -
                 || part_of(&n.word, &old.word)
                 || (mounted && GROUNDED.contains(&n.word.as_str()))
                 || (womens_wear && MALE.contains(&n.sense.as_str()))
-                || (person
-                    && ((bearded && n.sense != "man")
-                        || (grown && matches!(n.sense.as_str(), "boy" | "girl"))))
+                || (person && ((bearded && n.sense != "man") || (grown && young_sense(n))))
                 || pronouns.is_some_and(|r| !r.admits(p, lex, oi, ni))
                 || (elders && !ADULTS.contains(&n.sense.as_str()))
                 || (o.plural && never_plural(&m.plaus, ni))
@@ -2194,8 +2191,18 @@ const BEARDS: &[&str] = &[
     "goatee",
 ];
 
-/// (round 32) Words of grown-up life: a caption that names one never has a person replaced by a
-/// boy or a girl ("A man and woman getting married in a church" → "A boy and woman", "smoking
+/// Whether a token of the caption is one of `words` (lower case).
+fn names_any(p: &Parse<'_>, words: &[&str]) -> bool {
+    p.tokens.iter().any(|t| words.contains(&t.lower.as_str()))
+}
+
+/// (round 32) Whether noun `n` is of a boy's or a girl's sense ([`ADULTHOOD`]).
+fn young_sense(n: &crate::lexicon::Noun) -> bool {
+    matches!(n.sense.as_str(), "boy" | "girl")
+}
+
+/// (round 32) Words of grown-up life: a caption that names one never has a person replaced by
+/// (nor, in add_obj, joined by) a boy or a girl ("A man and woman getting married in a church" → "A boy and woman", "smoking
 /// a cigarette" in round 32's rows of development captions). Curated.
 const ADULTHOOD: &[&str] = &[
     "married",
@@ -2210,6 +2217,9 @@ const ADULTHOOD: &[&str] = &[
     "beer",
     "beers",
     "wine",
+    // (round 32's blind read: "A woman and a girl driving a truck")
+    "driving",
+    "drives",
 ];
 
 /// Person senses of the lexicon that are male ([`WOMENS_WEAR`]).
@@ -5103,6 +5113,7 @@ fn add_obj_pass(
         None => lex.addable(),
     };
     let mut any_site = false;
+    let grown = names_any(p, ADULTHOOD);
     // (round 27) a new object at the caption's end only where no other site gives one: the
     // other sites' rows stay as they were
     let mut other_rows = None;
@@ -5192,6 +5203,7 @@ fn add_obj_pass(
                         || !site.rel.is_some_and(|r| pre.object_of.get(r, ni))
                         || !tail_seen(m, p.objects[joined].noun, subjects, ni)))
                 || senses.contains(&n.sense_id)
+                || (grown && young_sense(n))
                 || EVERYDAY_WEAR.contains(&n.word.as_str())
                 || (instrument && !INSTRUMENTS.contains(&n.word.as_str()))
                 // round 16: a word the caption names, or a compound of one ("a cup, a paper

@@ -6138,11 +6138,17 @@ fn round32_beards_and_grown_up_life_keep_their_people() {
         "A man and a woman getting married.",
         "A woman smoking a cigarette.",
         "A man drinking a beer.",
+        "A woman driving a truck.",
     ] {
-        let out = all(Op::ReplaceObj, text);
-        none_contains(&out, "boy");
-        none_contains(&out, "girl");
+        for op in [Op::ReplaceObj, Op::AddObj] {
+            let out = all(op, text);
+            // (" boy": not "cowboy")
+            none_contains(&out, " boy");
+            none_contains(&out, " girl");
+        }
     }
+    // (add_obj joins a girl to a woman elsewhere)
+    some_contains(&all(Op::AddObj, "A woman riding a bike."), "and a girl");
 }
 
 #[test]
