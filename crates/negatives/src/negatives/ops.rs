@@ -243,7 +243,8 @@ const SHARED_SCENES: &[&str] = &[
 
 /// (round 32) Senses of one kind that a caption's scene rarely tells apart, though the corpus
 /// names them with different things (cat ~ dog scene similarity 0.09, below [`MIN_SIMILARITY`]):
-/// [`Pass::tested`] tries them beside the nouns that lend their scenes (`Prepared::lends`).
+/// [`Pass::tested`] and add_obj's last pass (people only) try them beside the nouns that lend
+/// their scenes (`Prepared::lends`).
 /// Curated: round 32's trial of every noun of a category in that pass gave "a giraffe sitting
 /// in front of a computer monitor", "a fire hydrant over water"; its rows of these senses read
 /// well.
@@ -1201,14 +1202,15 @@ fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, pass: Pass) -
     let gendered = gendered_pronoun(p);
     let womens_wear = womens_wear(p);
     let (bearded, grown) = (names_any(p, BEARDS), names_any(p, ADULTHOOD));
+    // (round 30) the nouns a loan may put in; round 32: its kin too
+    let loans = if tested {
+        &m.prepared.akin
+    } else {
+        &m.prepared.lends
+    };
     // a candidate that passed every check but the evidence of its nouns ([`MIN_EVIDENCE`])
     let mut rare = false;
     for (oi, o) in p.objects.iter().enumerate() {
-        let loans = if tested {
-            &m.prepared.akin
-        } else {
-            &m.prepared.lends
-        };
         if lend && !any_in(loans, o.noun) {
             continue;
         }
@@ -2202,8 +2204,9 @@ fn young_sense(n: &crate::lexicon::Noun) -> bool {
 }
 
 /// (round 32) Words of grown-up life: a caption that names one never has a person replaced by
-/// (nor, in add_obj, joined by) a boy or a girl ("A man and woman getting married in a church" → "A boy and woman", "smoking
-/// a cigarette" in round 32's rows of development captions). Curated.
+/// (nor, in add_obj, joined by) a boy or a girl ("A man and woman getting married in a church"
+/// → "A boy and woman", "smoking a cigarette" in round 32's rows of development captions).
+/// Curated.
 const ADULTHOOD: &[&str] = &[
     "married",
     "marry",
@@ -5123,13 +5126,14 @@ fn add_obj_pass(
             break;
         }
         let joined = site.joined;
-        // round 30: with `lend`, the nouns the joined object lends its scenes to
         // (round 32) the last pass joins kin to people only: a dog beside a cat on a toilet bowl,
         // on a window ledge, sniffing a baseball bat read implausible (55 of 68 pet rows valid
         // in round 32's blind read, 48 of 50 people's)
         if tested && !pre.is_person(p.objects[joined].noun) {
             continue;
         }
+        // round 30: with `lend`, the nouns the joined object lends its scenes to (round 32: or,
+        // in the last pass, its kin, `Prepared::akin`)
         let lent: Vec<NounId> = if lend {
             let mut lends = Nouns::all(lex.nouns.len());
             lends.keep(
