@@ -2223,6 +2223,11 @@ const ADULTHOOD: &[&str] = &[
     // (round 32's blind read: "A woman and a girl driving a truck")
     "driving",
     "drives",
+    // (round 32's blind reads: "a boy on a bed with a woman in lingerie", "A man and a boy lay
+    // on a bed wearing women's clothing complete with stockings and high heels")
+    "lingerie",
+    "stockings",
+    "heels",
 ];
 
 /// Person senses of the lexicon that are male ([`WOMENS_WEAR`]).

@@ -6139,6 +6139,7 @@ fn round32_beards_and_grown_up_life_keep_their_people() {
         "A woman smoking a cigarette.",
         "A man drinking a beer.",
         "A woman driving a truck.",
+        "A woman in lingerie on a bed.",
     ] {
         for op in [Op::ReplaceObj, Op::AddObj] {
             let out = all(op, text);
