@@ -452,11 +452,6 @@ pub struct Prepared {
     akin: Bits,
 }
 
-/// Whether row `r` of `bits` has any bit set.
-fn any_in(bits: &Bits, r: u32) -> bool {
-    bits.row(r).iter().any(|&w| w != 0)
-}
-
 /// One bit per (row, column) of a table of yes / no answers: the answers the operators ask
 /// about pairs of words fit in a few kilobytes (a lexicon of 227 nouns: 6.4 KB for every noun
 /// pair), where the counts they come from take a cache miss per lookup. Each row starts a new
@@ -771,14 +766,19 @@ impl Prepared {
         self.default.get(a, n)
     }
 
-    /// (round 30) Whether noun `n` lends its scenes to any noun (`lends`).
-    fn lends_any(&self, n: NounId) -> bool {
-        any_in(&self.lends, n)
+    /// (round 30) The nouns a loan may put in for each noun: `lends`, or with `kin` (round 32,
+    /// the last passes) `akin`.
+    fn loans(&self, kin: bool) -> &Bits {
+        if kin {
+            &self.akin
+        } else {
+            &self.lends
+        }
     }
 
-    /// (round 32) Whether noun `n` is akin to any noun (`akin`).
-    fn akin_any(&self, n: NounId) -> bool {
-        any_in(&self.akin, n)
+    /// (round 30) Whether noun `n` lends to any noun ([`Prepared::loans`]).
+    fn lends_any(&self, n: NounId, kin: bool) -> bool {
+        self.loans(kin).row(n).iter().any(|&w| w != 0)
     }
 
     /// Whether noun `n`'s [`add_group`] is "person".
@@ -1037,7 +1037,10 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
     }
     // round 30: only where no candidate has the corpus's word for every pair, so every earlier
     // row stays as it was (and only where some object lends its scenes at all)
-    let lends = p.objects.iter().any(|o| m.prepared.lends_any(o.noun));
+    let lends = p
+        .objects
+        .iter()
+        .any(|o| m.prepared.lends_any(o.noun, false));
     let lend = Pass {
         lend: true,
         ..Pass::default()
@@ -1079,7 +1082,7 @@ fn replace_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip
         tested: true,
         ..Pass::default()
     };
-    let akin = p.objects.iter().any(|o| m.prepared.akin_any(o.noun));
+    let akin = p.objects.iter().any(|o| m.prepared.lends_any(o.noun, true));
     if akin && replace_obj_pass(p, m, out, tested).is_ok() {
         return Ok(());
     }
@@ -1202,16 +1205,10 @@ fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, pass: Pass) -
     let gendered = gendered_pronoun(p);
     let womens_wear = womens_wear(p);
     let (bearded, grown) = (names_any(p, BEARDS), names_any(p, ADULTHOOD));
-    // (round 30) the nouns a loan may put in; round 32: its kin too
-    let loans = if tested {
-        &m.prepared.akin
-    } else {
-        &m.prepared.lends
-    };
     // a candidate that passed every check but the evidence of its nouns ([`MIN_EVIDENCE`])
     let mut rare = false;
     for (oi, o) in p.objects.iter().enumerate() {
-        if lend && !any_in(loans, o.noun) {
+        if lend && !m.prepared.lends_any(o.noun, tested) {
             continue;
         }
         let person = m.prepared.is_person(o.noun);
@@ -1270,7 +1267,7 @@ fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, pass: Pass) -
             Slot::build(p, m, oi, None, !lend)
         };
         if lend {
-            slot.table.keep(loans, [o.noun]);
+            slot.table.keep(m.prepared.loans(tested), [o.noun]);
         }
         // round 14: a mass noun the caption counts ("a bowl has a soup") takes only a count
         // noun ("a rice" in round 14's read)
@@ -5141,10 +5138,7 @@ fn add_obj_pass(
         // in the last pass, its kin, `Prepared::akin`)
         let lent: Vec<NounId> = if lend {
             let mut lends = Nouns::all(lex.nouns.len());
-            lends.keep(
-                if tested { &pre.akin } else { &pre.lends },
-                [p.objects[joined].noun],
-            );
+            lends.keep(pre.loans(tested), [p.objects[joined].noun]);
             let lent: Vec<NounId> = lends.both(&lends).collect();
             if lent.is_empty() {
                 continue;

@@ -6060,13 +6060,20 @@ fn round31_a_verb_read_as_a_noun_keeps_its_subject_single() {
     );
 }
 
+/// (round 32) Cats on furniture, dogs outside, 40 captions each: enough evidence for replace_obj
+/// (`ops::MIN_EVIDENCE`), scenes too unlike for round 30's loan.
+fn cats_and_dogs() -> Vec<String> {
+    let mut c = scenes(&["cat"], &["bed", "couch"], 20);
+    c.extend(scenes(&["dog"], &["park", "street"], 20));
+    c
+}
+
 #[test]
 fn round32_a_kin_noun_is_held_only_to_the_checks_the_caption_passes() {
     // cats on furniture, dogs in the street, horses in fields: scenes too unlike for round 30's
     // loan, 40 captions each
     let corpus = |stares: usize| {
-        let mut c = scenes(&["cat"], &["bed", "couch"], 20);
-        c.extend(scenes(&["dog"], &["park", "street"], 20));
+        let mut c = cats_and_dogs();
         c.extend(scenes(&["horse"], &["field", "beach"], 20));
         c.extend(std::iter::repeat_n("A cat stares.".to_string(), stares));
         learned_owned(&c)
@@ -6085,8 +6092,7 @@ fn round32_a_kin_noun_is_held_only_to_the_checks_the_caption_passes() {
     // there; seen under chairs, it holds the dog to having been under something ("a table",
     // which the corpus never names, leaves the pair check nothing to say)
     let under = |chairs: usize, bench: usize| {
-        let mut c = scenes(&["cat"], &["bed", "couch"], 20);
-        c.extend(scenes(&["dog"], &["park", "street"], 20));
+        let mut c = cats_and_dogs();
         c.extend(std::iter::repeat_n(
             "A cat under a chair.".to_string(),
             chairs,
@@ -6111,8 +6117,7 @@ fn round32_a_kin_noun_is_held_only_to_the_checks_the_caption_passes() {
     none_contains(&out, "dog");
     // the pair check stays as round 30's loan has it: a dog beside what cats are seen with
     // often and dogs never is no kin's scene
-    let mut c = scenes(&["cat"], &["bed", "couch"], 20);
-    c.extend(scenes(&["dog"], &["park", "street"], 20));
+    let mut c = cats_and_dogs();
     c.extend(std::iter::repeat_n("A cat on a laptop.".to_string(), 10));
     let out = learned_all(
         &learned_owned(&c),
@@ -6211,8 +6216,7 @@ fn round32_add_obj_joins_kin_held_to_the_checks_the_caption_passes() {
     none_contains(&out, "woman");
     // people only: a cat never gets a dog beside it ("a cat and a dog sit on top of a toilet
     // bowl" in round 32's blind read)
-    let mut c = scenes(&["cat"], &["bed", "couch"], 20);
-    c.extend(scenes(&["dog"], &["park", "street"], 20));
+    let mut c = cats_and_dogs();
     c.extend(std::iter::repeat_n(
         "A cat and a dog in a park.".to_string(),
         2,
