@@ -1205,6 +1205,7 @@ fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, pass: Pass) -
     let gendered = gendered_pronoun(p);
     let womens_wear = womens_wear(p);
     let (bearded, grown) = (names_any(p, BEARDS), names_any(p, ADULTHOOD));
+    let public = public_toilet(p);
     // a candidate that passed every check but the evidence of its nouns ([`MIN_EVIDENCE`])
     let mut rare = false;
     for (oi, o) in p.objects.iter().enumerate() {
@@ -1364,6 +1365,7 @@ fn replace_obj_pass(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>, pass: Pass) -
                 || (mounted && GROUNDED.contains(&n.word.as_str()))
                 || (womens_wear && MALE.contains(&n.sense.as_str()))
                 || (person && ((bearded && n.sense != "man") || (grown && young_sense(n))))
+                || (public && n.sense == "bathtub")
                 || pronouns.is_some_and(|r| !r.admits(p, lex, oi, ni))
                 || (elders && !ADULTS.contains(&n.sense.as_str()))
                 || (o.plural && never_plural(&m.plaus, ni))
@@ -2189,6 +2191,33 @@ const BEARDS: &[&str] = &[
     "moustache",
     "goatee",
 ];
+
+/// (round 33) Words of a public toilet: no bathtub is put in one ("a toilet and a tub in a public
+/// restroom", "a rest room with three sinks, a tub", "looking down into a tub in a very small
+/// stall" in round 32's random reads). Lower case; "stall" not after "shower" ([`public_toilet`]).
+/// Curated.
+const PUBLIC_TOILETS: &[&str] = &[
+    "restroom",
+    "restrooms",
+    "urinal",
+    "urinals",
+    "public",
+    "stall",
+    "stalls",
+];
+
+/// (round 33) Whether the caption names a public toilet ([`PUBLIC_TOILETS`], or "rest room").
+fn public_toilet(p: &Parse<'_>) -> bool {
+    p.tokens.iter().enumerate().any(|(i, t)| {
+        let before = i.checked_sub(1).map(|b| p.tokens[b].lower.as_str());
+        let after = p.tokens.get(i + 1).map(|a| a.lower.as_str());
+        match t.lower.as_str() {
+            "stall" | "stalls" => before != Some("shower"),
+            "rest" => matches!(after, Some("room" | "rooms")),
+            w => PUBLIC_TOILETS.contains(&w),
+        }
+    })
+}
 
 /// Whether a token of the caption is one of `words` (lower case).
 fn names_any(p: &Parse<'_>, words: &[&str]) -> bool {
@@ -5071,28 +5100,48 @@ fn add_obj(p: &Parse<'_>, m: &Model, out: &mut Vec<Cand>) -> Result<(), Skip> {
         return Err(Skip::NoObject);
     }
     let sites = add_obj_sites(p, &m.lex);
-    let first = add_obj_pass(p, m, &sites, out, false, false);
+    let first = add_obj_pass(p, m, &sites, out, AddPass::Seen);
     if !out.is_empty() {
         return first;
     }
     // round 30: as replace_obj, only where no site gives a candidate otherwise
-    if add_obj_pass(p, m, &sites, out, true, false).is_ok() {
-        return Ok(());
+    for pass in [AddPass::Lend, AddPass::Kin, AddPass::Mute] {
+        if add_obj_pass(p, m, &sites, out, pass).is_ok() {
+            return Ok(());
+        }
     }
-    add_obj_pass(p, m, &sites, out, true, true).or(first)
+    first
 }
 
-/// One pass of [`add_obj`]; with `lend` (round 30), a co-subject or list member may be a noun
-/// the joined object lends its scenes to (`Prepared::lends`), beside objects the corpus has not
-/// seen it with ([`pair_fits`]); the caption's-end sites (round 27) are not tried then.
+/// The passes of [`add_obj`], in order; each runs only where every one before it gives nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AddPass {
+    /// Nouns seen with every object of the caption, each about as strongly as the joined object
+    /// is ([`pair_fits`]).
+    Seen,
+    /// (round 30) A co-subject or list member may be a noun the joined object lends its scenes
+    /// to (`Prepared::lends`), beside objects the corpus has not seen it with ([`pair_fits`]);
+    /// the caption's-end sites (round 27) are not tried in this pass or the ones after it.
+    Lend,
+    /// (round 32) A person's kin (`Prepared::akin`), as `Lend`, held to the joined person's
+    /// relations and verb only where the joined person passes them itself.
+    Kin,
+    /// (round 33) `Seen`'s nouns beside a thing that stays where it is put (no person, animal
+    /// or vehicle), held to the objects the joined thing has been seen with only: an object it
+    /// has not been seen with says nothing against the new noun either.
+    Mute,
+}
+
+/// One pass of [`add_obj`] ([`AddPass`]).
 fn add_obj_pass(
     p: &Parse<'_>,
     m: &Model,
     sites: &[AddSite],
     out: &mut Vec<Cand>,
-    lend: bool,
-    tested: bool,
+    pass: AddPass,
 ) -> Result<(), Skip> {
+    let lend = matches!(pass, AddPass::Lend | AddPass::Kin);
+    let (kin, mute) = (pass == AddPass::Kin, pass == AddPass::Mute);
     let (lex, pl, pre) = (&m.lex, &m.plaus, &m.prepared);
     let senses = noun_senses(p, lex);
     // "people and a woman": never add a member of a class a generic word of the caption covers
@@ -5107,38 +5156,46 @@ fn add_obj_pass(
         .map(|o| pre.group[o.noun as usize])
         .collect();
     // the nouns seen with every object of the caption (one bit test per candidate below; with
-    // `lend` the pairs are checked one by one)
+    // `lend` the pairs are checked one by one; with `mute`, per site below)
     let mut with_all = Nouns::all(lex.nouns.len());
-    if !lend {
+    if pass == AddPass::Seen {
         with_all.keep(&pre.seen_with, p.objects.iter().map(|o| o.noun));
     }
-    // only nouns seen with the first object can be seen with all of them
-    let pool = match pl.neighbours(p.objects[0].noun) {
+    // only nouns seen with the first object (with `mute`: the joined one) can be seen with all
+    // of them
+    let seen_near = |o: usize| match pl.neighbours(p.objects[o].noun) {
         Some(nb) => nb,
         None => lex.addable(),
     };
+    let first_pool = seen_near(0);
     let mut any_site = false;
-    let grown = names_any(p, ADULTHOOD);
+    let (grown, public) = (names_any(p, ADULTHOOD), public_toilet(p));
     // (round 27) a new object at the caption's end only where no other site gives one: the
     // other sites' rows stay as they were
     let mut other_rows = None;
     let mut tail_subjects_of = None;
     for (si, site) in sites.iter().enumerate() {
-        if site.tail && (lend || *other_rows.get_or_insert(out.len()) > 0) {
+        if site.tail && (pass != AddPass::Seen || *other_rows.get_or_insert(out.len()) > 0) {
             break;
         }
         let joined = site.joined;
         // (round 32) the last pass joins kin to people only: a dog beside a cat on a toilet bowl,
         // on a window ledge, sniffing a baseball bat read implausible (55 of 68 pet rows valid
         // in round 32's blind read, 48 of 50 people's)
-        if tested && !pre.is_person(p.objects[joined].noun) {
+        if kin && !pre.is_person(p.objects[joined].noun) {
+            continue;
+        }
+        // (round 33) the objects an animal or a vehicle joins must do its verb, and the corpus's
+        // evidence of who does what is too thin to relax: "a dog and a horse driving an SUV",
+        // "a bike and a bus hanging from a rail" in the first draft
+        if mute && !stays_put(&lex.nouns[p.objects[joined].noun as usize]) {
             continue;
         }
         // round 30: with `lend`, the nouns the joined object lends its scenes to (round 32: or,
         // in the last pass, its kin, `Prepared::akin`)
         let lent: Vec<NounId> = if lend {
             let mut lends = Nouns::all(lex.nouns.len());
-            lends.keep(pre.loans(tested), [p.objects[joined].noun]);
+            lends.keep(pre.loans(kin), [p.objects[joined].noun]);
             let lent: Vec<NounId> = lends.both(&lends).collect();
             if lent.is_empty() {
                 continue;
@@ -5181,10 +5238,27 @@ fn add_obj_pass(
             || compound_modifier(p, &p.objects[joined])
             // (round 32) the last pass's kin join no compound's head ("A chili cheese dog and a
             // cat on a plate")
-            || (tested && compound_head(p, &p.objects[joined]))
+            || ((kin || mute) && compound_head(p, &p.objects[joined]))
         {
             continue;
         }
+        // (round 33) without `lend`, the new noun is seen with the joined object and with every
+        // object the joined one has been seen with: an object it has not (a "street corner" for
+        // a cat, a "jump rope" for a donut) says nothing against the new noun either
+        let pool = if mute {
+            let joined_noun = p.objects[joined].noun;
+            with_all = Nouns::all(lex.nouns.len());
+            with_all.keep(
+                &pre.seen_with,
+                p.objects
+                    .iter()
+                    .map(|o| o.noun)
+                    .filter(|&x| x == joined_noun || pre.seen_with.get(joined_noun, x)),
+            );
+            seen_near(joined)
+        } else {
+            first_pool
+        };
         // round 11: "cutting into a cake with a knife" joins only another tool ("and a fork",
         // never "and a glass")
         let instrument = site
@@ -5207,6 +5281,7 @@ fn add_obj_pass(
                         || !tail_seen(m, p.objects[joined].noun, subjects, ni)))
                 || senses.contains(&n.sense_id)
                 || (grown && young_sense(n))
+                || (public && n.sense == "bathtub")
                 || EVERYDAY_WEAR.contains(&n.word.as_str())
                 || (instrument && !INSTRUMENTS.contains(&n.word.as_str()))
                 // round 16: a word the caption names, or a compound of one ("a cup, a paper
@@ -5239,10 +5314,10 @@ fn add_obj_pass(
                         p.relations.iter().all(|r| {
                             r.subject != joined
                                 || pl.sr(ni, r.rel) > 0
-                                || (tested && pl.sr(joined_noun, r.rel) == 0)
+                                || (kin && pl.sr(joined_noun, r.rel) == 0)
                         }) && verb_id.is_none_or(|v| {
                             pl.sv_id(ni, v) >= MIN_SLOT
-                                || (tested && pl.sv_id(joined_noun, v) < MIN_SLOT)
+                                || (kin && pl.sv_id(joined_noun, v) < MIN_SLOT)
                         })
                     }
                 };
@@ -5258,6 +5333,12 @@ fn add_obj_pass(
         return Err(Skip::NoInsertionPoint);
     }
     done(out, Skip::NoSceneCompatibleObject)
+}
+
+/// (round 33) A thing that stays where it is put: no person, animal or vehicle
+/// ([`AddPass::Mute`]).
+fn stays_put(n: &crate::lexicon::Noun) -> bool {
+    swap_class(n) != ANIMATE && n.category != "vehicle"
 }
 
 /// Clothes nearly every person wears (round 11, from round 10's independent read: "people
@@ -5454,7 +5535,7 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
         .find(|r| r.item == o.item + 1 && lex.rels[r.rel as usize].sense == "with")
     {
         let j = end_of_np(p, r.object)?;
-        if clause_without_that(p, j) {
+        if closed(p, lex, j, r.rel) {
             return None;
         }
         return Some(AddSite {
@@ -5599,6 +5680,29 @@ const CONJOINABLE: &[&str] = &[
     "playing with",
 ];
 
+/// Whether object `j`, the object of relation `rel`, takes no new object beside it: what
+/// follows it says something of it alone that would be said of the new object too (a verb, an
+/// attribute, a relative clause, a participle: "a plate with a bowl *filled* with broccoli" →
+/// "a bowl and a fork filled with broccoli" in round 33's first draft, where the object of the
+/// subject's "with" was checked for a clause without "that" only), or (round 33) it is
+/// "glasses" after "with", mostly worn ("A man with glasses and a spoon sitting in front of a
+/// laptop"; "holding glasses", "next to two glasses" hold drinks).
+fn closed(p: &Parse<'_>, lex: &Lexicon, j: usize, rel: RelId) -> bool {
+    let next = p.items.get(p.objects[j].item + 1);
+    let clause = next.is_some_and(|i| {
+        let w = p.tokens[i.tok_start].lower.as_str();
+        i.kind == ItemKind::Func(FuncRole::BeSg)
+            || matches!(i.kind, ItemKind::Attr(_))
+            || matches!(w, "that" | "which" | "who" | "whose" | "and" | "&" | "full")
+            || (i.kind == ItemKind::Other && w.ends_with("ed"))
+    });
+    let o = &p.objects[j];
+    let worn = o.plural
+        && lex.nouns[o.noun as usize].word == "glass"
+        && lex.rels[rel as usize].sense == "with";
+    clause || clause_without_that(p, j) || worn
+}
+
 /// (round 23) Whether a relative clause without "that" follows object `oi`, a subject pronoun
 /// right after it ("holding a ball *he* is about to throw", "a plate with a hot dog *he* is
 /// about to eat"): what the clause says of the object would be said of an added one too ("a ball
@@ -5625,19 +5729,10 @@ fn add_obj_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
         let Some(j) = end_of_np(p, r.object) else {
             continue;
         };
-        let next = p.items.get(p.objects[j].item + 1);
-        let clause = next.is_some_and(|i| {
-            let w = p.tokens[i.tok_start].lower.as_str();
-            i.kind == ItemKind::Func(FuncRole::BeSg)
-                || matches!(i.kind, ItemKind::Attr(_))
-                || matches!(w, "that" | "which" | "who" | "whose" | "and" | "&" | "full")
-                || (i.kind == ItemKind::Other && w.ends_with("ed"))
-        });
-        let clause = clause || clause_without_that(p, j);
         let possessed = possessive(p, &p.objects[r.object]);
         // clothing: "a suit with a dark tie and a shirt" is true of nearly every suit with a tie
         let worn = lex.nouns[p.objects[j].noun as usize].category == "clothing";
-        if clause || possessed || worn || sites.iter().any(|s| s.joined == j) {
+        if closed(p, lex, j, r.rel) || possessed || worn || sites.iter().any(|s| s.joined == j) {
             continue;
         }
         sites.push(AddSite {
