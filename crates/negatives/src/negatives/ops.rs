@@ -4738,11 +4738,36 @@ fn misfit(with: u32, other: u32) -> bool {
 /// Whether a caption word is noun `n` in either number (round 11, from round 10's independent
 /// read: "pears, oranges and apples" → "apples, oranges and apples"): such a replacement repeats
 /// the caption, however the parser read the word.
+/// (round 33) "Meat" counts as named where a meat is ([`MEATS`]).
 fn named_in(p: &Parse<'_>, n: &crate::lexicon::Noun) -> bool {
     p.tokens
         .iter()
         .any(|t| t.lower == n.word || n.plural.as_deref() == Some(t.lower.as_str()))
+        || (n.word == "meat" && names_any(p, MEATS))
 }
+
+/// (round 33) Meats: a caption that names one names meat ("some ham, bread, eggs, meat and
+/// tomatoes", "olives, sausages, meat and tomato" read as meaning unchanged in round 33's
+/// blind read). Lower case, both numbers; curated.
+const MEATS: &[&str] = &[
+    "ham",
+    "hams",
+    "bacon",
+    "sausage",
+    "sausages",
+    "pepperoni",
+    "pepperonis",
+    "pork",
+    "steak",
+    "steaks",
+    "beef",
+    "salami",
+    "chicken",
+    "turkey",
+    "meatball",
+    "meatballs",
+    "brisket",
+];
 
 /// (round 32) Whether the word of object `o`'s noun modifies another noun of the caption ("Three
 /// zebras interacting in a zoo *zebra* enclosure", "a dog laying on a *dog* bed", "standing in
@@ -5686,7 +5711,9 @@ const CONJOINABLE: &[&str] = &[
 /// "a bowl and a fork filled with broccoli" in round 33's first draft, where the object of the
 /// subject's "with" was checked for a clause without "that" only), or (round 33) it is
 /// "glasses" after "with", mostly worn ("A man with glasses and a spoon sitting in front of a
-/// laptop"; "holding glasses", "next to two glasses" hold drinks).
+/// laptop"; "holding glasses", "next to two glasses" hold drinks), or a material's word right
+/// before a word the lexicon does not know ("adorned with glass and a spoon butterflies" in
+/// round 33's blind read).
 fn closed(p: &Parse<'_>, lex: &Lexicon, j: usize, rel: RelId) -> bool {
     let next = p.items.get(p.objects[j].item + 1);
     let clause = next.is_some_and(|i| {
@@ -5697,10 +5724,15 @@ fn closed(p: &Parse<'_>, lex: &Lexicon, j: usize, rel: RelId) -> bool {
             || (i.kind == ItemKind::Other && w.ends_with("ed"))
     });
     let o = &p.objects[j];
+    let material = next.is_some_and(|i| i.kind == ItemKind::Other)
+        && lex
+            .lookup(&lex.nouns[o.noun as usize].word)
+            .iter()
+            .any(|e| matches!(e, crate::lexicon::Entry::Attr(_)));
     let worn = o.plural
         && lex.nouns[o.noun as usize].word == "glass"
         && lex.rels[rel as usize].sense == "with";
-    clause || clause_without_that(p, j) || worn
+    clause || clause_without_that(p, j) || worn || material
 }
 
 /// (round 23) Whether a relative clause without "that" follows object `oi`, a subject pronoun
