@@ -447,12 +447,7 @@ fn round32_rows_come_from_the_last_passes() {
         ..Options::default()
     };
     let (rows, _, _) = negatives::generate(&round32_captions(), &opts);
-    let negatives = |op: Op| -> Vec<&str> {
-        rows.iter()
-            .filter(|r| r.op.op() == Some(op))
-            .map(|r| r.negative.as_str())
-            .collect()
-    };
+    let negatives = |op: Op| of_op(&rows, op);
     let obj = negatives(Op::ReplaceObj);
     for want in [
         "A woman is exiting the building",
@@ -500,6 +495,14 @@ fn round32_rows_come_from_the_last_passes() {
         ),
         "{add:?}"
     );
+}
+
+/// The negatives of `rows` made by `op`.
+fn of_op(rows: &[BenchRecord], op: Op) -> Vec<&str> {
+    rows.iter()
+        .filter(|r| r.op.op() == Some(op))
+        .map(|r| r.negative.as_str())
+        .collect()
 }
 
 /// (round 31) Captions whose replace_obj rows turn a pronoun or take a child for an adult:
@@ -987,12 +990,7 @@ fn round33_a_thing_joins_beside_what_its_own_thing_was_never_seen_with() {
         ..Options::default()
     };
     let (rows, _, _) = negatives::generate(&captions, &opts);
-    let negatives = |op: Op| -> Vec<&str> {
-        rows.iter()
-            .filter(|r| r.op.op() == Some(op))
-            .map(|r| r.negative.as_str())
-            .collect()
-    };
+    let negatives = |op: Op| of_op(&rows, op);
     let add = negatives(Op::AddObj);
     for want in [
         "A microwave and an oven that are sitting outside",
