@@ -5204,6 +5204,9 @@ fn add_obj_pass(
             break;
         }
         let joined = site.joined;
+        if site.mixed && !mute {
+            continue;
+        }
         // (round 32) the last pass joins kin to people only: a dog beside a cat on a toilet bowl,
         // on a window ledge, sniffing a baseball bat read implausible (55 of 68 pet rows valid
         // in round 32's blind read, 48 of 50 people's)
@@ -5272,13 +5275,21 @@ fn add_obj_pass(
         // a cat, a "jump rope" for a donut) says nothing against the new noun either
         let pool = if mute {
             let joined_noun = p.objects[joined].noun;
+            // (a list of several categories: and with each of its members, "a bed, a chopstick
+            // and bowl" in a dog's cage never)
+            let members = site
+                .list
+                .filter(|_| site.mixed)
+                .map_or(0..0, |(a, b)| a..b + 1);
             with_all = Nouns::all(lex.nouns.len());
             with_all.keep(
                 &pre.seen_with,
-                p.objects
-                    .iter()
-                    .map(|o| o.noun)
-                    .filter(|&x| x == joined_noun || pre.seen_with.get(joined_noun, x)),
+                p.objects.iter().enumerate().filter_map(|(i, o)| {
+                    (o.noun == joined_noun
+                        || pre.seen_with.get(joined_noun, o.noun)
+                        || members.contains(&i))
+                    .then_some(o.noun)
+                }),
             );
             seen_near(joined)
         } else {
@@ -5476,6 +5487,9 @@ struct AddSite {
     /// rock" → "on top of a rock near a waterfall" (`rel` is the new relation, `joined` the
     /// caption's last object, its subject).
     tail: bool,
+    /// (round 33) A list of things of more than one category ("with stove, sink, and
+    /// refrigerator"): tried by [`AddPass::Mute`] only, with the last member's category.
+    mixed: bool,
 }
 
 /// The last object of "X of Y of Z" starting at `oi` (so that a new object never lands inside
@@ -5570,6 +5584,7 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
             rel: Some(r.rel),
             list: None,
             tail: false,
+            mixed: false,
         });
     }
     // round 10: "standing alone", "by itself": the subject is the only one of its kind there;
@@ -5640,6 +5655,7 @@ fn add_obj_site(p: &Parse<'_>, lex: &Lexicon) -> Option<AddSite> {
         rel: None,
         list: None,
         tail: false,
+        mixed: false,
     })
 }
 
@@ -5774,6 +5790,7 @@ fn add_obj_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
             rel: Some(r.rel),
             list: None,
             tail: false,
+            mixed: false,
         });
     }
     sites.extend(list_sites(p, lex));
@@ -5902,6 +5919,7 @@ fn tail_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
             rel: Some(r as RelId),
             list: None,
             tail: true,
+            mixed: false,
         })
         .collect()
 }
@@ -5937,10 +5955,12 @@ fn list_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
         }
         let members = &p.objects[a..=b];
         let class = |o: &Object| add_group(&lex.nouns[o.noun as usize].category);
+        let mixed = members.iter().any(|o| class(o) != class(&members[0]));
         let usable = b > a
             && members.iter().all(|o| {
                 let n = &lex.nouns[o.noun as usize];
-                class(o) == class(&members[0])
+                // (round 33) or things of several categories
+                (!mixed || swap_class(n) == 2)
                     && n.category != "clothing"
                     && !n.hypernym
                     && !possessive(p, o)
@@ -5955,6 +5975,7 @@ fn list_sites(p: &Parse<'_>, lex: &Lexicon) -> Vec<AddSite> {
                 rel: p.relations.iter().find(|r| r.object == a).map(|r| r.rel),
                 list: Some((a, b)),
                 tail: false,
+                mixed,
             });
         }
         a = b + 1;

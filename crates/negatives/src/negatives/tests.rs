@@ -539,8 +539,6 @@ fn add_obj_co_subject_shares_a_predicate_it_can_do() {
     skips(
         Skip::NoInsertionPoint,
         &[
-            // "with ..." describes the subject, and its object is a list
-            (Op::AddObj, "A plate with an orange cake and a fork."),
             // a later verb would not agree: "a bus and a car in China is parked"
             (Op::AddObj, "A bus in China is parked along a curb."),
             (
@@ -556,6 +554,13 @@ fn add_obj_co_subject_shares_a_predicate_it_can_do() {
             // (round 27: the caption has a site at its end, "in a field next to ...")
             (Op::AddObj, "A jockey rides a horse in a field", "horse and"),
             (Op::AddObj, "A plate with a fork.", "plate and"),
+            // "with ..." describes the subject, and its object is a list (round 33: the list of
+            // a food and a tool is a site of its own, "a cake, a knife and a fork")
+            (
+                Op::AddObj,
+                "A plate with an orange cake and a fork.",
+                "plate and",
+            ),
             // things join things of their own category: no "a big clock and a train on a pole"
             (Op::AddObj, "A big clock on a blue pole.", "and a train"),
             // a generic word covers its group: no "some people and a skier"
@@ -6394,4 +6399,50 @@ fn round33_a_meat_names_meat() {
     none_contains(&all(Op::AddObj, "A plate with ham and eggs."), "meat");
     none_contains(&all(Op::ReplaceObj, "A plate with bacon and eggs."), "meat");
     some_contains(&all(Op::AddObj, "A plate with rice and eggs."), "meat");
+}
+
+#[test]
+fn round33_a_list_of_several_categories_takes_a_thing_seen_with_each_member() {
+    // a stove, a sink and a refrigerator: appliances and a fixture; an oven seen with each
+    let mut c = vec!["A stove and an oven in a kitchen.".to_string(); 3];
+    c.extend(vec!["A sink and an oven in a kitchen.".to_string(); 3]);
+    c.extend(vec!["A refrigerator and an oven.".to_string(); 3]);
+    let out = learned_all(
+        &learned_owned(&c),
+        Op::AddObj,
+        "A stove, a sink and a refrigerator in a kitchen.",
+    );
+    assert!(
+        out.contains(&"A stove, a sink, an oven and a refrigerator in a kitchen.".to_string()),
+        "{out:?}"
+    );
+    // a bed and a bowl: a chopstick seen with bowls only never joins them ("A dog in a cage
+    // with a bed, a chopstick and bowl" in round 33's first draft); seen with beds too, it may
+    let chopsticks = |beds: usize| {
+        // (no bowl seen with a bed: the bed is checked as a member of the list)
+        let mut c = vec!["A chopstick in a bowl.".to_string(); 3];
+        c.extend(vec!["A chopstick on a bed.".to_string(); beds]);
+        learned_all(
+            &learned_owned(&c),
+            Op::AddObj,
+            "A bed and a bowl in a room.",
+        )
+    };
+    none_contains(&chopsticks(0), "chopstick");
+    some_contains(&chopsticks(3), "chopstick");
+    // only in the last pass: where an earlier one gives a row (here a person at the caption's
+    // end), the list is left as it is, and an animal makes a list of several categories no site
+    let out = all(
+        Op::AddObj,
+        "A stove, a sink and a refrigerator in a kitchen.",
+    );
+    some_contains(&out, "kitchen next to");
+    none_contains(&out, "sink, a");
+    // nor does a place ("a beach, a chair, a towel and an umbrella")
+    for (text, member) in [
+        ("A dog, a cat and a bowl in a room.", "cat, a"),
+        ("A beach, a chair and an umbrella.", "chair, a"),
+    ] {
+        none_contains(&all(Op::AddObj, text), member);
+    }
 }
