@@ -39,7 +39,8 @@ each sample read by two readers.
 Round 33: `mix --op=add_obj ADD_ENT.json 0 40 NEW_ADD.jsonl 100 3301 2 ...` (every add_obj row new
 or changed against round 32, held-out and development captions outside the held-out file) and
 `mix --op=add_obj ADD_ENT.json 0 40 OUT.jsonl 60 3321 2 ...` with no label file (60 random
-held-out add_obj rows); each sample read by two readers.
+held-out add_obj rows); `mix --op=add_obj ADD_ENT.json 0 40 MIXED.jsonl 48 3341 1 ...` (the
+rows the lists of several categories add); each sample read by two readers.
 
 Usage:
   python3 blind_mix.py mix [--op=OP] SUGARCREPE.json FIRST LAST NEG.jsonl N SEED READS OUTDIR LABELS...
