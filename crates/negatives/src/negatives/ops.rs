@@ -5270,7 +5270,7 @@ fn add_obj_pass(
         {
             continue;
         }
-        // (round 33) without `lend`, the new noun is seen with the joined object and with every
+        // (round 33) with `mute`, the new noun is seen with the joined object and with every
         // object the joined one has been seen with: an object it has not (a "street corner" for
         // a cat, a "jump rope" for a donut) says nothing against the new noun either
         let pool = if mute {
